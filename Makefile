@@ -1,0 +1,43 @@
+# Two commands do all set-up: `make run` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app surveyapp
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: run test lint typecheck pytest translations translations-update bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+## Serve the app on http://127.0.0.1:5000 with an embedded SQLite database and demo data.
+run: $(STAMP)
+	SURVEYAPP_DEMO=1 $(FLASK) setup
+	SURVEYAPP_DEMO=1 $(FLASK) run --host 127.0.0.1 --port 5000
+
+## Lint, type checks and the whole test suite.
+test: lint typecheck pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check surveyapp tests benchmarks wsgi.py
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+pytest: $(STAMP)
+	$(BIN)/python -m pytest
+
+## Re-extract messages and update the .po files (then translate and run `make translations`).
+translations-update: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -o surveyapp/translations/messages.pot surveyapp
+	$(BIN)/pybabel update -i surveyapp/translations/messages.pot -d surveyapp/translations --no-fuzzy-matching
+
+## Compile the .po files to the .mo files the app reads (both are committed).
+translations: $(STAMP)
+	$(BIN)/pybabel compile -d surveyapp/translations
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Staff accounts, roles, log-in and access rules."""

@@ -1,0 +1,65 @@
+"""Log-in, password and user administration forms."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    EmailField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
+from wtforms.validators import DataRequired, EqualTo, Length
+
+ROLE_CHOICES = [
+    SelectChoice("planner", _l("Planner")),
+    SelectChoice("caller", _l("Test caller")),
+    SelectChoice("admin", _l("Administrator")),
+]
+
+POLICY_MESSAGES = {
+    "too_short": _l("The password must be at least 12 characters long."),
+    "too_common": _l("This password is too common. Choose one that is hard to guess."),
+    "too_simple": _l("The password repeats too few different characters."),
+    "personal": _l("The password must not contain your name or e-mail address."),
+    "unknown_role": _l("Choose a role."),
+    "bad_email": _l("Enter a valid e-mail address."),
+    "email_taken": _l("An account with this e-mail address already exists."),
+}
+
+
+def policy_message(key: str) -> str:
+    if key.startswith("unknown_municipality:"):
+        return str(_l("Unknown municipality number: %(codes)s", codes=key.split(":", 1)[1]))
+    return str(POLICY_MESSAGES.get(key, key))
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=500)])
+
+
+class PasswordChangeForm(FlaskForm):
+    current = PasswordField(_l("Current password"), validators=[DataRequired()])
+    new = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=500)])
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[DataRequired(), EqualTo("new", message=_l("The passwords do not match."))],
+    )
+
+
+class UserForm(FlaskForm):
+    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Length(max=254)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES)
+    municipalities = SelectMultipleField(_l("Municipalities (planners)"), choices=[])
+    active = BooleanField(_l("Active"), default=True)
+    password = PasswordField(
+        _l("New password"),
+        description=_l("At least 12 characters. Leave empty to keep the current password."),
+        validators=[Length(max=500)],
+    )

@@ -1,0 +1,55 @@
+"""Staff user accounts. Citizens never have one."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from surveyapp.extensions import db
+from surveyapp.timeutil import utcnow
+
+ROLES = ("admin", "planner", "caller")
+
+user_municipality = sa.Table(
+    "user_municipality",
+    db.metadata,
+    sa.Column("user_id", sa.ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("municipality_code", sa.ForeignKey("municipality.code"), primary_key=True),
+)
+
+
+class User(UserMixin, db.Model):  # type: ignore[name-defined]
+    """A staff member: admin, planner or test caller."""
+
+    __tablename__ = "user_account"
+    __table_args__ = (
+        sa.CheckConstraint("role IN ('admin', 'planner', 'caller')", name="role_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    role: Mapped[str] = mapped_column(sa.String(10))
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    active: Mapped[bool] = mapped_column(sa.Boolean, default=True)
+    # Bumped on password change: every older session stops working.
+    session_version: Mapped[int] = mapped_column(sa.Integer, default=1)
+    is_demo: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+    municipalities = relationship(
+        "Municipality", secondary=user_municipality, order_by="Municipality.code"
+    )
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
+
+    def municipality_codes(self) -> set[str]:
+        return {m.code for m in self.municipalities}

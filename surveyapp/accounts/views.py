@@ -1,0 +1,181 @@
+"""Log-in, log-out, own password, and the admin pages for users and the audit trail."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+from sqlalchemy.orm import selectinload
+from werkzeug.wrappers import Response as WerkzeugResponse
+from wtforms import SelectChoice
+
+from surveyapp.accounts import operations
+from surveyapp.accounts.access import ADMIN, PUBLIC, STAFF, access
+from surveyapp.accounts.forms import LoginForm, PasswordChangeForm, UserForm, policy_message
+from surveyapp.accounts.models import User
+from surveyapp.accounts.passwords import verify_password
+from surveyapp.accounts.session import may_log_in
+from surveyapp.audit.models import AuditEntry
+from surveyapp.extensions import db, limiter
+from surveyapp.municipalities.models import Municipality
+from surveyapp.web.i18n import safe_next
+
+bp = Blueprint("accounts", __name__)
+
+AUDIT_PAGE_SIZE = 50
+
+
+def _login_limit() -> str:
+    from flask import current_app
+
+    return str(current_app.config["SURVEYAPP_LOGIN_LIMIT"])
+
+
+def _client_limit() -> str:
+    from flask import current_app
+
+    return str(current_app.config["SURVEYAPP_LOGIN_CLIENT_LIMIT"])
+
+
+def _account_key() -> str:
+    return "login:" + request.form.get("email", "").strip().lower()[:254]
+
+
+def _failed(_response: object) -> bool:
+    return bool(g.get("login_failed"))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@access(PUBLIC)
+@limiter.limit(_login_limit, key_func=_account_key, methods=["POST"], deduct_when=_failed)
+@limiter.limit(_client_limit, methods=["POST"], deduct_when=_failed)
+def login() -> str | WerkzeugResponse:
+    if current_user.is_authenticated:
+        return redirect(url_for("web.home"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = operations.find_by_email(form.email.data or "")
+        password_ok = verify_password(user.password_hash if user else None, form.password.data or "")
+        if user is not None and password_ok and may_log_in(user):
+            login_user(user)
+            return redirect(safe_next(request.args.get("next"), url_for("web.home")))
+        g.login_failed = True
+        # One message whatever went wrong: it must not reveal whether the account exists.
+        flash(_("Wrong e-mail address or password."), "error")
+    return render_template("accounts/login.html", form=form)
+
+
+@bp.post("/logout")
+@access(STAFF)
+def logout() -> WerkzeugResponse:
+    logout_user()
+    flash(_("You are logged out."), "info")
+    return redirect(url_for("accounts.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@access(STAFF)
+def change_password() -> str | WerkzeugResponse:
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        if not verify_password(current_user.password_hash, form.current.data or ""):
+            form.current.errors = [_("The current password is wrong.")]
+        else:
+            try:
+                operations.set_password(current_user.id, current_user, form.new.data or "")
+            except operations.AccountError as err:
+                form.new.errors = [policy_message(p) for p in err.problems]
+            else:
+                db.session.commit()
+                login_user(current_user._get_current_object())  # this session stays valid
+                flash(_("Your password is changed. Other sessions are logged out."), "info")
+                return redirect(url_for("web.home"))
+    return render_template("accounts/password.html", form=form)
+
+
+def _municipality_choices() -> list[SelectChoice]:
+    rows = db.session.execute(
+        sa.select(Municipality.code, Municipality.name).order_by(Municipality.name)
+    )
+    return [SelectChoice(code, f"{name} ({code})") for code, name in rows]
+
+
+@bp.get("/admin/users")
+@access(ADMIN)
+def users() -> str:
+    people = db.session.scalars(sa.select(User).order_by(User.role, User.email)).all()
+    return render_template("accounts/users.html", users=people)
+
+
+@bp.route("/admin/users/new", methods=["GET", "POST"])
+@access(ADMIN)
+def new_user() -> str | WerkzeugResponse:
+    form = UserForm()
+    form.municipalities.choices = _municipality_choices()
+    if form.validate_on_submit():
+        try:
+            user = operations.create_user(
+                current_user.id,
+                form.email.data or "",
+                form.name.data or "",
+                form.role.data or "",
+                form.password.data or "",
+                form.municipalities.data or [],
+            )
+        except operations.AccountError as err:
+            form.password.errors = [policy_message(p) for p in err.problems]
+        else:
+            db.session.commit()
+            flash(_("The account %(email)s is created.", email=user.email), "info")
+            return redirect(url_for("accounts.users"))
+    return render_template("accounts/user_form.html", form=form, user=None)
+
+
+@bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
+@access(ADMIN)
+def edit_user(user_id: int) -> str | WerkzeugResponse:
+    user = db.get_or_404(User, user_id)
+    form = UserForm(obj=user)
+    form.municipalities.choices = _municipality_choices()
+    if request.method == "GET":
+        form.municipalities.data = sorted(user.municipality_codes())
+    form.email.data = user.email  # the e-mail address identifies the account; not editable
+    if form.validate_on_submit():
+        if user.id == current_user.id and (form.role.data != ADMIN or not form.active.data):
+            abort(400)  # an admin cannot lock themselves out
+        try:
+            operations.update_user(
+                current_user.id,
+                user,
+                name=form.name.data or "",
+                role=form.role.data or "",
+                active=bool(form.active.data),
+                municipality_codes=form.municipalities.data or [],
+            )
+            if form.password.data:
+                operations.set_password(current_user.id, user, form.password.data)
+        except operations.AccountError as err:
+            db.session.rollback()
+            form.password.errors = [policy_message(p) for p in err.problems]
+        else:
+            db.session.commit()
+            flash(_("The account %(email)s is saved.", email=user.email), "info")
+            return redirect(url_for("accounts.users"))
+    return render_template("accounts/user_form.html", form=form, user=user)
+
+
+@bp.get("/admin/audit")
+@access(ADMIN)
+def audit() -> str:
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    query = (
+        sa.select(AuditEntry)
+        .options(selectinload(AuditEntry.user))
+        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+    )
+    entity = request.args.get("entity")
+    if entity:
+        query = query.where(AuditEntry.entity_type == entity)
+    entries = db.paginate(query, page=page, per_page=AUDIT_PAGE_SIZE, error_out=False)
+    return render_template("accounts/audit.html", entries=entries, entity=entity)

@@ -1,0 +1,1 @@
+"""Plainly labelled fictitious demo data, and the one-step set-up used by `make run`."""

@@ -1,0 +1,43 @@
+"""Import every model so metadata (and Alembic) sees the whole schema."""
+
+from surveyapp.accounts.models import User, user_municipality
+from surveyapp.audit.models import AuditEntry
+from surveyapp.municipalities.models import Municipality
+from surveyapp.questionnaires.models import QuestionFingerprint, Questionnaire
+from surveyapp.results.models import PeerGroup, PeerValue, peer_group_member
+from surveyapp.servicetest.models import (
+    TestAssignment,
+    TestResult,
+    TestRound,
+    test_round_municipality,
+)
+from surveyapp.surveys.models import (
+    Answer,
+    Invitation,
+    InvitationUse,
+    Response,
+    SurveyRound,
+    round_municipality,
+)
+
+__all__ = [
+    "Answer",
+    "AuditEntry",
+    "Invitation",
+    "InvitationUse",
+    "Municipality",
+    "PeerGroup",
+    "PeerValue",
+    "QuestionFingerprint",
+    "Questionnaire",
+    "Response",
+    "SurveyRound",
+    "TestAssignment",
+    "TestResult",
+    "TestRound",
+    "User",
+    "peer_group_member",
+    "round_municipality",
+    "test_round_municipality",
+    "user_municipality",
+]

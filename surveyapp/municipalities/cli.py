@@ -1,0 +1,33 @@
+"""`flask municipalities load`: read the official register into the database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask.cli import AppGroup
+
+from surveyapp.extensions import db
+from surveyapp.municipalities.operations import store_register
+from surveyapp.municipalities.register import REGISTER_FILE, RegisterError, parse_register
+
+municipalities_cli = AppGroup("municipalities", help="The municipality register.")
+
+
+def load_register(path: Path = REGISTER_FILE) -> tuple[int, int]:
+    rows = parse_register(path.read_bytes(), str(path))
+    return store_register(rows)
+
+
+@municipalities_cli.command("load")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                required=False)
+def load_command(path: Path | None) -> None:
+    """Load the register (default: the shipped 2026 list of 357 municipalities)."""
+    try:
+        added, updated = load_register(path or REGISTER_FILE)
+    except RegisterError as err:
+        db.session.rollback()
+        raise click.ClickException(str(err)) from err
+    db.session.commit()
+    click.echo(f"Municipalities: {added} added, {updated} updated")

@@ -1,0 +1,1 @@
+"""Questionnaire definitions: the file format, its validation and stored versions."""

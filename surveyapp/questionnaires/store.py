@@ -1,0 +1,88 @@
+"""Store questionnaire definitions as versions; adds and flushes, never commits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from surveyapp.extensions import db
+from surveyapp.questionnaires.models import QuestionFingerprint, Questionnaire
+from surveyapp.questionnaires.schema import Definition
+
+
+@dataclass(frozen=True)
+class StoreOutcome:
+    questionnaire: Questionnaire
+    created: bool
+    changed_questions: tuple[str, ...]  # codes whose fingerprint differs from the last version
+
+
+def latest_version(code: str) -> Questionnaire | None:
+    return db.session.scalar(
+        sa.select(Questionnaire)
+        .where(Questionnaire.code == code)
+        .order_by(Questionnaire.version.desc())
+        .limit(1)
+    )
+
+
+def store_definition(definition: Definition, source_file: str) -> StoreOutcome:
+    """Store a definition as a new version unless the same content is already stored."""
+    same = db.session.scalar(
+        sa.select(Questionnaire).where(
+            Questionnaire.code == definition.code,
+            Questionnaire.content_hash == definition.content_hash,
+        )
+    )
+    if same is not None:
+        return StoreOutcome(same, False, ())
+    previous = latest_version(definition.code)
+    old_prints = {q.code: q.fingerprint for q in previous.questions} if previous else {}
+    questionnaire = Questionnaire(
+        code=definition.code,
+        version=(previous.version + 1) if previous else 1,
+        kind=definition.kind,
+        title_nb=definition.title["nb"][:300],
+        definition=definition.raw,
+        content_hash=definition.content_hash,
+        source_file=Path(source_file).name,
+    )
+    questionnaire.questions = [
+        QuestionFingerprint(
+            code=question.code,
+            position=position,
+            type=question.type,
+            fingerprint=question.fingerprint,
+        )
+        for position, question in enumerate(definition.questions)
+    ]
+    db.session.add(questionnaire)
+    db.session.flush()
+    changed = tuple(
+        q.code
+        for q in definition.questions
+        if q.code in old_prints and old_prints[q.code] != q.fingerprint
+    )
+    return StoreOutcome(questionnaire, True, changed)
+
+
+_DEFINITION_CACHE: dict[tuple[int, str], Definition] = {}
+
+
+def definition_of(questionnaire: Questionnaire) -> Definition:
+    """The parsed definition of a stored version (validated again, cached per content)."""
+    import json
+
+    from surveyapp.questionnaires.schema import parse_definition
+
+    key = (questionnaire.id, questionnaire.content_hash)
+    cached = _DEFINITION_CACHE.get(key)
+    if cached is None:
+        cached = parse_definition(
+            json.dumps(questionnaire.definition, ensure_ascii=False),
+            f"{questionnaire.code} v{questionnaire.version}",
+        )
+        _DEFINITION_CACHE[key] = cached
+    return cached

@@ -1,0 +1,1 @@
+"""Results: statistics, peer figures and reports."""

@@ -1,0 +1,1 @@
+"""Service test (mystery-shopper) rounds: working days, scoring, scheduling."""

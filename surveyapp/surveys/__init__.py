@@ -1,0 +1,1 @@
+"""Citizen surveys: rounds, invitations, responses."""

@@ -1,0 +1,140 @@
+"""Survey rounds, invitations and anonymous responses.
+
+Privacy by construction: a response carries no IP address, user agent, cookie id,
+account or invitation; the submission time is truncated to the round's precision.
+Used invitations are recorded in their own table with no link to any response.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from surveyapp.extensions import db
+from surveyapp.timeutil import utcnow
+
+ACCESS_VALUES = ("open", "invitation")
+STATUS_VALUES = ("draft", "open", "paused", "closed")
+PRECISION_VALUES = ("date", "hour")
+
+round_municipality = sa.Table(
+    "round_municipality",
+    db.metadata,
+    sa.Column(
+        "round_id", sa.ForeignKey("survey_round.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column("municipality_code", sa.ForeignKey("municipality.code"), primary_key=True),
+)
+
+
+class SurveyRound(db.Model):  # type: ignore[name-defined]
+    """One run of a questionnaire version in one or more municipalities for a period."""
+
+    __tablename__ = "survey_round"
+    __table_args__ = (
+        sa.CheckConstraint("access IN ('open', 'invitation')", name="access_known"),
+        sa.CheckConstraint(
+            "status IN ('draft', 'open', 'paused', 'closed')", name="status_known"
+        ),
+        sa.CheckConstraint("time_precision IN ('date', 'hour')", name="precision_known"),
+        sa.CheckConstraint("target > 0 AND target < 1", name="target_share"),
+        sa.CheckConstraint("language IN ('nb', 'nn', 'en')", name="language_known"),
+        sa.CheckConstraint("closes_at IS NULL OR opens_at IS NULL OR closes_at > opens_at",
+                           name="closes_after_opens"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    title: Mapped[str] = mapped_column(sa.String(200))
+    questionnaire_id: Mapped[int] = mapped_column(sa.ForeignKey("questionnaire.id"), index=True)
+    year: Mapped[int] = mapped_column(sa.Integer, index=True)
+    period: Mapped[str] = mapped_column(sa.String(40), default="")
+    opens_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    closes_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    access: Mapped[str] = mapped_column(sa.String(12), default="open")
+    status: Mapped[str] = mapped_column(sa.String(10), default="draft")
+    target: Mapped[float] = mapped_column(sa.Float, default=0.80)
+    language: Mapped[str] = mapped_column(sa.String(2), default="nb")
+    time_precision: Mapped[str] = mapped_column(sa.String(5), default="date")
+    is_demo: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+    questionnaire = relationship("Questionnaire")
+    municipalities = relationship(
+        "Municipality", secondary=round_municipality, order_by="Municipality.code"
+    )
+
+
+class Invitation(db.Model):  # type: ignore[name-defined]
+    """A personal link; only the SHA-256 of its token is stored."""
+
+    __tablename__ = "invitation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("survey_round.id", ondelete="CASCADE"), index=True
+    )
+    municipality_code: Mapped[str] = mapped_column(sa.ForeignKey("municipality.code"))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_on: Mapped[date] = mapped_column(sa.Date, default=lambda: utcnow().date())
+
+
+class InvitationUse(db.Model):  # type: ignore[name-defined]
+    """Marks an invitation used. Deliberately holds no reference to the response."""
+
+    __tablename__ = "invitation_use"
+
+    invitation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("invitation.id", ondelete="CASCADE"), primary_key=True
+    )
+    used_on: Mapped[date] = mapped_column(sa.Date)
+
+
+class Response(db.Model):  # type: ignore[name-defined]
+    """One anonymous submitted questionnaire."""
+
+    __tablename__ = "response"
+    __table_args__ = (sa.Index("ix_response_round_municipality", "round_id", "municipality_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(sa.ForeignKey("survey_round.id", ondelete="CASCADE"))
+    municipality_code: Mapped[str] = mapped_column(sa.ForeignKey("municipality.code"))
+    language: Mapped[str] = mapped_column(sa.String(2))
+    submitted: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    # SHA-256 of a random per-form nonce: makes double submission idempotent.
+    submission_key: Mapped[str] = mapped_column(sa.String(64), unique=True)
+
+    answers: Mapped[list[Answer]] = relationship(
+        back_populates="response", cascade="all, delete-orphan"
+    )
+
+
+class Answer(db.Model):  # type: ignore[name-defined]
+    """One answer to one question: a row SQL can count and aggregate."""
+
+    __tablename__ = "answer"
+    __table_args__ = (
+        sa.Index("ix_answer_round_question_option", "round_id", "question_code", "option"),
+        sa.Index("ix_answer_response", "response_id"),
+    )
+
+    id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"),
+                                    primary_key=True)
+    response_id: Mapped[int] = mapped_column(sa.ForeignKey("response.id", ondelete="CASCADE"))
+    round_id: Mapped[int] = mapped_column(sa.ForeignKey("survey_round.id", ondelete="CASCADE"))
+    municipality_code: Mapped[str] = mapped_column(sa.String(4))
+    question_code: Mapped[str] = mapped_column(sa.String(80))
+    option: Mapped[str | None] = mapped_column(sa.String(80))
+    value_num: Mapped[float | None] = mapped_column(sa.Float)
+    value_text: Mapped[str | None] = mapped_column(sa.Text)
+
+    response: Mapped[Response] = relationship(back_populates="answers")
+
+
+def truncate_time(moment: datetime, precision: str) -> datetime:
+    """Round a submission time down to the round's stored precision."""
+    if precision == "hour":
+        return moment.replace(minute=0, second=0, microsecond=0)
+    return moment.replace(hour=0, minute=0, second=0, microsecond=0)

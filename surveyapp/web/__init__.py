@@ -1,0 +1,1 @@
+"""Site-wide pages, language choice, security headers and error pages."""

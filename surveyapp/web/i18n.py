@@ -1,0 +1,37 @@
+"""Language choice: a visible switch, remembered for the session, bokmål by default."""
+
+from __future__ import annotations
+
+from flask import current_app, g, request, session
+
+LANGUAGES: dict[str, str] = {"nb": "Norsk bokmål", "nn": "Norsk nynorsk", "en": "English"}
+HTML_LANG = {"nb": "nb", "nn": "nn", "en": "en"}
+
+
+def select_locale() -> str:
+    """The language for this request: ?lang=, then the session, then the page's default."""
+    asked = request.args.get("lang")
+    if asked in LANGUAGES:
+        session["lang"] = asked
+        return asked
+    remembered = session.get("lang")
+    if remembered in LANGUAGES:
+        return str(remembered)
+    default = g.get("default_language")
+    if default in LANGUAGES:
+        return str(default)
+    return str(current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+def pick(texts: dict[str, str] | None, language: str) -> str:
+    """One language's text from a translation map, falling back to bokmål."""
+    if not texts:
+        return ""
+    return texts.get(language) or texts.get("nb") or next(iter(texts.values()), "")
+
+
+def safe_next(target: str | None, fallback: str) -> str:
+    """Only follow local paths after a switch or a log-in (no open redirects)."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return fallback

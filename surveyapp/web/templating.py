@@ -1,0 +1,49 @@
+"""Template globals and filters: language, translation maps, number formats."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, current_app, request
+from flask_babel import get_locale
+
+from surveyapp.web.i18n import LANGUAGES, pick
+
+
+def current_language() -> str:
+    locale = get_locale()
+    return str(locale) if locale else "nb"
+
+
+def format_percent(value: float | None, decimals: int = 1) -> str:
+    """A share as a percentage with the language's decimal sign (comma in Norwegian)."""
+    if value is None:
+        return "–"
+    text = f"{value * 100:.{decimals}f}"
+    if current_language() in ("nb", "nn"):
+        text = text.replace(".", ",")
+    return text + "\u00a0%"
+
+
+def format_number(value: float | None, decimals: int = 1) -> str:
+    if value is None:
+        return "–"
+    text = f"{value:,.{decimals}f}"
+    if current_language() in ("nb", "nn"):
+        text = text.replace(",", "\u00a0").replace(".", ",")
+    return text
+
+
+def register(app: Flask) -> None:
+    @app.context_processor
+    def _globals() -> dict[str, Any]:
+        return {
+            "languages": LANGUAGES,
+            "current_language": current_language(),
+            "demo_mode": current_app.config["SURVEYAPP_DEMO"],
+            "current_path": request.full_path.rstrip("?") if request else "/",
+        }
+
+    app.jinja_env.filters["pick"] = lambda texts: pick(texts, current_language())
+    app.jinja_env.filters["percent"] = format_percent
+    app.jinja_env.filters["number"] = format_number
