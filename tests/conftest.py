@@ -128,8 +128,15 @@ def make_user(app: Flask, register: None) -> Callable[..., Any]:
 
     def build(role: str, municipalities: list[str] | None = None, **kw: Any) -> Any:
         email = kw.pop("email", f"{role}{next(counter)}@example.no")
-        user = create_user(None, email, kw.pop("name", f"Test {role}"), role,
-                           kw.pop("password", TEST_PASSWORD), municipalities or [], **kw)
+        user = create_user(
+            None,
+            email,
+            kw.pop("name", f"Test {role}"),
+            role,
+            kw.pop("password", TEST_PASSWORD),
+            municipalities or [],
+            **kw,
+        )
         db.session.commit()
         return user
 

@@ -39,9 +39,7 @@ def _municipalities(codes: Iterable[str]) -> list[Municipality]:
     wanted = sorted(set(codes))
     if not wanted:
         return []
-    found = list(
-        db.session.scalars(sa.select(Municipality).where(Municipality.code.in_(wanted)))
-    )
+    found = list(db.session.scalars(sa.select(Municipality).where(Municipality.code.in_(wanted))))
     missing = set(wanted) - {m.code for m in found}
     if missing:
         raise AccountError([f"unknown_municipality:{','.join(sorted(missing))}"])

@@ -56,7 +56,9 @@ def login() -> str | WerkzeugResponse:
     form = LoginForm()
     if form.validate_on_submit():
         user = operations.find_by_email(form.email.data or "")
-        password_ok = verify_password(user.password_hash if user else None, form.password.data or "")
+        password_ok = verify_password(
+            user.password_hash if user else None, form.password.data or ""
+        )
         if user is not None and password_ok and may_log_in(user):
             login_user(user)
             return redirect(safe_next(request.args.get("next"), url_for("web.home")))

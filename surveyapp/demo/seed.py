@@ -8,7 +8,6 @@ fifty municipalities with most contacts recorded and some left for the demo call
 from __future__ import annotations
 
 import random
-import secrets
 from datetime import UTC, date, datetime, timedelta
 from hashlib import sha256
 from typing import Any
@@ -30,11 +29,29 @@ from surveyapp.surveys.models import Answer, Response, SurveyRound
 SEED = 20261124
 HOME = "5501"  # Tromsø
 PEERS = [
-    "1804", "1806", "5503", "5601", "1506", "1508", "3201", "3203", "3909", "4036",
-    "4633", "5032", "1103", "4601", "5001", "0301", "3301", "1577", "4204", "3407",
+    "1804",
+    "1806",
+    "5503",
+    "5601",
+    "1506",
+    "1508",
+    "3201",
+    "3203",
+    "3909",
+    "4036",
+    "4633",
+    "5032",
+    "1103",
+    "4601",
+    "5001",
+    "0301",
+    "3301",
+    "1577",
+    "4204",
+    "3407",
 ]
 YEARS = [2022, 2023, 2024, 2025, 2026]
-DEMO_PASSWORD = "Demo-Fjordtur-2026"
+DEMO_PASSWORD = "Fjordtur-i-solskinn-2026"
 DEMO_LOGINS = [
     ("admin", "admin@demo.surveyapp.no", DEMO_PASSWORD),
     ("planner", "planlegger@demo.surveyapp.no", DEMO_PASSWORD),
@@ -87,8 +104,12 @@ def _answer_rows(
             continue
         if not q.required and rng.random() < 0.08:
             continue
-        row: dict[str, Any] = {"question_code": q.code, "option": None, "value_num": None,
-                               "value_text": None}
+        row: dict[str, Any] = {
+            "question_code": q.code,
+            "option": None,
+            "value_num": None,
+            "value_text": None,
+        }
         if q.type == "rating":
             if q.dont_know and rng.random() < 0.03:
                 row["option"] = "dont_know"
@@ -166,7 +187,7 @@ def _seed_survey(questionnaire: Questionnaire) -> tuple[int, int]:
             n = int(nprng.integers(120, 420)) if code != HOME else 380 + 10 * (year - 2022)
             response_rows = []
             all_answers = []
-            for _ in range(n):
+            for i in range(n):
                 day = survey_round.opens_at + timedelta(days=rng.randrange(0, 58))  # type: ignore[operator]
                 response_rows.append(
                     {
@@ -174,7 +195,9 @@ def _seed_survey(questionnaire: Questionnaire) -> tuple[int, int]:
                         "municipality_code": code,
                         "language": rng.choices(["nb", "nn", "en"], [0.85, 0.1, 0.05])[0],
                         "submitted": day,
-                        "submission_key": sha256(secrets.token_bytes(16)).hexdigest(),
+                        "submission_key": sha256(
+                            f"demo-{survey_round.slug}-{i}".encode()
+                        ).hexdigest(),
                     }
                 )
                 all_answers.append(_answer_rows(definition, rng, satisfied_p))
@@ -187,42 +210,68 @@ def _seed_survey(questionnaire: Questionnaire) -> tuple[int, int]:
                 for rid, rows in zip(ids, all_answers, strict=True)
                 for row in rows
             ]
-            db.session.execute(sa.insert(Answer), answer_rows)
+            db.session.execute(sa.insert(Answer.__table__), answer_rows)
             responses += n
     # The current year's home round is open, so the public survey can be tried.
-    current = db.session.scalar(sa.select(SurveyRound).where(SurveyRound.slug == f"demo-{HOME}-2026"))
+    current = db.session.scalar(
+        sa.select(SurveyRound).where(SurveyRound.slug == f"demo-{HOME}-2026")
+    )
     if current is not None:
         current.status = "open"
         current.closes_at = datetime(2026, 12, 31, 23, 0, tzinfo=UTC)
     return rounds, responses
 
 
-def _demo_record(channel: str, scenario: dict[str, Any], due: datetime, rng: random.Random,
-                 quality: float) -> dict[str, Any]:
+def _demo_record(
+    channel: str, scenario: dict[str, Any], due: datetime, rng: random.Random, quality: float
+) -> dict[str, Any]:
     checkpoints = [c["code"] for c in scenario.get("checkpoints", [])]
     covered = [c for c in checkpoints if rng.random() < quality]
     if channel == "phone":
         first_reached = rng.random() < 0.8 + 0.15 * quality
-        attempts = [{"at": due.isoformat(), "reached": first_reached,
-                     "waiting_seconds": rng.randrange(5, 200) if first_reached else None}]
+        attempts = [
+            {
+                "at": due.isoformat(),
+                "reached": first_reached,
+                "waiting_seconds": rng.randrange(5, 200) if first_reached else None,
+            }
+        ]
         if not first_reached:
             later = due + timedelta(hours=2)
             reached = rng.random() < 0.7
-            attempts.append({"at": later.isoformat(), "reached": reached,
-                             "waiting_seconds": rng.randrange(5, 230) if reached else None})
-        return {"attempts": attempts, "answered_first_contact": rng.random() < quality,
-                "checkpoints_covered": covered, "referred_correctly": rng.random() < 0.8,
-                "courtesy": min(3, max(0, round(rng.gauss(1.5 + 1.5 * quality, 0.6))))}
+            attempts.append(
+                {
+                    "at": later.isoformat(),
+                    "reached": reached,
+                    "waiting_seconds": rng.randrange(5, 230) if reached else None,
+                }
+            )
+        return {
+            "attempts": attempts,
+            "answered_first_contact": rng.random() < quality,
+            "checkpoints_covered": covered,
+            "referred_correctly": rng.random() < 0.8,
+            "courtesy": min(3, max(0, round(rng.gauss(1.5 + 1.5 * quality, 0.6)))),
+        }
     if channel == "email":
         sent = due
         replied = None
         if rng.random() < 0.9:
-            replied = (sent + timedelta(hours=rng.expovariate(1 / (30 + 60 * (1 - quality))))).isoformat()
-        return {"sent_at": sent.isoformat(), "replied_at": replied, "checkpoints_covered": covered,
-                "courtesy": min(3, max(0, round(rng.gauss(1.5 + 1.5 * quality, 0.6))))}
+            replied = (
+                sent + timedelta(hours=rng.expovariate(1 / (30 + 60 * (1 - quality))))
+            ).isoformat()
+        return {
+            "sent_at": sent.isoformat(),
+            "replied_at": replied,
+            "checkpoints_covered": covered,
+            "courtesy": min(3, max(0, round(rng.gauss(1.5 + 1.5 * quality, 0.6)))),
+        }
     found = rng.random() < 0.5 + 0.45 * quality
-    return {"found": found, "seconds": rng.randrange(10, 115) if found else 120,
-            "quality": min(3, max(0, round(rng.gauss(3 * quality, 0.5)))) if found else None}
+    return {
+        "found": found,
+        "seconds": rng.randrange(10, 115) if found else 120,
+        "quality": min(3, max(0, round(rng.gauss(3 * quality, 0.5)))) if found else None,
+    }
 
 
 def _seed_service_test(protocol_q: Questionnaire, caller_ids: list[int], demo_caller: int) -> int:
@@ -251,10 +300,17 @@ def _seed_service_test(protocol_q: Questionnaire, caller_ids: list[int], demo_ca
     scenarios = {s["code"]: s for s in protocol["scenarios"]}
     quality = {code: 0.35 + 0.6 * rng.random() for code in chosen}
     rows = [
-        {"test_round_id": test_round.id, "municipality_code": p.municipality,
-         "scenario_code": p.scenario, "sector": p.sector, "channel": p.channel,
-         "tester_slot": p.tester_slot, "caller_id": p.caller, "due_at": p.due_at,
-         "status": "open"}
+        {
+            "test_round_id": test_round.id,
+            "municipality_code": p.municipality,
+            "scenario_code": p.scenario,
+            "sector": p.sector,
+            "channel": p.channel,
+            "tester_slot": p.tester_slot,
+            "caller_id": p.caller,
+            "due_at": p.due_at,
+            "status": "open",
+        }
         for p in plan
     ]
     ids = db.session.scalars(
@@ -268,11 +324,14 @@ def _seed_service_test(protocol_q: Questionnaire, caller_ids: list[int], demo_ca
         if p.caller == demo_caller and left_for_demo < 6 and p.channel != "web":
             left_for_demo += 1
             continue
-        record = _demo_record(p.channel, scenarios[p.scenario], p.due_at, rng, quality[p.municipality])
-        results.append({"assignment_id": assignment_id, "record": record,
-                        "recorded_by_id": p.caller})
+        record = _demo_record(
+            p.channel, scenarios[p.scenario], p.due_at, rng, quality[p.municipality]
+        )
+        results.append(
+            {"assignment_id": assignment_id, "record": record, "recorded_by_id": p.caller}
+        )
         done_ids.append(assignment_id)
-    db.session.execute(sa.insert(TestResult), results)
+    db.session.execute(sa.insert(TestResult.__table__), results)
     db.session.execute(
         sa.update(TestAssignment).where(TestAssignment.id.in_(done_ids)).values(status="done")
     )
@@ -292,8 +351,11 @@ def seed_demo() -> str:
     ]
     rounds, responses = _seed_survey(_questionnaire("citizen-satisfaction"))
     callers = [users["caller"].id, *[u.id for u in extra]]
-    contacts = _seed_service_test(_questionnaire("servicetest-protocol"), callers,
-                                  users["caller"].id)
+    contacts = _seed_service_test(
+        _questionnaire("servicetest-protocol"), callers, users["caller"].id
+    )
     db.session.flush()
-    return (f"{len(DEMO_LOGINS) + len(extra)} demo accounts, {rounds} survey rounds, "
-            f"{responses} responses, 1 service-test round with {contacts} contacts")
+    return (
+        f"{len(DEMO_LOGINS) + len(extra)} demo accounts, {rounds} survey rounds, "
+        f"{responses} responses, 1 service-test round with {contacts} contacts"
+    )

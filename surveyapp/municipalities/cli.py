@@ -20,8 +20,9 @@ def load_register(path: Path = REGISTER_FILE) -> tuple[int, int]:
 
 
 @municipalities_cli.command("load")
-@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-                required=False)
+@click.argument(
+    "path", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=False
+)
 def load_command(path: Path | None) -> None:
     """Load the register (default: the shipped 2026 list of 357 municipalities)."""
     try:

@@ -38,8 +38,10 @@ def check_command(files: tuple[Path, ...]) -> None:
     paths = list(files) or shipped_files()
     good, errors = _check_all(paths)
     for path, definition in good:
-        click.echo(f"ok  {path}: {definition.kind} '{definition.code}', "
-                   f"{len(definition.questions)} questions")
+        click.echo(
+            f"ok  {path}: {definition.kind} '{definition.code}', "
+            f"{len(definition.questions)} questions"
+        )
     for line in errors:
         click.echo(line, err=True)
     if errors:

@@ -39,6 +39,7 @@ __all__ = [
     "Problem",
     "Question",
     "Section",
+    "fingerprint_payload",
     "load_file",
     "parse_definition",
 ]
@@ -630,17 +631,16 @@ class _Converter:
                 entries: dict[str, _Entry] = {}
                 for key_node, value_node in node.value:
                     key_line = key_node.start_mark.line + 1
-                    key = self.scalar(key_node) if isinstance(key_node, ScalarNode) else None
+                    if not isinstance(key_node, ScalarNode):
+                        self.report.add(key_line, "", "a key must be text, not a list or mapping")
+                        continue
+                    key = self.scalar(key_node)
                     if not isinstance(key, str):
-                        shown = _Scalar(key_line, key) if key_node is not None else None
-                        what = _describe(shown) if shown is not None else "a structure"
-                        if not isinstance(key_node, ScalarNode):
-                            what = "a list or mapping"
+                        shown = _Scalar(key_line, key)
                         self.report.add(
                             key_line,
                             "",
-                            f"a key must be text, not {what}"
-                            + (_text_hint(shown) if shown is not None else ""),
+                            f"a key must be text, not {_describe(shown)}{_text_hint(shown)}",
                         )
                         continue
                     entries[key] = _Entry(key_line, self.convert(value_node))

@@ -73,7 +73,7 @@ _DEFINITION_CACHE: dict[tuple[int, str], Definition] = {}
 
 def definition_of(questionnaire: Questionnaire) -> Definition:
     """The parsed definition of a stored version (validated again, cached per content)."""
-    import json
+    import yaml
 
     from surveyapp.questionnaires.schema import parse_definition
 
@@ -81,7 +81,7 @@ def definition_of(questionnaire: Questionnaire) -> Definition:
     cached = _DEFINITION_CACHE.get(key)
     if cached is None:
         cached = parse_definition(
-            json.dumps(questionnaire.definition, ensure_ascii=False),
+            yaml.safe_dump(questionnaire.definition, allow_unicode=True, sort_keys=False),
             f"{questionnaire.code} v{questionnaire.version}",
         )
         _DEFINITION_CACHE[key] = cached

@@ -14,8 +14,9 @@ from surveyapp.timeutil import utcnow
 test_round_municipality = sa.Table(
     "test_round_municipality",
     db.metadata,
-    sa.Column("test_round_id", sa.ForeignKey("test_round.id", ondelete="CASCADE"),
-              primary_key=True),
+    sa.Column(
+        "test_round_id", sa.ForeignKey("test_round.id", ondelete="CASCADE"), primary_key=True
+    ),
     sa.Column("municipality_code", sa.ForeignKey("municipality.code"), primary_key=True),
 )
 
@@ -55,12 +56,11 @@ class TestAssignment(db.Model):  # type: ignore[name-defined]
     __test__ = False
     __table_args__ = (
         sa.CheckConstraint("channel IN ('phone', 'email', 'web')", name="channel_known"),
-        sa.CheckConstraint(
-            "status IN ('open', 'done', 'cancelled')", name="status_known"
-        ),
+        sa.CheckConstraint("status IN ('open', 'done', 'cancelled')", name="status_known"),
         sa.CheckConstraint("tester_slot BETWEEN 1 AND 3", name="tester_slot_range"),
-        sa.UniqueConstraint("test_round_id", "municipality_code", "scenario_code", "channel",
-                            "tester_slot"),
+        sa.UniqueConstraint(
+            "test_round_id", "municipality_code", "scenario_code", "channel", "tester_slot"
+        ),
         sa.Index("ix_test_assignment_caller_due", "caller_id", "due_at"),
     )
 

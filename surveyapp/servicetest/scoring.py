@@ -377,8 +377,11 @@ def _score_phone(rubric: _Rubric, record: PhoneRecord) -> ContactScore:
             reasons.append(
                 Reason(
                     "attempt_wait_too_long",
-                    {"attempt": number, "waiting_seconds": attempt.waiting_seconds,
-                     "limit_seconds": max_wait},
+                    {
+                        "attempt": number,
+                        "waiting_seconds": attempt.waiting_seconds,
+                        "limit_seconds": max_wait,
+                    },
                 )
             )
         else:
@@ -394,8 +397,13 @@ def _score_phone(rubric: _Rubric, record: PhoneRecord) -> ContactScore:
     if not reached:
         reasons.append(Reason("no_contact_after_attempts", {"attempts": len(counted)}))
         return ContactScore(
-            0.0, maximum, 0.0, reasons, UNREACHED,
-            checkpoints_asked=n_checkpoints, direct_answer=False,
+            0.0,
+            maximum,
+            0.0,
+            reasons,
+            UNREACHED,
+            checkpoints_asked=n_checkpoints,
+            direct_answer=False,
         )
 
     direct = bool(record.answered_first_contact)
@@ -417,9 +425,15 @@ def _score_phone(rubric: _Rubric, record: PhoneRecord) -> ContactScore:
     courtesy = _score_courtesy(rubric, record.courtesy, reasons)
     points = first + checkpoint_points + referral + courtesy
     return ContactScore(
-        points, maximum, points / maximum, reasons, SCORED,
-        checkpoints_asked=n_checkpoints, checkpoints_answered=answered,
-        direct_answer=direct, courtesy=record.courtesy,
+        points,
+        maximum,
+        points / maximum,
+        reasons,
+        SCORED,
+        checkpoints_asked=n_checkpoints,
+        checkpoints_answered=answered,
+        direct_answer=direct,
+        courtesy=record.courtesy,
     )
 
 
@@ -437,8 +451,14 @@ def _score_email(rubric: _Rubric, record: EmailRecord) -> ContactScore:
     if cutoff_days is not None and days > int(cutoff_days):
         reasons.append(Reason("after_quality_cutoff", {"days": days, "cutoff_days": cutoff_days}))
         return ContactScore(
-            0.0, maximum, 0.0, reasons, SCORED,
-            checkpoints_asked=n_checkpoints, reply_working_days=days, courtesy=record.courtesy,
+            0.0,
+            maximum,
+            0.0,
+            reasons,
+            SCORED,
+            checkpoints_asked=n_checkpoints,
+            reply_working_days=days,
+            courtesy=record.courtesy,
         )
     speed = 0.0
     within: int | None = None
@@ -451,9 +471,15 @@ def _score_email(rubric: _Rubric, record: EmailRecord) -> ContactScore:
     courtesy = _score_courtesy(rubric, record.courtesy, reasons)
     points = speed + checkpoint_points + courtesy
     return ContactScore(
-        points, maximum, points / maximum, reasons, SCORED,
-        checkpoints_asked=n_checkpoints, checkpoints_answered=answered,
-        reply_working_days=days, courtesy=record.courtesy,
+        points,
+        maximum,
+        points / maximum,
+        reasons,
+        SCORED,
+        checkpoints_asked=n_checkpoints,
+        checkpoints_answered=answered,
+        reply_working_days=days,
+        courtesy=record.courtesy,
     )
 
 
@@ -482,8 +508,13 @@ def _score_web(rubric: _Rubric, record: WebRecord) -> ContactScore:
         reasons.append(
             Reason(
                 "web_check",
-                {"tester": tester, "found": check.found, "seconds": check.seconds,
-                 "in_time": in_time, "quality": check.quality},
+                {
+                    "tester": tester,
+                    "found": check.found,
+                    "seconds": check.seconds,
+                    "in_time": in_time,
+                    "quality": check.quality,
+                },
             )
         )
     if len(checks) < testers:
@@ -509,9 +540,13 @@ def _score_web(rubric: _Rubric, record: WebRecord) -> ContactScore:
         reasons.append(
             Reason(
                 "decided",
-                {"on": disagreement, "found": record.decision.found,
-                 "seconds": record.decision.seconds, "in_time": found,
-                 "quality": record.decision.quality},
+                {
+                    "on": disagreement,
+                    "found": record.decision.found,
+                    "seconds": record.decision.seconds,
+                    "in_time": found,
+                    "quality": record.decision.quality,
+                },
             )
         )
     found_points = rubric.points.get("found", 0.0) if found else 0.0
@@ -676,8 +711,14 @@ class _Tally:
     """Running sums for one municipality (one pass over the contacts)."""
 
     __slots__ = (
-        "contacts", "missing", "awaiting", "unreached", "channel", "sector_channel",
-        "counts", "sector_checkpoints",
+        "contacts",
+        "missing",
+        "awaiting",
+        "unreached",
+        "channel",
+        "sector_channel",
+        "counts",
+        "sector_checkpoints",
     )
 
     def __init__(self) -> None:
@@ -840,9 +881,7 @@ def _score_round(protocol: Protocol, contacts: Iterable[Contact]) -> RoundResult
     for item in municipalities:
         item.rank = ranks.get(item.municipality)
         item.quartile = quartiles.get(item.municipality)
-    municipalities.sort(
-        key=lambda m: (m.rank is None, m.rank or 0, m.municipality)
-    )
+    municipalities.sort(key=lambda m: (m.rank is None, m.rank or 0, m.municipality))
 
     indicators: dict[str, IndicatorSummary] = {}
     for key in INDICATORS:
@@ -951,7 +990,9 @@ def headlines(
         if share.denominator:
             out.append(
                 Headline(
-                    "checkpoints_answered_sector", share.numerator, share.denominator,
+                    "checkpoints_answered_sector",
+                    share.numerator,
+                    share.denominator,
                     {"sector": sector},
                 )
             )
@@ -977,9 +1018,14 @@ def headlines(
             counts = passes[sector]
             out.append(
                 Headline(
-                    code, counts.numerator, counts.denominator,
-                    {"sector": sector, "score": round_score(national[sector]),
-                     "pass_mark": pass_mark},
+                    code,
+                    counts.numerator,
+                    counts.denominator,
+                    {
+                        "sector": sector,
+                        "score": round_score(national[sector]),
+                        "pass_mark": pass_mark,
+                    },
                 )
             )
     return out

@@ -127,9 +127,7 @@ def _count_working_days(start: date, end: date) -> int:
     first_weekday = start.weekday()
     count += sum(1 for i in range(rest) if (first_weekday + i) % 7 < 5)
     for year in range(start.year, end.year + 1):
-        count -= sum(
-            1 for h in _public_holidays(year) if start <= h <= end and h.weekday() < 5
-        )
+        count -= sum(1 for h in _public_holidays(year) if start <= h <= end and h.weekday() < 5)
     return count
 
 

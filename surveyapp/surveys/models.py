@@ -22,9 +22,7 @@ PRECISION_VALUES = ("date", "hour")
 round_municipality = sa.Table(
     "round_municipality",
     db.metadata,
-    sa.Column(
-        "round_id", sa.ForeignKey("survey_round.id", ondelete="CASCADE"), primary_key=True
-    ),
+    sa.Column("round_id", sa.ForeignKey("survey_round.id", ondelete="CASCADE"), primary_key=True),
     sa.Column("municipality_code", sa.ForeignKey("municipality.code"), primary_key=True),
 )
 
@@ -35,14 +33,14 @@ class SurveyRound(db.Model):  # type: ignore[name-defined]
     __tablename__ = "survey_round"
     __table_args__ = (
         sa.CheckConstraint("access IN ('open', 'invitation')", name="access_known"),
-        sa.CheckConstraint(
-            "status IN ('draft', 'open', 'paused', 'closed')", name="status_known"
-        ),
+        sa.CheckConstraint("status IN ('draft', 'open', 'paused', 'closed')", name="status_known"),
         sa.CheckConstraint("time_precision IN ('date', 'hour')", name="precision_known"),
         sa.CheckConstraint("target > 0 AND target < 1", name="target_share"),
         sa.CheckConstraint("language IN ('nb', 'nn', 'en')", name="language_known"),
-        sa.CheckConstraint("closes_at IS NULL OR opens_at IS NULL OR closes_at > opens_at",
-                           name="closes_after_opens"),
+        sa.CheckConstraint(
+            "closes_at IS NULL OR opens_at IS NULL OR closes_at > opens_at",
+            name="closes_after_opens",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -120,8 +118,9 @@ class Answer(db.Model):  # type: ignore[name-defined]
         sa.Index("ix_answer_response", "response_id"),
     )
 
-    id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"),
-                                    primary_key=True)
+    id: Mapped[int] = mapped_column(
+        sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True
+    )
     response_id: Mapped[int] = mapped_column(sa.ForeignKey("response.id", ondelete="CASCADE"))
     round_id: Mapped[int] = mapped_column(sa.ForeignKey("survey_round.id", ondelete="CASCADE"))
     municipality_code: Mapped[str] = mapped_column(sa.String(4))

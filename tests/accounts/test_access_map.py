@@ -35,8 +35,9 @@ def test_every_route_declares_access(app: Flask) -> None:
     assert undeclared == []
 
 
-def test_anonymous_requests_to_protected_routes_go_to_login(app: Flask, client: FlaskClient,
-                                                            register: None) -> None:
+def test_anonymous_requests_to_protected_routes_go_to_login(
+    app: Flask, client: FlaskClient, register: None
+) -> None:
     checked = 0
     for rule in _rules(app):
         levels = declared_access(app, rule.endpoint)
@@ -52,9 +53,13 @@ def test_anonymous_requests_to_protected_routes_go_to_login(app: Flask, client: 
 
 
 @pytest.mark.parametrize("role", [PLANNER, CALLER])
-def test_wrong_role_gets_403_never_data(app: Flask, client: FlaskClient, role: str,
-                                        make_user: Callable[..., Any],
-                                        login: Callable[[Any], FlaskClient]) -> None:
+def test_wrong_role_gets_403_never_data(
+    app: Flask,
+    client: FlaskClient,
+    role: str,
+    make_user: Callable[..., Any],
+    login: Callable[[Any], FlaskClient],
+) -> None:
     login(make_user(role))
     checked = 0
     for rule in _rules(app):
@@ -69,8 +74,9 @@ def test_wrong_role_gets_403_never_data(app: Flask, client: FlaskClient, role: s
     assert checked >= 3
 
 
-def test_admin_reaches_admin_pages(client: FlaskClient, make_user: Callable[..., Any],
-                                   login: Callable[[Any], FlaskClient]) -> None:
+def test_admin_reaches_admin_pages(
+    client: FlaskClient, make_user: Callable[..., Any], login: Callable[[Any], FlaskClient]
+) -> None:
     login(make_user(ADMIN))
     for url in ("/admin/users", "/admin/users/new", "/admin/audit", "/home"):
         assert client.get(url).status_code == 200, url

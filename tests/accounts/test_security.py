@@ -13,8 +13,9 @@ from surveyapp.config import ConfigurationError
 from tests.conftest import TEST_PASSWORD, build_app
 
 
-def test_post_without_csrf_token_is_rejected(app_config: dict[str, Any],
-                                             make_user: Callable[..., Any]) -> None:
+def test_post_without_csrf_token_is_rejected(
+    app_config: dict[str, Any], make_user: Callable[..., Any]
+) -> None:
     user = make_user("admin")
     app = build_app({**app_config, "WTF_CSRF_ENABLED": True})
     client = app.test_client()
@@ -23,8 +24,9 @@ def test_post_without_csrf_token_is_rejected(app_config: dict[str, Any],
     assert client.get("/home").status_code == 302  # not logged in
 
 
-def test_post_with_csrf_token_is_accepted(app_config: dict[str, Any],
-                                          make_user: Callable[..., Any]) -> None:
+def test_post_with_csrf_token_is_accepted(
+    app_config: dict[str, Any], make_user: Callable[..., Any]
+) -> None:
     import re
 
     user = make_user("admin")
@@ -33,8 +35,10 @@ def test_post_with_csrf_token_is_accepted(app_config: dict[str, Any],
     page = client.get("/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)
     assert token, page
-    response = client.post("/login", data={"email": user.email, "password": TEST_PASSWORD,
-                                           "csrf_token": token.group(1)})
+    response = client.post(
+        "/login",
+        data={"email": user.email, "password": TEST_PASSWORD, "csrf_token": token.group(1)},
+    )
     assert response.status_code == 302
 
 
@@ -50,8 +54,9 @@ def test_security_headers(client: FlaskClient) -> None:
 def test_session_cookie_flags(app_config: dict[str, Any], make_user: Callable[..., Any]) -> None:
     user = make_user("planner")
     app = build_app({**app_config, "SESSION_COOKIE_SECURE": True})
-    response = app.test_client().post("/login", data={"email": user.email,
-                                                      "password": TEST_PASSWORD})
+    response = app.test_client().post(
+        "/login", data={"email": user.email, "password": TEST_PASSWORD}
+    )
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" in cookie
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import pickle
 from pathlib import Path
 
@@ -491,6 +492,15 @@ sections:
     assert a.questions[0].fingerprint == b.questions[0].fingerprint
     changed = parse_definition(block.replace("nb: Ansatte", "nb: Tilsatte"), "c.yaml")
     assert changed.content_hash != a.content_hash
+
+
+@pytest.mark.parametrize("name", ["full-survey.yaml", "minimal-protocol.yaml"])
+def test_raw_stored_as_json_parses_back_to_the_same_definition(name: str) -> None:
+    original = load_file(VALID / name)
+    again = parse_definition(json.dumps(original.raw, ensure_ascii=False), "stored v1")
+    assert again.content_hash == original.content_hash
+    assert again.questions == original.questions
+    assert again.protocol == original.protocol
 
 
 # --------------------------------------------------------------------------- encoding and input

@@ -316,9 +316,15 @@ def test_third_attempt_beyond_max_attempts_is_ignored(protocol: dict[str, Any]) 
 def test_attempts_are_taken_in_time_order(protocol: dict[str, Any]) -> None:
     late_success = PhoneAttempt(MONDAY + timedelta(days=2), True, 10)
     record = PhoneRecord(
-        [late_success, PhoneAttempt(MONDAY + timedelta(days=1), False, None),
-         PhoneAttempt(MONDAY, False, None)],
-        True, set(), None, 3,
+        [
+            late_success,
+            PhoneAttempt(MONDAY + timedelta(days=1), False, None),
+            PhoneAttempt(MONDAY, False, None),
+        ],
+        True,
+        set(),
+        None,
+        3,
     )
     assert score(protocol, contact(record)).status == UNREACHED
 
@@ -403,8 +409,9 @@ def test_phone_score_is_a_fraction(
 ) -> None:
     result = score(
         BASE_PROTOCOL,
-        contact(phone(*attempts, first=first, covered=covered, referred=referred,
-                      courtesy=courtesy)),
+        contact(
+            phone(*attempts, first=first, covered=covered, referred=referred, courtesy=courtesy)
+        ),
     )
     assert 0 <= result.score <= 1
     assert result.status in (SCORED, UNREACHED)
@@ -495,11 +502,9 @@ def hand_computed_contacts(municipality: str = "A") -> list[Contact]:
         # e-mail, children: 5/10 = 0.5
         contact(email(0), scenario="sfo-hours", municipality=municipality),
         # web, children: (2 + 2.5)/5 = 0.9
-        contact(web((True, 10, 2), (True, 10, 3)), scenario="sfo-hours",
-                municipality=municipality),
+        contact(web((True, 10, 2), (True, 10, 3)), scenario="sfo-hours", municipality=municipality),
         # web, care: found, quality 0: 2/5 = 0.4
-        contact(web((True, 10, 0), (True, 10, 0)), scenario="home-help",
-                municipality=municipality),
+        contact(web((True, 10, 0), (True, 10, 0)), scenario="home-help", municipality=municipality),
     ]
 
 
@@ -610,9 +615,14 @@ def test_rounding_is_half_up_and_ignores_float_noise() -> None:
 
 
 def test_bands_are_configuration() -> None:
-    bands = grade_bands({"grade_bands": [
-        {"min": 0, "label": tr("Ikke godkjent")}, {"min": 75, "label": tr("Godkjent")},
-    ]})
+    bands = grade_bands(
+        {
+            "grade_bands": [
+                {"min": 0, "label": tr("Ikke godkjent")},
+                {"min": 75, "label": tr("Godkjent")},
+            ]
+        }
+    )
     assert [band.min for band in bands] == [75, 0]
     assert band_for(bands, 74.96).label["nb"] == "Godkjent"
     assert band_for(bands, 74.94).label["nb"] == "Ikke godkjent"
@@ -642,7 +652,10 @@ def test_quartiles_small_or_all_equal() -> None:
     assert set(quartile_bands({"a": 90.0, "b": 50.0, "c": 10.0}).values()) == {MIDDLE}
     assert set(quartile_bands({str(i): 50.0 for i in range(8)}).values()) == {MIDDLE}
     assert quartile_bands({"a": 90.0, "b": 50.0, "c": 30.0, "d": 10.0}) == {
-        "a": TOP, "b": MIDDLE, "c": MIDDLE, "d": BOTTOM
+        "a": TOP,
+        "b": MIDDLE,
+        "c": MIDDLE,
+        "d": BOTTOM,
     }
 
 
@@ -798,8 +811,13 @@ def synthetic_round(protocol: dict[str, Any], municipalities: int = 357) -> list
                 if v == 10:
                     record = None
                 elif channel == "phone":
-                    record = phone((v > 2, 30 * v), (v > 1, 20), first=v % 2 == 0,
-                                   covered=covered, courtesy=v % 4)
+                    record = phone(
+                        (v > 2, 30 * v),
+                        (v > 1, 20),
+                        first=v % 2 == 0,
+                        covered=covered,
+                        courtesy=v % 4,
+                    )
                 elif channel == "email":
                     record = email(None if v == 0 else v - 1, covered, v % 4)
                 else:

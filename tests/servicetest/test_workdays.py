@@ -183,15 +183,17 @@ def test_reply_time_matches_a_day_by_day_count(sent: date, span: int) -> None:
     replied = sent + timedelta(days=span)
     start = clock_start(datetime.combine(sent, time(9)))
     expected = len(working_days_in(start + timedelta(days=1), replied))
-    assert working_days_between(
-        datetime.combine(sent, time(9)), datetime.combine(replied, time(9))
-    ) == expected
+    assert (
+        working_days_between(datetime.combine(sent, time(9)), datetime.combine(replied, time(9)))
+        == expected
+    )
 
 
 @given(start=dates, n=st.integers(min_value=0, max_value=30))
 def test_add_working_days_inverts_the_reply_count(start: date, n: int) -> None:
     target = add_working_days(start, n)
     assert is_working_day(target)
-    assert working_days_between(
-        datetime.combine(start, time(9)), datetime.combine(target, time(15))
-    ) == n
+    assert (
+        working_days_between(datetime.combine(start, time(9)), datetime.combine(target, time(15)))
+        == n
+    )

@@ -1,0 +1,78 @@
+"""`flask setup` builds a working database from nothing; demo data is seeded and labelled."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from surveyapp.extensions import db
+from surveyapp.models import Answer, Municipality, Response, SurveyRound, TestAssignment, User
+from tests.conftest import build_app
+
+
+@pytest.fixture
+def demo_app(app_config: dict[str, Any], backend: str) -> Any:
+    app = build_app({**app_config, "SURVEYAPP_DEMO": True})
+    with app.app_context():
+        db.drop_all()
+        with db.engine.begin() as conn:
+            conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
+        yield app
+        db.session.remove()
+        db.drop_all()
+        with db.engine.begin() as conn:
+            conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
+        db.engine.dispose()
+
+
+def _digest() -> str:
+    rows = db.session.execute(
+        sa.select(SurveyRound.slug, Answer.question_code, Answer.option, sa.func.count())
+        .join(SurveyRound, SurveyRound.id == Answer.round_id)
+        .group_by(SurveyRound.slug, Answer.question_code, Answer.option)
+        .order_by(SurveyRound.slug, Answer.question_code, Answer.option)
+    ).all()
+    return hashlib.sha256(repr([tuple(r) for r in rows]).encode()).hexdigest()
+
+
+@pytest.mark.storage
+def test_setup_with_demo_from_an_empty_database(demo_app: Any) -> None:
+    runner = demo_app.test_cli_runner()
+    result = runner.invoke(args=["setup"])
+    assert result.exit_code == 0, result.output
+    assert "Demo data – fictitious figures" in result.output
+    assert "admin@demo.surveyapp.no" in result.output
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Municipality)) == 357
+    rounds = db.session.scalars(sa.select(SurveyRound)).all()
+    assert len(rounds) == 21 * 5 and all(r.is_demo and "Demodata" in r.title for r in rounds)
+    home_years = sorted(r.year for r in rounds if r.slug.startswith("demo-5501-"))
+    assert home_years == [2022, 2023, 2024, 2025, 2026]
+    tested = db.session.scalar(
+        sa.select(sa.func.count(sa.distinct(TestAssignment.municipality_code)))
+    )
+    assert tested == 50
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Response)) > 20_000
+    users = db.session.scalars(sa.select(User)).all()
+    assert users and all(u.is_demo for u in users)
+    first = _digest()
+
+    # Running setup again upgrades nothing, loads nothing new and adds no second demo.
+    again = runner.invoke(args=["setup"])
+    assert again.exit_code == 0, again.output
+    assert "already has survey rounds" in again.output
+    assert _digest() == first
+
+
+def test_demo_is_the_same_every_run(demo_app: Any) -> None:
+    runner = demo_app.test_cli_runner()
+    assert runner.invoke(args=["setup"]).exit_code == 0
+    first = _digest()
+    db.session.remove()
+    db.drop_all()
+    with db.engine.begin() as conn:
+        conn.execute(sa.text("DROP TABLE alembic_version"))
+    assert runner.invoke(args=["setup"]).exit_code == 0
+    assert _digest() == first
