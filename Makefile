@@ -22,7 +22,7 @@ run: $(STAMP)
 test: lint typecheck pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check surveyapp tests benchmarks wsgi.py
+	$(BIN)/ruff check surveyapp tests wsgi.py $(wildcard benchmarks)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

@@ -59,18 +59,22 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from surveyapp.accounts.views import bp as accounts_bp
+    from surveyapp.surveys.public import bp as surveys_bp
     from surveyapp.web.views import bp as web_bp
 
     app.register_blueprint(web_bp)
     app.register_blueprint(accounts_bp)
+    app.register_blueprint(surveys_bp)
 
 
 def register_request_hooks(app: Flask) -> None:
     from surveyapp.accounts.access import enforce_access
     from surveyapp.web.errors import register_error_handlers
+    from surveyapp.web.i18n import remember_language_choice
     from surveyapp.web.security import add_security_headers
 
     app.before_request(enforce_access)
+    app.before_request(remember_language_choice)
     app.after_request(add_security_headers)
     register_error_handlers(app)
 

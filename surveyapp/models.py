@@ -16,6 +16,7 @@ from surveyapp.surveys.models import (
     Invitation,
     InvitationUse,
     Response,
+    SurveyDraft,
     SurveyRound,
     round_municipality,
 )
@@ -31,6 +32,7 @@ __all__ = [
     "QuestionFingerprint",
     "Questionnaire",
     "Response",
+    "SurveyDraft",
     "SurveyRound",
     "TestAssignment",
     "TestResult",

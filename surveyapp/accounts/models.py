@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from surveyapp.dbtypes import UTCDateTime
 from surveyapp.extensions import db
 from surveyapp.timeutil import utcnow
 
@@ -38,7 +39,7 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined]
     # Bumped on password change: every older session stops working.
     session_version: Mapped[int] = mapped_column(sa.Integer, default=1)
     is_demo: Mapped[bool] = mapped_column(sa.Boolean, default=False)
-    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     municipalities = relationship(
         "Municipality", secondary=user_municipality, order_by="Municipality.code"

@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from surveyapp.dbtypes import UTCDateTime
 from surveyapp.extensions import db
 from surveyapp.timeutil import utcnow
 
@@ -19,7 +20,7 @@ class AuditEntry(db.Model):  # type: ignore[name-defined]
     __table_args__ = (sa.Index("ix_audit_entry_entity", "entity_type", "entity_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow, index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     user_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("user_account.id", ondelete="SET NULL")
     )

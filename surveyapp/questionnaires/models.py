@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from surveyapp.dbtypes import UTCDateTime
 from surveyapp.extensions import db
 from surveyapp.timeutil import utcnow
 
@@ -35,7 +36,7 @@ class Questionnaire(db.Model):  # type: ignore[name-defined]
     definition: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
     content_hash: Mapped[str] = mapped_column(sa.String(64))
     source_file: Mapped[str] = mapped_column(sa.String(300))
-    loaded_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    loaded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     questions: Mapped[list[QuestionFingerprint]] = relationship(
         back_populates="questionnaire",

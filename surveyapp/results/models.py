@@ -7,6 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from surveyapp.dbtypes import UTCDateTime
 from surveyapp.extensions import db
 from surveyapp.timeutil import utcnow
 
@@ -27,7 +28,7 @@ class PeerValue(db.Model):  # type: ignore[name-defined]
     value: Mapped[float] = mapped_column(sa.Float)
     n: Mapped[int | None] = mapped_column(sa.Integer)
     source: Mapped[str] = mapped_column(sa.String(200))
-    imported_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 peer_group_member = sa.Table(
@@ -47,7 +48,7 @@ class PeerGroup(db.Model):  # type: ignore[name-defined]
     id: Mapped[int] = mapped_column(primary_key=True)
     owner_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(sa.String(120))
-    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     members = relationship(
         "Municipality", secondary=peer_group_member, order_by="Municipality.code"

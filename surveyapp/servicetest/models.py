@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from surveyapp.dbtypes import UTCDateTime
 from surveyapp.extensions import db
 from surveyapp.timeutil import utcnow
 
@@ -41,7 +42,7 @@ class TestRound(db.Model):  # type: ignore[name-defined]
     seed: Mapped[int] = mapped_column(sa.Integer, default=0)
     selection: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
     is_demo: Mapped[bool] = mapped_column(sa.Boolean, default=False)
-    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     protocol = relationship("Questionnaire")
     municipalities = relationship(
@@ -75,7 +76,7 @@ class TestAssignment(db.Model):  # type: ignore[name-defined]
     # Web items are checked by two independent testers (slots 1, 2); slot 3 decides.
     tester_slot: Mapped[int] = mapped_column(sa.Integer, default=1)
     caller_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
-    due_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     status: Mapped[str] = mapped_column(sa.String(10), default="open")
 
     test_round = relationship("TestRound")
@@ -98,9 +99,9 @@ class TestResult(db.Model):  # type: ignore[name-defined]
     # The channel-specific record (attempts, times, checkpoints, courtesy, found, quality).
     record: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
     recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
-    recorded_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
-        sa.DateTime(timezone=True), default=utcnow, onupdate=utcnow
+        UTCDateTime(), default=utcnow, onupdate=utcnow
     )
 
     assignment: Mapped[TestAssignment] = relationship(back_populates="result")

@@ -12,6 +12,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from surveyapp.dbtypes import UTCDateTime
 from surveyapp.extensions import db
 from surveyapp.timeutil import utcnow
 
@@ -49,15 +50,15 @@ class SurveyRound(db.Model):  # type: ignore[name-defined]
     questionnaire_id: Mapped[int] = mapped_column(sa.ForeignKey("questionnaire.id"), index=True)
     year: Mapped[int] = mapped_column(sa.Integer, index=True)
     period: Mapped[str] = mapped_column(sa.String(40), default="")
-    opens_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
-    closes_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     access: Mapped[str] = mapped_column(sa.String(12), default="open")
     status: Mapped[str] = mapped_column(sa.String(10), default="draft")
     target: Mapped[float] = mapped_column(sa.Float, default=0.80)
     language: Mapped[str] = mapped_column(sa.String(2), default="nb")
     time_precision: Mapped[str] = mapped_column(sa.String(5), default="date")
     is_demo: Mapped[bool] = mapped_column(sa.Boolean, default=False)
-    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     questionnaire = relationship("Questionnaire")
     municipalities = relationship(
@@ -100,7 +101,7 @@ class Response(db.Model):  # type: ignore[name-defined]
     round_id: Mapped[int] = mapped_column(sa.ForeignKey("survey_round.id", ondelete="CASCADE"))
     municipality_code: Mapped[str] = mapped_column(sa.ForeignKey("municipality.code"))
     language: Mapped[str] = mapped_column(sa.String(2))
-    submitted: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    submitted: Mapped[datetime] = mapped_column(UTCDateTime())
     # SHA-256 of a random per-form nonce: makes double submission idempotent.
     submission_key: Mapped[str] = mapped_column(sa.String(64), unique=True)
 
@@ -130,6 +131,31 @@ class Answer(db.Model):  # type: ignore[name-defined]
     value_text: Mapped[str | None] = mapped_column(sa.Text)
 
     response: Mapped[Response] = relationship(back_populates="answers")
+
+
+class SurveyDraft(db.Model):  # type: ignore[name-defined]
+    """Answers in progress, kept on the server between pages and deleted on submission.
+
+    Identified by the hash of a random token held in the respondent's session. The
+    submitted response carries none of this: not the draft, nor the invitation.
+    """
+
+    __tablename__ = "survey_draft"
+
+    id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    round_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("survey_round.id", ondelete="CASCADE"), index=True
+    )
+    invitation_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("invitation.id", ondelete="CASCADE")
+    )
+    municipality_code: Mapped[str | None] = mapped_column(sa.ForeignKey("municipality.code"))
+    answers: Mapped[dict[str, list[str]]] = mapped_column(sa.JSON, default=dict)
+    # SHA-256 of a nonce made with the draft: the response's submission key.
+    submission_key: Mapped[str] = mapped_column(sa.String(64))
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime(), default=utcnow, onupdate=utcnow, index=True
+    )
 
 
 def truncate_time(moment: datetime, precision: str) -> datetime:

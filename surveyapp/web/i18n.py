@@ -8,11 +8,17 @@ LANGUAGES: dict[str, str] = {"nb": "Norsk bokmål", "nn": "Norsk nynorsk", "en":
 HTML_LANG = {"nb": "nb", "nn": "nn", "en": "en"}
 
 
+def remember_language_choice() -> None:
+    """before_request: ``?lang=xx`` on any page switches the language for the session."""
+    asked = request.args.get("lang")
+    if asked in LANGUAGES and session.get("lang") != asked:
+        session["lang"] = asked
+
+
 def select_locale() -> str:
-    """The language for this request: ?lang=, then the session, then the page's default."""
+    """The language for this request: the session's choice, then the page's default."""
     asked = request.args.get("lang")
     if asked in LANGUAGES:
-        session["lang"] = asked
         return asked
     remembered = session.get("lang")
     if remembered in LANGUAGES:

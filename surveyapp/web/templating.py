@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from flask import Flask, current_app, request
-from flask_babel import get_locale
+from flask_babel import format_datetime, get_locale
 
 from surveyapp.web.i18n import LANGUAGES, pick
 
@@ -34,6 +35,22 @@ def format_number(value: float | None, decimals: int = 1) -> str:
     return text
 
 
+def local_datetime(value: datetime | None) -> str:
+    """A moment in Norwegian time, written the way the reader's language does."""
+    if value is None:
+        return "–"
+    pattern = "d MMMM y, HH:mm" if current_language() == "en" else "d. MMMM y 'kl.' HH:mm"
+    return str(format_datetime(value, pattern))
+
+
+def option_label(value: str, question: Any) -> str:
+    """The label of one of a question's options, in the reader's language."""
+    for option in question.options:
+        if str(option.value) == str(value):
+            return pick(option.label, current_language())
+    return str(value)
+
+
 def register(app: Flask) -> None:
     @app.context_processor
     def _globals() -> dict[str, Any]:
@@ -47,3 +64,5 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["pick"] = lambda texts: pick(texts, current_language())
     app.jinja_env.filters["percent"] = format_percent
     app.jinja_env.filters["number"] = format_number
+    app.jinja_env.filters["localdatetime"] = local_datetime
+    app.jinja_env.filters["option_label"] = option_label

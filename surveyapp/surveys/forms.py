@@ -1,0 +1,194 @@
+"""WTForms forms built from a questionnaire definition, one form per page (section)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask_babel import gettext as _
+from flask_wtf import FlaskForm
+from werkzeug.datastructures import MultiDict
+from wtforms import Field, RadioField, SelectChoice, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import StopValidation, ValidationError
+
+from surveyapp.questionnaires.schema import Definition, Question
+from surveyapp.surveys import flow
+from surveyapp.web.i18n import pick
+
+Validator = Callable[[FlaskForm, Field], None]
+
+
+def _dont_know_label() -> str:
+    return _("Don't know")
+
+
+def option_choices(question: Question, language: str) -> list[SelectChoice]:
+    choices = [SelectChoice(str(o.value), pick(o.label, language)) for o in question.options]
+    if question.type == "yesno":
+        choices = [
+            SelectChoice("yes", pick(question.options[0].label, language)),
+            SelectChoice("no", pick(question.options[1].label, language)),
+        ]
+    if question.dont_know:
+        choices.append(SelectChoice(flow.DONT_KNOW, _dont_know_label()))
+    return choices
+
+
+class SurveyPageForm(FlaskForm):
+    """Base class; fields are added per page by ``build_page_form``."""
+
+
+def _shown_now(definition: Definition, question: Question, saved: flow.RawInputs,
+               form: FlaskForm) -> bool:
+    """Evaluate show-if on saved answers merged with what this page just posted."""
+    merged = dict(saved)
+    for name, field in form._fields.items():
+        data = field.data
+        if isinstance(data, list):
+            merged[name] = [str(v) for v in data]
+        elif data not in (None, ""):
+            merged[name] = [str(data)]
+        else:
+            merged[name] = []
+    return flow.is_shown(definition, question, merged)
+
+
+def _required(definition: Definition, question: Question, saved: flow.RawInputs) -> Validator:
+    def check(form: FlaskForm, field: Field) -> None:
+        if not _shown_now(definition, question, saved, form):
+            field.errors = []
+            raise StopValidation()  # hidden: not required, not validated
+        data = field.data
+        if question.type == "duration":
+            data = "".join(
+                str(form[name].data or "").strip() for name in flow.field_names(question)
+            )
+        empty = data in (None, "", []) or (isinstance(data, str) and not data.strip())
+        if empty and question.required:
+            raise StopValidation(_("Answer this question."))
+        if empty:
+            field.errors = []
+            raise StopValidation()
+
+    return check
+
+
+def _number_check(question: Question) -> Validator:
+    settings = question.settings
+
+    def check(_form: FlaskForm, field: Field) -> None:
+        value = flow.parse_number(str(field.data))
+        if value is None:
+            raise ValidationError(_("Write a number, for example 12 or 2,5."))
+        if settings.get("integer", True) and value != int(value):
+            raise ValidationError(_("Write a whole number."))
+        low, high = settings.get("min"), settings.get("max")
+        if low is not None and value < low:
+            raise ValidationError(_("The number must be at least %(min)s.", min=low))
+        if high is not None and value > high:
+            raise ValidationError(_("The number must be at most %(max)s.", max=high))
+
+    return check
+
+
+def _duration_check(question: Question, part: str) -> Validator:
+    def check(_form: FlaskForm, field: Field) -> None:
+        text = str(field.data or "").strip()
+        if not text:
+            return
+        if not text.isdigit():
+            raise ValidationError(_("Write whole minutes and seconds, for example 4 and 30."))
+        value = int(text)
+        if part == "sec" and value > 59:
+            raise ValidationError(_("Seconds must be between 0 and 59."))
+        limit = question.settings.get("max_minutes")
+        if part == "min" and limit is not None and value > int(limit):
+            raise ValidationError(_("At most %(max)s minutes.", max=limit))
+
+    return check
+
+
+def _date_check(kind: str) -> Validator:
+    def check(_form: FlaskForm, field: Field) -> None:
+        parser = flow.parse_date if kind == "date" else flow.parse_datetime
+        if parser(str(field.data)) is None:
+            if kind == "date":
+                raise ValidationError(_("Write the date as dd.mm.yyyy, for example 17.05.2026."))
+            raise ValidationError(_("Write the date and time, for example 17.05.2026 14:30."))
+
+    return check
+
+
+def _choice_count_check(question: Question) -> Validator:
+    low, high = question.settings.get("min_choices"), question.settings.get("max_choices")
+
+    def check(_form: FlaskForm, field: Field) -> None:
+        chosen = [v for v in field.data or [] if v != flow.DONT_KNOW]
+        if low is not None and len(chosen) < low:
+            raise ValidationError(_("Choose at least %(n)s.", n=low))
+        if high is not None and len(chosen) > high:
+            raise ValidationError(_("Choose at most %(n)s.", n=high))
+
+    return check
+
+
+def _max_length(limit: int) -> Validator:
+    def check(_form: FlaskForm, field: Field) -> None:
+        if len(str(field.data or "")) > limit:
+            raise ValidationError(
+                _("Write at most %(n)s characters (you wrote %(m)s).", n=limit,
+                  m=len(str(field.data)))
+            )
+
+    return check
+
+
+def _fields_for(definition: Definition, question: Question, language: str,
+                saved: flow.RawInputs) -> dict[str, Field]:
+    label = pick(question.text, language)
+    required = _required(definition, question, saved)
+    code = question.code
+    kind = question.type
+    fields: dict[str, Any] = {}
+    if kind in ("rating", "single", "yesno"):
+        fields[code] = RadioField(label, choices=option_choices(question, language),
+                                  validators=[required])
+        if kind == "yesno" and question.settings.get("comment"):
+            fields[code + flow.COMMENT_SUFFIX] = TextAreaField(
+                _("Comment (optional)"), validators=[_max_length(2000)])
+    elif kind == "multiple":
+        fields[code] = SelectMultipleField(label, choices=option_choices(question, language),
+                                           validators=[required, _choice_count_check(question)])
+    elif kind == "number":
+        fields[code] = StringField(label, validators=[required, _number_check(question)])
+    elif kind == "duration":
+        fields[code + flow.MINUTES_SUFFIX] = StringField(
+            _("Minutes"), validators=[required, _duration_check(question, "min")])
+        fields[code + flow.SECONDS_SUFFIX] = StringField(
+            _("Seconds"), validators=[_duration_check(question, "sec")])
+    elif kind in ("date", "datetime"):
+        fields[code] = StringField(label, validators=[required, _date_check(kind)])
+    else:
+        limit = int(question.settings.get("max_length") or 2000)
+        field_class = TextAreaField if question.settings.get("multiline", True) else StringField
+        fields[code] = field_class(label, validators=[required, _max_length(limit)])
+    return fields
+
+
+def build_page_form(definition: Definition, section_index: int, language: str,
+                    saved: flow.RawInputs, formdata: MultiDict[str, str] | None) -> FlaskForm:
+    """The form for one page, filled from what was posted or else from the saved draft."""
+    section = definition.sections[section_index]
+
+    class PageForm(SurveyPageForm):
+        pass
+
+    for question in section.questions:
+        for name, field in _fields_for(definition, question, language, saved).items():
+            setattr(PageForm, name, field)
+    if formdata is None:
+        formdata = MultiDict(
+            [(name, value) for name, values in saved.items() for value in values]
+        )
+        return PageForm(formdata=formdata)
+    return PageForm(formdata=formdata)

@@ -1,0 +1,113 @@
+"""Exactly-once storage under concurrent submission, and nothing identifying stored."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask.testing import FlaskClient
+
+from surveyapp.extensions import db
+from surveyapp.models import Answer, InvitationUse, Response, SurveyDraft
+from tests.surveys.test_public_flow import PAGE1, PAGE2, PAGE3
+
+pytestmark = pytest.mark.storage
+PARALLEL = 20
+
+
+def _fire_together(clients: list[FlaskClient], url: str, data: dict[str, str]) -> list[int]:
+    barrier = threading.Barrier(len(clients))
+    statuses: list[int] = []
+    errors: list[BaseException] = []
+    lock = threading.Lock()
+
+    def post(client: FlaskClient) -> None:
+        try:
+            barrier.wait(timeout=30)
+            response = client.post(url, data=data)
+            with lock:
+                statuses.append(response.status_code)
+        except BaseException as error:  # noqa: BLE001  (reported below)
+            with lock:
+                errors.append(error)
+
+    threads = [threading.Thread(target=post, args=(c,)) for c in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not errors, errors
+    db.session.rollback()  # end the test's own read snapshot before counting
+    return statuses
+
+
+def test_one_invitation_submitted_from_20_browsers_at_once_stores_one_response(
+    app: Any, backend: str, make_round: Callable[..., Any],
+    make_invitations: Callable[..., list[str]],
+) -> None:
+    survey_round = make_round(access="invitation")
+    (token,) = make_invitations(survey_round, 1)
+    clients = [app.test_client() for _ in range(PARALLEL)]
+    for client in clients:
+        assert client.get(f"/i/{token}").status_code == 302
+        client.post(f"/s/{survey_round.slug}/1", data=PAGE1)
+        client.post(f"/s/{survey_round.slug}/2", data=PAGE2)
+    statuses = _fire_together(clients, f"/s/{survey_round.slug}/3", PAGE3)
+    assert len(statuses) == PARALLEL and 500 not in statuses
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Response)) == 1
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(InvitationUse)) == 1
+    answers = db.session.scalar(sa.select(sa.func.count()).select_from(Answer))
+    assert answers == len(PAGE1) + len(PAGE2) - 2 + len(PAGE3)  # wait_time hidden: 2 fields
+
+
+def test_double_click_20_times_from_one_browser_stores_one_response(
+    app: Any, backend: str, make_round: Callable[..., Any]
+) -> None:
+    survey_round = make_round()
+    first = app.test_client()
+    first.get(f"/s/{survey_round.slug}")
+    first.post(f"/s/{survey_round.slug}/1", data=PAGE1)
+    first.post(f"/s/{survey_round.slug}/2", data=PAGE2)
+    cookie = first.get_cookie("session")
+    assert cookie is not None
+    clients = []
+    for _ in range(PARALLEL):
+        client = app.test_client()
+        client.set_cookie("session", cookie.value, domain=cookie.domain or "localhost")
+        clients.append(client)
+    statuses = _fire_together(clients, f"/s/{survey_round.slug}/3", PAGE3)
+    assert statuses == [302] * PARALLEL
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Response)) == 1
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(SurveyDraft)) == 0
+
+
+def test_nothing_identifying_is_stored_with_a_response(
+    app: Any, backend: str, make_round: Callable[..., Any],
+    make_invitations: Callable[..., list[str]], make_user: Callable[..., Any],
+    login: Callable[[Any], FlaskClient], client: FlaskClient,
+) -> None:
+    # Even a logged-in staff member answering leaves no account on the response.
+    login(make_user("planner", municipalities=["5501"]))
+    survey_round = make_round(access="invitation")
+    (token,) = make_invitations(survey_round, 1)
+    client.get(f"/i/{token}", headers={"User-Agent": "Mozilla/5.0 TestBrowser/1.0"},
+               environ_base={"REMOTE_ADDR": "203.0.113.77"})
+    for page, data in ((1, PAGE1), (2, PAGE2), (3, PAGE3)):
+        client.post(f"/s/{survey_round.slug}/{page}", data=data,
+                    headers={"User-Agent": "Mozilla/5.0 TestBrowser/1.0"},
+                    environ_base={"REMOTE_ADDR": "203.0.113.77"})
+    response = db.session.scalars(sa.select(Response)).one()
+    stored = {c.name: getattr(response, c.name) for c in Response.__table__.columns}
+    assert set(stored) == {"id", "round_id", "municipality_code", "language", "submitted",
+                           "submission_key"}
+    dump = repr(stored) + repr(db.session.execute(sa.select(Answer.__table__)).all())
+    assert "203.0.113.77" not in dump and "TestBrowser" not in dump
+    assert token not in dump
+    use = db.session.scalars(sa.select(InvitationUse)).one()
+    assert {c.name for c in InvitationUse.__table__.columns} == {"invitation_id", "used_on"}
+    assert use.used_on == response.submitted.date()  # a day, not a moment to match on
+    # The session cookie no longer points at the (deleted) draft.
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(SurveyDraft)) == 0
