@@ -64,11 +64,13 @@ def test_submission_time_is_stored_at_the_rounds_precision(
 ) -> None:
     answer_citizen_survey(client, make_round())
     response = db.session.scalars(sa.select(Response)).one()
-    assert (response.submitted.hour, response.submitted.minute, response.submitted.second) == (0, 0, 0)
+    moment = response.submitted
+    assert (moment.hour, moment.minute, moment.second) == (0, 0, 0)
     hourly = make_round(time_precision="hour")
     answer_citizen_survey(client, hourly)
     later = db.session.scalars(sa.select(Response).where(Response.round_id == hourly.id)).one()
-    assert (later.submitted.minute, later.submitted.second, later.submitted.microsecond) == (0, 0, 0)
+    moment = later.submitted
+    assert (moment.minute, moment.second, moment.microsecond) == (0, 0, 0)
 
 
 def test_missing_required_answer_shows_error_summary_and_keeps_answers(
@@ -82,7 +84,7 @@ def test_missing_required_answer_shows_error_summary_and_keeps_answers(
     assert "<title>Error:" in text
     assert 'id="error-summary"' in text and 'href="#channel-0"' in text
     assert "Answer this question." in text
-    assert 'value="health_care"\n          checked' in text or 'value="health_care" checked' in " ".join(text.split())
+    assert 'value="health_care" checked' in " ".join(text.split())
     assert re.search(r'aria-describedby="[^"]*channel-error[^"]*"', text)
 
 
@@ -190,7 +192,8 @@ def test_invitation_answers_once(app: Any, make_round: Callable[..., Any],
     assert first.get(f"/i/{token}").headers["Location"].endswith("/1")
     first.post(f"/s/{survey_round.slug}/1", data=PAGE1)
     first.post(f"/s/{survey_round.slug}/2", data=PAGE2)
-    assert first.post(f"/s/{survey_round.slug}/3", data=PAGE3).headers["Location"].endswith("/thanks")
+    done = first.post(f"/s/{survey_round.slug}/3", data=PAGE3)
+    assert done.headers["Location"].endswith("/thanks")
     assert db.session.scalar(sa.select(sa.func.count()).select_from(InvitationUse)) == 1
     other = app.test_client()
     used = other.get(f"/i/{token}?lang=en")
