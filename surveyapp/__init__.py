@@ -59,12 +59,16 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from surveyapp.accounts.views import bp as accounts_bp
+    from surveyapp.servicetest.admin import bp as servicetest_bp
+    from surveyapp.surveys.admin import bp as rounds_bp
     from surveyapp.surveys.public import bp as surveys_bp
     from surveyapp.web.views import bp as web_bp
 
     app.register_blueprint(web_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(surveys_bp)
+    app.register_blueprint(servicetest_bp)
+    app.register_blueprint(rounds_bp)
 
 
 def register_request_hooks(app: Flask) -> None:

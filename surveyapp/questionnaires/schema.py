@@ -1626,7 +1626,9 @@ class _Validator:
                 continue
             settings = _CHANNEL_SETTINGS[name]
             required = ["weight", "points"] + (["speed"] if name == "email" else [])
-            optional = [key for key, _, _ in settings]
+            optional = [key for key, _, _ in settings] + (
+                ["send_cutoff"] if name == "email" else []
+            )
             self.keys(cm, where, required, optional, line=channel_entry.line)
             weight = self.get_number(cm, "weight", where, non_negative=True)
             if weight is None:
@@ -1638,6 +1640,7 @@ class _Validator:
                 channel[key] = self.get_int(cm, key, where, default, minimum=minimum)
             max_points = 0.0
             if name == "email":
+                channel["send_cutoff"] = self.send_cutoff(cm.entries.get("send_cutoff"), where)
                 channel["speed"] = self.speed(cm.entries.get("speed"), where)
                 max_points += max((row["points"] for row in channel["speed"]), default=0)
             points = self.points(cm.entries.get("points"), name, where)
@@ -1941,6 +1944,17 @@ class _Validator:
                 f"the lowest grade band must have min 0, not {_fmt(last)}",
             )
         return result
+
+    def send_cutoff(self, entry: _Entry | None, where: str) -> str | None:
+        """Optional e-mail send cut-off time ("HH:MM"); None when not set."""
+        if entry is None:
+            return None
+        value = entry.value
+        if isinstance(value, _Scalar) and isinstance(value.value, str):
+            if _TIME_RE.fullmatch(value.value):
+                return value.value
+        self.err(entry.line, where, "'send_cutoff' must be a time in quotes as \"HH:MM\"")
+        return None
 
     def phone_hours(self, entry: _Entry | None) -> dict[str, str]:
         hours = dict(DEFAULT_PHONE_HOURS)

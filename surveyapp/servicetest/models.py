@@ -100,8 +100,6 @@ class TestResult(db.Model):  # type: ignore[name-defined]
     record: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
     recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(
-        UTCDateTime(), default=utcnow, onupdate=utcnow
-    )
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
     assignment: Mapped[TestAssignment] = relationship(back_populates="result")

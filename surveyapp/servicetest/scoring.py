@@ -17,11 +17,10 @@ banding and ranking):
   channel × 100;
 * sector score = the sector's contacts' channel scores combined with the
   channel weights, re-normalised over the channels the sector has;
-* municipality score = channel-weighted mean of its channel scores,
-  re-normalised over the channels present (a municipality without web
-  contacts is scored on phone and e-mail alone, each weight divided by their
-  sum). The protocol's sector weights are not part of this score (the
-  format's contract); they are kept for reporting.
+* municipality score = sector-weighted mean of its sector scores (the
+  protocol's sector weights, as Forbrukerrådet weighted sectors in 2016),
+  re-normalised over the sectors present (a municipality without contacts in
+  a sector is scored on the others, each weight divided by their sum).
 
 Counted contacts: scored and unreached contacts always; missing contacts
 (not carried out) when ``missing_contacts`` is ``zero`` (as 0); never web
@@ -54,9 +53,7 @@ indicator.
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time
 from decimal import ROUND_HALF_UP, Decimal
@@ -783,23 +780,6 @@ def _mean(values: Iterable[float | None]) -> float | None:
     return sum(present) / len(present) if present else None
 
 
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector for a burst of small, acyclic allocations.
-
-    Scoring a round creates tens of thousands of reasons and scores; the
-    collections they trigger would traverse the whole round again and again
-    (about half the running time). Nothing here creates reference cycles.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def score_round(protocol: Protocol, contacts: Iterable[Contact]) -> RoundResult:
     """Score every contact, then each municipality, rank them and sum up the round.
 
@@ -807,8 +787,7 @@ def score_round(protocol: Protocol, contacts: Iterable[Contact]) -> RoundResult:
     the number of contacts. Raises ValueError for a contact whose scenario the
     protocol does not have (and anything ``score_contact`` rejects).
     """
-    with _gc_paused():
-        return _score_round(protocol, contacts)
+    return _score_round(protocol, contacts)
 
 
 def _score_round(protocol: Protocol, contacts: Iterable[Contact]) -> RoundResult:
@@ -816,6 +795,9 @@ def _score_round(protocol: Protocol, contacts: Iterable[Contact]) -> RoundResult
     channel_order = [channel for channel in protocol["channels"]]
     weights = {channel: float(protocol["channels"][channel]["weight"]) for channel in channel_order}
     sector_order = [str(sector) for sector in protocol["sectors"]]
+    sector_weights = {
+        str(sector): float(settings["weight"]) for sector, settings in protocol["sectors"].items()
+    }
     bands = grade_bands(protocol)
 
     tallies: dict[str, _Tally] = {}
@@ -850,8 +832,6 @@ def _score_round(protocol: Protocol, contacts: Iterable[Contact]) -> RoundResult
             channel: (acc[0] / acc[1] * 100 if (acc := tally.channel.get(channel)) else None)
             for channel in channel_order
         }
-        present = {k: v for k, v in channel_scores.items() if v is not None}
-        score = _weighted_mean(present, weights)
         sector_scores: dict[str, float | None] = {}
         for sector in sector_order:
             in_sector = {
@@ -860,6 +840,8 @@ def _score_round(protocol: Protocol, contacts: Iterable[Contact]) -> RoundResult
                 if (acc := tally.sector_channel.get((sector, channel)))
             }
             sector_scores[sector] = _weighted_mean(in_sector, weights)
+        present = {k: v for k, v in sector_scores.items() if v is not None}
+        score = _weighted_mean(present, sector_weights)
         municipalities.append(
             MunicipalityScore(
                 municipality=code,

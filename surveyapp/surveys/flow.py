@@ -95,9 +95,7 @@ def _rows_for(question: Question, raw: RawInputs) -> list[AnswerRow]:
     if question.type in ("rating", "single", "multiple"):
         numeric = question.type == "rating"
         return [
-            AnswerRow(
-                code, v, float(v) if numeric and v != DONT_KNOW else None, None
-            )
+            AnswerRow(code, v, float(v) if numeric and v != DONT_KNOW else None, None)
             for v in (values if question.type == "multiple" else values[:1])
         ]
     if question.type == "yesno":

@@ -38,8 +38,9 @@ class SurveyPageForm(FlaskForm):
     """Base class; fields are added per page by ``build_page_form``."""
 
 
-def _shown_now(definition: Definition, question: Question, saved: flow.RawInputs,
-               form: FlaskForm) -> bool:
+def _shown_now(
+    definition: Definition, question: Question, saved: flow.RawInputs, form: FlaskForm
+) -> bool:
     """Evaluate show-if on saved answers merged with what this page just posted."""
     merged = dict(saved)
     for name, field in form._fields.items():
@@ -136,36 +137,47 @@ def _max_length(limit: int) -> Validator:
     def check(_form: FlaskForm, field: Field) -> None:
         if len(str(field.data or "")) > limit:
             raise ValidationError(
-                _("Write at most %(n)s characters (you wrote %(m)s).", n=limit,
-                  m=len(str(field.data)))
+                _(
+                    "Write at most %(n)s characters (you wrote %(m)s).",
+                    n=limit,
+                    m=len(str(field.data)),
+                )
             )
 
     return check
 
 
-def _fields_for(definition: Definition, question: Question, language: str,
-                saved: flow.RawInputs) -> dict[str, Field]:
+def _fields_for(
+    definition: Definition, question: Question, language: str, saved: flow.RawInputs
+) -> dict[str, Field]:
     label = pick(question.text, language)
     required = _required(definition, question, saved)
     code = question.code
     kind = question.type
     fields: dict[str, Any] = {}
     if kind in ("rating", "single", "yesno"):
-        fields[code] = RadioField(label, choices=option_choices(question, language),
-                                  validators=[required])
+        fields[code] = RadioField(
+            label, choices=option_choices(question, language), validators=[required]
+        )
         if kind == "yesno" and question.settings.get("comment"):
             fields[code + flow.COMMENT_SUFFIX] = TextAreaField(
-                _("Comment (optional)"), validators=[_max_length(2000)])
+                _("Comment (optional)"), validators=[_max_length(2000)]
+            )
     elif kind == "multiple":
-        fields[code] = SelectMultipleField(label, choices=option_choices(question, language),
-                                           validators=[required, _choice_count_check(question)])
+        fields[code] = SelectMultipleField(
+            label,
+            choices=option_choices(question, language),
+            validators=[required, _choice_count_check(question)],
+        )
     elif kind == "number":
         fields[code] = StringField(label, validators=[required, _number_check(question)])
     elif kind == "duration":
         fields[code + flow.MINUTES_SUFFIX] = StringField(
-            _("Minutes"), validators=[required, _duration_check(question, "min")])
+            _("Minutes"), validators=[required, _duration_check(question, "min")]
+        )
         fields[code + flow.SECONDS_SUFFIX] = StringField(
-            _("Seconds"), validators=[_duration_check(question, "sec")])
+            _("Seconds"), validators=[_duration_check(question, "sec")]
+        )
     elif kind in ("date", "datetime"):
         fields[code] = StringField(label, validators=[required, _date_check(kind)])
     else:
@@ -175,8 +187,13 @@ def _fields_for(definition: Definition, question: Question, language: str,
     return fields
 
 
-def build_page_form(definition: Definition, section_index: int, language: str,
-                    saved: flow.RawInputs, formdata: MultiDict[str, str] | None) -> FlaskForm:
+def build_page_form(
+    definition: Definition,
+    section_index: int,
+    language: str,
+    saved: flow.RawInputs,
+    formdata: MultiDict[str, str] | None,
+) -> FlaskForm:
     """The form for one page, filled from what was posted or else from the saved draft."""
     section = definition.sections[section_index]
 
@@ -187,8 +204,6 @@ def build_page_form(definition: Definition, section_index: int, language: str,
         for name, field in _fields_for(definition, question, language, saved).items():
             setattr(PageForm, name, field)
     if formdata is None:
-        formdata = MultiDict(
-            [(name, value) for name, values in saved.items() for value in values]
-        )
+        formdata = MultiDict([(name, value) for name, values in saved.items() for value in values])
         return PageForm(formdata=formdata)
     return PageForm(formdata=formdata)

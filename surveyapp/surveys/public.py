@@ -41,8 +41,9 @@ def _language() -> str:
     return str(get_locale() or "nb")
 
 
-def _status_page(kind: str, survey_round: SurveyRound | None = None, code: int = 200
-                 ) -> tuple[str, int]:
+def _status_page(
+    kind: str, survey_round: SurveyRound | None = None, code: int = 200
+) -> tuple[str, int]:
     return render_template("surveys/public/status.html", kind=kind, survey_round=survey_round), code
 
 
@@ -95,8 +96,12 @@ def _visible_pages(definition: Definition, raw: flow.RawInputs) -> list[int]:
     return [
         index
         for index, section in enumerate(definition.sections)
-        if any(flow.is_shown(definition, q, raw) or q.show_if is not None and
-               _condition_on_same_page(definition, q, index) for q in section.questions)
+        if any(
+            flow.is_shown(definition, q, raw)
+            or q.show_if is not None
+            and _condition_on_same_page(definition, q, index)
+            for q in section.questions
+        )
     ]
 
 
@@ -173,8 +178,9 @@ def where(slug: str) -> WerkzeugResponse | tuple[str, int] | str:
             _touch_draft(slug)
             return redirect(_page_url(survey_round, 0))
         error = True
-    return render_template("surveys/public/where.html", survey_round=survey_round,
-                           draft=draft, error=error)
+    return render_template(
+        "surveys/public/where.html", survey_round=survey_round, draft=draft, error=error
+    )
 
 
 def _switch_language(action: str) -> None:
@@ -183,8 +189,7 @@ def _switch_language(action: str) -> None:
         session["lang"] = code
 
 
-def _first_invalid_page(definition: Definition, raw: flow.RawInputs, language: str
-                        ) -> int | None:
+def _first_invalid_page(definition: Definition, raw: flow.RawInputs, language: str) -> int | None:
     """Re-check every shown page before storing (a page may have been skipped)."""
     from werkzeug.datastructures import MultiDict
 
@@ -198,8 +203,9 @@ def _first_invalid_page(definition: Definition, raw: flow.RawInputs, language: s
     return None
 
 
-def _submit(survey_round: SurveyRound, definition: Definition, token: str
-            ) -> WerkzeugResponse | tuple[str, int]:
+def _submit(
+    survey_round: SurveyRound, definition: Definition, token: str
+) -> WerkzeugResponse | tuple[str, int]:
     """Store the response; retried when SQLite reports a concurrent writer."""
     for attempt in range(SUBMIT_ATTEMPTS):
         draft = submission.find_draft(token, survey_round)
@@ -297,9 +303,13 @@ def page(slug: str, page: int) -> WerkzeugResponse | tuple[str, int] | str:
         if request.args.get("check"):
             from werkzeug.datastructures import MultiDict
 
-            form = build_page_form(definition, index, language, draft.answers or {},
-                                   MultiDict([(k, v) for k, vs in (draft.answers or {}).items()
-                                              for v in vs]))
+            form = build_page_form(
+                definition,
+                index,
+                language,
+                draft.answers or {},
+                MultiDict([(k, v) for k, vs in (draft.answers or {}).items() for v in vs]),
+            )
             form.meta.csrf = False
             form.validate()
     visible = _visible_pages(definition, draft.answers or {})
@@ -330,4 +340,3 @@ def thanks(slug: str) -> str | WerkzeugResponse:
     if session.get("thanks") != slug:
         return redirect(url_for("surveys.start", slug=slug))
     return render_template("surveys/public/thanks.html", survey_round=survey_round)
-

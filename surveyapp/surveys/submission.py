@@ -136,7 +136,10 @@ def already_stored(submission_key: str) -> bool:
 
 
 def submit(
-    draft: SurveyDraft, definition: Definition, survey_round: SurveyRound, language: str,
+    draft: SurveyDraft,
+    definition: Definition,
+    survey_round: SurveyRound,
+    language: str,
     now: datetime,
 ) -> None:
     """Store the draft as one anonymous response. Raises IntegrityError on a repeat."""

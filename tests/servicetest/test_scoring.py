@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import time as clock
 from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -508,6 +507,9 @@ def hand_computed_contacts(municipality: str = "A") -> list[Contact]:
     ]
 
 
+BASE_SCORE = (0.275 * 87.5 + 0.125 * (51 / 0.7) + 0.175 * 40) / 0.575
+
+
 def test_channel_and_sector_weighting_by_hand(protocol: dict[str, Any]) -> None:
     result = score_round(protocol, hand_computed_contacts())
     (a,) = result.municipalities
@@ -515,8 +517,11 @@ def test_channel_and_sector_weighting_by_hand(protocol: dict[str, Any]) -> None:
     assert a.channel_scores["phone"] == pytest.approx(75)
     assert a.channel_scores["email"] == pytest.approx(75)
     assert a.channel_scores["web"] == pytest.approx(65)
-    # Municipality: 0.3 × 75 + 0.3 × 75 + 0.4 × 65 = 22.5 + 22.5 + 26 = 71.0.
-    assert a.score == pytest.approx(71.0)
+    # Municipality: sector-weighted mean of the sector scores below, re-normalised
+    # over the sectors present (technical 0.275, children 0.125, care 0.175):
+    # (0.275 × 87.5 + 0.125 × 72.857… + 0.175 × 40) / 0.575 = 40.1696… / 0.575 = 69.860…
+    assert a.score == pytest.approx(BASE_SCORE)
+    assert a.score == pytest.approx(69.86024845, abs=1e-6)
     assert a.band is not None and a.band.label["nb"] == "Bra"
     # Technical: phone 75, e-mail 100 → (0.3 × 75 + 0.3 × 100) / 0.6 = 52.5 / 0.6 = 87.5.
     assert a.sector_scores["technical"] == pytest.approx(87.5)
@@ -540,17 +545,21 @@ def test_channel_weights_come_from_the_protocol(protocol: dict[str, Any]) -> Non
     protocol["channels"]["web"]["weight"] = 0.2
     protocol["channels"]["phone"]["weight"] = 0.5
     (a,) = score_round(protocol, hand_computed_contacts()).municipalities
-    # 0.5 × 75 + 0.3 × 75 + 0.2 × 65 = 37.5 + 22.5 + 13 = 73.0
-    assert a.score == pytest.approx(73.0)
+    # Technical: (0.5 × 75 + 0.3 × 100) / 0.8 = 84.375; children: (0.3 × 50 + 0.2 × 90) / 0.5
+    # = 66; care: web 40. Sectors: (0.275 × 84.375 + 0.125 × 66 + 0.175 × 40) / 0.575 = 66.875
+    assert a.sector_scores["technical"] == pytest.approx(84.375)
+    assert a.sector_scores["children"] == pytest.approx(66.0)
+    assert a.score == pytest.approx(66.875)
 
 
 @pytest.mark.parametrize(
     ("rule", "phone_score", "total", "excluded"),
     [
-        # zero: phone (75 + 0)/2 = 37.5; 0.3 × 37.5 + 0.3 × 75 + 0.4 × 65 = 59.75
-        ("zero", 37.5, 59.75, 0),
-        # exclude: as if the contact had not been planned: 71.0
-        ("exclude", 75.0, 71.0, 1),
+        # zero: technical phone (75 + 0)/2 = 37.5, so technical (0.3 × 37.5 + 0.3 × 100) / 0.6
+        # = 68.75; (0.275 × 68.75 + 0.125 × 72.857… + 0.175 × 40) / 0.575 = 60.892…
+        ("zero", 37.5, (0.275 * 68.75 + 0.125 * (51 / 0.7) + 0.175 * 40) / 0.575, 0),
+        # exclude: as if the contact had not been planned
+        ("exclude", 75.0, BASE_SCORE, 1),
     ],
 )
 def test_missing_contacts_zero_versus_exclude(
@@ -575,7 +584,7 @@ def test_awaiting_web_contacts_are_left_out_and_reported(protocol: dict[str, Any
     result = score_round(protocol, [*hand_computed_contacts(), undecided])
     (a,) = result.municipalities
     assert a.channel_scores["web"] == pytest.approx(65)
-    assert a.score == pytest.approx(71.0)
+    assert a.score == pytest.approx(BASE_SCORE)
     assert a.awaiting == 1
     assert result.awaiting_decision == [undecided]
 
@@ -826,14 +835,11 @@ def synthetic_round(protocol: dict[str, Any], municipalities: int = 357) -> list
     return contacts
 
 
-def test_whole_round_is_fast_and_consistent(protocol: dict[str, Any]) -> None:
+def test_whole_national_round_is_consistent(protocol: dict[str, Any]) -> None:
+    # Speed is measured by benchmarks/, not here: this pins the national-scale results.
     contacts = synthetic_round(protocol)
     assert len(contacts) == 357 * 30
-    started = clock.perf_counter()
     result = score_round(protocol, contacts)
-    elapsed = clock.perf_counter() - started
-    # Generous bound (well under a second on an ordinary machine); catches quadratic loops.
-    assert elapsed < 3.0
     assert len(result.municipalities) == 357
     scored = [m for m in result.municipalities if m.score is not None]
     assert all(0 <= (m.score or 0) <= 100 for m in scored)

@@ -1,0 +1,62 @@
+"""Forms for planning and managing service-test rounds."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    IntegerField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+MODE_CHOICES = [
+    SelectChoice("all", _l("All municipalities")),
+    SelectChoice("county", _l("One county")),
+    SelectChoice("list", _l("A list of municipality numbers")),
+    SelectChoice("sample", _l("A random sample per size band (stratified, repeatable)")),
+]
+
+
+class PlanForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    protocol = SelectField(_l("Protocol"), choices=[], validators=[DataRequired()])
+    year = IntegerField(_l("Year"), validators=[InputRequired(), NumberRange(2000, 2100)])
+    starts_on = DateField(_l("First day of testing"), validators=[InputRequired()])
+    ends_on = DateField(_l("Last day of testing"), validators=[InputRequired()])
+    mode = RadioField(_l("Municipalities"), choices=MODE_CHOICES, default="all")
+    county = SelectField(_l("County"), choices=[], validators=[Optional()])
+    codes = TextAreaField(
+        _l("Municipality numbers"),
+        description=_l("Four-digit numbers separated by spaces, commas or new lines."),
+        validators=[Optional(), Length(max=5000)],
+    )
+    per_band = IntegerField(
+        _l("Municipalities per size band"), validators=[Optional(), NumberRange(1, 357)]
+    )
+    seed = IntegerField(
+        _l("Random seed"),
+        description=_l("The same seed gives the same sample and the same schedule."),
+        validators=[InputRequired(), NumberRange(0, 2**31 - 1)],
+    )
+    callers = SelectMultipleField(_l("Test callers"), choices=[], validators=[DataRequired()])
+
+
+class DeciderForm(FlaskForm):
+    municipality = StringField(validators=[DataRequired(), Length(max=4)])
+    scenario = StringField(validators=[DataRequired(), Length(max=80)])
+    caller = SelectField(_l("Deciding tester"), choices=[], validators=[DataRequired()])
+
+
+class ReassignForm(FlaskForm):
+    caller = SelectField(_l("Give to"), choices=[], validators=[DataRequired()])
+
+
+class ConfirmForm(FlaskForm):
+    """A POST button with CSRF protection and nothing else."""

@@ -1,0 +1,286 @@
+"""Service-test rounds in the database: plan, record, reassign, lock and score.
+
+Functions add and flush (and audit); the request or the CLI command commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+
+from surveyapp.audit.operations import record as audit
+from surveyapp.extensions import db
+from surveyapp.municipalities.models import Municipality
+from surveyapp.questionnaires.models import Questionnaire
+from surveyapp.questionnaires.store import definition_of
+from surveyapp.servicetest import planning, scoring
+from surveyapp.servicetest.models import TestAssignment, TestResult, TestRound
+from surveyapp.servicetest.records import DECIDING_SLOT, StoredAssignment, contacts_from
+
+
+class ServiceTestError(ValueError):
+    """A refused change, with a message key for the UI."""
+
+
+def protocol_of(test_round: TestRound) -> dict[str, Any]:
+    protocol = definition_of(test_round.protocol).protocol
+    if protocol is None:
+        raise ServiceTestError("not_a_protocol")
+    return protocol
+
+
+def select_municipalities(
+    mode: str,
+    *,
+    county: str | None = None,
+    codes: Sequence[str] = (),
+    per_band: int = 0,
+    seed: int = 0,
+) -> list[str]:
+    """All, one county, a list, or a seeded stratified sample by size band."""
+    query = sa.select(Municipality.code, Municipality.county_code, Municipality.population_band)
+    rows = db.session.execute(query.order_by(Municipality.code)).all()
+    if mode == "all":
+        return [r.code for r in rows]
+    if mode == "county":
+        return [r.code for r in rows if r.county_code == county]
+    if mode == "list":
+        known = {r.code for r in rows}
+        unknown = sorted(set(codes) - known)
+        if unknown:
+            raise ServiceTestError("unknown_municipalities:" + ",".join(unknown))
+        return sorted(set(codes))
+    if mode == "sample":
+        bands = {r.code: r.population_band for r in rows if r.population_band}
+        if not bands:
+            raise ServiceTestError("no_size_bands")
+        return planning.stratified_sample(bands, per_band, seed)
+    raise ServiceTestError("unknown_mode")
+
+
+def plan(
+    actor_id: int | None,
+    *,
+    title: str,
+    protocol: Questionnaire,
+    year: int,
+    starts_on: date,
+    ends_on: date,
+    municipalities: Sequence[str],
+    callers: Sequence[int],
+    seed: int,
+    selection: dict[str, Any],
+) -> TestRound:
+    """Create a round and all its assignments (one bulk insert)."""
+    test_round = TestRound(
+        title=title,
+        protocol_id=protocol.id,
+        year=year,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        status="planned",
+        seed=seed,
+        selection=selection,
+    )
+    test_round.municipalities = list(
+        db.session.scalars(sa.select(Municipality).where(Municipality.code.in_(municipalities)))
+    )
+    db.session.add(test_round)
+    db.session.flush()
+    try:
+        planned = planning.plan_round(
+            definition_of(protocol).protocol or {},
+            municipalities,
+            callers,
+            starts_on,
+            ends_on,
+            seed,
+        )
+    except planning.PlanningError as error:
+        raise ServiceTestError(str(error)) from error
+    if planned:
+        db.session.execute(
+            sa.insert(TestAssignment.__table__),
+            [
+                {
+                    "test_round_id": test_round.id,
+                    "municipality_code": p.municipality,
+                    "scenario_code": p.scenario,
+                    "sector": p.sector,
+                    "channel": p.channel,
+                    "tester_slot": p.tester_slot,
+                    "caller_id": p.caller,
+                    "due_at": p.due_at,
+                    "status": "open",
+                }
+                for p in planned
+            ],
+        )
+    audit(
+        actor_id,
+        "plan",
+        "test_round",
+        test_round.id,
+        None,
+        {
+            "title": title,
+            "municipalities": len(municipalities),
+            "contacts": len(planned),
+            "callers": list(callers),
+            "seed": seed,
+        },
+    )
+    return test_round
+
+
+def _editable(test_round: TestRound) -> None:
+    if test_round.status == "locked":
+        raise ServiceTestError("round_locked")
+
+
+def reassign(actor_id: int | None, assignment: TestAssignment, caller_id: int | None) -> None:
+    _editable(assignment.test_round)
+    old = assignment.caller_id
+    assignment.caller_id = caller_id
+    db.session.flush()
+    audit(
+        actor_id,
+        "reassign",
+        "test_assignment",
+        assignment.id,
+        {"caller_id": old},
+        {"caller_id": caller_id},
+    )
+
+
+def cancel(actor_id: int | None, assignment: TestAssignment) -> None:
+    _editable(assignment.test_round)
+    old = assignment.status
+    assignment.status = "cancelled"
+    db.session.flush()
+    audit(
+        actor_id,
+        "cancel",
+        "test_assignment",
+        assignment.id,
+        {"status": old},
+        {"status": "cancelled"},
+    )
+
+
+def save_result(
+    actor_id: int | None, assignment: TestAssignment, record: dict[str, Any]
+) -> TestResult:
+    """Store or replace what a caller recorded; audited with the old and new record."""
+    _editable(assignment.test_round)
+    if assignment.status == "cancelled":
+        raise ServiceTestError("assignment_cancelled")
+    result = assignment.result
+    old = dict(result.record) if result is not None else None
+    if result is None:
+        result = TestResult(assignment_id=assignment.id, record=record, recorded_by_id=actor_id)
+        db.session.add(result)
+    else:
+        result.record = record
+        result.recorded_by_id = actor_id
+    assignment.status = "done"
+    if assignment.test_round.status == "planned":
+        assignment.test_round.status = "running"
+    db.session.flush()
+    audit(actor_id, "record" if old is None else "edit", "test_result", assignment.id, old, record)
+    return result
+
+
+def lock(actor_id: int | None, test_round: TestRound) -> None:
+    _editable(test_round)
+    old = test_round.status
+    test_round.status = "locked"
+    db.session.flush()
+    audit(actor_id, "lock", "test_round", test_round.id, {"status": old}, {"status": "locked"})
+
+
+def stored_assignments(test_round_id: int) -> list[StoredAssignment]:
+    """Every assignment of a round with its record: one query."""
+    rows = db.session.execute(
+        sa.select(
+            TestAssignment.municipality_code,
+            TestAssignment.scenario_code,
+            TestAssignment.sector,
+            TestAssignment.channel,
+            TestAssignment.tester_slot,
+            TestAssignment.status,
+            TestResult.record,
+        )
+        .outerjoin(TestResult, TestResult.assignment_id == TestAssignment.id)
+        .where(TestAssignment.test_round_id == test_round_id)
+    ).all()
+    return [StoredAssignment(*row) for row in rows]
+
+
+def score(test_round: TestRound) -> scoring.RoundResult:
+    """Score the whole round from what is recorded now."""
+    return scoring.score_round(
+        protocol_of(test_round), contacts_from(stored_assignments(test_round.id))
+    )
+
+
+def awaiting_decision(test_round: TestRound) -> list[tuple[str, str]]:
+    """Web items whose testers disagree and that have no deciding tester yet."""
+    result = score(test_round)
+    return sorted((c.municipality, c.scenario) for c in result.awaiting_decision)
+
+
+def assign_decider(
+    actor_id: int | None, test_round: TestRound, municipality: str, scenario: str, caller_id: int
+) -> TestAssignment:
+    """Give a web item on which the testers disagree to a third tester."""
+    _editable(test_round)
+    first = db.session.scalar(
+        sa.select(TestAssignment)
+        .where(
+            TestAssignment.test_round_id == test_round.id,
+            TestAssignment.municipality_code == municipality,
+            TestAssignment.scenario_code == scenario,
+            TestAssignment.channel == "web",
+        )
+        .order_by(TestAssignment.tester_slot)
+    )
+    if first is None:
+        raise ServiceTestError("unknown_item")
+    existing = db.session.scalar(
+        sa.select(TestAssignment).where(
+            TestAssignment.test_round_id == test_round.id,
+            TestAssignment.municipality_code == municipality,
+            TestAssignment.scenario_code == scenario,
+            TestAssignment.channel == "web",
+            TestAssignment.tester_slot == DECIDING_SLOT,
+        )
+    )
+    if existing is not None:
+        reassign(actor_id, existing, caller_id)
+        return existing
+    decider = TestAssignment(
+        test_round_id=test_round.id,
+        municipality_code=municipality,
+        scenario_code=scenario,
+        sector=first.sector,
+        channel="web",
+        tester_slot=DECIDING_SLOT,
+        caller_id=caller_id,
+        due_at=first.due_at,
+        status="open",
+    )
+    db.session.add(decider)
+    db.session.flush()
+    audit(
+        actor_id,
+        "assign_decider",
+        "test_assignment",
+        decider.id,
+        None,
+        {"municipality": municipality, "scenario": scenario, "caller_id": caller_id},
+    )
+    return decider

@@ -1,0 +1,108 @@
+"""Stored test results (JSON records) to and from the scoring module's dataclasses.
+
+The JSON shapes, one per assignment:
+
+* phone: ``{"attempts": [{"at": iso, "reached": bool, "waiting_seconds": int|null}],
+  "answered_first_contact": bool|null, "checkpoints_covered": [code],
+  "referred_correctly": bool|null, "courtesy": 0-3|null}``
+* email: ``{"sent_at": iso, "replied_at": iso|null, "checkpoints_covered": [code],
+  "courtesy": 0-3|null}``
+* web (one per tester; slot 3 is the deciding tester): ``{"found": bool,
+  "seconds": int|null, "quality": 0-3|null}``
+
+Plain functions: no Flask, no database session.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from surveyapp.servicetest.scoring import (
+    Contact,
+    EmailRecord,
+    PhoneAttempt,
+    PhoneRecord,
+    WebCheck,
+    WebRecord,
+)
+
+DECIDING_SLOT = 3
+
+
+@dataclass(frozen=True)
+class StoredAssignment:
+    """The columns scoring needs from one assignment and its result."""
+
+    municipality: str
+    scenario: str
+    sector: str
+    channel: str
+    tester_slot: int
+    status: str
+    record: Mapping[str, Any] | None
+
+
+def _moment(value: Any) -> datetime:
+    return datetime.fromisoformat(str(value))
+
+
+def phone_record(data: Mapping[str, Any]) -> PhoneRecord:
+    return PhoneRecord(
+        attempts=[
+            PhoneAttempt(_moment(a["at"]), bool(a["reached"]), a.get("waiting_seconds"))
+            for a in data.get("attempts", [])
+        ],
+        answered_first_contact=data.get("answered_first_contact"),
+        checkpoints_covered=set(data.get("checkpoints_covered", [])),
+        referred_correctly=data.get("referred_correctly"),
+        courtesy=data.get("courtesy"),
+    )
+
+
+def email_record(data: Mapping[str, Any]) -> EmailRecord:
+    replied = data.get("replied_at")
+    return EmailRecord(
+        sent_at=_moment(data["sent_at"]),
+        replied_at=_moment(replied) if replied else None,
+        checkpoints_covered=set(data.get("checkpoints_covered", [])),
+        courtesy=data.get("courtesy"),
+    )
+
+
+def web_check(data: Mapping[str, Any]) -> WebCheck:
+    return WebCheck(bool(data["found"]), data.get("seconds"), data.get("quality"))
+
+
+def contacts_from(assignments: Iterable[StoredAssignment]) -> list[Contact]:
+    """One contact per municipality × scenario × channel; web testers combined."""
+    contacts: list[Contact] = []
+    web: dict[tuple[str, str, str], dict[int, StoredAssignment]] = defaultdict(dict)
+    for item in assignments:
+        if item.status == "cancelled":
+            continue
+        if item.channel == "web":
+            web[(item.municipality, item.scenario, item.sector)][item.tester_slot] = item
+            continue
+        record: PhoneRecord | EmailRecord | None = None
+        if item.record:
+            record = (
+                phone_record(item.record) if item.channel == "phone" else email_record(item.record)
+            )
+        contacts.append(
+            Contact(item.municipality, item.scenario, item.sector, item.channel, record)
+        )
+    for (municipality, scenario, sector), slots in web.items():
+        checks = [
+            web_check(slots[s].record or {})
+            for s in sorted(slots)
+            if s != DECIDING_SLOT and slots[s].record
+        ]
+        deciding = slots.get(DECIDING_SLOT)
+        decision = web_check(deciding.record) if deciding and deciding.record else None
+        web_record = WebRecord(checks, decision) if checks or decision else None
+        contacts.append(Contact(municipality, scenario, sector, "web", web_record))
+    return contacts

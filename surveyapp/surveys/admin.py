@@ -1,0 +1,559 @@
+"""Staff pages to run citizen-survey rounds, issue invitations and preview questionnaires."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
+from werkzeug.wrappers import Response as WerkzeugResponse
+from wtforms import SelectChoice
+
+from surveyapp.accounts.access import ADMIN, PLANNER, access
+from surveyapp.extensions import db
+from surveyapp.municipalities.models import Municipality
+from surveyapp.questionnaires.models import QuestionFingerprint, Questionnaire
+from surveyapp.questionnaires.schema import DONT_KNOW, SECTIONED_KINDS, Definition, Question
+from surveyapp.questionnaires.store import definition_of
+from surveyapp.surveys import letters, rounds
+from surveyapp.surveys.admin_forms import (
+    ACCESS_LABELS,
+    KIND_LABELS,
+    LOCAL_ZONE,
+    PRECISION_LABELS,
+    STATUS_LABELS,
+    InvitationForm,
+    RoundForm,
+    StatusForm,
+    format_share,
+)
+from surveyapp.surveys.models import SurveyRound, round_municipality
+from surveyapp.web.i18n import LANGUAGES, pick
+from surveyapp.web.templating import current_language
+
+bp = Blueprint("rounds", __name__)
+
+PAGE_SIZE = 50
+
+
+def _error_messages() -> dict[str, str]:
+    return {
+        "unknown_questionnaire": _("Choose a questionnaire from the list."),
+        "no_municipality": _("Choose at least one municipality."),
+        "unknown_municipality": _("Choose municipalities from the list."),
+        "closes_before_opens": _("The round must close after it opens."),
+        "not_draft": _("Only a draft round can be edited."),
+        "closed_is_final": _("The round is closed. A closed round cannot be opened again."),
+        "not_allowed": _("The round cannot change to that status now."),
+        "not_invitation_round": _("This round is answered through an open link, not invitations."),
+        "bad_count": _(
+            "Choose a number of invitations from 1 to %(max)s.", max=rounds.MAX_INVITATIONS
+        ),
+    }
+
+
+def _is_admin() -> bool:
+    return bool(current_user.role == ADMIN)
+
+
+def _load_round(round_id: int) -> SurveyRound:
+    """The round, if the user may manage it: 404 when missing, 403 for others' rounds."""
+    survey_round = db.session.scalar(
+        sa.select(SurveyRound)
+        .options(selectinload(SurveyRound.municipalities), selectinload(SurveyRound.questionnaire))
+        .where(SurveyRound.id == round_id)
+    )
+    if survey_round is None:
+        abort(404)
+    if not _is_admin():
+        own = current_user.municipality_codes()
+        if not own & {m.code for m in survey_round.municipalities}:
+            abort(403)
+    return survey_round
+
+
+# --------------------------------------------------------------------------- form choices
+
+
+def _questionnaire_choices(all_versions: bool, keep_id: int | None = None) -> list[SelectChoice]:
+    """Versions of questionnaires a round can use: the latest of each unless all are asked for."""
+    rows = db.session.execute(
+        sa.select(
+            Questionnaire.id, Questionnaire.code, Questionnaire.version, Questionnaire.title_nb
+        )
+        .where(Questionnaire.kind.in_(rounds.ROUND_KINDS))
+        .order_by(Questionnaire.code, Questionnaire.version.desc())
+    )
+    choices = []
+    seen: set[str] = set()
+    for row in rows:
+        if all_versions or row.code not in seen or row.id == keep_id:
+            label = f"{row.title_nb} ({row.code} v{row.version})"
+            choices.append(SelectChoice(str(row.id), label))
+        seen.add(row.code)
+    return choices
+
+
+def _municipality_choices(keep: set[str] | frozenset[str] = frozenset()) -> list[SelectChoice]:
+    """Admins may choose any municipality; planners their own and those already chosen."""
+    query = sa.select(Municipality.code, Municipality.name).order_by(Municipality.name)
+    if not _is_admin():
+        query = query.where(Municipality.code.in_(current_user.municipality_codes() | set(keep)))
+    return [SelectChoice(code, f"{name} ({code})") for code, name in db.session.execute(query)]
+
+
+def _prepare_round_form(form: RoundForm, survey_round: SurveyRound | None) -> None:
+    keep_id = survey_round.questionnaire_id if survey_round else None
+    keep_codes = {m.code for m in survey_round.municipalities} if survey_round else set()
+    form.questionnaire.choices = _questionnaire_choices(
+        request.args.get("versions") == "all", keep_id
+    )
+    form.municipalities.choices = _municipality_choices(keep_codes)
+
+
+def _form_data(survey_round: SurveyRound) -> dict[str, Any]:
+    return {
+        "questionnaire": survey_round.questionnaire_id,
+        "municipalities": [m.code for m in survey_round.municipalities],
+        "title": survey_round.title,
+        "year": survey_round.year,
+        "period": survey_round.period,
+        "target": survey_round.target,
+        "opens_at": survey_round.opens_at,
+        "closes_at": survey_round.closes_at,
+        "access": survey_round.access,
+        "language": survey_round.language,
+        "time_precision": survey_round.time_precision,
+    }
+
+
+def _settings(form: RoundForm) -> rounds.RoundSettings:
+    opens_at = form.opens_at.data
+    closes_at = form.closes_at.data
+    target = form.target.data
+    # The form has validated these.
+    assert opens_at is not None and closes_at is not None and target is not None
+    return rounds.RoundSettings(
+        questionnaire_id=int(form.questionnaire.data),
+        municipality_codes=tuple(form.municipalities.data or ()),
+        title=(form.title.data or "").strip(),
+        year=int(form.year.data or 0),
+        period=(form.period.data or "").strip(),
+        target=target,
+        opens_at=opens_at.astimezone(UTC),
+        closes_at=closes_at.astimezone(UTC),
+        access=form.access.data or "open",
+        language=form.language.data or "nb",
+        time_precision=form.time_precision.data or "date",
+    )
+
+
+def _invitation_municipalities(survey_round: SurveyRound) -> list[SelectChoice]:
+    """The round's municipalities the user may issue invitations for."""
+    own = None if _is_admin() else current_user.municipality_codes()
+    return [
+        SelectChoice(m.code, f"{m.name} ({m.code})")
+        for m in survey_round.municipalities
+        if own is None or m.code in own
+    ]
+
+
+def _labels() -> dict[str, Any]:
+    return {
+        "status_labels": STATUS_LABELS,
+        "access_labels": ACCESS_LABELS,
+        "precision_labels": PRECISION_LABELS,
+        "kind_labels": KIND_LABELS,
+        "language_labels": LANGUAGES,
+    }
+
+
+# --------------------------------------------------------------------------- rounds
+
+
+@bp.get("/rounds")
+@access(PLANNER)
+def index() -> str:
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    query = (
+        sa.select(SurveyRound)
+        .options(selectinload(SurveyRound.municipalities), selectinload(SurveyRound.questionnaire))
+        .order_by(SurveyRound.year.desc(), SurveyRound.created_at.desc(), SurveyRound.id.desc())
+    )
+    if not _is_admin():
+        query = query.where(
+            sa.exists().where(
+                round_municipality.c.round_id == SurveyRound.id,
+                round_municipality.c.municipality_code.in_(current_user.municipality_codes()),
+            )
+        )
+    listed = db.paginate(query, page=page, per_page=PAGE_SIZE, error_out=False)
+    counts = rounds.response_counts(r.id for r in listed.items)
+    return render_template("surveys/admin/rounds.html", rounds=listed, counts=counts, **_labels())
+
+
+@bp.route("/rounds/new", methods=["GET", "POST"])
+@access(PLANNER)
+def new() -> str | WerkzeugResponse:
+    defaults: dict[str, Any] = {
+        "target": float(current_app.config["SURVEYAPP_DEFAULT_TARGET"]),
+        "year": datetime.now(LOCAL_ZONE).year,
+    }
+    own = sorted(current_user.municipality_codes())
+    if not _is_admin() and len(own) == 1:
+        defaults["municipalities"] = own
+    form = RoundForm(data=defaults)
+    _prepare_round_form(form, None)
+    if form.validate_on_submit():
+        try:
+            survey_round = rounds.create_round(current_user.id, _settings(form))
+        except rounds.RoundError as err:
+            form.questionnaire.errors = [_error_messages()[err.reason]]
+        else:
+            db.session.commit()
+            flash(
+                _("The round “%(title)s” is created as a draft.", title=survey_round.title), "info"
+            )
+            return redirect(url_for("rounds.detail", round_id=survey_round.id))
+    return render_template("surveys/admin/round_form.html", form=form, survey_round=None)
+
+
+@bp.get("/rounds/<int:round_id>")
+@access(PLANNER)
+def detail(round_id: int) -> str:
+    return _render_detail(_load_round(round_id))
+
+
+def _render_detail(survey_round: SurveyRound, invitation_form: InvitationForm | None = None) -> str:
+    public_link = None
+    if survey_round.access == "open":
+        base = str(current_app.config["SURVEYAPP_BASE_URL"]).rstrip("/")
+        public_link = base + url_for("surveys.start", slug=survey_round.slug, _external=False)
+    if invitation_form is None:
+        invitation_form = InvitationForm(formdata=None)
+        invitation_form.municipality.choices = _invitation_municipalities(survey_round)
+    return render_template(
+        "surveys/admin/round.html",
+        survey_round=survey_round,
+        counts=rounds.round_counts(survey_round),
+        public_link=public_link,
+        transitions=rounds.TRANSITIONS[survey_round.status],
+        status_form=StatusForm(formdata=None),
+        invitation_form=invitation_form,
+        target=format_share(survey_round.target, current_language()),
+        **_labels(),
+    )
+
+
+@bp.route("/rounds/<int:round_id>/edit", methods=["GET", "POST"])
+@access(PLANNER)
+def edit(round_id: int) -> str | WerkzeugResponse:
+    survey_round = _load_round(round_id)
+    if survey_round.status != "draft":
+        flash(_error_messages()["not_draft"], "error")
+        return redirect(url_for("rounds.detail", round_id=round_id))
+    form = RoundForm(data=_form_data(survey_round))
+    _prepare_round_form(form, survey_round)
+    if form.validate_on_submit():
+        try:
+            rounds.update_round(current_user.id, survey_round, _settings(form))
+        except rounds.RoundError as err:
+            db.session.rollback()
+            form.questionnaire.errors = [_error_messages()[err.reason]]
+        else:
+            db.session.commit()
+            flash(_("The round is saved."), "info")
+            return redirect(url_for("rounds.detail", round_id=round_id))
+    return render_template("surveys/admin/round_form.html", form=form, survey_round=survey_round)
+
+
+@bp.post("/rounds/<int:round_id>/status")
+@access(PLANNER)
+def change_status(round_id: int) -> WerkzeugResponse:
+    survey_round = _load_round(round_id)
+    form = StatusForm()
+    if not form.validate_on_submit():
+        abort(400)
+    status = form.status.data or ""
+    if status == "closed" and not form.confirm.data:
+        flash(_("Tick the box to confirm that you want to close the round for good."), "error")
+        return redirect(url_for("rounds.detail", round_id=round_id))
+    try:
+        rounds.change_status(current_user.id, survey_round, status)
+    except rounds.RoundError as err:
+        flash(_error_messages()[err.reason], "error")
+    else:
+        db.session.commit()
+        flash(_("The round is now: %(status)s.", status=STATUS_LABELS[status]), "info")
+    return redirect(url_for("rounds.detail", round_id=round_id))
+
+
+@bp.post("/rounds/<int:round_id>/invitations")
+@access(PLANNER)
+def invitations(round_id: int) -> str | WerkzeugResponse:
+    survey_round = _load_round(round_id)
+    choices = _invitation_municipalities(survey_round)
+    form = InvitationForm(municipality=choices[0].value if len(choices) == 1 else None)
+    form.municipality.choices = choices
+    if not form.validate_on_submit():
+        return _render_detail(survey_round, form)
+    code = form.municipality.data or ""
+    count = int(form.count.data or 0)
+    try:
+        tokens = rounds.generate_invitations(current_user.id, survey_round, code, count)
+    except rounds.RoundError as err:
+        flash(_error_messages()[err.reason], "error")
+        return redirect(url_for("rounds.detail", round_id=round_id))
+    base = str(current_app.config["SURVEYAPP_BASE_URL"]).rstrip("/")
+    links = [base + url_for("surveys.invitation", token=token) for token in tokens]
+    municipality = next(m for m in survey_round.municipalities if m.code == code)
+    definition = definition_of(survey_round.questionnaire)
+    text = letters.letter_text(
+        survey_round.language,
+        municipality.name,
+        pick(definition.title, survey_round.language),
+        survey_round.closes_at,
+    )
+    archive = letters.invitation_zip(letters.links_csv(links), letters.letters_pdf(text, links))
+    # Commit only once the letters exist: a failure leaves no invitations nobody can use.
+    db.session.commit()
+    today = datetime.now(LOCAL_ZONE).date().isoformat()
+    response = make_response(archive)
+    response.mimetype = "application/zip"
+    filename = f"invitasjoner-{code}-{survey_round.slug}-{today}.zip"
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# --------------------------------------------------------------------------- previews
+
+
+@dataclass(frozen=True)
+class PreviewQuestion:
+    code: str
+    text: str
+    help: str
+    type_label: str
+    required: bool
+    options: tuple[str, ...]
+    details: tuple[str, ...]
+    condition: str | None
+
+
+@dataclass(frozen=True)
+class PreviewSection:
+    number: int
+    code: str
+    title: str
+    intro: str
+    questions: tuple[PreviewQuestion, ...]
+
+
+def _type_labels() -> dict[str, str]:
+    return {
+        "rating": _("Rating scale"),
+        "single": _("One choice"),
+        "multiple": _("Several choices"),
+        "yesno": _("Yes or no"),
+        "number": _("Number"),
+        "duration": _("Duration (minutes and seconds)"),
+        "date": _("Date"),
+        "datetime": _("Date and time"),
+        "text": _("Free text"),
+    }
+
+
+def _dont_know(language: str) -> str:
+    with force_locale(language):
+        return _("Don't know")
+
+
+def _value_label(question: Question, value: int | str, language: str) -> str:
+    if value == DONT_KNOW:
+        return _dont_know(language)
+    for option in question.options:
+        if option.value == value:
+            return pick(option.label, language)
+    return str(value)
+
+
+def _condition(definition: Definition, question: Question, language: str) -> str | None:
+    """The question's show-if condition, in words."""
+    if question.show_if is None:
+        return None
+    source = definition.question(question.show_if.question)
+    answers = [f"“{_value_label(source, v, language)}”" for v in question.show_if.values]
+    words = {
+        "question": pick(source.text, language),
+        "code": source.code,
+        "answers": ", ".join(answers),
+    }
+    if source.type == "multiple":
+        return _(
+            "Shown only when the answers to “%(question)s” (%(code)s) include %(answers)s.",
+            **words,
+        )
+    if len(answers) == 1:
+        return _("Shown only when the answer to “%(question)s” (%(code)s) is %(answers)s.", **words)
+    return _(
+        "Shown only when the answer to “%(question)s” (%(code)s) is one of %(answers)s.", **words
+    )
+
+
+def _details(question: Question, language: str) -> tuple[str, ...]:
+    settings = question.settings
+    found: list[str] = []
+    if question.type == "multiple":
+        if settings.get("min_choices"):
+            found.append(_("Choose at least %(n)s.", n=settings["min_choices"]))
+        if settings.get("max_choices"):
+            found.append(_("Choose at most %(n)s.", n=settings["max_choices"]))
+    elif question.type == "yesno" and settings.get("comment"):
+        found.append(_("With a free-text comment."))
+    elif question.type == "number":
+        if settings.get("min") is not None:
+            found.append(_("Lowest: %(n)s.", n=settings["min"]))
+        if settings.get("max") is not None:
+            found.append(_("Highest: %(n)s.", n=settings["max"]))
+        found.append(
+            _("Whole numbers only.") if settings.get("integer") else _("Decimals allowed.")
+        )
+        if settings.get("unit"):
+            found.append(_("Unit: %(unit)s.", unit=pick(settings["unit"], language)))
+    elif question.type == "duration" and settings.get("max_minutes"):
+        found.append(_("At most %(n)s minutes.", n=settings["max_minutes"]))
+    elif question.type == "text":
+        found.append(_("At most %(n)s characters.", n=settings.get("max_length")))
+        found.append(_("Several lines.") if settings.get("multiline") else _("One line."))
+    return tuple(found)
+
+
+def _preview_sections(definition: Definition, language: str) -> list[PreviewSection]:
+    types = _type_labels()
+    sections = []
+    for number, section in enumerate(definition.sections, 1):
+        questions = []
+        for question in section.questions:
+            options = [pick(option.label, language) for option in question.options]
+            if question.dont_know:
+                options.append(_dont_know(language))
+            questions.append(
+                PreviewQuestion(
+                    code=question.code,
+                    text=pick(question.text, language),
+                    help=pick(question.help, language),
+                    type_label=types.get(question.type, question.type),
+                    required=question.required,
+                    options=tuple(options),
+                    details=_details(question, language),
+                    condition=_condition(definition, question, language),
+                )
+            )
+        sections.append(
+            PreviewSection(
+                number=number,
+                code=section.code,
+                title=pick(section.title, language),
+                intro=pick(section.intro, language),
+                questions=tuple(questions),
+            )
+        )
+    return sections
+
+
+def _render_preview(
+    questionnaire: Questionnaire,
+    endpoint: str,
+    endpoint_args: dict[str, int],
+    survey_round: SurveyRound | None = None,
+) -> str:
+    if questionnaire.kind not in SECTIONED_KINDS:
+        abort(404)  # a service-test protocol has no pages to show
+    definition = definition_of(questionnaire)
+    # The preview is in the page's language; ?lang= switches both (select_locale).
+    language = current_language()
+    sections = _preview_sections(definition, language)
+    page = request.args.get("page", type=int)
+    if page is not None and not 1 <= page <= len(sections):
+        abort(404)
+    return render_template(
+        "surveys/admin/preview.html",
+        questionnaire=questionnaire,
+        survey_round=survey_round,
+        title=pick(definition.title, language),
+        description=pick(definition.description, language),
+        sections=[sections[page - 1]] if page else sections,
+        page=page,
+        page_count=len(sections),
+        language=language,
+        endpoint=endpoint,
+        endpoint_args=endpoint_args,
+        **_labels(),
+    )
+
+
+@bp.get("/rounds/<int:round_id>/preview")
+@access(PLANNER)
+def preview(round_id: int) -> str:
+    survey_round = _load_round(round_id)
+    return _render_preview(
+        survey_round.questionnaire, "rounds.preview", {"round_id": round_id}, survey_round
+    )
+
+
+@bp.get("/questionnaires")
+@access(PLANNER)
+def questionnaires() -> str:
+    question_counts = (
+        sa.select(
+            QuestionFingerprint.questionnaire_id.label("questionnaire_id"),
+            sa.func.count().label("questions"),
+        )
+        .group_by(QuestionFingerprint.questionnaire_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        sa.select(
+            Questionnaire.id,
+            Questionnaire.code,
+            Questionnaire.version,
+            Questionnaire.kind,
+            Questionnaire.title_nb,
+            Questionnaire.loaded_at,
+            sa.func.coalesce(question_counts.c.questions, 0).label("questions"),
+        )
+        .outerjoin(question_counts, question_counts.c.questionnaire_id == Questionnaire.id)
+        .order_by(Questionnaire.code, Questionnaire.version.desc())
+    ).all()
+    return render_template(
+        "surveys/admin/questionnaires.html",
+        questionnaires=rows,
+        previewable=SECTIONED_KINDS,
+        **_labels(),
+    )
+
+
+@bp.get("/questionnaires/<int:questionnaire_id>/preview")
+@access(PLANNER)
+def questionnaire_preview(questionnaire_id: int) -> str:
+    questionnaire = db.get_or_404(Questionnaire, questionnaire_id)
+    return _render_preview(
+        questionnaire, "rounds.questionnaire_preview", {"questionnaire_id": questionnaire_id}
+    )

@@ -1,0 +1,198 @@
+"""Invitations: made in bulk, downloaded once as letters and links, stored only as hashes."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask.testing import FlaskClient
+from pypdf import PdfReader
+
+from surveyapp.extensions import db
+from surveyapp.models import AuditEntry, Invitation, InvitationUse, SurveyRound
+from surveyapp.surveys.tokens import hash_token
+
+
+@pytest.fixture
+def admin(
+    questionnaires: None, make_user: Callable[..., Any], login: Callable[[Any], FlaskClient]
+) -> FlaskClient:
+    return login(make_user("admin"))
+
+
+@pytest.fixture
+def invitation_round(make_round: Callable[..., SurveyRound]) -> SurveyRound:
+    return make_round(
+        access="invitation",
+        status="draft",
+        closes_at=datetime(2026, 5, 13, 20, 0, tzinfo=UTC),
+    )
+
+
+class Download:
+    """The unpacked ZIP of an invitation download."""
+
+    def __init__(self, response: Any) -> None:
+        assert response.status_code == 200, response.get_data(as_text=True)[:2000]
+        assert response.mimetype == "application/zip"
+        self.disposition = response.headers["Content-Disposition"]
+        archive = zipfile.ZipFile(io.BytesIO(response.data))
+        assert sorted(archive.namelist()) == ["brev.pdf", "lenker.csv"]
+        self.csv_bytes = archive.read("lenker.csv")
+        self.rows = list(csv.reader(io.StringIO(self.csv_bytes.decode("utf-8-sig"))))
+        self.links = [link for _number, link in self.rows[1:]]
+        self.pdf = PdfReader(io.BytesIO(archive.read("brev.pdf")))
+
+    def page_text(self, number: int) -> str:
+        return self.pdf.pages[number].extract_text()
+
+
+def _invite(client: FlaskClient, survey_round: SurveyRound, count: int, **extra: str) -> Any:
+    return client.post(
+        f"/rounds/{survey_round.id}/invitations", data={"count": str(count), **extra}
+    )
+
+
+def _invitations(survey_round: SurveyRound) -> list[Invitation]:
+    return list(
+        db.session.scalars(
+            sa.select(Invitation).where(Invitation.round_id == survey_round.id)
+        )
+    )
+
+
+def test_invitations_download_as_zip_with_links_and_letters(
+    admin: FlaskClient, app: Any, invitation_round: SurveyRound
+) -> None:
+    download = Download(_invite(admin, invitation_round, 5))
+
+    today = date.today().isoformat()
+    assert f'filename="invitasjoner-5501-{invitation_round.slug}-' in download.disposition
+    assert re.search(r"-\d{4}-\d{2}-\d{2}\.zip\"$", download.disposition)
+    assert today[:4] in download.disposition
+    assert download.csv_bytes.startswith(b"\xef\xbb\xbf")  # UTF-8 byte-order mark
+    assert download.rows[0] == ["number", "link"]
+    assert [number for number, _link in download.rows[1:]] == ["1", "2", "3", "4", "5"]
+    prefix = f"{app.config['SURVEYAPP_BASE_URL']}/i/"
+    assert all(link.startswith(prefix) for link in download.links)
+
+    tokens = [link.removeprefix(prefix) for link in download.links]
+    stored = _invitations(invitation_round)
+    assert sorted(i.token_hash for i in stored) == sorted(hash_token(t) for t in tokens)
+    assert {i.municipality_code for i in stored} == {"5501"}
+
+
+def test_raw_tokens_are_stored_nowhere(admin: FlaskClient, invitation_round: SurveyRound) -> None:
+    download = Download(_invite(admin, invitation_round, 3))
+    tokens = [link.rsplit("/", 1)[1] for link in download.links]
+
+    for table in ("invitation", "audit_entry"):
+        rows = db.session.execute(sa.text(f"SELECT * FROM {table}")).all()  # noqa: S608
+        dump = repr(rows)
+        assert rows
+        for token in tokens:
+            assert token not in dump, table
+    (entry,) = db.session.scalars(
+        sa.select(AuditEntry).where(AuditEntry.action == "generate_invitations")
+    )
+    assert entry.new_value == {"municipality": "5501", "count": 3}
+
+
+def test_letters_pdf_has_one_page_per_invitation_with_its_link(
+    admin: FlaskClient, invitation_round: SurveyRound
+) -> None:
+    download = Download(_invite(admin, invitation_round, 4))
+
+    assert len(download.pdf.pages) == 4
+    first = download.page_text(0)
+    assert download.links[0] in first
+    assert download.links[1] not in first
+    assert download.links[3] in download.page_text(3)
+    assert "Tromsø" in first  # the Unicode font draws æøå
+    width, height = download.pdf.pages[0].mediabox.upper_right
+    assert (round(float(width)), round(float(height))) == (595, 842)  # A4
+
+
+def test_letters_are_in_the_rounds_language_with_the_closing_date(
+    admin: FlaskClient, make_round: Callable[..., SurveyRound]
+) -> None:
+    english = make_round(
+        access="invitation", language="en", closes_at=datetime(2026, 5, 13, 20, 0, tzinfo=UTC)
+    )
+    text = Download(_invite(admin, english, 1)).page_text(0)
+    assert "What do you think of the municipality" in text  # the questionnaire's English title
+    assert "anonymous" in text
+    assert "May 13, 2026" in text
+
+
+def test_several_municipalities_need_a_choice(
+    admin: FlaskClient, make_round: Callable[..., SurveyRound]
+) -> None:
+    shared = make_round(access="invitation", municipalities=["5501", "0301"])
+    missing = _invite(admin, shared, 2)
+    assert missing.status_code == 200 and missing.mimetype == "text/html"
+    assert _invitations(shared) == []
+
+    download = Download(_invite(admin, shared, 2, municipality="0301"))
+
+    assert "invitasjoner-0301-" in download.disposition
+    assert {i.municipality_code for i in _invitations(shared)} == {"0301"}
+
+
+@pytest.mark.parametrize("count", [0, 5001, -1])
+def test_number_of_invitations_is_1_to_5000(
+    admin: FlaskClient, invitation_round: SurveyRound, count: int
+) -> None:
+    response = _invite(admin, invitation_round, count)
+    assert response.mimetype == "text/html"
+    assert 'class="error-summary"' in response.get_data(as_text=True)
+    assert _invitations(invitation_round) == []
+
+
+def test_no_invitations_for_open_link_or_closed_rounds(
+    admin: FlaskClient, make_round: Callable[..., SurveyRound]
+) -> None:
+    for survey_round in (make_round(access="open"), make_round(access="invitation", status="closed")):
+        response = _invite(admin, survey_round, 2)
+        assert response.status_code == 302
+        assert _invitations(survey_round) == []
+
+
+def test_planner_invites_only_for_their_own_municipality_in_a_shared_round(
+    questionnaires: None,
+    make_user: Callable[..., Any],
+    login: Callable[[Any], FlaskClient],
+    make_round: Callable[..., SurveyRound],
+) -> None:
+    client = login(make_user("planner", municipalities=["5501"]))
+    shared = make_round(access="invitation", municipalities=["5501", "0301"])
+    refused = _invite(client, shared, 2, municipality="0301")
+    assert refused.mimetype == "text/html"
+    assert _invitations(shared) == []
+    download = Download(_invite(client, shared, 2))  # their only municipality: no choice needed
+    assert "invitasjoner-5501-" in download.disposition
+
+
+def test_detail_page_warns_and_shows_the_response_rate(
+    admin: FlaskClient, invitation_round: SurveyRound
+) -> None:
+    before = admin.get(f"/rounds/{invitation_round.id}").get_data(as_text=True)
+    assert "The links can be downloaded only once." in before
+    assert f'action="/rounds/{invitation_round.id}/invitations"' in before
+
+    Download(_invite(admin, invitation_round, 4))
+    first = _invitations(invitation_round)[0]
+    db.session.add(InvitationUse(invitation_id=first.id, used_on=date(2026, 3, 2)))
+    db.session.commit()
+
+    page = admin.get(f"/rounds/{invitation_round.id}").get_data(as_text=True)
+    assert "1 of 4 invitations used" in page
+    assert "25,0\u00a0%" in page  # bokmål: decimal comma
+    assert re.search(r'<td class="num">4</td>\s*<td class="num">1</td>', page)
