@@ -19,7 +19,7 @@ from surveyapp.accounts.models import User
 from surveyapp.extensions import db
 from surveyapp.municipalities.models import Municipality
 from surveyapp.questionnaires.models import Questionnaire
-from surveyapp.servicetest import operations, scoring
+from surveyapp.servicetest import cache, operations, scoring
 from surveyapp.servicetest.admin_forms import ConfirmForm, DeciderForm, PlanForm, ReassignForm
 from surveyapp.servicetest.models import TestAssignment, TestRound
 from surveyapp.servicetest.phrases import headline_text, reason_text
@@ -332,7 +332,7 @@ def _ranking_rows(
 def ranking(round_id: int) -> str:
     test_round = _load_round(round_id)
     protocol = operations.protocol_of(test_round)
-    result = operations.score(test_round)
+    result = cache.scored_round(test_round)
     names = _pairs(db.session.execute(sa.select(Municipality.code, Municipality.name)).all())
     sort = request.args.get("sort", "rank")
     rows = _ranking_rows(result, names, sort)
@@ -364,7 +364,7 @@ def municipality(round_id: int, code: str) -> str:
         abort(403)
     place = db.get_or_404(Municipality, code)
     protocol = operations.protocol_of(test_round)
-    result = operations.score(test_round)
+    result = cache.scored_round(test_round)
     try:
         summary = result.municipality(code)
     except KeyError:
@@ -407,7 +407,7 @@ def breakdown(round_id: int, kind: str) -> str:
         abort(404)
     test_round = _load_round(round_id)
     protocol = operations.protocol_of(test_round)
-    result = operations.score(test_round)
+    result = cache.scored_round(test_round)
     names = _pairs(db.session.execute(sa.select(Municipality.code, Municipality.name)).all())
     allowed = _allowed_municipalities()
     rows = [m for m in result.municipalities if allowed is None or m.municipality in allowed]

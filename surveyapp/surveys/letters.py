@@ -27,6 +27,7 @@ FONT = "DejaVuSans"
 FONT_BOLD = "DejaVuSans-Bold"
 CSV_NAME = "lenker.csv"
 PDF_NAME = "brev.pdf"
+QR_QUIET_ZONE = 4  # the blank border the QR standard asks for, in modules
 
 _MARGIN = 25 * mm
 _QR_SIZE = 45 * mm
@@ -113,12 +114,17 @@ def _register_fonts() -> None:
     pdfmetrics.registerFont(TTFont(FONT_BOLD, str(folder / "DejaVuSans-Bold.ttf")))
 
 
-def _draw_qr(canvas: Canvas, link: str, x: float, y: float, size: float) -> None:
-    """The link's QR code as vector rectangles, one per run of dark modules in a row."""
+def qr_matrix(link: str) -> tuple[bytearray, ...]:
+    """The link's QR code, rows top to bottom, 1 for a dark module (no quiet zone)."""
     # A fixed mask instead of the best of eight: the data is a random token, so every
     # mask gives a near-random pattern, and choosing costs most of the letter's time.
-    matrix = segno.make(link, error="m", micro=False, mask=0).matrix
-    quiet = 4  # the quiet zone the QR standard asks for, in modules
+    return tuple(segno.make(link, error="m", micro=False, mask=0).matrix)
+
+
+def _draw_qr(canvas: Canvas, link: str, x: float, y: float, size: float) -> None:
+    """The link's QR code as vector rectangles, one per run of dark modules in a row."""
+    matrix = qr_matrix(link)
+    quiet = QR_QUIET_ZONE
     count = len(matrix) + 2 * quiet
     rects = []
     for row_number, row in enumerate(matrix):

@@ -236,21 +236,22 @@ class RoundCounts:
 
 def round_counts(survey_round: SurveyRound) -> RoundCounts:
     """Responses per municipality and language, and invitations issued and used."""
-    by_municipality: dict[str, int] = dict(
-        db.session.execute(
+    by_municipality: dict[str, int] = {
+        code: count
+        for code, count in db.session.execute(
             sa.select(Response.municipality_code, sa.func.count(Response.id))
             .where(Response.round_id == survey_round.id)
             .group_by(Response.municipality_code)
-        ).tuples()
-    )
-    languages: dict[str, int] = dict(
-        db.session.execute(
+        )
+    }
+    languages: dict[str, int] = {
+        language: count
+        for language, count in db.session.execute(
             sa.select(Response.language, sa.func.count(Response.id))
             .where(Response.round_id == survey_round.id)
             .group_by(Response.language)
-            .order_by(Response.language)
-        ).tuples()
-    )
+        )
+    }
     invitations = {
         code: (issued, used)
         for code, issued, used in db.session.execute(

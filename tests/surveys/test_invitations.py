@@ -17,7 +17,11 @@ from pypdf import PdfReader
 
 from surveyapp.extensions import db
 from surveyapp.models import AuditEntry, Invitation, InvitationUse, SurveyRound
+from surveyapp.surveys.letters import QR_QUIET_ZONE, qr_matrix
 from surveyapp.surveys.tokens import hash_token
+
+OPENS = datetime(2026, 1, 1, 8, 0, tzinfo=UTC)
+CLOSES = datetime(2030, 5, 13, 20, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -32,7 +36,8 @@ def invitation_round(make_round: Callable[..., SurveyRound]) -> SurveyRound:
     return make_round(
         access="invitation",
         status="draft",
-        closes_at=datetime(2026, 5, 13, 20, 0, tzinfo=UTC),
+        opens_at=OPENS,
+        closes_at=CLOSES,
     )
 
 
@@ -62,9 +67,7 @@ def _invite(client: FlaskClient, survey_round: SurveyRound, count: int, **extra:
 
 def _invitations(survey_round: SurveyRound) -> list[Invitation]:
     return list(
-        db.session.scalars(
-            sa.select(Invitation).where(Invitation.round_id == survey_round.id)
-        )
+        db.session.scalars(sa.select(Invitation).where(Invitation.round_id == survey_round.id))
     )
 
 
@@ -120,16 +123,40 @@ def test_letters_pdf_has_one_page_per_invitation_with_its_link(
     assert (round(float(width)), round(float(height))) == (595, 842)  # A4
 
 
+def _drawn_qr(page: Any) -> list[list[int]]:
+    """Rebuild the QR modules a letter draws (whole-module rectangles, bottom row first)."""
+    content = page.get_contents().get_data().decode("latin-1")
+    rects = [tuple(map(int, m)) for m in re.findall(r"(\d+) (\d+) (\d+) 1 re", content)]
+    assert rects
+    size = max(x + width for x, _y, width in rects) + QR_QUIET_ZONE
+    grid = [[0] * size for _ in range(size)]
+    for x, y, width in rects:
+        for column in range(x, x + width):
+            grid[size - 1 - y][column] = 1
+    inner = slice(QR_QUIET_ZONE, size - QR_QUIET_ZONE)
+    return [row[inner] for row in grid[inner]]
+
+
+def test_each_letter_draws_the_qr_code_of_its_own_link(
+    admin: FlaskClient, invitation_round: SurveyRound
+) -> None:
+    download = Download(_invite(admin, invitation_round, 2))
+    for number, link in enumerate(download.links):
+        drawn = _drawn_qr(download.pdf.pages[number])
+        assert drawn == [list(row) for row in qr_matrix(link)]
+        # Finder squares in three corners, none bottom right: the code is the right way up.
+        corners = [drawn[0][:7], drawn[0][-7:], drawn[-1][:7], drawn[-1][-7:]]
+        assert corners[:3] == [[1] * 7] * 3 and corners[3] != [1] * 7
+
+
 def test_letters_are_in_the_rounds_language_with_the_closing_date(
     admin: FlaskClient, make_round: Callable[..., SurveyRound]
 ) -> None:
-    english = make_round(
-        access="invitation", language="en", closes_at=datetime(2026, 5, 13, 20, 0, tzinfo=UTC)
-    )
+    english = make_round(access="invitation", language="en", opens_at=OPENS, closes_at=CLOSES)
     text = Download(_invite(admin, english, 1)).page_text(0)
     assert "What do you think of the municipality" in text  # the questionnaire's English title
     assert "anonymous" in text
-    assert "May 13, 2026" in text
+    assert "May 13, 2030" in text
 
 
 def test_several_municipalities_need_a_choice(
@@ -159,7 +186,10 @@ def test_number_of_invitations_is_1_to_5000(
 def test_no_invitations_for_open_link_or_closed_rounds(
     admin: FlaskClient, make_round: Callable[..., SurveyRound]
 ) -> None:
-    for survey_round in (make_round(access="open"), make_round(access="invitation", status="closed")):
+    for survey_round in (
+        make_round(access="open"),
+        make_round(access="invitation", status="closed"),
+    ):
         response = _invite(admin, survey_round, 2)
         assert response.status_code == 302
         assert _invitations(survey_round) == []

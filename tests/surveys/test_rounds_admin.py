@@ -94,9 +94,10 @@ def test_admin_creates_a_draft_round_through_the_form(admin: FlaskClient) -> Non
     assert survey_round.target == pytest.approx(0.80)
     assert [m.code for m in survey_round.municipalities] == ["0301", "5501"]
     assert survey_round.access == "invitation"
-    assert len(survey_round.slug) >= 12 and survey_round.slug.replace("-", "").replace(
-        "_", ""
-    ).isalnum()
+    assert (
+        len(survey_round.slug) >= 12
+        and survey_round.slug.replace("-", "").replace("_", "").isalnum()
+    )
     # Oslo is UTC+1 in March before the switch to summer time, UTC+2 after it.
     assert survey_round.opens_at == datetime(2026, 3, 1, 7, 0, tzinfo=UTC)
     assert survey_round.closes_at == datetime(2026, 4, 1, 14, 0, tzinfo=UTC)
@@ -409,7 +410,7 @@ def test_round_list_makes_the_same_number_of_queries_for_3_and_30_rounds(
 ) -> None:
     few = _list_queries(admin, make_round, 3)
     many = _list_queries(admin, make_round, 27)  # 30 in all
-    assert few == many
+    assert few == many, (few, many)
 
 
 def test_round_list_is_newest_year_first_with_responses_so_far(

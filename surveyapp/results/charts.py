@@ -1,0 +1,149 @@
+"""Charts (matplotlib, Agg) as SVG or PNG, drawn from a MunicipalityReport.
+
+One style for all charts; shares in percent with the language's decimal sign; the
+own municipality is marked by colour *and* hatching, never by colour alone.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.ticker import FuncFormatter  # noqa: E402
+
+from surveyapp.results.report import MunicipalityReport, QuestionSummary  # noqa: E402
+from surveyapp.web.i18n import pick  # noqa: E402
+
+BLUE = "#0b4f8a"
+GREY = "#8a9199"
+ORANGE = "#b34700"
+TARGET = "#1b1b1b"
+FORMATS = {"svg": "image/svg+xml", "png": "image/png"}
+
+Translate = Callable[[str], str]
+
+
+def _percent_formatter(language: str, decimals: int = 0) -> FuncFormatter:
+    def fmt(value: float, _pos: object) -> str:
+        text = f"{value * 100:.{decimals}f}"
+        if language in ("nb", "nn"):
+            text = text.replace(".", ",")
+        return text + " %"
+
+    return FuncFormatter(fmt)
+
+
+def _figure(width: float, height: float) -> Figure:
+    plt.rcParams.update(
+        {
+            "font.family": "DejaVu Sans",
+            "font.size": 10,
+            "svg.fonttype": "path",
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+        }
+    )
+    return Figure(figsize=(width, height), dpi=100, layout="constrained")
+
+
+def _render(figure: Figure, fmt: str) -> bytes:
+    buffer = io.BytesIO()
+    figure.savefig(
+        buffer,
+        format=fmt,
+        dpi=150 if fmt == "png" else 100,
+        metadata={"Date": None} if fmt == "svg" else None,
+    )
+    return buffer.getvalue()
+
+
+def trend_chart(report: MunicipalityReport, language: str, _: Translate, fmt: str = "svg") -> bytes:
+    """Share satisfied per year with 95 % intervals, the target line and wording breaks."""
+    figure = _figure(7, 3.6)
+    axes = figure.add_subplot()
+    shown = [p for p in report.trend if p.share.proportion is not None]
+    years = [p.year for p in shown]
+    shares = [p.share.proportion.share for p in shown if p.share.proportion]
+    lows = [
+        s - p.share.proportion.interval.low
+        for s, p in zip(shares, shown, strict=True)
+        if p.share.proportion
+    ]
+    highs = [
+        p.share.proportion.interval.high - s
+        for s, p in zip(shares, shown, strict=True)
+        if p.share.proportion
+    ]
+    axes.errorbar(
+        years,
+        shares,
+        yerr=[lows, highs],
+        fmt="o-",
+        color=BLUE,
+        ecolor=BLUE,
+        capsize=4,
+        label=_("Share satisfied with %(level)s interval") % {"level": "95 %"},
+    )
+    axes.axhline(report.target, color=TARGET, linestyle="--", linewidth=1.2, label=_("Target"))
+    for point in report.trend:
+        if point.break_before:
+            axes.axvline(point.year - 0.5, color=ORANGE, linestyle=":", linewidth=1.5)
+            axes.annotate(
+                _("wording changed"),
+                (point.year - 0.45, 0.03),
+                xycoords=("data", "axes fraction"),
+                color=ORANGE,
+                fontsize=8,
+            )
+    axes.set_ylim(0, 1)
+    axes.yaxis.set_major_formatter(_percent_formatter(language))
+    axes.set_xticks(years or [report.year])
+    axes.set_title(pick(report.definition.title, language), loc="left", fontsize=11)
+    axes.legend(loc="lower right", frameon=False, fontsize=8)
+    axes.grid(axis="y", color="#dddddd", linewidth=0.6)
+    return _render(figure, fmt)
+
+
+def peers_chart(report: MunicipalityReport, language: str, _: Translate, fmt: str = "svg") -> bytes:
+    """Peers ranked by share satisfied; the own municipality highlighted."""
+    rows = [p for p in report.peers if p.share.proportion is not None]
+    rows.sort(key=lambda p: p.share.proportion.share if p.share.proportion else 0)
+    figure = _figure(7, max(2.5, 0.28 * len(rows) + 1.2))
+    axes = figure.add_subplot()
+    labels = [p.name for p in rows]
+    values = [p.share.proportion.share for p in rows if p.share.proportion]
+    colours = [BLUE if p.is_own else GREY for p in rows]
+    bars = axes.barh(labels, values, color=colours)
+    for bar, row in zip(bars, rows, strict=True):
+        if row.is_own:
+            bar.set_hatch("//")
+            bar.set_edgecolor("#ffffff")
+    for tick, row in zip(axes.get_yticklabels(), rows, strict=True):
+        if row.is_own:
+            tick.set_fontweight("bold")
+    axes.axvline(report.target, color=TARGET, linestyle="--", linewidth=1.2)
+    axes.set_xlim(0, 1)
+    axes.xaxis.set_major_formatter(_percent_formatter(language))
+    axes.set_title(_("Share satisfied, %(year)s") % {"year": report.year}, loc="left", fontsize=11)
+    return _render(figure, fmt)
+
+
+def question_chart(
+    summary: QuestionSummary, language: str, _: Translate, fmt: str = "svg"
+) -> bytes:
+    """Distribution of the answers to one question."""
+    options = summary.options
+    figure = _figure(7, max(2.2, 0.35 * len(options) + 1.0))
+    axes = figure.add_subplot()
+    labels = [pick(o.label, language) if o.label else _("Don't know") for o in options]
+    values = [o.share.proportion.share if o.share.proportion else 0 for o in options]
+    axes.barh(labels[::-1], values[::-1], color=BLUE)
+    axes.set_xlim(0, 1)
+    axes.xaxis.set_major_formatter(_percent_formatter(language))
+    axes.set_title(pick(summary.question.text, language), loc="left", fontsize=10, wrap=True)
+    return _render(figure, fmt)

@@ -1,0 +1,243 @@
+"""Read peer reference values from a CSV file; plain data, no Flask, no database.
+
+The format is described in ``benchmarks/peers/README.md``. Parsing is all-or-nothing:
+either every row is valid and a list of rows comes back, or ``PeerFileError`` lists
+every bad line.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import re
+from collections.abc import Iterator, Set
+from dataclasses import dataclass
+
+COLUMNS = ("municipality_code", "year", "indicator", "value", "n", "source")
+MAX_ROWS = 1_000_000
+MAX_LINE_LENGTH = 10_000
+YEAR_RANGE = (1990, 2100)
+MAX_SOURCE_LENGTH = 200
+MAX_N = 2_147_483_647  # the largest value a 32-bit database integer holds
+SHARE_SUFFIX = "_share"
+
+_CODE = re.compile(r"\d{4}")
+_YEAR = re.compile(r"\d{4}")
+_INDICATOR = re.compile(r"[a-z0-9_]{1,80}")
+# Decimal point or decimal comma, no thousands separators; float() alone would also
+# accept "nan", "inf" and "1_000".
+_NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d+)?(?:[eE][+-]?\d+)?")
+_COUNT = re.compile(r"\d+")
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+@dataclass(frozen=True)
+class PeerRow:
+    """One valid row of a peer file."""
+
+    municipality_code: str
+    year: int
+    indicator: str
+    value: float
+    n: int | None
+    source: str
+
+    @property
+    def key(self) -> tuple[str, int, str, str]:
+        """What identifies a stored value: municipality, year, indicator and source."""
+        return (self.municipality_code, self.year, self.indicator, self.source)
+
+
+class PeerFileError(ValueError):
+    """The peer file cannot be imported; ``problems`` lists every bad line."""
+
+    def __init__(self, filename: str, problems: list[str]) -> None:
+        self.filename = filename
+        self.problems = problems
+        super().__init__("\n".join(f"{filename}: {p}" for p in problems))
+
+
+def parse_peer_csv(
+    data: bytes,
+    filename: str,
+    known_codes: Set[str],
+    *,
+    max_rows: int = MAX_ROWS,
+    max_line_length: int = MAX_LINE_LENGTH,
+) -> list[PeerRow]:
+    """Parse and validate a peer file; all-or-nothing.
+
+    ``known_codes`` are the municipality numbers in the register. Raises
+    ``PeerFileError`` with one "line N: ..." message per bad line.
+    """
+    text = _decode(data, filename)
+    if not text.strip():
+        raise PeerFileError(filename, ["the file is empty"])
+    lines = _LINE_BREAK.split(text)
+    too_long = [
+        f"line {number}: the line is {len(line)} characters long; "
+        f"at most {max_line_length} are allowed"
+        for number, line in enumerate(lines, start=1)
+        if len(line) > max_line_length
+    ]
+    if too_long:
+        # Nothing sensible can be said about the columns of such a file.
+        raise PeerFileError(filename, too_long)
+    delimiter = _delimiter(lines[0])
+    records = _records(text, delimiter)
+    _, header = next(records, (1, []))
+    if isinstance(header, str):
+        raise PeerFileError(filename, [f"line 1: {header}"])
+    names = [name.strip() for name in header]
+    if tuple(names) != COLUMNS:
+        raise PeerFileError(
+            filename,
+            [
+                f"line 1: expected the columns {','.join(COLUMNS)} (separated by commas "
+                f"or semicolons), got {delimiter.join(names)!r}"
+            ],
+        )
+    rows, problems = _parse_records(records, known_codes, max_rows)
+    if problems:
+        raise PeerFileError(filename, problems)
+    if not rows:
+        raise PeerFileError(filename, ["the file has a header but no data rows"])
+    return rows
+
+
+def _decode(data: bytes, filename: str) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    problems = []
+    for number, raw in enumerate(data.split(b"\n"), start=1):
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            problems.append(
+                f"line {number}: not valid UTF-8 (byte {exc.start + 1} of the line); "
+                "save the file as UTF-8"
+            )
+    raise PeerFileError(filename, problems)
+
+
+def _delimiter(header_line: str) -> str:
+    """Semicolons when the header uses them (as Norwegian Excel writes), else commas."""
+    return ";" if header_line.count(";") > header_line.count(",") else ","
+
+
+def _records(text: str, delimiter: str) -> Iterator[tuple[int, list[str] | str]]:
+    """(first line number, fields) per record, or (line number, message) for broken CSV."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    line = 1
+    while True:
+        try:
+            fields: list[str] | str = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            # The reader drops the broken record and goes on with the next line.
+            fields = f"not readable as CSV ({exc})"
+        yield line, fields
+        line = reader.line_num + 1
+
+
+def _parse_records(
+    records: Iterator[tuple[int, list[str] | str]], known_codes: Set[str], max_rows: int
+) -> tuple[list[PeerRow], list[str]]:
+    rows: list[PeerRow] = []
+    problems: list[str] = []
+    first_line: dict[tuple[str, int, str, str], int] = {}
+    count = 0
+    for line, fields in records:
+        if isinstance(fields, str):
+            problems.append(f"line {line}: {fields}")
+            continue
+        if not any(f.strip() for f in fields):
+            continue  # blank lines, e.g. at the end of the file
+        count += 1
+        if count > max_rows:
+            problems.append(f"line {line}: the file has more than {max_rows} data rows")
+            break
+        row, wrong = _parse_row(fields, known_codes)
+        if row is not None and row.key in first_line:
+            wrong = [
+                f"repeats line {first_line[row.key]} (same municipality, year, "
+                "indicator and source)"
+            ]
+        if wrong:
+            problems.append(f"line {line}: {'; '.join(wrong)}")
+            continue
+        assert row is not None
+        first_line[row.key] = line
+        rows.append(row)
+    return rows, problems
+
+
+def _parse_row(fields: list[str], known_codes: Set[str]) -> tuple[PeerRow | None, list[str]]:
+    """A row, or None and what is wrong with it."""
+    if len(fields) != len(COLUMNS):
+        return None, [f"expected {len(COLUMNS)} values, got {len(fields)}"]
+    code, year_text, indicator, value_text, n_text, source = (f.strip() for f in fields)
+    wrong: list[str] = []
+
+    if not _CODE.fullmatch(code):
+        hint = ""
+        if code.isdigit() and code.zfill(4) in known_codes:
+            hint = f" (did a spreadsheet drop the leading zero of {code.zfill(4)}?)"
+        wrong.append(f"municipality code {code!r} is not four digits{hint}")
+    elif code not in known_codes:
+        wrong.append(f"municipality code {code} is not in the municipality register")
+
+    year = 0
+    if not _YEAR.fullmatch(year_text):
+        wrong.append(f"year {year_text!r} is not a four-digit year")
+    else:
+        year = int(year_text)
+        if not YEAR_RANGE[0] <= year <= YEAR_RANGE[1]:
+            wrong.append(f"year {year} is outside {YEAR_RANGE[0]}–{YEAR_RANGE[1]}")
+
+    if not _INDICATOR.fullmatch(indicator):
+        wrong.append(f"indicator {indicator[:90]!r} must be 1–80 characters of a–z, 0–9 and _")
+
+    value = _number(value_text)
+    if value is None:
+        wrong.append(f"value {value_text[:40]!r} is not a number")
+    elif indicator.endswith(SHARE_SUFFIX) and not 0.0 <= value <= 1.0:
+        wrong.append(
+            f"value {value_text} of the share indicator {indicator} must be between 0 and 1 "
+            "(write 78 % as 0.78)"
+        )
+
+    n: int | None = None
+    if n_text:
+        if not _COUNT.fullmatch(n_text):
+            wrong.append(f"n {n_text[:40]!r} is not a whole number of 0 or more")
+        elif int(n_text) > MAX_N:
+            wrong.append(f"n {n_text} is too large")
+        else:
+            n = int(n_text)
+
+    if not source:
+        wrong.append("source is empty")
+    elif len(source) > MAX_SOURCE_LENGTH:
+        wrong.append(
+            f"source is {len(source)} characters long; at most {MAX_SOURCE_LENGTH} are allowed"
+        )
+    elif _CONTROL.search(source):
+        wrong.append("source contains a line break or another control character")
+
+    if wrong or value is None:
+        return None, wrong
+    return PeerRow(code, year, indicator, value, n, source), []
+
+
+def _number(text: str) -> float | None:
+    """A finite number written with a decimal point or a decimal comma, else None."""
+    if not _NUMBER.fullmatch(text):
+        return None
+    number = float(text.replace(",", "."))
+    return number if math.isfinite(number) else None

@@ -1,0 +1,215 @@
+"""The SQL aggregates results rest on: counts grouped in the database, never row loops.
+
+Each function is one query. Answers are counted per round year, municipality and the
+fingerprint of the question's wording, so that changed wording can be shown as a break.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from surveyapp.extensions import db
+from surveyapp.questionnaires.models import QuestionFingerprint, Questionnaire
+from surveyapp.questionnaires.schema import Indicator
+from surveyapp.surveys.models import Answer, SurveyRound, round_municipality
+
+DONT_KNOW = "dont_know"
+
+
+@dataclass(frozen=True)
+class IndicatorCount:
+    year: int
+    municipality: str
+    fingerprint: str
+    k: int  # satisfied answers
+    n: int  # valid answers ("don't know" and excluded options left out)
+
+
+def _options(values: Iterable[int | str]) -> list[str]:
+    return [str(v) for v in values]
+
+
+def indicator_counts(
+    questionnaire_code: str,
+    indicator: Indicator,
+    *,
+    municipality: str | None = None,
+    year: int | None = None,
+    municipalities: Sequence[str] | None = None,
+) -> list[IndicatorCount]:
+    """Satisfied and valid answers to the indicator question, grouped in SQL."""
+    satisfied = _options(indicator.satisfied)
+    excluded = [*_options(indicator.excluded), DONT_KNOW]
+    rounds = (
+        sa.select(SurveyRound.id)
+        .join(Questionnaire, Questionnaire.id == SurveyRound.questionnaire_id)
+        .where(Questionnaire.code == questionnaire_code)
+    )
+    if year is not None:
+        rounds = rounds.where(SurveyRound.year == year)
+    if municipality is not None:
+        rounds = rounds.where(
+            SurveyRound.id.in_(
+                sa.select(round_municipality.c.round_id).where(
+                    round_municipality.c.municipality_code == municipality
+                )
+            )
+        )
+    query = (
+        sa.select(
+            SurveyRound.year,
+            Answer.municipality_code,
+            QuestionFingerprint.fingerprint,
+            sa.func.sum(sa.case((Answer.option.in_(satisfied), 1), else_=0)),
+            sa.func.count(),
+        )
+        .join(SurveyRound, SurveyRound.id == Answer.round_id)
+        .join(
+            QuestionFingerprint,
+            sa.and_(
+                QuestionFingerprint.questionnaire_id == SurveyRound.questionnaire_id,
+                QuestionFingerprint.code == Answer.question_code,
+            ),
+        )
+        .where(
+            Answer.round_id.in_(rounds),
+            Answer.question_code == indicator.question,
+            Answer.option.is_not(None),
+            Answer.option.not_in(excluded),
+        )
+        .group_by(SurveyRound.year, Answer.municipality_code, QuestionFingerprint.fingerprint)
+    )
+    if municipality is not None:
+        query = query.where(Answer.municipality_code == municipality)
+    if municipalities is not None:
+        query = query.where(Answer.municipality_code.in_(list(municipalities)))
+    return [
+        IndicatorCount(int(y), str(m), str(f), int(k or 0), int(n))
+        for y, m, f, k, n in db.session.execute(query)
+    ]
+
+
+def round_ids(questionnaire_code: str, municipality: str, year: int) -> list[int]:
+    """The rounds of a questionnaire in which a municipality took part in a year."""
+    return list(
+        db.session.scalars(
+            sa.select(SurveyRound.id)
+            .join(Questionnaire, Questionnaire.id == SurveyRound.questionnaire_id)
+            .join(round_municipality, round_municipality.c.round_id == SurveyRound.id)
+            .where(
+                Questionnaire.code == questionnaire_code,
+                SurveyRound.year == year,
+                round_municipality.c.municipality_code == municipality,
+            )
+        )
+    )
+
+
+def option_counts(rounds: Sequence[int], municipality: str) -> dict[str, dict[str, int]]:
+    """question → option → answers, for choice and rating questions."""
+    if not rounds:
+        return {}
+    rows = db.session.execute(
+        sa.select(Answer.question_code, Answer.option, sa.func.count())
+        .where(
+            Answer.round_id.in_(list(rounds)),
+            Answer.municipality_code == municipality,
+            Answer.option.is_not(None),
+        )
+        .group_by(Answer.question_code, Answer.option)
+    )
+    result: dict[str, dict[str, int]] = {}
+    for question, option, count in rows:
+        result.setdefault(str(question), {})[str(option)] = int(count)
+    return result
+
+
+@dataclass(frozen=True)
+class NumericSummary:
+    n: int
+    mean: float | None
+    low: float | None
+    high: float | None
+
+
+def numeric_summaries(
+    rounds: Sequence[int], municipality: str, questions: Sequence[str]
+) -> dict[str, NumericSummary]:
+    """Count, mean and range of number and duration questions."""
+    if not rounds or not questions:
+        return {}
+    rows = db.session.execute(
+        sa.select(
+            Answer.question_code,
+            sa.func.count(Answer.value_num),
+            sa.func.avg(Answer.value_num),
+            sa.func.min(Answer.value_num),
+            sa.func.max(Answer.value_num),
+        )
+        .where(
+            Answer.round_id.in_(list(rounds)),
+            Answer.municipality_code == municipality,
+            Answer.question_code.in_(list(questions)),
+        )
+        .group_by(Answer.question_code)
+    )
+    return {
+        str(q): NumericSummary(
+            int(n),
+            None if mean is None else float(mean),
+            None if low is None else float(low),
+            None if high is None else float(high),
+        )
+        for q, n, mean, low, high in rows
+    }
+
+
+def indicator_by_group(
+    rounds: Sequence[int], municipality: str, indicator: Indicator, group_question: str
+) -> dict[str, tuple[int, int]]:
+    """group option → (satisfied, valid) on the indicator, by another question's answer."""
+    if not rounds:
+        return {}
+    grouping = sa.orm.aliased(Answer)
+    satisfied = _options(indicator.satisfied)
+    excluded = [*_options(indicator.excluded), DONT_KNOW]
+    rows = db.session.execute(
+        sa.select(
+            grouping.option,
+            sa.func.sum(sa.case((Answer.option.in_(satisfied), 1), else_=0)),
+            sa.func.count(),
+        )
+        .join(
+            grouping,
+            sa.and_(
+                grouping.response_id == Answer.response_id, grouping.question_code == group_question
+            ),
+        )
+        .where(
+            Answer.round_id.in_(list(rounds)),
+            Answer.municipality_code == municipality,
+            Answer.question_code == indicator.question,
+            Answer.option.not_in(excluded),
+            grouping.option.is_not(None),
+        )
+        .group_by(grouping.option)
+    )
+    return {str(option): (int(k or 0), int(n)) for option, k, n in rows}
+
+
+def response_count(rounds: Sequence[int], municipality: str) -> int:
+    from surveyapp.surveys.models import Response
+
+    if not rounds:
+        return 0
+    return int(
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Response)
+            .where(Response.round_id.in_(list(rounds)), Response.municipality_code == municipality)
+        )
+        or 0
+    )

@@ -1,0 +1,564 @@
+"""The test caller's recording forms, and their conversion to and from result records.
+
+One form per channel. The forms only collect what was typed; the functions
+``phone_record``, ``email_record`` and ``web_record`` check it against the
+protocol and the round (adding messages to the fields) and build exactly the
+JSON shapes of ``surveyapp.servicetest.records``. The ``*_initial`` functions
+turn a stored record back into form data, so an existing result is pre-filled.
+
+Times are typed as Norwegian wall-clock time (``datetime-local``, Europe/Oslo)
+and stored as ISO 8601 with the UTC offset (``2026-04-01T10:00:00+02:00``).
+
+Decisions where the protocol leaves room:
+
+* every typed time (call attempt, e-mail sent) must lie inside the round's
+  test window, from ``starts_on`` 00:00 to ``ends_on`` 23:59 Oslo time; the
+  reply time of an e-mail is only checked against the sending time, because a
+  municipality may answer after the last test day and late replies still
+  count (with fewer or no points);
+* a call outside the protocol's phone hours, or on a day that is not a
+  Norwegian working day, is **saved with a warning** (``phone_hour_warnings``):
+  the call really happened and its outcome is a fact about the municipality,
+  so refusing it would lose data; the warning stays on the call sheet for as
+  long as the record has such an attempt, so the organiser can see it;
+* the call-back rule: attempt *n* + 1 may only be filled in when attempt *n*
+  reached nobody, or someone answered only after more than the protocol's
+  ``max_wait_seconds`` (which the scoring counts as not reached);
+* when no attempt reached anybody, the conversation fields (first-contact
+  answer, checkpoints, referral, courtesy) are ignored and stored empty; when
+  someone was reached, first-contact answer, referral and courtesy are
+  required (an unrated call would silently cost the municipality points);
+* e-mail: checkpoints and courtesy are stored only for a replied e-mail, and
+  courtesy is then required;
+* web: the time may be typed as seconds (``95``) or minutes:seconds
+  (``1:35``); the quality rating is required when the item was found and
+  stored as null when it was not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask_babel import format_date
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    Field,
+    RadioField,
+    SelectChoice,
+    SelectMultipleField,
+    StringField,
+    widgets,
+)
+from wtforms.validators import Length, Optional
+
+from surveyapp.servicetest.workdays import is_working_day
+
+OSLO = ZoneInfo("Europe/Oslo")
+
+#: Accepted spellings of a typed time; the first is what ``datetime-local`` sends and shows.
+DATETIME_FORMATS = [
+    "%Y-%m-%dT%H:%M",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%d %H:%M:%S",
+    "%d.%m.%Y %H:%M",
+]
+
+YES_NO = [SelectChoice("yes", _l("Yes")), SelectChoice("no", _l("No"))]
+REFERRAL_CHOICES = [
+    SelectChoice("yes", _l("Yes")),
+    SelectChoice("no", _l("No")),
+    SelectChoice("not_needed", _l("Not needed (the first person answered)")),
+]
+# The KKiK courtesy scale: 0 poor, 1 fair, 2 good, 3 very good.
+RATING_CHOICES = [
+    SelectChoice("0", _l("0 – poor")),
+    SelectChoice("1", _l("1 – fair")),
+    SelectChoice("2", _l("2 – good")),
+    SelectChoice("3", _l("3 – very good")),
+]
+
+
+def _moment_field(label: Any, description: Any = None) -> DateTimeLocalField:
+    return DateTimeLocalField(
+        label,
+        description=description,
+        format=DATETIME_FORMATS,
+        tz=OSLO,
+        validators=[Optional()],
+        invalid_value_message=_l("Enter a date and time, for example 2026-09-14 10:30."),
+    )
+
+
+def _yes_no_field(label: Any, choices: Sequence[SelectChoice] = YES_NO) -> RadioField:
+    return RadioField(
+        label,
+        choices=list(choices),
+        validators=[Optional()],
+        invalid_choice_message=_l("Choose one of the answers."),
+    )
+
+
+def _rating_field(label: Any) -> RadioField:
+    return RadioField(
+        label,
+        choices=RATING_CHOICES,
+        validators=[Optional()],
+        invalid_choice_message=_l("Choose a rating from 0 to 3."),
+    )
+
+
+def _checkpoints_field() -> SelectMultipleField:
+    # Codes are checked by hand (check_checkpoints) to give a clear message for a forged post.
+    return SelectMultipleField(
+        _l("What the answer covered"),
+        choices=[],
+        validate_choice=False,
+        widget=widgets.ListWidget(prefix_label=False),
+        option_widget=widgets.CheckboxInput(),
+    )
+
+
+class SheetForm(FlaskForm):
+    """A recording form; ``summary_labels`` names fields in the error summary."""
+
+    summary_labels: dict[str, Any] = {}
+
+    def problems(self) -> list[tuple[str, str, str]]:
+        """(anchor id, field name for the summary, message) for every error, in form order."""
+        out: list[tuple[str, str, str]] = []
+        for field in self:
+            if field.name == "csrf_token":
+                for message in field.errors:
+                    out.append(("", "", str(message)))
+                continue
+            anchor = field.id
+            if isinstance(field, RadioField | SelectMultipleField):
+                anchor = f"{field.id}-0"
+            label = self.summary_labels.get(field.name, field.label.text)
+            for message in field.errors:
+                out.append((anchor, str(label), str(message)))
+        return out
+
+
+def add_error(field: Field, message: str) -> None:
+    field.errors = [*field.errors, message]
+
+
+class PhoneForm(SheetForm):
+    """Built by ``phone_form`` with one group of fields per allowed attempt."""
+
+    max_attempts: int
+    answered_first_contact: RadioField
+    checkpoints: SelectMultipleField
+    referred: RadioField
+    courtesy: RadioField
+
+
+def phone_form(max_attempts: int, checkpoint_choices: Sequence[SelectChoice],
+               **kwargs: Any) -> PhoneForm:
+    """A phone form with ``max_attempts`` attempts (the protocol's number)."""
+    attrs: dict[str, Any] = {"max_attempts": max_attempts, "summary_labels": {}}
+    for n in range(1, max_attempts + 1):
+        attrs[f"attempt{n}_at"] = _moment_field(_l("Date and time"))
+        attrs[f"attempt{n}_reached"] = _yes_no_field(_l("Did someone answer?"))
+        attrs[f"attempt{n}_wait_min"] = StringField(_l("Minutes"), validators=[Length(max=6)])
+        attrs[f"attempt{n}_wait_sec"] = StringField(_l("Seconds"), validators=[Length(max=6)])
+        attrs["summary_labels"].update({
+            f"attempt{n}_at": _l("Attempt %(n)s: date and time", n=n),
+            f"attempt{n}_reached": _l("Attempt %(n)s: did someone answer?", n=n),
+            f"attempt{n}_wait_min": _l("Attempt %(n)s: waiting time, minutes", n=n),
+            f"attempt{n}_wait_sec": _l("Attempt %(n)s: waiting time, seconds", n=n),
+        })
+    attrs["answered_first_contact"] = _yes_no_field(
+        _l("Did the first person you spoke to answer the question?"))
+    attrs["checkpoints"] = _checkpoints_field()
+    attrs["referred"] = _yes_no_field(_l("Were you referred to the right person?"),
+                                      REFERRAL_CHOICES)
+    attrs["courtesy"] = _rating_field(_l("Courtesy"))
+    form_class = type(f"PhoneForm{max_attempts}", (PhoneForm,), attrs)
+    form: PhoneForm = form_class(**kwargs)
+    form.checkpoints.choices = list(checkpoint_choices)
+    return form
+
+
+class EmailForm(SheetForm):
+    sent_at = _moment_field(_l("Sent at"))
+    replied_at = _moment_field(_l("Reply received at"))
+    no_reply = BooleanField(_l("No reply (yet)"))
+    checkpoints = _checkpoints_field()
+    courtesy = _rating_field(_l("Courtesy"))
+
+
+class WebForm(SheetForm):
+    found = _yes_no_field(_l("Did you find it within the time limit?"))
+    time_used = StringField(
+        _l("Time used"),
+        description=_l("Seconds (95) or minutes:seconds (1:35)."),
+        validators=[Length(max=10)],
+    )
+    quality = _rating_field(_l("Quality of the information"))
+
+
+# --------------------------------------------------------------------------- rules
+
+
+@dataclass(frozen=True)
+class SheetRules:
+    """What the checks need from the protocol, the scenario and the round."""
+
+    checkpoints: tuple[str, ...]
+    starts_on: date
+    ends_on: date
+    max_attempts: int = 2
+    max_wait_seconds: int | None = None
+    phone_start: time = time(9, 30)
+    phone_end: time = time(15, 0)
+
+    @property
+    def wait_limit(self) -> str | None:
+        """The waiting limit in minutes as written in the call-back rule ("4", "4:30")."""
+        return None if self.max_wait_seconds is None else _minutes(self.max_wait_seconds)
+
+
+def parse_hhmm(value: Any, default: time) -> time:
+    if value is None:
+        return default
+    if isinstance(value, time):
+        return value
+    hours, minutes = str(value).split(":")
+    return time(int(hours), int(minutes))
+
+
+def rules_for(protocol: Mapping[str, Any], scenario: Mapping[str, Any], starts_on: date,
+              ends_on: date) -> SheetRules:
+    phone = protocol.get("channels", {}).get("phone", {})
+    hours = protocol.get("phone_hours") or {}
+    wait = phone.get("max_wait_seconds")
+    return SheetRules(
+        checkpoints=tuple(str(c["code"]) for c in scenario.get("checkpoints", [])),
+        starts_on=starts_on,
+        ends_on=ends_on,
+        max_attempts=int(phone.get("max_attempts", 2)),
+        max_wait_seconds=None if wait is None else int(wait),
+        phone_start=parse_hhmm(hours.get("start"), time(9, 30)),
+        phone_end=parse_hhmm(hours.get("end"), time(15, 0)),
+    )
+
+
+def _oslo(moment: datetime) -> datetime:
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=OSLO)
+    return moment.astimezone(OSLO)
+
+
+def check_window(field: Field, rules: SheetRules) -> None:
+    """An error when the typed time is outside the round's test window."""
+    moment: datetime | None = field.data
+    if moment is None:
+        return
+    day = _oslo(moment).date()
+    if day < rules.starts_on or day > rules.ends_on:
+        add_error(field, _("The time must be within the test round, from %(start)s to %(end)s.",
+                           start=format_date(rules.starts_on, "long"),
+                           end=format_date(rules.ends_on, "long")))
+
+
+def check_checkpoints(field: SelectMultipleField, rules: SheetRules) -> list[str]:
+    """The covered checkpoints in scenario order; an error for codes the scenario lacks."""
+    chosen = [str(code) for code in (field.data or [])]
+    unknown = sorted(set(chosen) - set(rules.checkpoints))
+    if unknown:
+        add_error(field, _("Unknown checkpoint: %(codes)s. Reload the page and try again.",
+                           codes=", ".join(unknown)))
+    return [code for code in rules.checkpoints if code in chosen]
+
+
+def _whole_number(field: Field, what: str) -> int | None:
+    """A non-negative whole number typed in a text field; None when empty."""
+    raw = (field.data or "").strip()
+    if not raw:
+        return None
+    try:
+        value = int(raw)
+    except ValueError:
+        add_error(field, _("Enter the %(what)s as a whole number, for example 3.", what=what))
+        return None
+    if value < 0:
+        add_error(field, _("The waiting time cannot be negative."))
+        return None
+    return value
+
+
+def waiting_seconds(minutes_field: Field, seconds_field: Field) -> tuple[int | None, bool]:
+    """(seconds waited or None when both fields are empty, whether the input was valid)."""
+    errors_before = len(minutes_field.errors) + len(seconds_field.errors)
+    minutes = _whole_number(minutes_field, _("minutes"))
+    seconds = _whole_number(seconds_field, _("seconds"))
+    if seconds is not None and seconds > 59:
+        add_error(seconds_field, _("Seconds must be from 0 to 59."))
+        seconds = None
+    valid = len(minutes_field.errors) + len(seconds_field.errors) == errors_before
+    if not valid or (minutes is None and seconds is None):
+        return None, valid
+    return (minutes or 0) * 60 + (seconds or 0), True
+
+
+def _bool(value: str | None) -> bool | None:
+    return {"yes": True, "no": False}.get(value or "")
+
+
+def _typed(field: Field) -> bool:
+    """Whether anything was typed or chosen in the field."""
+    return any(str(value).strip() for value in (field.raw_data or []))
+
+
+def _minutes(seconds: int) -> str:
+    return f"{seconds // 60}" if seconds % 60 == 0 else f"{seconds // 60}:{seconds % 60:02d}"
+
+
+# --------------------------------------------------------------------------- phone
+
+
+def phone_record(form: PhoneForm, rules: SheetRules) -> dict[str, Any] | None:
+    """The phone record, or None after adding messages to the fields."""
+    attempts: list[dict[str, Any]] = []
+    callback_allowed = True
+    previous_at: datetime | None = None
+    gap_at: int | None = None
+    for n in range(1, form.max_attempts + 1):
+        at_field, reached_field = form[f"attempt{n}_at"], form[f"attempt{n}_reached"]
+        min_field, sec_field = form[f"attempt{n}_wait_min"], form[f"attempt{n}_wait_sec"]
+        filled = any(_typed(f) for f in (at_field, reached_field, min_field, sec_field))
+        if not filled:
+            if n == 1:
+                add_error(at_field, _("Enter when you made the first call."))
+                add_error(reached_field, _("Say whether someone answered."))
+            gap_at = gap_at or n
+            continue
+        if gap_at is not None:
+            add_error(at_field, _("Fill in attempt %(n)s first.", n=gap_at))
+            return None
+        if n > 1 and not callback_allowed:
+            wait = rules.max_wait_seconds
+            if wait is None:
+                message = _("Call back only if nobody answered at attempt %(n)s. "
+                            "Leave this attempt empty.", n=n - 1)
+            else:
+                message = _("Call back only if nobody answered, or the wait was over "
+                            "%(minutes)s minutes, at attempt %(n)s. Leave this attempt empty.",
+                            minutes=_minutes(wait), n=n - 1)
+            add_error(at_field, message)
+        if at_field.data is None and not at_field.errors:
+            add_error(at_field, _("Enter when you made the call."))
+        check_window(at_field, rules)
+        at = at_field.data
+        if at is not None and previous_at is not None and at <= previous_at and \
+                not at_field.errors:
+            add_error(at_field, _("This attempt must come after attempt %(n)s.", n=n - 1))
+        reached = _bool(reached_field.data)
+        if reached is None and not reached_field.errors:
+            add_error(reached_field, _("Say whether someone answered."))
+        waited, _valid = waiting_seconds(min_field, sec_field)
+        if at is not None:
+            attempts.append({"at": _oslo(at).isoformat(), "reached": bool(reached),
+                             "waiting_seconds": waited})
+            previous_at = at
+        over_limit = (rules.max_wait_seconds is not None and waited is not None
+                      and waited > rules.max_wait_seconds)
+        callback_allowed = reached is False or over_limit
+
+    someone_answered = any(a["reached"] for a in attempts)
+    answered = _bool(form.answered_first_contact.data)
+    covered = check_checkpoints(form.checkpoints, rules)
+    referred_choice = form.referred.data
+    courtesy = None if form.courtesy.data in (None, "") else int(form.courtesy.data)
+    if someone_answered:
+        if answered is None and not form.answered_first_contact.errors:
+            add_error(form.answered_first_contact, _("Choose yes or no."))
+        if not referred_choice and not form.referred.errors:
+            add_error(form.referred, _("Choose yes, no or not needed."))
+        if courtesy is None and not form.courtesy.errors:
+            add_error(form.courtesy, _("Rate the courtesy from 0 to 3."))
+    if any(field.errors for field in form):
+        return None
+    if not someone_answered:
+        return {"attempts": attempts, "answered_first_contact": None,
+                "checkpoints_covered": [], "referred_correctly": None, "courtesy": None}
+    return {
+        "attempts": attempts,
+        "answered_first_contact": answered,
+        "checkpoints_covered": covered,
+        "referred_correctly": _bool(referred_choice),
+        "courtesy": courtesy,
+    }
+
+
+def _local_input(value: Any) -> datetime | None:
+    """A stored ISO time as an aware Oslo datetime for a form field."""
+    if not value:
+        return None
+    return _oslo(datetime.fromisoformat(str(value)))
+
+
+def _yes_no(value: bool | None) -> str | None:
+    return None if value is None else ("yes" if value else "no")
+
+
+def phone_initial(record: Mapping[str, Any] | None) -> dict[str, Any]:
+    if not record:
+        return {}
+    data: dict[str, Any] = {}
+    for n, attempt in enumerate(record.get("attempts", []), start=1):
+        data[f"attempt{n}_at"] = _local_input(attempt.get("at"))
+        data[f"attempt{n}_reached"] = _yes_no(attempt.get("reached"))
+        waited = attempt.get("waiting_seconds")
+        if waited is not None:
+            data[f"attempt{n}_wait_min"] = str(int(waited) // 60)
+            data[f"attempt{n}_wait_sec"] = str(int(waited) % 60)
+    referred = record.get("referred_correctly")
+    data["answered_first_contact"] = _yes_no(record.get("answered_first_contact"))
+    data["checkpoints"] = list(record.get("checkpoints_covered", []))
+    if any(a.get("reached") for a in record.get("attempts", [])):
+        data["referred"] = "not_needed" if referred is None else _yes_no(referred)
+    courtesy = record.get("courtesy")
+    data["courtesy"] = None if courtesy is None else str(courtesy)
+    return data
+
+
+def phone_hour_warnings(record: Mapping[str, Any], rules: SheetRules) -> list[str]:
+    """Attempts outside the phone hours or on a non-working day (saved, but flagged)."""
+    warnings: list[str] = []
+    for n, attempt in enumerate(record.get("attempts", []), start=1):
+        moment = _local_input(attempt.get("at"))
+        if moment is None:
+            continue
+        clock = moment.time().replace(tzinfo=None)
+        if not is_working_day(moment.date()):
+            warnings.append(_(
+                "Attempt %(n)s was made on %(day)s, which is not a working day. Calls belong "
+                "on working days between %(start)s and %(end)s.",
+                n=n, day=format_date(moment.date(), "long"),
+                start=rules.phone_start.strftime("%H:%M"),
+                end=rules.phone_end.strftime("%H:%M")))
+        elif clock < rules.phone_start or clock > rules.phone_end:
+            warnings.append(_(
+                "Attempt %(n)s was made at %(time)s, outside the allowed phone hours "
+                "(%(start)s–%(end)s). It is saved; tell the test organiser why.",
+                n=n, time=moment.strftime("%H:%M"),
+                start=rules.phone_start.strftime("%H:%M"),
+                end=rules.phone_end.strftime("%H:%M")))
+    return warnings
+
+
+# --------------------------------------------------------------------------- e-mail
+
+
+def email_record(form: EmailForm, rules: SheetRules) -> dict[str, Any] | None:
+    """The e-mail record, or None after adding messages to the fields."""
+    sent, replied = form.sent_at.data, form.replied_at.data
+    if sent is None and not form.sent_at.errors:
+        add_error(form.sent_at, _("Enter when you sent the e-mail."))
+    check_window(form.sent_at, rules)
+    no_reply = bool(form.no_reply.data)
+    if no_reply and _typed(form.replied_at):
+        add_error(form.replied_at, _("Enter the reply time or tick “No reply (yet)”, not both."))
+    elif not no_reply and replied is None and not form.replied_at.errors:
+        add_error(form.replied_at,
+                  _("Enter when the reply came, or tick “No reply (yet)”."))
+    if sent is not None and replied is not None and replied < sent:
+        add_error(form.replied_at, _("The reply cannot come before the e-mail was sent."))
+    covered = check_checkpoints(form.checkpoints, rules)
+    courtesy = None if form.courtesy.data in (None, "") else int(form.courtesy.data)
+    if replied is not None and not no_reply and courtesy is None and not form.courtesy.errors:
+        add_error(form.courtesy, _("Rate the courtesy from 0 to 3."))
+    if any(field.errors for field in form) or sent is None:
+        return None
+    if no_reply or replied is None:
+        return {"sent_at": _oslo(sent).isoformat(), "replied_at": None,
+                "checkpoints_covered": [], "courtesy": None}
+    return {
+        "sent_at": _oslo(sent).isoformat(),
+        "replied_at": _oslo(replied).isoformat(),
+        "checkpoints_covered": covered,
+        "courtesy": courtesy,
+    }
+
+
+def email_initial(record: Mapping[str, Any] | None) -> dict[str, Any]:
+    if not record:
+        return {}
+    courtesy = record.get("courtesy")
+    return {
+        "sent_at": _local_input(record.get("sent_at")),
+        "replied_at": _local_input(record.get("replied_at")),
+        "no_reply": not record.get("replied_at"),
+        "checkpoints": list(record.get("checkpoints_covered", [])),
+        "courtesy": None if courtesy is None else str(courtesy),
+    }
+
+
+# --------------------------------------------------------------------------- web
+
+
+def parse_duration(text: str) -> int:
+    """Seconds from ``95`` or ``1:35``; ValueError with a message key otherwise."""
+    raw = text.strip()
+    if ":" in raw:
+        minutes_text, seconds_text = raw.split(":", 1)
+        if not (minutes_text.strip().isdigit() and seconds_text.strip().isdigit()):
+            raise ValueError("format")
+        seconds = int(seconds_text)
+        if seconds > 59:
+            raise ValueError("seconds")
+        return int(minutes_text) * 60 + seconds
+    if raw.startswith("-") and raw[1:].isdigit():
+        raise ValueError("negative")
+    if not raw.isdigit():
+        raise ValueError("format")
+    return int(raw)
+
+
+def web_record(form: WebForm) -> dict[str, Any] | None:
+    """The web record (one tester's check or the deciding tester's), or None with messages."""
+    found = _bool(form.found.data)
+    if found is None and not form.found.errors:
+        add_error(form.found, _("Choose yes or no."))
+    seconds: int | None = None
+    raw = (form.time_used.data or "").strip()
+    if raw:
+        try:
+            seconds = parse_duration(raw)
+        except ValueError as error:
+            messages = {
+                "negative": _("The time cannot be negative."),
+                "seconds": _("Seconds must be from 0 to 59."),
+            }
+            add_error(form.time_used, messages.get(
+                str(error), _("Enter the time as seconds (95) or minutes:seconds (1:35).")))
+    quality = None if form.quality.data in (None, "") else int(form.quality.data)
+    if found and quality is None and not form.quality.errors:
+        add_error(form.quality, _("Rate the quality from 0 to 3."))
+    if any(field.errors for field in form) or found is None:
+        return None
+    return {"found": found, "seconds": seconds, "quality": quality if found else None}
+
+
+def web_initial(record: Mapping[str, Any] | None) -> dict[str, Any]:
+    if not record:
+        return {}
+    seconds = record.get("seconds")
+    quality = record.get("quality")
+    return {
+        "found": _yes_no(record.get("found")),
+        "time_used": "" if seconds is None else f"{int(seconds) // 60}:{int(seconds) % 60:02d}",
+        "quality": None if quality is None else str(quality),
+    }

@@ -1,0 +1,260 @@
+"""Real-browser fixtures: a live server on 127.0.0.1, the system Chromium via Playwright.
+
+One Chromium per session, a fresh browser context per test. The server runs the real
+app (CSRF on) against an SQLite file in a temporary folder; tests build survey rounds
+in that database with ``make_live_round`` and read what was stored with ``live_db``.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+
+from surveyapp.extensions import db
+from tests.browser.axe_report import AxeLog
+from tests.conftest import PROJECT_ROOT, build_app
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, BrowserContext, Page
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+DEFAULT_TIMEOUT_MS = 15_000
+LANGUAGES = ("nb", "nn", "en")
+
+_AXE_LOG = AxeLog()
+
+
+def _unavailable(reason: str) -> None:
+    """Skip, or fail when the environment says the browser tests must run."""
+    if os.environ.get("SURVEYAPP_REQUIRE_BROWSER"):
+        pytest.fail(f"{reason} (and SURVEYAPP_REQUIRE_BROWSER is set)", pytrace=False)
+    pytest.skip(f"{reason}; set SURVEYAPP_REQUIRE_BROWSER=1 to make this an error")
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """The system Chromium, launched once for the session (never a downloaded build)."""
+    if not Path(CHROMIUM).exists():
+        _unavailable(f"browser tests need Chromium at {CHROMIUM} (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("browser tests need the Python package playwright (pip install -e '.[dev]')")
+    playwright = sync_playwright().start()
+    try:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    except Exception:
+        playwright.stop()
+        raise
+    try:
+        yield launched
+    finally:
+        launched.close()
+        playwright.stop()
+
+
+class _QuietHandler(WSGIRequestHandler):
+    """No access log lines (errors are still logged)."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        return None
+
+
+@dataclass
+class LiveServer:
+    app: Flask
+    url: str
+
+    def __call__(self, path: str) -> str:
+        return self.url + path
+
+
+@pytest.fixture(scope="session")
+def live_server(browser: Browser, tmp_path_factory: pytest.TempPathFactory
+                ) -> Iterator[LiveServer]:
+    """The app served on 127.0.0.1 (a free port) from a daemon thread, CSRF on."""
+    from surveyapp.municipalities.cli import load_register
+    from surveyapp.questionnaires.cli import load_definitions, shipped_files
+
+    folder = tmp_path_factory.mktemp("live-server")
+    app = build_app({
+        "TESTING": True,
+        "SECRET_KEY": "browser-test-secret-key-that-is-long-enough-0123456789",
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'browser.db'}",
+        "WTF_CSRF_ENABLED": True,
+        "SURVEYAPP_QUESTIONNAIRE_DIR": str(PROJECT_ROOT / "questionnaires"),
+    })
+    with app.app_context():
+        db.create_all()
+        load_register()
+        db.session.commit()
+        load_definitions(shipped_files())
+        db.session.commit()
+    server: BaseWSGIServer = make_server("127.0.0.1", 0, app, threaded=True,
+                                         request_handler=_QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    try:
+        yield LiveServer(app, f"http://127.0.0.1:{server.server_port}")
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+        with app.app_context():
+            db.engine.dispose()
+
+
+@contextmanager
+def _app_context(app: Flask) -> Iterator[None]:
+    with app.app_context():
+        try:
+            yield
+        finally:
+            db.session.remove()
+
+
+@pytest.fixture
+def live_db(live_server: LiveServer) -> Callable[[], Any]:
+    """``with live_db(): ...`` queries the live server's database from the test."""
+    return lambda: _app_context(live_server.app)
+
+
+@dataclass(frozen=True)
+class LiveRound:
+    id: int
+    slug: str
+    language: str
+    municipality_codes: tuple[str, ...] = field(default=("5501",))
+
+
+_ROUND_NUMBERS = iter(range(1, 1_000_000))
+
+
+@pytest.fixture
+def make_live_round(live_server: LiveServer) -> Callable[..., LiveRound]:
+    """make_live_round(status="open", access="open", municipalities=["5501"], language="nb")."""
+    from surveyapp.models import Municipality, SurveyRound
+    from surveyapp.questionnaires.store import latest_version
+
+    def build(**kw: Any) -> LiveRound:
+        with _app_context(live_server.app):
+            questionnaire = latest_version(kw.pop("questionnaire", "citizen-satisfaction"))
+            assert questionnaire is not None
+            codes = kw.pop("municipalities", ["5501"])
+            now = datetime.now(UTC)
+            values: dict[str, Any] = {
+                "slug": f"browser{next(_ROUND_NUMBERS)}",
+                "title": "Innbyggerundersøkelse 2026",
+                "year": 2026,
+                "questionnaire_id": questionnaire.id,
+                "status": "open",
+                "access": "open",
+                "language": "nb",
+                "opens_at": now - timedelta(days=1),
+                "closes_at": now + timedelta(days=30),
+            }
+            values.update(kw)
+            survey_round = SurveyRound(**values)
+            survey_round.municipalities = list(
+                db.session.scalars(sa.select(Municipality).where(Municipality.code.in_(codes)))
+            )
+            db.session.add(survey_round)
+            db.session.commit()
+            return LiveRound(survey_round.id, survey_round.slug, survey_round.language,
+                             tuple(m.code for m in survey_round.municipalities))
+
+    return build
+
+
+@pytest.fixture
+def make_live_invitation(live_server: LiveServer) -> Callable[..., str]:
+    """make_live_invitation(round, used=False) -> the raw token a letter would carry."""
+    from surveyapp.models import Invitation, InvitationUse
+    from surveyapp.surveys.tokens import hash_token, new_token
+
+    def build(survey_round: LiveRound, used: bool = False) -> str:
+        token = new_token()
+        with _app_context(live_server.app):
+            invitation = Invitation(round_id=survey_round.id,
+                                    municipality_code=survey_round.municipality_codes[0],
+                                    token_hash=hash_token(token))
+            db.session.add(invitation)
+            db.session.flush()
+            if used:
+                db.session.add(InvitationUse(invitation_id=invitation.id, used_on=date.today()))
+            db.session.commit()
+        return token
+
+    return build
+
+
+@pytest.fixture
+def new_context(browser: Browser) -> Iterator[Callable[..., BrowserContext]]:
+    """new_context(**options): a fresh browser context, closed after the test."""
+    contexts: list[BrowserContext] = []
+
+    def open_context(**options: Any) -> BrowserContext:
+        context = browser.new_context(**options)
+        context.set_default_timeout(DEFAULT_TIMEOUT_MS)
+        context.set_default_navigation_timeout(DEFAULT_TIMEOUT_MS)
+        contexts.append(context)
+        return context
+
+    yield open_context
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(new_context: Callable[..., BrowserContext]) -> Iterator[Page]:
+    """A page in a fresh context; uncaught script errors and CSP reports fail the test."""
+    context = new_context()
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
+    page.on("console", lambda message: problems.append(f"console: {message.text}")
+            if message.type == "error" and "Content Security Policy" in message.text else None)
+    yield page
+    if problems:
+        pytest.fail("the page reported problems:\n" + "\n".join(problems), pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def axe_log(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AxeLog]:
+    """Collects axe results per page state and language; the table is written at the end."""
+    yield _AXE_LOG
+    if _AXE_LOG.rows:
+        target = tmp_path_factory.getbasetemp() / "axe-results.md"
+        target.write_text(_AXE_LOG.markdown(), encoding="utf-8")
+        _AXE_LOG.written_to = target
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if not _AXE_LOG.rows:
+        return
+    terminalreporter.section("axe-core (WCAG 2.0/2.1 A+AA) violations per page state")
+    for line in _AXE_LOG.markdown().splitlines():
+        terminalreporter.write_line(line)
+    if _AXE_LOG.written_to is not None:
+        terminalreporter.write_line(f"(also written to {_AXE_LOG.written_to})")
