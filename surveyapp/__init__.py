@@ -102,11 +102,13 @@ def register_commands(app: Flask) -> None:
     from surveyapp.demo.cli import demo_command, setup_command
     from surveyapp.municipalities.cli import municipalities_cli
     from surveyapp.questionnaires.cli import questionnaires_cli
+    from surveyapp.results.peer_cli import peers_cli
     from surveyapp.results.stats_cli import stats_cli
 
     app.cli.add_command(municipalities_cli)
     app.cli.add_command(questionnaires_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(stats_cli)
+    app.cli.add_command(peers_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(setup_command)

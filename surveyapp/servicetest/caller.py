@@ -34,7 +34,7 @@ from surveyapp.servicetest.models import TestAssignment, TestResult, TestRound
 from surveyapp.servicetest.phrases import reason_text
 from surveyapp.servicetest.workdays import working_days_between
 from surveyapp.web.i18n import pick
-from surveyapp.web.templating import current_language, local_datetime
+from surveyapp.web.templating import current_language, format_number, local_datetime
 
 bp = Blueprint("calls", __name__)
 
@@ -204,14 +204,21 @@ def _points_panel(protocol: Mapping[str, Any], scenario: Mapping[str, Any],
         if reason.code == "email_speed":
             panel["speed_points"] = reason.params.get("points")
     panel.update(
-        points=result.points,
-        max_points=result.max_points,
+        points=_number(result.points),
+        max_points=_number(result.max_points),
         status=result.status,
         reasons=[reason_text(r, titles) for r in result.reasons if r.code not in hidden],
-        speed_max=max((float(row["points"]) for row in
-                       protocol["channels"].get("email", {}).get("speed", [])), default=0.0),
+        speed_points=_number(float(panel.get("speed_points") or 0)),
+        speed_max=_number(max((float(row["points"]) for row in
+                               protocol["channels"].get("email", {}).get("speed", [])),
+                              default=0.0)),
     )
     return panel
+
+
+def _number(value: float) -> str:
+    """Points with one decimal only when they are not whole (8, 8.5; 8,5 in Norwegian)."""
+    return format_number(value, 0 if float(value).is_integer() else 1)
 
 
 def _display_moment(value: Any) -> str:

@@ -1,0 +1,61 @@
+"""`flask peers import`: peer reference values from a CSV file (see benchmarks/peers/)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import sqlalchemy as sa
+from flask.cli import AppGroup
+from sqlalchemy.exc import IntegrityError
+
+from surveyapp.audit.operations import record
+from surveyapp.extensions import db
+from surveyapp.municipalities.models import Municipality
+from surveyapp.results.peer_store import StoreCounts, store_peer_rows
+from surveyapp.results.peers import PeerFileError, parse_peer_csv
+
+peers_cli = AppGroup("peers", help="Peer reference values from other surveys and statistics.")
+
+
+def import_peer_file(path: Path) -> StoreCounts:
+    """Parse a peer file against the register and store it; the caller commits."""
+    known_codes = set(db.session.scalars(sa.select(Municipality.code)))
+    if not known_codes:
+        raise click.ClickException(
+            "The municipality register is empty; run `flask municipalities load` first."
+        )
+    rows = parse_peer_csv(path.read_bytes(), str(path), known_codes)
+    counts = store_peer_rows(rows)
+    if counts.added or counts.updated:
+        record(
+            None,
+            "import",
+            "peer_value",
+            path.name[:80],
+            None,
+            {"rows": len(rows), "added": counts.added, "updated": counts.updated},
+        )
+    return counts
+
+
+@peers_cli.command("import")
+@click.argument(
+    "path", metavar="FILE", type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+def import_command(path: Path) -> None:
+    """Import peer values from FILE: all rows or, if any row is bad, none."""
+    try:
+        counts = import_peer_file(path)
+    except PeerFileError as err:
+        db.session.rollback()
+        for problem in err.problems:
+            click.echo(f"{err.filename}: {problem}", err=True)
+        raise click.ClickException(
+            f"{len(err.problems)} problem(s) in {err.filename}; nothing was imported."
+        ) from err
+    except IntegrityError as err:  # e.g. another import of the same values at the same time
+        db.session.rollback()
+        raise click.ClickException(f"Nothing was imported: {err.orig}") from err
+    db.session.commit()
+    click.echo(f"{counts.added} added, {counts.updated} updated, {counts.unchanged} unchanged")
