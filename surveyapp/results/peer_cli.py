@@ -44,7 +44,7 @@ def import_peer_file(path: Path) -> StoreCounts:
     "path", metavar="FILE", type=click.Path(exists=True, dir_okay=False, path_type=Path)
 )
 def import_command(path: Path) -> None:
-    """Import peer values from FILE: all rows or, if any row is bad, none."""
+    """Import peer values from a CSV file: every row, or none if any is bad."""
     try:
         counts = import_peer_file(path)
     except PeerFileError as err:

@@ -14,6 +14,7 @@ earlier records.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, time
 from typing import Any
 
@@ -46,47 +47,58 @@ LOCKED = "locked"
 # --------------------------------------------------------------------------- my assignments
 
 
+@dataclass(frozen=True)
+class MyAssignment:
+    """One row of "My assignments"."""
+
+    assignment: TestAssignment
+    municipality: str
+    scenario: str
+
+
 @bp.get("/calls")
 @access(CALLER)
 def index() -> str:
     """The caller's open and done contacts in rounds that are not locked, soonest first."""
-    assignments = db.session.scalars(
-        sa.select(TestAssignment)
-        .join(TestAssignment.test_round)
-        .outerjoin(TestAssignment.result)
-        .options(
-            contains_eager(TestAssignment.test_round).selectinload(TestRound.protocol),
-            contains_eager(TestAssignment.result),
+    found = (
+        db.session.execute(
+            sa.select(TestAssignment, Municipality.name)
+            .join(TestAssignment.test_round)
+            .join(Municipality, Municipality.code == TestAssignment.municipality_code)
+            .outerjoin(TestAssignment.result)
+            .options(
+                contains_eager(TestAssignment.test_round).selectinload(TestRound.protocol),
+                contains_eager(TestAssignment.result),
+            )
+            .where(
+                TestAssignment.caller_id == current_user.id,
+                TestAssignment.status.in_(("open", "done")),
+                TestRound.status != "locked",
+            )
+            .order_by(TestAssignment.due_at.is_(None), TestAssignment.due_at, TestAssignment.id)
         )
-        .where(
-            TestAssignment.caller_id == current_user.id,
-            TestAssignment.status.in_(("open", "done")),
-            TestRound.status != "locked",
-        )
-        .order_by(TestAssignment.due_at.is_(None), TestAssignment.due_at, TestAssignment.id)
-    ).unique().all()
-    codes = {a.municipality_code for a in assignments}
-    names: dict[str, str] = dict(db.session.execute(
-        sa.select(Municipality.code, Municipality.name).where(Municipality.code.in_(codes))
-    ).tuples().all()) if codes else {}
+        .tuples()
+        .all()
+    )
     language = current_language()
     questions: dict[tuple[int, str], str] = {}
-    for test_round in {a.test_round for a in assignments}:
+    for test_round in {assignment.test_round for assignment, _name in found}:
         for scenario in operations.protocol_of(test_round).get("scenarios", []):
-            questions[(test_round.id, scenario["code"])] = pick(scenario.get("question"),
-                                                                 language)
+            questions[(test_round.id, scenario["code"])] = pick(scenario.get("question"), language)
     rows = [
-        {
-            "assignment": a,
-            "municipality": names.get(a.municipality_code, a.municipality_code),
-            "scenario": questions.get((a.test_round_id, a.scenario_code), a.scenario_code),
-        }
-        for a in assignments
+        MyAssignment(
+            assignment,
+            name,
+            questions.get(
+                (assignment.test_round_id, assignment.scenario_code), assignment.scenario_code
+            ),
+        )
+        for assignment, name in found
     ]
     return render_template(
         "servicetest/caller/index.html",
-        todo=[r for r in rows if r["assignment"].status == "open"],
-        done=[r for r in rows if r["assignment"].status == "done"],
+        todo=[row for row in rows if row.assignment.status == "open"],
+        done=[row for row in rows if row.assignment.status == "done"],
     )
 
 
@@ -96,7 +108,8 @@ def index() -> str:
 def _open_sheet(assignment_id: int) -> tuple[TestAssignment, str]:
     """The assignment and what the current user may do with it (see the module docstring)."""
     assignment = db.session.get(
-        TestAssignment, assignment_id,
+        TestAssignment,
+        assignment_id,
         options=[selectinload(TestAssignment.test_round), selectinload(TestAssignment.result)],
     )
     if assignment is None:
@@ -136,12 +149,16 @@ def _web_siblings(assignment: TestAssignment) -> dict[int, dict[str, Any] | None
     return {slot: record for slot, record in rows}
 
 
-def _build_form(assignment: TestAssignment, rules: forms.SheetRules,
-                checkpoint_choices: list[SelectChoice],
-                record: Mapping[str, Any] | None) -> forms.SheetForm:
+def _build_form(
+    assignment: TestAssignment,
+    rules: forms.SheetRules,
+    checkpoint_choices: list[SelectChoice],
+    record: Mapping[str, Any] | None,
+) -> forms.SheetForm:
     if assignment.channel == "phone":
-        return forms.phone_form(rules.max_attempts, checkpoint_choices,
-                                data=forms.phone_initial(record))
+        return forms.phone_form(
+            rules.max_attempts, checkpoint_choices, data=forms.phone_initial(record)
+        )
     if assignment.channel == "email":
         email = forms.EmailForm(data=forms.email_initial(record))
         email.checkpoints.choices = checkpoint_choices
@@ -165,12 +182,18 @@ def _single_tester(protocol: Mapping[str, Any]) -> dict[str, Any]:
     return {**protocol, "channels": channels}
 
 
-def _points_panel(protocol: Mapping[str, Any], scenario: Mapping[str, Any],
-                  assignment: TestAssignment, record: Mapping[str, Any],
-                  siblings: Mapping[int, Mapping[str, Any] | None]) -> dict[str, Any] | None:
+def _points_panel(
+    protocol: Mapping[str, Any],
+    scenario: Mapping[str, Any],
+    assignment: TestAssignment,
+    record: Mapping[str, Any],
+    siblings: Mapping[int, Mapping[str, Any] | None],
+) -> dict[str, Any] | None:
     """The points the record gives, with the reasons as sentences (None if it cannot be scored)."""
-    titles = {str(c["code"]): pick(c.get("text"), current_language())
-              for c in scenario.get("checkpoints", [])}
+    titles = {
+        str(c["code"]): pick(c.get("text"), current_language())
+        for c in scenario.get("checkpoints", [])
+    }
     hidden: set[str] = set()
     panel: dict[str, Any] = {}
     rubric = protocol
@@ -184,8 +207,9 @@ def _points_panel(protocol: Mapping[str, Any], scenario: Mapping[str, Any],
             if email.replied_at is not None:
                 raw_cutoff = protocol["channels"]["email"].get("send_cutoff")
                 cutoff = forms.parse_hhmm(raw_cutoff, time(12, 0)) if raw_cutoff else None
-                panel["working_days"] = working_days_between(email.sent_at, email.replied_at,
-                                                             cutoff)
+                panel["working_days"] = working_days_between(
+                    email.sent_at, email.replied_at, cutoff
+                )
         elif assignment.tester_slot == records.DECIDING_SLOT:
             checks = [records.web_check(r) for _slot, r in sorted(siblings.items()) if r]
             contact_record = scoring.WebRecord(checks, records.web_check(record))
@@ -195,8 +219,13 @@ def _points_panel(protocol: Mapping[str, Any], scenario: Mapping[str, Any],
             rubric = _single_tester(protocol)
             hidden = {"web_check", "testers_agree"}
             panel["single_check"] = True
-        contact = scoring.Contact(assignment.municipality_code, assignment.scenario_code,
-                                  assignment.sector, assignment.channel, contact_record)
+        contact = scoring.Contact(
+            assignment.municipality_code,
+            assignment.scenario_code,
+            assignment.sector,
+            assignment.channel,
+            contact_record,
+        )
         result = scoring.score_contact(rubric, scenario, contact)
     except (ValueError, KeyError, TypeError):
         return None
@@ -209,9 +238,15 @@ def _points_panel(protocol: Mapping[str, Any], scenario: Mapping[str, Any],
         status=result.status,
         reasons=[reason_text(r, titles) for r in result.reasons if r.code not in hidden],
         speed_points=_number(float(panel.get("speed_points") or 0)),
-        speed_max=_number(max((float(row["points"]) for row in
-                               protocol["channels"].get("email", {}).get("speed", [])),
-                              default=0.0)),
+        speed_max=_number(
+            max(
+                (
+                    float(row["points"])
+                    for row in protocol["channels"].get("email", {}).get("speed", [])
+                ),
+                default=0.0,
+            )
+        ),
     )
     return panel
 
@@ -252,16 +287,22 @@ def sheet(assignment_id: int) -> str | tuple[str, int] | WerkzeugResponse:
     test_round = assignment.test_round
     municipality = db.session.get(Municipality, assignment.municipality_code)
     if mode == LOCKED:
-        page = render_template("servicetest/caller/locked.html", assignment=assignment,
-                               municipality=municipality, test_round=test_round)
+        page = render_template(
+            "servicetest/caller/locked.html",
+            assignment=assignment,
+            municipality=municipality,
+            test_round=test_round,
+        )
         return (page, 409) if request.method == "POST" else page
 
     protocol = operations.protocol_of(test_round)
     scenario = _scenario(protocol, assignment.scenario_code)
     language = current_language()
     rules = forms.rules_for(protocol, scenario, test_round.starts_on, test_round.ends_on)
-    checkpoint_choices = [SelectChoice(str(c["code"]), pick(c.get("text"), language))
-                          for c in scenario.get("checkpoints", [])]
+    checkpoint_choices = [
+        SelectChoice(str(c["code"]), pick(c.get("text"), language))
+        for c in scenario.get("checkpoints", [])
+    ]
     record = assignment.result.record if assignment.result is not None else None
     deciding = assignment.channel == "web" and assignment.tester_slot == records.DECIDING_SLOT
     siblings = _web_siblings(assignment) if deciding else {}
@@ -279,8 +320,9 @@ def sheet(assignment_id: int) -> str | tuple[str, int] | WerkzeugResponse:
             if valid and new is not None:
                 return _save(assignment, new)
 
-    warnings = forms.phone_hour_warnings(record, rules) \
-        if record and assignment.channel == "phone" else []
+    warnings = (
+        forms.phone_hour_warnings(record, rules) if record and assignment.channel == "phone" else []
+    )
     panel = _points_panel(protocol, scenario, assignment, record, siblings) if record else None
     page = render_template(
         "servicetest/caller/sheet.html",

@@ -163,8 +163,9 @@ class PhoneForm(SheetForm):
     courtesy: RadioField
 
 
-def phone_form(max_attempts: int, checkpoint_choices: Sequence[SelectChoice],
-               **kwargs: Any) -> PhoneForm:
+def phone_form(
+    max_attempts: int, checkpoint_choices: Sequence[SelectChoice], **kwargs: Any
+) -> PhoneForm:
     """A phone form with ``max_attempts`` attempts (the protocol's number)."""
     attrs: dict[str, Any] = {"max_attempts": max_attempts, "summary_labels": {}}
     for n in range(1, max_attempts + 1):
@@ -172,17 +173,21 @@ def phone_form(max_attempts: int, checkpoint_choices: Sequence[SelectChoice],
         attrs[f"attempt{n}_reached"] = _yes_no_field(_l("Did someone answer?"))
         attrs[f"attempt{n}_wait_min"] = StringField(_l("Minutes"), validators=[Length(max=6)])
         attrs[f"attempt{n}_wait_sec"] = StringField(_l("Seconds"), validators=[Length(max=6)])
-        attrs["summary_labels"].update({
-            f"attempt{n}_at": _l("Attempt %(n)s: date and time", n=n),
-            f"attempt{n}_reached": _l("Attempt %(n)s: did someone answer?", n=n),
-            f"attempt{n}_wait_min": _l("Attempt %(n)s: waiting time, minutes", n=n),
-            f"attempt{n}_wait_sec": _l("Attempt %(n)s: waiting time, seconds", n=n),
-        })
+        attrs["summary_labels"].update(
+            {
+                f"attempt{n}_at": _l("Attempt %(n)s: date and time", n=n),
+                f"attempt{n}_reached": _l("Attempt %(n)s: did someone answer?", n=n),
+                f"attempt{n}_wait_min": _l("Attempt %(n)s: waiting time, minutes", n=n),
+                f"attempt{n}_wait_sec": _l("Attempt %(n)s: waiting time, seconds", n=n),
+            }
+        )
     attrs["answered_first_contact"] = _yes_no_field(
-        _l("Did the first person you spoke to answer the question?"))
+        _l("Did the first person you spoke to answer the question?")
+    )
     attrs["checkpoints"] = _checkpoints_field()
-    attrs["referred"] = _yes_no_field(_l("Were you referred to the right person?"),
-                                      REFERRAL_CHOICES)
+    attrs["referred"] = _yes_no_field(
+        _l("Were you referred to the right person?"), REFERRAL_CHOICES
+    )
     attrs["courtesy"] = _rating_field(_l("Courtesy"))
     form_class = type(f"PhoneForm{max_attempts}", (PhoneForm,), attrs)
     form: PhoneForm = form_class(**kwargs)
@@ -238,8 +243,9 @@ def parse_hhmm(value: Any, default: time) -> time:
     return time(int(hours), int(minutes))
 
 
-def rules_for(protocol: Mapping[str, Any], scenario: Mapping[str, Any], starts_on: date,
-              ends_on: date) -> SheetRules:
+def rules_for(
+    protocol: Mapping[str, Any], scenario: Mapping[str, Any], starts_on: date, ends_on: date
+) -> SheetRules:
     phone = protocol.get("channels", {}).get("phone", {})
     hours = protocol.get("phone_hours") or {}
     wait = phone.get("max_wait_seconds")
@@ -267,9 +273,14 @@ def check_window(field: Field, rules: SheetRules) -> None:
         return
     day = _oslo(moment).date()
     if day < rules.starts_on or day > rules.ends_on:
-        add_error(field, _("The time must be within the test round, from %(start)s to %(end)s.",
-                           start=format_date(rules.starts_on, "long"),
-                           end=format_date(rules.ends_on, "long")))
+        add_error(
+            field,
+            _(
+                "The time must be within the test round, from %(start)s to %(end)s.",
+                start=format_date(rules.starts_on, "long"),
+                end=format_date(rules.ends_on, "long"),
+            ),
+        )
 
 
 def check_checkpoints(field: SelectMultipleField, rules: SheetRules) -> list[str]:
@@ -277,8 +288,13 @@ def check_checkpoints(field: SelectMultipleField, rules: SheetRules) -> list[str
     chosen = [str(code) for code in (field.data or [])]
     unknown = sorted(set(chosen) - set(rules.checkpoints))
     if unknown:
-        add_error(field, _("Unknown checkpoint: %(codes)s. Reload the page and try again.",
-                           codes=", ".join(unknown)))
+        add_error(
+            field,
+            _(
+                "Unknown checkpoint: %(codes)s. Reload the page and try again.",
+                codes=", ".join(unknown),
+            ),
+        )
     return [code for code in rules.checkpoints if code in chosen]
 
 
@@ -350,30 +366,38 @@ def phone_record(form: PhoneForm, rules: SheetRules) -> dict[str, Any] | None:
         if n > 1 and not callback_allowed:
             wait = rules.max_wait_seconds
             if wait is None:
-                message = _("Call back only if nobody answered at attempt %(n)s. "
-                            "Leave this attempt empty.", n=n - 1)
+                message = _(
+                    "Call back only if nobody answered at attempt %(n)s. Leave this attempt empty.",
+                    n=n - 1,
+                )
             else:
-                message = _("Call back only if nobody answered, or the wait was over "
-                            "%(minutes)s minutes, at attempt %(n)s. Leave this attempt empty.",
-                            minutes=_minutes(wait), n=n - 1)
+                message = _(
+                    "Call back only if nobody answered, or the wait was over "
+                    "%(minutes)s minutes, at attempt %(n)s. Leave this attempt empty.",
+                    minutes=_minutes(wait),
+                    n=n - 1,
+                )
             add_error(at_field, message)
         if at_field.data is None and not at_field.errors:
             add_error(at_field, _("Enter when you made the call."))
         check_window(at_field, rules)
         at = at_field.data
-        if at is not None and previous_at is not None and at <= previous_at and \
-                not at_field.errors:
+        if at is not None and previous_at is not None and at <= previous_at and not at_field.errors:
             add_error(at_field, _("This attempt must come after attempt %(n)s.", n=n - 1))
         reached = _bool(reached_field.data)
         if reached is None and not reached_field.errors:
             add_error(reached_field, _("Say whether someone answered."))
         waited, _valid = waiting_seconds(min_field, sec_field)
         if at is not None:
-            attempts.append({"at": _oslo(at).isoformat(), "reached": bool(reached),
-                             "waiting_seconds": waited})
+            attempts.append(
+                {"at": _oslo(at).isoformat(), "reached": bool(reached), "waiting_seconds": waited}
+            )
             previous_at = at
-        over_limit = (rules.max_wait_seconds is not None and waited is not None
-                      and waited > rules.max_wait_seconds)
+        over_limit = (
+            rules.max_wait_seconds is not None
+            and waited is not None
+            and waited > rules.max_wait_seconds
+        )
         callback_allowed = reached is False or over_limit
 
     someone_answered = any(a["reached"] for a in attempts)
@@ -391,8 +415,13 @@ def phone_record(form: PhoneForm, rules: SheetRules) -> dict[str, Any] | None:
     if any(field.errors for field in form):
         return None
     if not someone_answered:
-        return {"attempts": attempts, "answered_first_contact": None,
-                "checkpoints_covered": [], "referred_correctly": None, "courtesy": None}
+        return {
+            "attempts": attempts,
+            "answered_first_contact": None,
+            "checkpoints_covered": [],
+            "referred_correctly": None,
+            "courtesy": None,
+        }
     return {
         "attempts": attempts,
         "answered_first_contact": answered,
@@ -443,19 +472,27 @@ def phone_hour_warnings(record: Mapping[str, Any], rules: SheetRules) -> list[st
             continue
         clock = moment.time().replace(tzinfo=None)
         if not is_working_day(moment.date()):
-            warnings.append(_(
-                "Attempt %(n)s was made on %(day)s, which is not a working day. Calls belong "
-                "on working days between %(start)s and %(end)s.",
-                n=n, day=format_date(moment.date(), "long"),
-                start=rules.phone_start.strftime("%H:%M"),
-                end=rules.phone_end.strftime("%H:%M")))
+            warnings.append(
+                _(
+                    "Attempt %(n)s was made on %(day)s, which is not a working day. Calls belong "
+                    "on working days between %(start)s and %(end)s.",
+                    n=n,
+                    day=format_date(moment.date(), "long"),
+                    start=rules.phone_start.strftime("%H:%M"),
+                    end=rules.phone_end.strftime("%H:%M"),
+                )
+            )
         elif clock < rules.phone_start or clock > rules.phone_end:
-            warnings.append(_(
-                "Attempt %(n)s was made at %(time)s, outside the allowed phone hours "
-                "(%(start)s–%(end)s). It is saved; tell the test organiser why.",
-                n=n, time=moment.strftime("%H:%M"),
-                start=rules.phone_start.strftime("%H:%M"),
-                end=rules.phone_end.strftime("%H:%M")))
+            warnings.append(
+                _(
+                    "Attempt %(n)s was made at %(time)s, outside the allowed phone hours "
+                    "(%(start)s–%(end)s). It is saved; tell the test organiser why.",
+                    n=n,
+                    time=moment.strftime("%H:%M"),
+                    start=rules.phone_start.strftime("%H:%M"),
+                    end=rules.phone_end.strftime("%H:%M"),
+                )
+            )
     return warnings
 
 
@@ -472,8 +509,7 @@ def email_record(form: EmailForm, rules: SheetRules) -> dict[str, Any] | None:
     if no_reply and _typed(form.replied_at):
         add_error(form.replied_at, _("Enter the reply time or tick “No reply (yet)”, not both."))
     elif not no_reply and replied is None and not form.replied_at.errors:
-        add_error(form.replied_at,
-                  _("Enter when the reply came, or tick “No reply (yet)”."))
+        add_error(form.replied_at, _("Enter when the reply came, or tick “No reply (yet)”."))
     if sent is not None and replied is not None and replied < sent:
         add_error(form.replied_at, _("The reply cannot come before the e-mail was sent."))
     covered = check_checkpoints(form.checkpoints, rules)
@@ -483,8 +519,12 @@ def email_record(form: EmailForm, rules: SheetRules) -> dict[str, Any] | None:
     if any(field.errors for field in form) or sent is None:
         return None
     if no_reply or replied is None:
-        return {"sent_at": _oslo(sent).isoformat(), "replied_at": None,
-                "checkpoints_covered": [], "courtesy": None}
+        return {
+            "sent_at": _oslo(sent).isoformat(),
+            "replied_at": None,
+            "checkpoints_covered": [],
+            "courtesy": None,
+        }
     return {
         "sent_at": _oslo(sent).isoformat(),
         "replied_at": _oslo(replied).isoformat(),
@@ -542,8 +582,12 @@ def web_record(form: WebForm) -> dict[str, Any] | None:
                 "negative": _("The time cannot be negative."),
                 "seconds": _("Seconds must be from 0 to 59."),
             }
-            add_error(form.time_used, messages.get(
-                str(error), _("Enter the time as seconds (95) or minutes:seconds (1:35).")))
+            add_error(
+                form.time_used,
+                messages.get(
+                    str(error), _("Enter the time as seconds (95) or minutes:seconds (1:35).")
+                ),
+            )
     quality = None if form.quality.data in (None, "") else int(form.quality.data)
     if found and quality is None and not form.quality.errors:
         add_error(form.quality, _("Rate the quality from 0 to 3."))

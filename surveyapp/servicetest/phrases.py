@@ -14,7 +14,16 @@ from surveyapp.web.templating import format_number
 
 
 def _points(value: Any) -> str:
-    """A point value with one decimal at most, in the reader's number format."""
+    """A number of points ("1 point", "2,5 points") in the reader's language and format."""
+    number = float(value or 0)
+    whole = number == int(number)
+    text = format_number(number, 0 if whole else 1)
+    return ngettext("%(num)s point", "%(num)s points", int(number) if whole else 2) % {
+        "num": text
+    }
+
+
+def _number(value: Any) -> str:
     number = float(value or 0)
     return format_number(number, 0 if number == int(number) else 1)
 
@@ -35,24 +44,24 @@ def reason_text(reason: Reason, checkpoint_titles: Mapping[str, str] | None = No
         return _("No contact after %(n)s attempts: 0 points for the call.", n=p.get("attempts"))
     if code == "answered_first_contact":
         if p.get("value"):
-            return _("Answered by the first person: %(p)s points.", p=_points(p.get("points")))
+            return _("Answered by the first person: %(p)s.", p=_points(p.get("points")))
         return _("Not answered by the first person: 0 points.")
     if code == "checkpoint":
         title = (checkpoint_titles or {}).get(str(p.get("code")), str(p.get("code")))
         if p.get("covered"):
-            return _("Covered “%(c)s”: %(p)s points.", c=title, p=_points(p.get("points")))
+            return _("Covered “%(c)s”: %(p)s.", c=title, p=_points(p.get("points")))
         return _("Did not cover “%(c)s”: 0 points.", c=title)
     if code == "referral_not_needed":
-        return _("No referral was needed: %(p)s points.", p=_points(p.get("points")))
+        return _("No referral was needed: %(p)s.", p=_points(p.get("points")))
     if code == "referred_correctly":
         if p.get("value"):
-            return _("Referred to the right person: %(p)s points.", p=_points(p.get("points")))
+            return _("Referred to the right person: %(p)s.", p=_points(p.get("points")))
         return _("Not referred to the right person: 0 points.")
     if code == "courtesy":
         if p.get("rating") is None:
             return _("Courtesy not rated: 0 points.")
         return _(
-            "Courtesy rated %(r)s of 3: %(p)s points.",
+            "Courtesy rated %(r)s of 3: %(p)s.",
             r=p.get("rating"),
             p=_points(p.get("points")),
         )
@@ -70,7 +79,7 @@ def reason_text(reason: Reason, checkpoint_titles: Mapping[str, str] | None = No
             c=p.get("cutoff_days"),
         )
     if code == "email_speed":
-        return _("Reply speed: %(p)s points.", p=_points(p.get("points")))
+        return _("Reply speed: %(p)s.", p=_points(p.get("points")))
     if code == "testers_agree":
         return _("The two testers agree.")
     if code == "awaiting_decision":
@@ -83,10 +92,10 @@ def reason_text(reason: Reason, checkpoint_titles: Mapping[str, str] | None = No
         return _("A tester recorded the item.")
     if code == "web_found":
         if p.get("found"):
-            return _("Found in time: %(p)s points.", p=_points(p.get("points")))
+            return _("Found in time: %(p)s.", p=_points(p.get("points")))
         return _("Not found in time: 0 points.")
     if code == "web_quality":
-        return _("Quality of the information: %(p)s points.", p=_points(p.get("points")))
+        return _("Quality of the information: %(p)s.", p=_points(p.get("points")))
     if code == "missing":
         if p.get("rule") == "exclude":
             return _("Not carried out: left out of the score.")
@@ -123,7 +132,7 @@ def headline_text(headline: Headline, sectors: Mapping[str, Any], language: str)
             "%(share)s of the municipalities (%(exact)s) scored under %(t)s.",
             share=share.capitalize(),
             exact=exact,
-            t=_points(p.get("threshold")),
+            t=_number(p.get("threshold")),
         )
     if headline.code == "grade_band":
         return _(
@@ -153,12 +162,12 @@ def headline_text(headline: Headline, sectors: Mapping[str, Any], language: str)
         return _(
             "Best sector nationally: %(sector)s (score %(s)s).",
             sector=sector_title,
-            s=_points(p.get("score")),
+            s=_number(p.get("score")),
         )
     if headline.code == "worst_sector":
         return _(
             "Weakest sector nationally: %(sector)s (score %(s)s).",
             sector=sector_title,
-            s=_points(p.get("score")),
+            s=_number(p.get("score")),
         )
     return headline.code

@@ -127,6 +127,14 @@ def _prepare_round_form(form: RoundForm, survey_round: SurveyRound | None) -> No
     form.municipalities.choices = _municipality_choices(keep_codes)
 
 
+def _includes_own_municipality(form: RoundForm) -> bool:
+    """Planners keep at least one of their own municipalities in a round (else they lose it)."""
+    if _is_admin() or set(form.municipalities.data or ()) & current_user.municipality_codes():
+        return True
+    form.municipalities.errors = [_("Include at least one of your own municipalities.")]
+    return False
+
+
 def _form_data(survey_round: SurveyRound) -> dict[str, Any]:
     return {
         "questionnaire": survey_round.questionnaire_id,
@@ -220,7 +228,7 @@ def new() -> str | WerkzeugResponse:
         defaults["municipalities"] = own
     form = RoundForm(data=defaults)
     _prepare_round_form(form, None)
-    if form.validate_on_submit():
+    if form.validate_on_submit() and _includes_own_municipality(form):
         try:
             survey_round = rounds.create_round(current_user.id, _settings(form))
         except rounds.RoundError as err:
@@ -270,7 +278,7 @@ def edit(round_id: int) -> str | WerkzeugResponse:
         return redirect(url_for("rounds.detail", round_id=round_id))
     form = RoundForm(data=_form_data(survey_round))
     _prepare_round_form(form, survey_round)
-    if form.validate_on_submit():
+    if form.validate_on_submit() and _includes_own_municipality(form):
         try:
             rounds.update_round(current_user.id, survey_round, _settings(form))
         except rounds.RoundError as err:

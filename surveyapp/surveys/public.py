@@ -324,6 +324,13 @@ def page(slug: str, page: int) -> WerkzeugResponse | tuple[str, int] | str:
         total=len(visible) or len(definition.sections),
         is_last=not [p for p in visible if p > index],
         is_first=not [p for p in visible if p < index],
+        hidden_codes={
+            q.code
+            for q in definition.sections[index].questions
+            if q.show_if is not None
+            and not _condition_on_same_page(definition, q, index)
+            and not flow.is_shown(definition, q, draft.answers or {})
+        },
         same_page_conditions={
             q.code: definition.question(q.show_if.question)
             for q in definition.sections[index].questions

@@ -50,8 +50,10 @@ class AxeResult:
         """Each violation: rule id, impact, help and the target nodes."""
         lines = [f"{len(self.violations)} axe-core {self.version} violation(s) on {self.url}:"]
         for violation in self.violations:
-            lines.append(f"- {violation['id']} ({violation['impact']}): {violation['help']}"
-                         f" <{violation['helpUrl']}>")
+            lines.append(
+                f"- {violation['id']} ({violation['impact']}): {violation['help']}"
+                f" <{violation['helpUrl']}>"
+            )
             for node in violation["nodes"]:
                 target = " ".join(str(t) for t in node["target"])
                 lines.append(f"    target {target}: {node['html'][:200]}")

@@ -91,28 +91,30 @@ class LiveServer:
 
 
 @pytest.fixture(scope="session")
-def live_server(browser: Browser, tmp_path_factory: pytest.TempPathFactory
-                ) -> Iterator[LiveServer]:
+def live_server(browser: Browser, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """The app served on 127.0.0.1 (a free port) from a daemon thread, CSRF on."""
     from surveyapp.municipalities.cli import load_register
     from surveyapp.questionnaires.cli import load_definitions, shipped_files
 
     folder = tmp_path_factory.mktemp("live-server")
-    app = build_app({
-        "TESTING": True,
-        "SECRET_KEY": "browser-test-secret-key-that-is-long-enough-0123456789",
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'browser.db'}",
-        "WTF_CSRF_ENABLED": True,
-        "SURVEYAPP_QUESTIONNAIRE_DIR": str(PROJECT_ROOT / "questionnaires"),
-    })
+    app = build_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "browser-test-secret-key-that-is-long-enough-0123456789",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'browser.db'}",
+            "WTF_CSRF_ENABLED": True,
+            "SURVEYAPP_QUESTIONNAIRE_DIR": str(PROJECT_ROOT / "questionnaires"),
+        }
+    )
     with app.app_context():
         db.create_all()
         load_register()
         db.session.commit()
         load_definitions(shipped_files())
         db.session.commit()
-    server: BaseWSGIServer = make_server("127.0.0.1", 0, app, threaded=True,
-                                         request_handler=_QuietHandler)
+    server: BaseWSGIServer = make_server(
+        "127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler
+    )
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     try:
@@ -181,8 +183,12 @@ def make_live_round(live_server: LiveServer) -> Callable[..., LiveRound]:
             )
             db.session.add(survey_round)
             db.session.commit()
-            return LiveRound(survey_round.id, survey_round.slug, survey_round.language,
-                             tuple(m.code for m in survey_round.municipalities))
+            return LiveRound(
+                survey_round.id,
+                survey_round.slug,
+                survey_round.language,
+                tuple(m.code for m in survey_round.municipalities),
+            )
 
     return build
 
@@ -196,9 +202,11 @@ def make_live_invitation(live_server: LiveServer) -> Callable[..., str]:
     def build(survey_round: LiveRound, used: bool = False) -> str:
         token = new_token()
         with _app_context(live_server.app):
-            invitation = Invitation(round_id=survey_round.id,
-                                    municipality_code=survey_round.municipality_codes[0],
-                                    token_hash=hash_token(token))
+            invitation = Invitation(
+                round_id=survey_round.id,
+                municipality_code=survey_round.municipality_codes[0],
+                token_hash=hash_token(token),
+            )
             db.session.add(invitation)
             db.session.flush()
             if used:
@@ -233,8 +241,14 @@ def page(new_context: Callable[..., BrowserContext]) -> Iterator[Page]:
     page = context.new_page()
     problems: list[str] = []
     page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
-    page.on("console", lambda message: problems.append(f"console: {message.text}")
-            if message.type == "error" and "Content Security Policy" in message.text else None)
+    page.on(
+        "console",
+        lambda message: (
+            problems.append(f"console: {message.text}")
+            if message.type == "error" and "Content Security Policy" in message.text
+            else None
+        ),
+    )
     yield page
     if problems:
         pytest.fail("the page reported problems:\n" + "\n".join(problems), pytrace=False)

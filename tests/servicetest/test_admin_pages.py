@@ -253,8 +253,8 @@ def test_disagreeing_web_testers_await_a_decider(
     db.session.commit()
     assert ("5501", first.scenario_code) in operations.awaiting_decision(planned_round)
     login(make_user("admin"))
-    page = client.get(f"/servicetest/{planned_round.id}").get_data(as_text=True)
-    assert "Web items awaiting a decision" in page or "awaiting" in page
+    page = client.get(f"/servicetest/{planned_round.id}?lang=en").get_data(as_text=True)
+    assert "Web items awaiting a decision" in page and first.scenario_code in page
     response = client.post(
         f"/servicetest/{planned_round.id}/decider",
         data={

@@ -9,14 +9,17 @@ import zipfile
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
+from flask_babel import force_locale, gettext
 from pypdf import PdfReader
 
 from surveyapp.extensions import db
 from surveyapp.models import AuditEntry, Invitation, InvitationUse, SurveyRound
+from surveyapp.surveys import rounds
 from surveyapp.surveys.letters import QR_QUIET_ZONE, qr_matrix
 from surveyapp.surveys.tokens import hash_token
 
@@ -24,11 +27,17 @@ OPENS = datetime(2026, 1, 1, 8, 0, tzinfo=UTC)
 CLOSES = datetime(2030, 5, 13, 20, 0, tzinfo=UTC)
 
 
+def in_english(client: FlaskClient) -> FlaskClient:
+    """Staff pages in English, so tests can look for the English messages."""
+    client.get("/language/en")
+    return client
+
+
 @pytest.fixture
 def admin(
     questionnaires: None, make_user: Callable[..., Any], login: Callable[[Any], FlaskClient]
 ) -> FlaskClient:
-    return login(make_user("admin"))
+    return in_english(login(make_user("admin")))
 
 
 @pytest.fixture
@@ -76,10 +85,9 @@ def test_invitations_download_as_zip_with_links_and_letters(
 ) -> None:
     download = Download(_invite(admin, invitation_round, 5))
 
-    today = date.today().isoformat()
-    assert f'filename="invitasjoner-5501-{invitation_round.slug}-' in download.disposition
-    assert re.search(r"-\d{4}-\d{2}-\d{2}\.zip\"$", download.disposition)
-    assert today[:4] in download.disposition
+    today = datetime.now(ZoneInfo("Europe/Oslo")).date().isoformat()
+    expected = f"invitasjoner-5501-{invitation_round.slug}-{today}.zip"
+    assert download.disposition == f'attachment; filename="{expected}"'
     assert download.csv_bytes.startswith(b"\xef\xbb\xbf")  # UTF-8 byte-order mark
     assert download.rows[0] == ["number", "link"]
     assert [number for number, _link in download.rows[1:]] == ["1", "2", "3", "4", "5"]
@@ -97,7 +105,7 @@ def test_raw_tokens_are_stored_nowhere(admin: FlaskClient, invitation_round: Sur
     tokens = [link.rsplit("/", 1)[1] for link in download.links]
 
     for table in ("invitation", "audit_entry"):
-        rows = db.session.execute(sa.text(f"SELECT * FROM {table}")).all()  # noqa: S608
+        rows = db.session.execute(sa.text(f"SELECT * FROM {table}")).all()
         dump = repr(rows)
         assert rows
         for token in tokens:
@@ -159,6 +167,17 @@ def test_letters_are_in_the_rounds_language_with_the_closing_date(
     assert "May 13, 2030" in text
 
 
+def test_letters_follow_the_translations_of_the_rounds_language(
+    admin: FlaskClient, app: Any, make_round: Callable[..., SurveyRound]
+) -> None:
+    nynorsk = make_round(access="invitation", language="nn", opens_at=OPENS, closes_at=CLOSES)
+    text = Download(_invite(admin, nynorsk, 1)).page_text(0)
+    with app.test_request_context(), force_locale("nn"):
+        thanks = gettext("Thank you for your help!")
+    assert thanks in text
+    assert "Kva synest du om servicen i kommunen?" in text  # the questionnaire's nynorsk title
+
+
 def test_several_municipalities_need_a_choice(
     admin: FlaskClient, make_round: Callable[..., SurveyRound]
 ) -> None:
@@ -201,7 +220,7 @@ def test_planner_invites_only_for_their_own_municipality_in_a_shared_round(
     login: Callable[[Any], FlaskClient],
     make_round: Callable[..., SurveyRound],
 ) -> None:
-    client = login(make_user("planner", municipalities=["5501"]))
+    client = in_english(login(make_user("planner", municipalities=["5501"])))
     shared = make_round(access="invitation", municipalities=["5501", "0301"])
     refused = _invite(client, shared, 2, municipality="0301")
     assert refused.mimetype == "text/html"
@@ -224,5 +243,27 @@ def test_detail_page_warns_and_shows_the_response_rate(
 
     page = admin.get(f"/rounds/{invitation_round.id}").get_data(as_text=True)
     assert "1 of 4 invitations used" in page
-    assert "25,0\u00a0%" in page  # bokmål: decimal comma
+    assert "25.0\u00a0%" in page
     assert re.search(r'<td class="num">4</td>\s*<td class="num">1</td>', page)
+
+
+def test_the_largest_batch_is_one_insert_statement(app: Any, invitation_round: SurveyRound) -> None:
+    inserts: list[str] = []
+
+    def before_cursor_execute(_conn: Any, _cursor: Any, statement: str, *args: Any) -> None:
+        if statement.startswith("INSERT INTO invitation"):
+            inserts.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", before_cursor_execute)
+    try:
+        tokens = rounds.generate_invitations(None, invitation_round, "5501", 5000)
+        db.session.commit()
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", before_cursor_execute)
+
+    assert len(inserts) == 1
+    assert len(set(tokens)) == 5000
+    stored = db.session.scalar(
+        sa.select(sa.func.count(Invitation.id)).where(Invitation.round_id == invitation_round.id)
+    )
+    assert stored == 5000

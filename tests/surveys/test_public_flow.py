@@ -88,6 +88,17 @@ def test_missing_required_answer_shows_error_summary_and_keeps_answers(
     assert re.search(r'aria-describedby="[^"]*channel-error[^"]*"', text)
 
 
+def test_question_hidden_by_an_earlier_page_is_not_shown(
+    client: FlaskClient, make_round: Callable[..., Any]
+) -> None:
+    survey_round = make_round()
+    client.get(f"/s/{survey_round.slug}")
+    client.post(f"/s/{survey_round.slug}/1", data=PAGE1)  # channel: e-mail
+    assert 'id="q-wait_time"' not in client.get(f"/s/{survey_round.slug}/2").get_data(as_text=True)
+    client.post(f"/s/{survey_round.slug}/1", data={**PAGE1, "channel": "phone"})
+    assert 'id="q-wait_time"' in client.get(f"/s/{survey_round.slug}/2").get_data(as_text=True)
+
+
 def test_back_and_forward_keep_answers(client: FlaskClient, make_round: Callable[..., Any]) -> None:
     survey_round = make_round()
     client.get(f"/s/{survey_round.slug}")

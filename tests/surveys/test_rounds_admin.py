@@ -59,11 +59,17 @@ def _audit(action: str) -> list[AuditEntry]:
     )
 
 
+def in_english(client: FlaskClient) -> FlaskClient:
+    """Staff pages in English, so tests can look for the English messages."""
+    client.get("/language/en")
+    return client
+
+
 @pytest.fixture
 def admin(
     questionnaires: None, make_user: Callable[..., Any], login: Callable[[Any], FlaskClient]
 ) -> FlaskClient:
-    return login(make_user("admin"))
+    return in_english(login(make_user("admin")))
 
 
 @pytest.fixture
@@ -71,7 +77,7 @@ def planner(
     questionnaires: None, make_user: Callable[..., Any], login: Callable[[Any], FlaskClient]
 ) -> FlaskClient:
     """A planner for Tromsø (5501) only."""
-    return login(make_user("planner", municipalities=["5501"]))
+    return in_english(login(make_user("planner", municipalities=["5501"])))
 
 
 # --------------------------------------------------------------------------- creating
@@ -195,6 +201,13 @@ def test_planner_manages_a_shared_round_that_includes_their_municipality(
         f"/rounds/{shared.id}/edit", data=round_form(municipalities=["0301", "5501"])
     )
     assert response.status_code == 302
+    # But may not leave only others' municipalities: the round would no longer be theirs.
+    others_only = planner.post(
+        f"/rounds/{shared.id}/edit", data=round_form(municipalities=["0301"])
+    )
+    assert "Include at least one of your own municipalities." in others_only.get_data(as_text=True)
+    db.session.refresh(shared)
+    assert [m.code for m in shared.municipalities] == ["0301", "5501"]
 
 
 @pytest.mark.parametrize(

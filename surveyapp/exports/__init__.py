@@ -1,0 +1,1 @@
+"""Downloads of results: workbooks, tables and the printable report."""
