@@ -59,6 +59,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from surveyapp.accounts.views import bp as accounts_bp
+    from surveyapp.exports.report_views import bp as reportpdf_bp
     from surveyapp.results.groups import bp as peergroups_bp
     from surveyapp.results.views import bp as results_bp
     from surveyapp.servicetest.admin import bp as servicetest_bp
@@ -75,6 +76,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(results_bp)
     app.register_blueprint(rounds_bp)
     app.register_blueprint(peergroups_bp)
+    app.register_blueprint(reportpdf_bp)
 
 
 def register_request_hooks(app: Flask) -> None:

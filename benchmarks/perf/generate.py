@@ -79,8 +79,11 @@ class QuestionPlan:
     values: Array  # object array of the stored option values; "dont_know" last if allowed
     numbers: Array  # float value_num per value (nan: none)
     dont_know: bool
-    condition: tuple[str, Array] | None  # controlling question, indexes of wanted values
-    satisfied: Array | None  # rating: indexes counting as satisfied
+    # Controlling question, and which of its value indexes show this one (one more
+    # entry than values, False, so that -1, "not answered", never matches).
+    condition: tuple[str, Array] | None
+    satisfied_split: Array | None  # rating: each option's part of the satisfied share
+    rest_split: Array | None  # rating: each option's part of the rest
     is_indicator: bool
     share_offset: float  # this question's share relative to the round's satisfaction
     weights: Array | None  # single: base weights; multiple: per-option probability
@@ -133,18 +136,16 @@ def build_questions(definition: Any, seed: int) -> tuple[QuestionPlan, ...]:
         if q.show_if is not None:
             controller = index[q.show_if.question]
             wanted = {str(v) for v in q.show_if.values}
-            hits = [i for i, v in enumerate(controller.values) if v in wanted]
-            condition = (controller.code, np.array(hits, dtype=np.int64))
+            lookup = np.zeros(len(controller.values) + 1, dtype=bool)
+            lookup[[i for i, v in enumerate(controller.values) if v in wanted]] = True
+            condition = (controller.code, lookup)
         is_indicator = bool(indicator and indicator.question == q.code)
-        satisfied = None
+        satisfied_split = rest_split = None
         if q.type == "rating":
-            if is_indicator:
-                wanted = {str(v) for v in indicator.satisfied}
-                satisfied = np.array([i for i, v in enumerate(values) if v in wanted])
-            else:
-                k = len(raw)
-                top = max(1, round(k * 0.4))
-                satisfied = np.arange(k - top, k)
+            satisfied_split, rest_split = _rating_split(
+                [str(v) for v in raw],
+                {str(v) for v in indicator.satisfied} if is_indicator else None,
+            )
         weights = drift = None
         if q.type == "single":
             weights = rng.dirichlet(np.full(len(raw), 5.0))
@@ -160,7 +161,8 @@ def build_questions(definition: Any, seed: int) -> tuple[QuestionPlan, ...]:
             numbers=numbers,
             dont_know=dont_know,
             condition=condition,
-            satisfied=satisfied,
+            satisfied_split=satisfied_split,
+            rest_split=rest_split,
             is_indicator=is_indicator,
             share_offset=0.0 if is_indicator else float(rng.uniform(-0.14, 0.06)),
             weights=weights,
@@ -170,6 +172,29 @@ def build_questions(definition: Any, seed: int) -> tuple[QuestionPlan, ...]:
         plans.append(plan)
         index[q.code] = plan
     return tuple(plans)
+
+
+def _rating_split(values: list[str], satisfied: set[str] | None) -> tuple[Array, Array]:
+    """How a rating's satisfied share and the rest spread over its options.
+
+    Satisfied are the indicator's values, or else the top two of five (40 %) of the
+    scale; within them the lower value is a little more common, and among the rest
+    the values nearer the top are more common.
+    """
+    k = len(values)
+    if satisfied is None:
+        top = max(1, round(k * 0.4))
+        satisfied = set(values[k - top :])
+    sat = [i for i, v in enumerate(values) if v in satisfied] or [k - 1]
+    rest = [i for i in range(k) if i not in sat]
+    satisfied_split = np.zeros(k)
+    satisfied_split[sat] = np.linspace(1.2, 0.9, len(sat))
+    satisfied_split /= satisfied_split.sum()
+    rest_split = np.zeros(k)
+    if rest:
+        rest_split[rest] = np.arange(1, len(rest) + 1, dtype=float)
+        rest_split /= rest_split.sum()
+    return satisfied_split, rest_split
 
 
 def round_counts(total: int, municipalities: int, years: int, seed: int) -> Array:
@@ -229,21 +254,6 @@ class RoundAnswers:
     value_text: Array  # object (str or None)
 
 
-def _rating_probabilities(q: QuestionPlan, share: float) -> Array:
-    k = q.option_count
-    probs = np.zeros(k)
-    sat = q.satisfied if q.satisfied is not None and len(q.satisfied) else np.array([k - 1])
-    rest = np.array([i for i in range(k) if i not in set(sat.tolist())], dtype=np.int64)
-    if len(rest) == 0:
-        probs[sat] = 1.0 / len(sat)
-        return probs
-    top = np.linspace(1.2, 0.9, len(sat))
-    probs[sat] = share * top / top.sum()
-    low = np.arange(1, len(rest) + 1, dtype=float)
-    probs[rest] = (1 - share) * low / low.sum()
-    return probs
-
-
 def _nullable(values: Array) -> Array:
     """Floats as an object column with None for nan (NULL in the database)."""
     column = values.astype(object)
@@ -271,10 +281,10 @@ def generate_round(
         if q.condition is not None:
             ctrl, wanted = q.condition
             picked = chosen[ctrl]
-            if picked.ndim == 2:
-                match = picked[:, wanted].any(axis=1)
+            if picked.ndim == 2:  # a multiple-choice controller
+                match = (picked & wanted[: picked.shape[1]]).any(axis=1)
             else:
-                match = np.isin(picked, wanted)
+                match = wanted[picked]
             visible = shown[ctrl] & match
         shown[q.code] = visible
         answered = visible if q.required else visible & (rng.random(n) >= SKIP_RATE)
@@ -283,18 +293,20 @@ def generate_round(
         text: Array | None = None
         if q.type in ("rating", "single", "yesno"):
             if q.type == "rating":
-                probs = _rating_probabilities(
-                    q, float(np.clip(share + q.share_offset, 0.05, 0.98))
-                )
+                assert q.satisfied_split is not None and q.rest_split is not None
+                p = min(max(share + q.share_offset, 0.05), 0.98)
+                cumulative = np.cumsum(p * q.satisfied_split + (1 - p) * q.rest_split)
                 z = LATENT_CORRELATION * latent + noise_scale * rng.standard_normal(n)
-                idx = np.searchsorted(np.cumsum(probs), ndtr(z), side="right")
+                idx = np.searchsorted(cumulative, ndtr(z), side="right")
                 idx = np.minimum(idx, q.option_count - 1)
             elif q.type == "single":
-                assert q.weights is not None and q.drift is not None
+                assert q.drift is not None
                 weights = plan.profiles[q.code][m_index] * np.exp(q.drift * y_index)
-                idx = rng.choice(q.option_count, size=n, p=weights / weights.sum())
+                cumulative = np.cumsum(weights / weights.sum())
+                idx = np.searchsorted(cumulative, rng.random(n), side="right")
+                idx = np.minimum(idx, q.option_count - 1)
             else:
-                p_yes = float(np.clip(share + q.share_offset + 0.05, 0.05, 0.98))
+                p_yes = min(max(share + q.share_offset + 0.05, 0.05), 0.98)
                 z = LATENT_CORRELATION * latent + noise_scale * rng.standard_normal(n)
                 idx = np.where(ndtr(z) > 1 - p_yes, 0, 1)
             if q.dont_know:
@@ -328,9 +340,9 @@ def generate_round(
             rows, cols = np.nonzero(matrix)
             option = q.values[cols]
         elif q.type == "number":
-            lo = float(q.settings.get("min") if q.settings.get("min") is not None else 0)
-            hi_raw = q.settings.get("max")
-            hi = float(hi_raw) if hi_raw is not None else lo + 100.0
+            lo_raw, hi_raw = q.settings.get("min"), q.settings.get("max")
+            lo = 0.0 if lo_raw is None else float(lo_raw)
+            hi = lo + 100.0 if hi_raw is None else float(hi_raw)
             rows = np.flatnonzero(answered)
             number = lo + (hi - lo) * rng.beta(2.0, 5.0, len(rows))
             if q.settings.get("integer"):
@@ -367,14 +379,14 @@ def generate_round(
                 none if text is None else text,
             )
         )
-    respondent = np.concatenate([p[0] for p in parts])
+    respondent = np.concatenate([part[0] for part in parts])
     order = np.argsort(respondent, kind="stable")
     return RoundAnswers(
         respondent=respondent[order],
-        question_code=np.concatenate([p[1] for p in parts])[order],
-        option=np.concatenate([p[2] for p in parts])[order],
-        value_num=np.concatenate([p[3] for p in parts])[order],
-        value_text=np.concatenate([p[4] for p in parts])[order],
+        question_code=np.concatenate([part[1] for part in parts])[order],
+        option=np.concatenate([part[2] for part in parts])[order],
+        value_num=np.concatenate([part[3] for part in parts])[order],
+        value_text=np.concatenate([part[4] for part in parts])[order],
     )
 
 
@@ -384,7 +396,14 @@ def round_rng(seed: int, year: int, code: str) -> np.random.Generator:
 
 # --------------------------------------------------------------------------- writers
 
-RESPONSE_COLUMNS = ("id", "round_id", "municipality_code", "language", "submitted", "submission_key")
+RESPONSE_COLUMNS = (
+    "id",
+    "round_id",
+    "municipality_code",
+    "language",
+    "submitted",
+    "submission_key",
+)
 ANSWER_COLUMNS = (
     "id",
     "response_id",
@@ -398,16 +417,30 @@ ANSWER_COLUMNS = (
 
 
 class Writer:
-    """Bulk writes over one SQLAlchemy connection; subclasses pick the driver's fast path."""
+    """Bulk writes over one SQLAlchemy connection; subclasses pick the driver's fast path.
+
+    The connection autobegins its transactions: :meth:`after_batch` decides whether a
+    batch is committed on its own (SQLite) or the whole load is one transaction
+    (PostgreSQL), and :meth:`finish` completes the load before the final commit.
+    """
 
     def __init__(self, connection: sa.Connection) -> None:
         self.connection = connection
 
     def prepare(self) -> None:
-        """Session settings for the load (called before the first transaction)."""
+        """Session settings for the load (before the first statement)."""
+
+    def begin_load(self) -> None:
+        """Called in the load's transaction before the first response is written."""
+
+    def after_batch(self) -> None:
+        """Called after each batch of responses and answers."""
 
     def finish(self) -> None:
-        """Undo :meth:`prepare` and refresh the planner's statistics."""
+        """Complete the load and refresh the planner's statistics (then commit)."""
+
+    def restore(self) -> None:
+        """Undo :meth:`prepare` (after the final commit)."""
 
     def submitted(self, moment: datetime) -> Any:
         return moment
@@ -415,66 +448,93 @@ class Writer:
     def rows(self, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
         raise NotImplementedError
 
-
-class SQLiteWriter(Writer):
-    def prepare(self) -> None:
+    def _raw(self) -> Any:
         raw = self.connection.connection.driver_connection
         assert raw is not None
+        return raw
+
+
+class SQLiteWriter(Writer):
+    """``executemany`` on the driver with synchronous=OFF; one commit per batch."""
+
+    def prepare(self) -> None:
+        from surveyapp.surveys.models import Response
+
+        raw = self._raw()
         # Outside a transaction (pysqlite's own handling is off), so these take effect.
         raw.execute("PRAGMA journal_mode=WAL")
         raw.execute("PRAGMA synchronous=OFF")
         raw.execute("PRAGMA foreign_keys=OFF")  # the generated ids are consistent
         raw.execute("PRAGMA cache_size=-262144")  # 256 MiB for the index pages
-        from surveyapp.surveys.models import Response
-
+        dialect = self.connection.dialect
         column_type = Response.__table__.c.submitted.type
-        self._datetime = column_type.dialect_impl(self.connection.dialect).bind_processor(
-            self.connection.dialect
-        )
+        self._datetime = column_type.dialect_impl(dialect).bind_processor(dialect)
+
+    def after_batch(self) -> None:
+        self.connection.commit()
 
     def finish(self) -> None:
-        raw = self.connection.connection.driver_connection
-        assert raw is not None
-        raw.execute("ANALYZE")
+        self.connection.exec_driver_sql("ANALYZE")
+
+    def restore(self) -> None:
+        raw = self._raw()
         raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         raw.execute("PRAGMA synchronous=NORMAL")
         raw.execute("PRAGMA foreign_keys=ON")
         raw.execute("PRAGMA cache_size=-2000")
 
     def submitted(self, moment: datetime) -> Any:
-        # What SQLAlchemy's UTCDateTime stores on SQLite, formatted once per day.
-        return self._datetime(moment.astimezone(UTC)) if self._datetime else moment
+        # What the UTCDateTime column stores on SQLite, formatted once per day.
+        return self._datetime(moment) if self._datetime else moment
 
     def rows(self, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
-        sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+        marks = ", ".join("?" * len(columns))
+        sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"
         for start in range(0, len(rows), BATCH_ROWS):
             self.connection.exec_driver_sql(sql, rows[start : start + BATCH_ROWS])
 
 
 class PostgresWriter(Writer):
+    """``COPY`` in one transaction; foreign keys checked once at the end, not per row.
+
+    Per-row foreign-key triggers make COPY several times slower, so the load drops the
+    foreign keys of ``response`` and ``answer`` and adds them back (validating all rows
+    in one pass) before it commits. DDL is transactional in PostgreSQL: if the run
+    fails, the rollback restores the constraints along with everything else.
+    """
+
+    TABLES = ("response", "answer")
+
+    def begin_load(self) -> None:
+        self._foreign_keys = self.connection.execute(
+            sa.text(
+                "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid)"
+                " FROM pg_constraint WHERE contype = 'f'"
+                " AND conrelid IN ('response'::regclass, 'answer'::regclass)"
+                " ORDER BY 1, 2"
+            )
+        ).all()
+        for table, name, _ in self._foreign_keys:
+            self.connection.exec_driver_sql(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+
+    def finish(self) -> None:
+        for table, name, definition in self._foreign_keys:
+            self.connection.exec_driver_sql(
+                f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}'
+            )
+        for table in ("survey_round", "response", "answer"):
+            self.connection.exec_driver_sql(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'),"
+                f" (SELECT max(id) FROM {table}))"
+            )
+        for table in ("survey_round", "round_municipality", "response", "answer"):
+            self.connection.exec_driver_sql(f"ANALYZE {table}")
+
     def rows(self, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
-        raw = self.connection.connection.driver_connection
-        assert raw is not None
-        with raw.cursor() as cursor:
+        with self._raw().cursor() as cursor:
             with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
-
-    def finish(self) -> None:
-        with self.connection.begin():
-            for table in ("survey_round", "response", "answer"):
-                self.connection.exec_driver_sql(
-                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'),"
-                    f" (SELECT max(id) FROM {table}))"
-                )
-        raw = self.connection.connection.driver_connection
-        assert raw is not None
-        raw.autocommit = True
-        try:
-            for table in ("survey_round", "round_municipality", "response", "answer"):
-                raw.execute(f"ANALYZE {table}")
-        finally:
-            raw.autocommit = False
 
 
 # --------------------------------------------------------------------------- the run
@@ -501,7 +561,7 @@ class Summary:
 
 
 def parse_years(text: str) -> list[int]:
-    """"2017-2026", "2024" or "2019,2021,2023"."""
+    """ "2017-2026", "2024" or "2019,2021,2023"."""
     years: set[int] = set()
     for part in text.split(","):
         part = part.strip()
@@ -543,11 +603,11 @@ class _Pending:
 
 
 def _answer_rows(pending: _Pending, first_id: int) -> Iterator[tuple[Any, ...]]:
-    ids = iter(range(first_id, first_id + pending.answer_count))
+    next_id = first_id
     for round_id, code, response_ids, a in pending.answer_parts:
         m = len(a.respondent)
         yield from zip(
-            ids,
+            range(next_id, next_id + m),
             response_ids[a.respondent].tolist(),
             [round_id] * m,
             [code] * m,
@@ -555,8 +615,9 @@ def _answer_rows(pending: _Pending, first_id: int) -> Iterator[tuple[Any, ...]]:
             a.option,
             a.value_num,
             a.value_text,
-            strict=False,
+            strict=True,
         )
+        next_id += m
 
 
 def generate(
@@ -627,6 +688,42 @@ def generate(
     return result
 
 
+def _rounds(
+    plan: Plan, first_id: int, questionnaire_id: int, target: float
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], Array]:
+    """Round rows (year by year, municipalities in code order) and their ids."""
+    now = datetime.now(UTC)
+    round_rows: list[dict[str, Any]] = []
+    link_rows: list[dict[str, Any]] = []
+    round_ids = np.zeros(plan.counts.shape, dtype=np.int64)
+    for y_index, year in enumerate(plan.years):
+        opens = datetime(year, 3, 1, tzinfo=UTC)
+        for m_index, code in enumerate(plan.municipalities):
+            rid = first_id + y_index * len(plan.municipalities) + m_index
+            round_ids[m_index, y_index] = rid
+            round_rows.append(
+                {
+                    "id": rid,
+                    "slug": f"bench-{rid}-{code}-{year}",
+                    "title": ROUND_TITLE,
+                    "questionnaire_id": questionnaire_id,
+                    "year": year,
+                    "period": str(year),
+                    "opens_at": opens,
+                    "closes_at": opens + timedelta(days=ROUND_DAYS),
+                    "access": "open",
+                    "status": "closed",
+                    "target": target,
+                    "language": "nb",
+                    "time_precision": "date",
+                    "is_demo": True,
+                    "created_at": now,
+                }
+            )
+            link_rows.append({"round_id": rid, "municipality_code": code})
+    return round_rows, link_rows, round_ids
+
+
 def _load(
     engine: sa.Engine,
     plan: Plan,
@@ -644,42 +741,14 @@ def _load(
             SQLiteWriter(conn) if engine.dialect.name == "sqlite" else PostgresWriter(conn)
         )
         writer.prepare()
-        with conn.begin():
-            round_id = _next_id(conn, "survey_round")
-            response_id = _next_id(conn, "response")
-            answer_id = _next_id(conn, "answer")
-            now = datetime.now(UTC)
-            round_rows = []
-            link_rows = []
-            round_ids = np.zeros(plan.counts.shape, dtype=np.int64)
-            for y_index, year in enumerate(plan.years):
-                for m_index, code in enumerate(plan.municipalities):
-                    rid = round_id + y_index * len(plan.municipalities) + m_index
-                    round_ids[m_index, y_index] = rid
-                    round_rows.append(
-                        {
-                            "id": rid,
-                            "slug": f"bench-{rid}-{code}-{year}",
-                            "title": ROUND_TITLE,
-                            "questionnaire_id": questionnaire_id,
-                            "year": year,
-                            "period": str(year),
-                            "opens_at": datetime(year, 3, 1, tzinfo=UTC),
-                            "closes_at": datetime(year, 3, 1, tzinfo=UTC)
-                            + timedelta(days=ROUND_DAYS),
-                            "access": "open",
-                            "status": "closed",
-                            "target": target,
-                            "language": "nb",
-                            "time_precision": "date",
-                            "is_demo": True,
-                            "created_at": now,
-                        }
-                    )
-                    link_rows.append({"round_id": rid, "municipality_code": code})
-            conn.execute(round_table.insert(), round_rows)
-            conn.execute(link_table.insert(), link_rows)
-            rounds = len(round_rows)
+        round_id = _next_id(conn, "survey_round")
+        response_id = _next_id(conn, "response")
+        answer_id = _next_id(conn, "answer")
+        round_rows, link_rows, round_ids = _rounds(plan, round_id, questionnaire_id, target)
+        conn.execute(round_table.insert(), round_rows)
+        conn.execute(link_table.insert(), link_rows)
+        rounds = len(round_rows)
+        writer.begin_load()
         echo(f"{rounds:,} rounds created; generating {int(plan.counts.sum()):,} responses")
 
         pending = _Pending()
@@ -688,9 +757,9 @@ def _load(
             nonlocal answer_id
             if not pending.responses:
                 return
-            with conn.begin():
-                writer.rows("response", RESPONSE_COLUMNS, pending.responses)
-                writer.rows("answer", ANSWER_COLUMNS, list(_answer_rows(pending, answer_id)))
+            writer.rows("response", RESPONSE_COLUMNS, pending.responses)
+            writer.rows("answer", ANSWER_COLUMNS, list(_answer_rows(pending, answer_id)))
+            writer.after_batch()
             answer_id += pending.answer_count
             pending.responses.clear()
             pending.answer_parts.clear()
@@ -708,9 +777,7 @@ def _load(
                 rng = round_rng(seed, year, code)
                 round_answers = generate_round(plan, m_index, y_index, n, rng)
                 nn_share = float(plan.nynorsk[m_index])
-                lang = languages[
-                    rng.choice(3, size=n, p=[1 - nn_share - 0.04, nn_share, 0.04])
-                ]
+                lang = languages[rng.choice(3, size=n, p=[1 - nn_share - 0.04, nn_share, 0.04])]
                 # Most answers come in the first weeks after the invitations.
                 day = np.minimum(rng.exponential(12.0, n).astype(np.int64), ROUND_DAYS - 1)
                 ids = np.arange(response_id, response_id + n, dtype=np.int64)
@@ -739,9 +806,10 @@ def _load(
                 f" – {elapsed:.1f} s, {(responses + answers) / elapsed:,.0f} rows/s"
             )
         flush()
-        echo("analysing …")
+        echo("checking and analysing …")
         writer.finish()
         conn.commit()
+        writer.restore()
     return rounds, responses, answers, time.perf_counter() - started
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import click
+import sqlalchemy as sa
 from flask import current_app
 from flask.cli import with_appcontext
 from flask_migrate import upgrade
@@ -13,6 +14,7 @@ from surveyapp.demo.seed import DEMO_LOGINS, DemoRefused, seed_demo
 from surveyapp.extensions import db
 from surveyapp.municipalities.cli import load_register
 from surveyapp.questionnaires.cli import load_definitions, shipped_files
+from surveyapp.surveys.models import SurveyRound
 
 
 @click.command("demo")
@@ -56,6 +58,13 @@ def setup_command(demo: bool | None) -> None:
         click.echo("Open these in a browser:")
         click.echo(f"  {base}/                 front page")
         click.echo(f"  {base}/login            staff log-in")
+        for survey_round in db.session.scalars(
+            sa.select(SurveyRound).where(
+                SurveyRound.is_demo.is_(True), SurveyRound.status == "open"
+            )
+        ):
+            link = f"{base}/s/{survey_round.slug}"
+            click.echo(f"  {link:<24} citizen survey (demo round, open)")
         click.echo("Demo log-ins (demo mode only; fictitious data):")
         for role, email, password in DEMO_LOGINS:
             click.echo(f"  {role:<8} {email:<32} {password}")

@@ -326,9 +326,16 @@ def test_unknown_status_is_a_bad_request(
 def test_draft_round_can_be_edited_and_the_change_is_audited(
     admin: FlaskClient, make_round: Callable[..., SurveyRound]
 ) -> None:
-    survey_round = make_round(status="draft", title="Gammel tittel")
+    survey_round = make_round(
+        status="draft",
+        title="Gammel tittel",
+        opens_at=datetime(2026, 3, 1, 7, 0, tzinfo=UTC),
+        closes_at=datetime(2026, 6, 30, 21, 59, tzinfo=UTC),
+    )
     form = admin.get(f"/rounds/{survey_round.id}/edit").get_data(as_text=True)
     assert 'value="Gammel tittel"' in form
+    assert 'value="2026-03-01T08:00"' in form  # shown in Norwegian time
+    assert 'value="2026-06-30T23:59"' in form
 
     response = admin.post(
         f"/rounds/{survey_round.id}/edit",

@@ -1,0 +1,300 @@
+"""Speed and memory of the municipality workbook export, against plain openpyxl.
+
+    python -m benchmarks.perf.export_bench [--database /tmp/surveyapp-export-bench.db]
+        [--responses 100000] [--skip-baseline]
+
+Builds (or reuses) a SQLite database with ONE closed round of ``--responses``
+fictitious responses to a 15-question survey in one municipality, made with the
+seeded generator in ``benchmarks/perf/generate.py``. Then, each in a fresh
+subprocess so that peak memory is the export's own:
+
+* **export** – the real ``write_municipality_workbook`` (report, summary sheets,
+  charts and the streamed "Svar" sheets), to a file;
+* **baseline** – the same answer rows (the same streaming query) appended with
+  openpyxl's write-only workbook, nothing else.
+
+Time is wall-clock; memory is the growth of the peak resident set (``ru_maxrss``)
+during the export, and separately the ``tracemalloc`` peak of Python allocations
+(a second run, because tracing slows Python down). Prints a Markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+QUESTIONNAIRE = "export-bench"
+MUNICIPALITY = "5501"
+YEAR = 2026
+SEED = 1
+GOAL_SECONDS = 15.0
+GOAL_MB = 300.0
+GOAL_RATIO = 1.3
+
+
+# --------------------------------------------------------------------------- data
+
+
+def bench_definition() -> dict[str, Any]:
+    """The shipped citizen survey plus four questions: 15 in all."""
+    data = yaml.safe_load(
+        (PROJECT_ROOT / "questionnaires" / "citizen-satisfaction.yaml").read_text(encoding="utf-8")
+    )
+    data["code"] = QUESTIONNAIRE
+    data["title"] = {lang: f"Benchmark ({lang}) – fiktive tall" for lang in ("nb", "nn", "en")}
+    extra: list[dict[str, Any]] = [
+        {
+            "code": f"extra_rating_{i}",
+            "type": "rating",
+            "scale": "satisfaction5",
+            "dont_know": True,
+            "text": {lang: f"Ekstra spørsmål {i} ({lang})" for lang in ("nb", "nn", "en")},
+        }
+        for i in (1, 2, 3)
+    ]
+    extra.append(
+        {
+            "code": "extra_multiple",
+            "type": "multiple",
+            "text": {lang: f"Flere valg ({lang})" for lang in ("nb", "nn", "en")},
+            "options": [
+                {"value": value, "label": {lang: value for lang in ("nb", "nn", "en")}}
+                for value in ("alpha", "beta", "gamma", "delta")
+            ],
+        }
+    )
+    data["sections"][1]["questions"].extend(extra)
+    return data
+
+
+def build_database(url: str, responses: int) -> None:
+    """Schema, register, the 15-question survey and one round of ``responses`` answers."""
+    import sqlalchemy as sa
+    from flask_migrate import upgrade
+
+    from benchmarks.perf.generate import _load, build_plan
+    from surveyapp import create_app
+    from surveyapp.extensions import db
+    from surveyapp.municipalities.cli import load_register
+    from surveyapp.questionnaires.cli import load_definitions
+    from surveyapp.questionnaires.store import definition_of, latest_version
+    from surveyapp.surveys.models import SurveyRound, round_municipality
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SURVEYAPP_DEMO": True})
+    with app.app_context(), tempfile.TemporaryDirectory() as folder:
+        upgrade()
+        load_register()
+        path = Path(folder) / f"{QUESTIONNAIRE}.yaml"
+        path.write_text(yaml.safe_dump(bench_definition(), allow_unicode=True), encoding="utf-8")
+        load_definitions([path])
+        db.session.commit()
+        stored = latest_version(QUESTIONNAIRE)
+        assert stored is not None
+        definition = definition_of(stored)
+        print(f"{len(definition.questions)} questions", flush=True)
+        plan = build_plan(definition, [MUNICIPALITY], [YEAR], responses, SEED)
+        questionnaire_id = stored.id
+        db.session.remove()
+        _load(
+            db.engine,
+            plan,
+            SEED,
+            questionnaire_id,
+            0.8,
+            SurveyRound.__table__,
+            round_municipality,
+            lambda line: print(line, flush=True),
+        )
+        with db.engine.connect() as conn:
+            count = conn.execute(sa.text("SELECT count(*) FROM response")).scalar_one()
+        print(f"{count:,} responses stored", flush=True)
+        db.engine.dispose()
+
+
+def database_ready(path: Path, responses: int) -> bool:
+    if not path.exists():
+        return False
+    import sqlite3
+
+    with sqlite3.connect(path) as conn:
+        try:
+            (count,) = conn.execute("SELECT count(*) FROM response").fetchone()
+        except sqlite3.Error:
+            return False
+    return int(count) == responses
+
+
+# --------------------------------------------------------------------------- one measurement
+
+
+def _rss_mb() -> float:
+    # Linux reports kilobytes.
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def measure(mode: str, url: str, output: Path, trace: bool) -> dict[str, Any]:
+    """Run one export in this process; called in a fresh subprocess."""
+    from surveyapp import create_app
+    from surveyapp.exports import raw, workbook
+    from surveyapp.extensions import db
+    from surveyapp.results import queries
+    from surveyapp.results.report import build_report
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SURVEYAPP_DEMO": True})
+    with app.app_context(), app.test_request_context("/?lang=nb"):
+        db.session.execute(db.text("SELECT 1"))  # connect before measuring
+        if trace:
+            tracemalloc.start()
+        before = _rss_mb()
+        started = time.perf_counter()
+        rows = 0
+        if mode == "export":
+            report = build_report(MUNICIPALITY, QUESTIONNAIRE, YEAR)
+            with output.open("wb") as target:
+                rows = workbook.write_municipality_workbook(report, target).responses
+        else:
+            from openpyxl import Workbook
+
+            rounds = queries.round_ids(QUESTIONNAIRE, MUNICIPALITY, YEAR)
+            source = raw.RawAnswers.for_rounds(rounds, MUNICIPALITY)
+            book = Workbook(write_only=True)
+            sheet = book.create_sheet("Svar")
+            sheet.append(source.header())
+            for row in source.rows():
+                sheet.append(row)
+                rows += 1
+            book.save(output)
+        seconds = time.perf_counter() - started
+        peak_traced = tracemalloc.get_traced_memory()[1] / 2**20 if trace else None
+        if trace:
+            tracemalloc.stop()
+        return {
+            "mode": mode,
+            "seconds": seconds,
+            "rss_growth_mb": _rss_mb() - before,
+            "rss_peak_mb": _rss_mb(),
+            "traced_peak_mb": peak_traced,
+            "rows": rows,
+            "bytes": output.stat().st_size,
+        }
+
+
+def run_child(mode: str, url: str, folder: Path, trace: bool) -> dict[str, Any]:
+    output = folder / f"{mode}{'-traced' if trace else ''}.xlsx"
+    command = [
+        sys.executable,
+        "-m",
+        "benchmarks.perf.export_bench",
+        "--child",
+        mode,
+        "--url",
+        url,
+        "--output",
+        str(output),
+    ]
+    if trace:
+        command.append("--trace")
+    done = subprocess.run(
+        command, cwd=PROJECT_ROOT, check=True, capture_output=True, text=True, timeout=3600
+    )
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+# --------------------------------------------------------------------------- report
+
+
+def table(export: dict[str, Any], traced: dict[str, Any], baseline: dict[str, Any] | None) -> str:
+    def cell(value: float | None, unit: str) -> str:
+        return "–" if value is None else f"{value:,.1f} {unit}"
+
+    lines = [
+        "| measurement | export (surveyapp) | baseline (openpyxl write-only) | ratio | goal |",
+        "|---|---|---|---|---|",
+    ]
+    base_s = baseline["seconds"] if baseline else None
+    ratio = f"{export['seconds'] / base_s:.2f}×" if base_s else "–"
+    lines.append(
+        f"| time | {cell(export['seconds'], 's')} | {cell(base_s, 's')} | {ratio} "
+        f"| < {GOAL_SECONDS:.0f} s, < {GOAL_RATIO}× |"
+    )
+    base_rss = baseline["rss_growth_mb"] if baseline else None
+    lines.append(
+        f"| peak RSS growth (ru_maxrss) | {cell(export['rss_growth_mb'], 'MB')} "
+        f"| {cell(base_rss, 'MB')} | – | < {GOAL_MB:.0f} MB |"
+    )
+    lines.append(
+        f"| peak RSS of the process | {cell(export['rss_peak_mb'], 'MB')} "
+        f"| {cell(baseline['rss_peak_mb'] if baseline else None, 'MB')} | – | – |"
+    )
+    lines.append(
+        f"| tracemalloc peak | {cell(traced['traced_peak_mb'], 'MB')} | – | – | < {GOAL_MB:.0f} MB |"
+    )
+    lines.append(
+        f"| rows in \"Svar\" | {export['rows']:,} | {baseline['rows'] if baseline else 0:,} | – | – |"
+    )
+    lines.append(
+        f"| file size | {cell(export['bytes'] / 2**20, 'MB')} "
+        f"| {cell(baseline['bytes'] / 2**20 if baseline else None, 'MB')} | – | – |"
+    )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.perf.export_bench")
+    parser.add_argument("--database", default="/tmp/surveyapp-export-bench.db")
+    parser.add_argument("--responses", type=int, default=100_000)
+    parser.add_argument("--skip-baseline", action="store_true")
+    parser.add_argument("--child", choices=("export", "baseline"), help=argparse.SUPPRESS)
+    parser.add_argument("--url", help=argparse.SUPPRESS)
+    parser.add_argument("--output", help=argparse.SUPPRESS)
+    parser.add_argument("--trace", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+
+    if args.child:
+        result = measure(args.child, args.url, Path(args.output), args.trace)
+        print(json.dumps(result))
+        return 0
+
+    database = Path(args.database)
+    url = f"sqlite:///{database}"
+    if not database_ready(database, args.responses):
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{database}{suffix}").unlink(missing_ok=True)
+        print(f"building {database} with {args.responses:,} responses …", flush=True)
+        build_database(url, args.responses)
+    else:
+        print(f"reusing {database}", flush=True)
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder)
+        export = run_child("export", url, out, trace=False)
+        print(f"export: {export['seconds']:.1f} s", flush=True)
+        traced = run_child("export", url, out, trace=True)
+        print(f"export (traced): peak {traced['traced_peak_mb']:.1f} MB", flush=True)
+        baseline = None
+        if not args.skip_baseline:
+            baseline = run_child("baseline", url, out, trace=False)
+            print(f"baseline: {baseline['seconds']:.1f} s", flush=True)
+    print()
+    print(
+        f"{args.responses:,} responses × 15 questions, one round, SQLite, Python "
+        f"{sys.version.split()[0]}"
+    )
+    print()
+    print(table(export, traced, baseline))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
