@@ -60,6 +60,7 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from surveyapp.accounts.views import bp as accounts_bp
     from surveyapp.exports.report_views import bp as reportpdf_bp
+    from surveyapp.exports.views import bp as exports_bp
     from surveyapp.results.groups import bp as peergroups_bp
     from surveyapp.results.views import bp as results_bp
     from surveyapp.servicetest.admin import bp as servicetest_bp
@@ -77,6 +78,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(rounds_bp)
     app.register_blueprint(peergroups_bp)
     app.register_blueprint(reportpdf_bp)
+    app.register_blueprint(exports_bp)
 
 
 def register_request_hooks(app: Flask) -> None:
@@ -104,6 +106,7 @@ def register_template_helpers(app: Flask) -> None:
 def register_commands(app: Flask) -> None:
     from surveyapp.accounts.cli import users_cli
     from surveyapp.demo.cli import demo_command, setup_command
+    from surveyapp.exports.cli import export_cli
     from surveyapp.municipalities.cli import municipalities_cli
     from surveyapp.questionnaires.cli import questionnaires_cli
     from surveyapp.results.peer_cli import peers_cli
@@ -113,6 +116,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(questionnaires_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(stats_cli)
+    app.cli.add_command(export_cli)
     app.cli.add_command(peers_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(setup_command)

@@ -242,7 +242,7 @@ def table(export: dict[str, Any], traced: dict[str, Any], baseline: dict[str, An
         f"| tracemalloc peak | {cell(traced['traced_peak_mb'], 'MB')} | – | – | < {GOAL_MB:.0f} MB |"
     )
     lines.append(
-        f"| rows in \"Svar\" | {export['rows']:,} | {baseline['rows'] if baseline else 0:,} | – | – |"
+        f'| rows in "Svar" | {export["rows"]:,} | {baseline["rows"] if baseline else 0:,} | – | – |'
     )
     lines.append(
         f"| file size | {cell(export['bytes'] / 2**20, 'MB')} "

@@ -116,6 +116,8 @@ def _register_fonts() -> None:
 
 
 def _style(name: str, **kw: Any) -> ParagraphStyle:
+    if "parent" in kw:
+        return ParagraphStyle(name, **kw)  # only what differs from the parent
     base: dict[str, Any] = {
         "fontName": FONT,
         "fontSize": 10.5,
@@ -274,6 +276,12 @@ class _Builder:
 
     def num(self, value: float | None, decimals: int = 1) -> str:
         return _number(value, decimals, self.lang)
+
+    def pvalue(self, value: float) -> str:
+        """ "p = 0,032", or "p < 0,001" rather than a misleading "p = 0,000"."""
+        if value < 0.001:
+            return "p < " + _number(0.001, 3, self.lang)
+        return "p = " + _number(value, 3, self.lang)
 
     def p(self, text: str, style: ParagraphStyle | None = None) -> Paragraph:
         return Paragraph(escape(text), style or self.s.body)
@@ -542,12 +550,12 @@ class _Builder:
         c = r.change
         text = self._(
             "%(diff)s percentage points since %(year)s (95 %% interval %(low)s to %(high)s;"
-            " Fisher's exact test p = %(p)s).",
+            " Fisher's exact test %(p)s).",
             diff=self.num(c.estimate * 100, 1),
             year=r.previous.year,
             low=self.num(c.interval.low * 100, 1),
             high=self.num(c.interval.high * 100, 1),
-            p=self.num(c.p_value, 3),
+            p=self.pvalue(c.p_value),
         )
         if c.interval.low <= 0 <= c.interval.high:
             text += " " + self._("The change cannot be told apart from no change.")
@@ -561,20 +569,20 @@ class _Builder:
             values = {
                 "slope": self.num(abs(t.slope_per_year) * 100, 1),
                 "first": t.years[0],
-                "p": self.num(t.p_value, 3),
+                "p": self.pvalue(t.p_value),
             }
             if values["slope"] == self.num(0.0, 1):
-                text = self._("The share has stayed level since %(first)s (p = %(p)s).", **values)
+                text = self._("The share has stayed level since %(first)s (%(p)s).", **values)
             elif t.slope_per_year > 0:
                 text = self._(
                     "The share has risen by %(slope)s percentage points per year since"
-                    " %(first)s (p = %(p)s).",
+                    " %(first)s (%(p)s).",
                     **values,
                 )
             else:
                 text = self._(
                     "The share has fallen by %(slope)s percentage points per year since"
-                    " %(first)s (p = %(p)s).",
+                    " %(first)s (%(p)s).",
                     **values,
                 )
             if t.interval is None or t.interval.low <= 0 <= t.interval.high:
@@ -774,8 +782,10 @@ class _Builder:
     def question_caption(self, summary: QuestionSummary) -> str:
         parts = [self._("Answers (n = %(n)s)", n=summary.n) + "."]
         shown = [o for o in summary.options if o.share.proportion is not None]
-        if shown:
-            top = max(shown, key=lambda o: o.count)
+        most = max((o.count for o in shown), default=0)
+        leaders = [o for o in shown if o.count == most]
+        if most and len(leaders) == 1:  # a tie has no "most common" answer
+            top = leaders[0]
             label = pick(top.label, self.lang) if top.label else self._("Don't know")
             parts.append(
                 self._(
@@ -885,7 +895,7 @@ class _Builder:
                 self.head(
                     self._("Survey rounds"),
                     self._("Period"),
-                    self._("Invitations"),
+                    self._("Who can answer"),
                     numeric_from=9,
                 )
             ]
@@ -900,7 +910,7 @@ class _Builder:
                 access = (
                     self._("Only people with a personal invitation")
                     if x.by_invitation
-                    else self._("Open link")
+                    else self._("Anyone with the link")
                 )
                 rows.append(
                     [self.p(x.title, s.cell), self.p(period, s.cell), self.p(access, s.cell)]

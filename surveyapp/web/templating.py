@@ -35,6 +35,15 @@ def format_number(value: float | None, decimals: int = 1) -> str:
     return text
 
 
+def format_p_value(value: float | None) -> str:
+    """A p-value as "p = 0,032" or "p < 0,001" (never "p = 0,000")."""
+    if value is None:
+        return "–"
+    if value < 0.001:
+        return "p < " + format_number(0.001, 3)
+    return "p = " + format_number(value, 3)
+
+
 def local_datetime(value: datetime | None) -> str:
     """A moment in Norwegian time, written the way the reader's language does."""
     if value is None:
@@ -65,4 +74,5 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["percent"] = format_percent
     app.jinja_env.filters["number"] = format_number
     app.jinja_env.filters["localdatetime"] = local_datetime
+    app.jinja_env.filters["pvalue"] = format_p_value
     app.jinja_env.filters["option_label"] = option_label

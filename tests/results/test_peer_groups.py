@@ -129,7 +129,7 @@ def test_a_planner_deletes_the_group(
     client: FlaskClient, planner: Any, saved_group: PeerGroup
 ) -> None:
     group_id = saved_group.id
-    response = client.post(f"/peer-groups/{group_id}/delete")
+    response = client.post(f"/peer-groups/{group_id}/delete?lang=en")
     assert response.status_code == 302
     assert db.session.get(PeerGroup, group_id) is None
     entries = audit_of(group_id)

@@ -1,0 +1,531 @@
+"""The raw anonymous answers, streamed: one row per response, as xlsx sheets or CSV.
+
+Rows come from two server-side cursors read side by side (``yield_per``): the responses
+in id order, and their answers in the same order. Nothing holds more than one response
+at a time, so memory stays flat however many responses a round has.
+
+Excel sheets are written as SpreadsheetML by :class:`SheetWriter` straight to a file
+(openpyxl's own streaming writer spends ~0.5 ms a row without lxml) and put into the
+workbook openpyxl saved with :func:`replace_sheets`, in place of empty placeholders.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import shutil
+import zipfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import IO, Any
+from xml.etree import ElementTree
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from openpyxl.styles import Font
+from openpyxl.worksheet.worksheet import Worksheet
+
+from surveyapp.exports.safe import neutralise
+from surveyapp.extensions import db
+from surveyapp.questionnaires.schema import Definition
+from surveyapp.surveys.flow import COMMENT_SUFFIX
+from surveyapp.surveys.models import Answer, Response, SurveyRound
+
+OSLO = ZoneInfo("Europe/Oslo")
+BATCH = 5_000  # rows fetched per round trip
+MULTIPLE_SEPARATOR = "; "
+EXCEL_TEXT_LIMIT = 32_767  # characters a cell can hold
+FIXED_COLUMNS = 3  # response number, submitted, language
+DATE_FORMAT = "yyyy-mm-dd"
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
+
+# Characters XML 1.0 does not allow (tab, newline and carriage return it does).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def clean_text(text: str) -> str:
+    """Free text fit for a cell: no XML-illegal control characters, no formula."""
+    return neutralise(_NOT_XML.sub("", text))
+
+
+# --------------------------------------------------------------------------- the rows
+
+
+@dataclass(frozen=True)
+class RawColumn:
+    """One answer column: which stored field it shows."""
+
+    code: str  # the question code (comments: code + "__comment")
+    question: str  # the stored question_code it reads
+    kind: str  # number | choice | multiple | text | comment | any
+    width: float
+
+
+_KIND_OF_TYPE = {
+    "rating": "rating",
+    "single": "choice",
+    "yesno": "choice",
+    "multiple": "multiple",
+    "number": "number",
+    "duration": "number",
+    "date": "text",
+    "datetime": "text",
+    "text": "text",
+}
+_WIDTH_OF_KIND = {
+    "rating": 10.0,
+    "choice": 16.0,
+    "multiple": 30.0,
+    "number": 10.0,
+    "text": 40.0,
+    "comment": 40.0,
+    "any": 16.0,
+}
+
+
+def _columns(definition: Definition, stored_codes: Iterable[str]) -> list[RawColumn]:
+    columns: list[RawColumn] = []
+    for question in definition.questions:
+        kind = _KIND_OF_TYPE.get(question.type, "any")
+        columns.append(RawColumn(question.code, question.code, kind, _WIDTH_OF_KIND[kind]))
+        if question.type == "yesno" and question.settings.get("comment"):
+            code = question.code + COMMENT_SUFFIX
+            columns.append(RawColumn(code, question.code, "comment", _WIDTH_OF_KIND["comment"]))
+    known = {q.code for q in definition.questions}
+    # Answers to questions an older or newer version had: kept, never dropped.
+    for code in sorted(set(stored_codes) - known):
+        columns.append(RawColumn(code, code, "any", _WIDTH_OF_KIND["any"]))
+    return columns
+
+
+def _number(value: float) -> int | float:
+    return int(value) if value.is_integer() else value
+
+
+class RawAnswers:
+    """The anonymous responses of some rounds in one municipality, one row each."""
+
+    def __init__(
+        self,
+        rounds: Sequence[int],
+        municipality: str,
+        columns: list[RawColumn],
+        precision: dict[int, str],
+    ) -> None:
+        self.rounds = list(rounds)
+        self.municipality = municipality
+        self.columns = columns
+        self._precision = precision
+
+    @classmethod
+    def for_rounds(
+        cls, rounds: Sequence[int], municipality: str, definition: Definition | None = None
+    ) -> RawAnswers:
+        """Columns from the definition (the rounds' own when not given), plus stray codes."""
+        survey_rounds = list(
+            db.session.scalars(
+                sa.select(SurveyRound).where(SurveyRound.id.in_(list(rounds))).order_by("id")
+            )
+        )
+        if definition is None:
+            from surveyapp.questionnaires.store import definition_of
+
+            if not survey_rounds:
+                raise LookupError("no rounds")
+            definition = definition_of(survey_rounds[-1].questionnaire)
+        stored = db.session.scalars(
+            sa.select(Answer.question_code)
+            .where(Answer.round_id.in_(list(rounds)), Answer.municipality_code == municipality)
+            .distinct()
+        )
+        return cls(
+            rounds,
+            municipality,
+            _columns(definition, stored),
+            {r.id: r.time_precision for r in survey_rounds},
+        )
+
+    def header(self) -> list[str]:
+        return [_("Response number"), _("Submitted"), _("Language")] + [
+            clean_text(column.code) for column in self.columns
+        ]
+
+    def widths(self) -> list[float]:
+        fixed = [10.0, 17.0, 10.0]
+        return fixed + [max(c.width, len(c.code) + 2.0) for c in self.columns]
+
+    def _where(self, query: sa.Select[Any]) -> sa.Select[Any]:
+        return query.where(
+            Response.round_id.in_(self.rounds), Response.municipality_code == self.municipality
+        )
+
+    def _submitted(self) -> Callable[[int, Any], date | datetime | None]:
+        cache: dict[tuple[str, Any], date | datetime] = {}
+
+        def convert(round_id: int, moment: Any) -> date | datetime | None:
+            if moment is None:
+                return None
+            precision = self._precision.get(round_id, "date")
+            key = (precision, moment)
+            found = cache.get(key)
+            if found is None:
+                if isinstance(moment, str):  # SQLite without the column type's help
+                    moment = datetime.fromisoformat(moment)
+                if moment.tzinfo is None:
+                    moment = moment.replace(tzinfo=UTC)
+                if precision == "hour":
+                    found = moment.astimezone(OSLO).replace(tzinfo=None)
+                else:  # stored as the UTC day it was truncated to
+                    found = moment.astimezone(UTC).date()
+                if len(cache) < 100_000:
+                    cache[key] = found
+            return found
+
+        return convert
+
+    def rows(self) -> Iterator[list[Any]]:
+        """[number, submitted, language, answers…] per response, ordered by response."""
+        if not self.rounds:
+            return
+        # Core execution on the session's connection: same transaction, no ORM row overhead.
+        connection = db.session.connection()
+        responses = connection.execute(
+            self._where(
+                sa.select(
+                    Response.id,
+                    Response.round_id,
+                    # The raw stored value: no per-row type conversion on the big stream.
+                    sa.type_coerce(Response.submitted, sa.types.NullType()),
+                    Response.language,
+                )
+            )
+            .order_by(Response.id)
+            .execution_options(yield_per=BATCH)
+        )
+        answers = connection.execute(
+            self._where(
+                sa.select(
+                    Response.id,
+                    Answer.question_code,
+                    Answer.option,
+                    Answer.value_num,
+                    Answer.value_text,
+                )
+                .select_from(Response)
+                .outerjoin(Answer, Answer.response_id == Response.id)
+            )
+            .order_by(Response.id, Answer.id)
+            .execution_options(yield_per=BATCH)
+        )
+        try:
+            yield from self._merge(_flat(responses), _flat(answers))
+        finally:
+            answers.close()
+            responses.close()
+
+    def _merge(self, responses: Iterable[Any], answers: Iterable[Any]) -> Iterator[list[Any]]:
+        width = FIXED_COLUMNS + len(self.columns)
+        main: dict[str, tuple[int, str]] = {}
+        comments: dict[str, int] = {}
+        for position, column in enumerate(self.columns, FIXED_COLUMNS):
+            if column.kind == "comment":
+                comments[column.question] = position
+            else:
+                main[column.question] = (position, column.kind)
+        submitted = self._submitted()
+        choice_text: dict[str, str] = {}
+        stream = iter(answers)
+        pending = next(stream, None)
+        for number, (response_id, round_id, moment, language) in enumerate(responses, 1):
+            row: list[Any] = [None] * width
+            row[0] = number
+            row[1] = submitted(round_id, moment)
+            row[2] = language
+            chosen: dict[int, list[str]] = {}
+            while pending is not None and pending[0] < response_id:
+                pending = next(stream, None)  # cannot happen: both streams share a filter
+            while pending is not None and pending[0] == response_id:
+                _, code, option, value_num, value_text = pending
+                pending = next(stream, None)
+                if code is None:
+                    continue  # a response without answers
+                place = main.get(code)
+                if place is not None:
+                    position, kind = place
+                    if kind == "multiple":
+                        if option is not None:
+                            chosen.setdefault(position, []).append(option)
+                        continue
+                    if kind in ("rating", "number") and value_num is not None:
+                        row[position] = _number(value_num)
+                    elif option is not None:
+                        text = choice_text.get(option)
+                        if text is None:
+                            text = choice_text.setdefault(option, clean_text(option))
+                        row[position] = text
+                    elif value_num is not None:
+                        row[position] = _number(value_num)
+                    elif value_text is not None:
+                        row[position] = clean_text(value_text)
+                if value_text is not None and code in comments:
+                    row[comments[code]] = clean_text(value_text)
+            for position, options in chosen.items():
+                row[position] = clean_text(MULTIPLE_SEPARATOR.join(options))
+            yield row
+
+
+def _flat(result: sa.CursorResult[Any]) -> Iterator[Any]:
+    """Rows a batch at a time (cheaper than one fetch per row)."""
+    for batch in result.partitions(BATCH):
+        yield from batch
+
+
+# --------------------------------------------------------------------------- CSV
+
+
+def _csv_value(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ", timespec="minutes")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, str):
+        return clean_text(value)
+    return value
+
+
+def csv_stream(header: Sequence[Any], rows: Iterable[Sequence[Any]]) -> Iterator[str]:
+    """CSV text in pieces: a UTF-8 byte order mark (for Excel), the header, the rows.
+
+    Every text cell is neutralised (no formulas); numbers are written as numbers.
+    """
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    buffer.write("\ufeff")
+    writer.writerow([_csv_value(v) for v in header])
+    for row in rows:
+        writer.writerow([_csv_value(v) for v in row])
+        if buffer.tell() >= 64 * 1024:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+# --------------------------------------------------------------------------- xlsx sheets
+
+_SHEET_START = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+    'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+    '<sheetViews><sheetView workbookViewId="0">'
+    '<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
+    '<selection pane="bottomLeft" activeCell="A2" sqref="A2"/>'
+    "</sheetView></sheetViews>"
+    '<sheetFormatPr baseColWidth="8" defaultRowHeight="15"/>'
+)
+_SHEET_END = (
+    "</sheetData>"
+    '<pageMargins left="0.75" right="0.75" top="1" bottom="1" header="0.5" footer="0.5"/>'
+    "</worksheet>"
+)
+_EPOCH = datetime(1899, 12, 30)
+
+
+def column_letter(index: int) -> str:
+    """1 → A, 27 → AA."""
+    letters = ""
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def _inline(text: str) -> str:
+    text = text[:EXCEL_TEXT_LIMIT]
+    escaped = (
+        text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
+    )
+    if text != text.strip():
+        return f'<is><t xml:space="preserve">{escaped}</t></is>'
+    return f"<is><t>{escaped}</t></is>"
+
+
+@dataclass(frozen=True)
+class CellStyles:
+    """Style ids (cellXfs indexes) registered in the openpyxl workbook the sheets go into."""
+
+    header: int
+    date: int
+    datetime: int
+
+
+def register_styles(placeholder: Worksheet) -> CellStyles:
+    """Register the raw sheets' styles in the placeholder's workbook; returns their ids."""
+    header = placeholder.cell(row=1, column=1)
+    header.font = Font(bold=True)
+    day = placeholder.cell(row=1, column=2)
+    day.number_format = DATE_FORMAT
+    moment = placeholder.cell(row=1, column=3)
+    moment.number_format = DATETIME_FORMAT
+    return CellStyles(header.style_id, day.style_id, moment.style_id)
+
+
+class SheetWriter:
+    """One worksheet's XML, written row by row to a text file."""
+
+    def __init__(self, out: IO[str], widths: Sequence[float], styles: CellStyles) -> None:
+        self._out = out
+        self._styles = styles
+        self._refs = [column_letter(i) for i in range(1, len(widths) + 1)]
+        self._serials: dict[date | datetime, str] = {}
+        self.rows = 0
+        cols = "".join(
+            f'<col min="{i}" max="{i}" width="{w:.1f}" customWidth="1"/>'
+            for i, w in enumerate(widths, 1)
+        )
+        out.write(_SHEET_START + f"<cols>{cols}</cols><sheetData>")
+
+    def _serial(self, value: date | datetime) -> str:
+        found = self._serials.get(value)
+        if found is None:
+            if isinstance(value, datetime):
+                naive = value.replace(tzinfo=None)
+                found = repr((naive - _EPOCH).total_seconds() / 86_400)
+            else:
+                found = str((value - _EPOCH.date()).days)
+            if len(self._serials) < 100_000:
+                self._serials[value] = found
+        return found
+
+    def append(self, values: Sequence[Any], style: int | None = None) -> None:
+        self.rows += 1
+        r = self.rows
+        s = f' s="{style}"' if style is not None else ""
+        parts = [f'<row r="{r}">']
+        for ref, value in zip(self._refs, values, strict=False):
+            if value is None:
+                continue
+            if isinstance(value, str):
+                parts.append(f'<c r="{ref}{r}"{s} t="inlineStr">{_inline(value)}</c>')
+            elif isinstance(value, bool):
+                parts.append(f'<c r="{ref}{r}"{s} t="b"><v>{int(value)}</v></c>')
+            elif isinstance(value, int):
+                parts.append(f'<c r="{ref}{r}"{s}><v>{value}</v></c>')
+            elif isinstance(value, float):
+                if value != value or value in (float("inf"), float("-inf")):
+                    continue  # Excel has no NaN or infinity
+                parts.append(f'<c r="{ref}{r}"{s}><v>{value!r}</v></c>')
+            elif isinstance(value, datetime):
+                parts.append(
+                    f'<c r="{ref}{r}" s="{self._styles.datetime}"><v>{self._serial(value)}</v></c>'
+                )
+            elif isinstance(value, date):
+                parts.append(
+                    f'<c r="{ref}{r}" s="{self._styles.date}"><v>{self._serial(value)}</v></c>'
+                )
+            else:
+                parts.append(f'<c r="{ref}{r}"{s} t="inlineStr">{_inline(str(value))}</c>')
+        parts.append("</row>")
+        self._out.write("".join(parts))
+
+    def close(self) -> None:
+        self._out.write(_SHEET_END)
+
+
+def sheet_names(base: str) -> Iterator[str]:
+    """Svar, Svar 2, Svar 3, …"""
+    yield base
+    number = 2
+    while True:
+        yield f"{base} {number}"
+        number += 1
+
+
+def write_raw_sheets(
+    source: RawAnswers,
+    folder: Path,
+    styles: CellStyles,
+    max_rows: int,
+    new_sheet: Callable[[str], object],
+    base_name: str = "Svar",
+) -> tuple[dict[str, Path], int]:
+    """Stream the rows into as many sheets as they need; never drops a row.
+
+    ``max_rows`` counts the header, which every sheet repeats. ``new_sheet(name)`` is
+    called for each sheet after the first so that the workbook gets a placeholder.
+    Returns sheet name → XML file, and the number of responses written.
+    """
+    if max_rows < 2:
+        raise ValueError("a sheet must hold a header and at least one row")
+    header = source.header()
+    widths = source.widths()
+    names = sheet_names(base_name)
+    files: dict[str, Path] = {}
+    total = 0
+    writer: SheetWriter | None = None
+    out: IO[str] | None = None
+
+    def start(name: str) -> SheetWriter:
+        nonlocal out
+        path = folder / f"sheet-{len(files) + 1}.xml"
+        files[name] = path
+        out = path.open("w", encoding="utf-8", newline="")
+        sheet = SheetWriter(out, widths, styles)
+        sheet.append(header, styles.header)
+        return sheet
+
+    try:
+        writer = start(next(names))
+        for row in source.rows():
+            if writer.rows >= max_rows:
+                writer.close()
+                assert out is not None
+                out.close()
+                name = next(names)
+                new_sheet(name)
+                writer = start(name)
+            writer.append(row)
+            total += 1
+        writer.close()
+    finally:
+        if out is not None:
+            out.close()
+    return files, total
+
+
+def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name → its part name in the package (xl/worksheets/sheetN.xml)."""
+    main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    rel = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+    pkg = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+    book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+    rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    targets = {r.get("Id"): str(r.get("Target")) for r in rels.iter(f"{pkg}Relationship")}
+    parts = {}
+    for sheet in book.iter(f"{main}sheet"):
+        target = targets[sheet.get(f"{rel}id")]
+        parts[str(sheet.get("name"))] = (
+            target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+        )
+    return parts
+
+
+def replace_sheets(source: Path, replacements: dict[str, Path], target: IO[bytes]) -> None:
+    """Copy the saved workbook to ``target`` with the named sheets' XML replaced."""
+    with zipfile.ZipFile(source) as original:
+        parts = _sheet_parts(original)
+        swap = {parts[name]: path for name, path in replacements.items()}
+        with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as out:
+            for info in original.infolist():
+                path = swap.get(info.filename)
+                if path is None:
+                    out.writestr(info, original.read(info.filename))
+                    continue
+                with path.open("rb") as sheet, out.open(info.filename, "w") as part:
+                    shutil.copyfileobj(sheet, part, 1024 * 1024)

@@ -1,0 +1,180 @@
+"""Downloads: the municipality workbook, the answers and figures as CSV, the service test.
+
+Same query arguments and access rules as the dashboard (``_report_from_request``):
+planners only for their own municipalities, admins for all. Every download is
+recorded in the audit trail before the file is sent.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+import unicodedata
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+from urllib.parse import quote
+
+import sqlalchemy as sa
+from flask import Blueprint, Response, abort, send_file, stream_with_context
+from flask_login import current_user
+
+from surveyapp.accounts.access import ADMIN, PLANNER, access
+from surveyapp.audit.operations import record
+from surveyapp.exports import raw
+from surveyapp.exports.servicetest_workbook import write_servicetest_workbook
+from surveyapp.exports.workbook import (
+    aggregate_header,
+    aggregate_rows,
+    rounds_of,
+    write_municipality_workbook,
+)
+from surveyapp.extensions import db
+from surveyapp.municipalities.models import Municipality
+from surveyapp.results.report import MunicipalityReport
+from surveyapp.results.views import _report_from_request
+from surveyapp.servicetest.models import TestRound
+from surveyapp.timeutil import utcnow
+from surveyapp.web.templating import current_language
+
+bp = Blueprint("exports", __name__, url_prefix="/exports")
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV = "text/csv; charset=utf-8"
+_FOLD = str.maketrans({"æ": "ae", "ø": "o", "å": "a", "Æ": "ae", "Ø": "o", "Å": "a", "đ": "d"})
+
+
+def slug(text: str) -> str:
+    """ASCII for a file name: "Tromsø" → "tromso", "Guovdageaidnu" stays."""
+    folded = unicodedata.normalize("NFKD", text.translate(_FOLD))
+    plain = folded.encode("ascii", "ignore").decode("ascii").lower()
+    return re.sub(r"[^a-z0-9]+", "-", plain).strip("-")
+
+
+def today() -> date:
+    return utcnow().astimezone(raw.OSLO).date()
+
+
+def file_name(report: MunicipalityReport, extension: str, kind: str = "") -> str:
+    """citizen-satisfaction-5501-tromso-2026-2026-11-24.xlsx (kind before the date)."""
+    parts = [
+        slug(report.questionnaire_code),
+        report.municipality.code,
+        slug(report.municipality.name),
+        str(report.year),
+        kind,
+        today().isoformat(),
+    ]
+    return "-".join(p for p in parts if p) + "." + extension
+
+
+def attachment(name: str) -> str:
+    """Content-Disposition for a download, with an RFC 5987 name when it is not ASCII."""
+    simple = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    simple = simple.replace("\\", "_").replace('"', "_") or "download"
+    if simple == name:
+        return f'attachment; filename="{simple}"'
+    return f"attachment; filename=\"{simple}\"; filename*=UTF-8''{quote(name, safe='')}"
+
+
+def _audit(entity: str, details: dict[str, Any]) -> None:
+    record(current_user.id, "download", "export", entity[:80], new=details)
+    db.session.commit()
+
+
+def _report_details(report: MunicipalityReport, fmt: str, kind: str) -> dict[str, Any]:
+    return {
+        "municipality": report.municipality.code,
+        "questionnaire": report.questionnaire_code,
+        "year": report.year,
+        "format": fmt,
+        "content": kind,
+    }
+
+
+def _entity(report: MunicipalityReport) -> str:
+    return f"{report.municipality.code}/{report.questionnaire_code}/{report.year}"
+
+
+def _no_store(response: Response) -> Response:
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.get("/<code>/workbook.xlsx")
+@access(PLANNER)
+def workbook(code: str) -> Response:
+    report = _report_from_request(code)
+    out = tempfile.TemporaryFile()
+    try:
+        result = write_municipality_workbook(report, out)
+    except BaseException:
+        out.close()
+        raise
+    details = _report_details(report, "xlsx", "workbook") | {"responses": result.responses}
+    _audit(_entity(report), details)
+    out.seek(0)
+    return _no_store(
+        send_file(out, mimetype=XLSX, as_attachment=True, download_name=file_name(report, "xlsx"))
+    )
+
+
+def _csv(rows: Iterator[str], name: str) -> Response:
+    response = Response(stream_with_context(rows), mimetype=CSV)
+    response.headers["Content-Disposition"] = attachment(name)
+    return _no_store(response)
+
+
+@bp.get("/<code>/answers.csv")
+@access(PLANNER)
+def answers_csv(code: str) -> Response:
+    report = _report_from_request(code)
+    source = raw.RawAnswers.for_rounds(
+        [r.id for r in rounds_of(report)], report.municipality.code, report.definition
+    )
+    header = source.header()
+    name = file_name(report, "csv", "answers")
+    _audit(_entity(report), _report_details(report, "csv", "answers"))
+    return _csv(raw.csv_stream(header, source.rows()), name)
+
+
+@bp.get("/<code>/aggregates.csv")
+@access(PLANNER)
+def aggregates_csv(code: str) -> Response:
+    report = _report_from_request(code)
+    rows = list(aggregate_rows(report, current_language()))
+    name = file_name(report, "csv", "figures")
+    _audit(_entity(report), _report_details(report, "csv", "aggregates"))
+    return _csv(raw.csv_stream(aggregate_header(), rows), name)
+
+
+@bp.get("/servicetest/<int:round_id>/workbook.xlsx")
+@access(PLANNER)
+def servicetest_workbook(round_id: int) -> Response:
+    test_round = db.session.get(TestRound, round_id)
+    if test_round is None:
+        abort(404)
+    # Planners: their own municipalities' rows and the national figures (as on the page).
+    allowed = None if current_user.role == ADMIN else current_user.municipality_codes()
+    names = {
+        code: name
+        for code, name in db.session.execute(sa.select(Municipality.code, Municipality.name))
+    }
+    out = tempfile.TemporaryFile()
+    try:
+        write_servicetest_workbook(test_round, out, names=names, allowed=allowed)
+    except BaseException:
+        out.close()
+        raise
+    _audit(
+        f"servicetest/{round_id}",
+        {
+            "round": round_id,
+            "format": "xlsx",
+            "content": "servicetest",
+            "municipalities": "all" if allowed is None else sorted(allowed),
+        },
+    )
+    out.seek(0)
+    name = f"servicetest-{round_id}-{slug(test_round.title)}-{today().isoformat()}.xlsx"
+    return _no_store(send_file(out, mimetype=XLSX, as_attachment=True, download_name=name))

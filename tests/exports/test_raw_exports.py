@@ -1,0 +1,390 @@
+"""Raw answers (the "Svar" sheets and CSV), the figures as CSV, access, audit and the CLI."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Callable
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+
+from surveyapp.audit.models import AuditEntry
+from surveyapp.exports import raw
+from surveyapp.exports.safe import neutralise
+from surveyapp.exports.workbook import write_municipality_workbook
+from surveyapp.extensions import db
+from surveyapp.models import SurveyRound
+from surveyapp.results.report import build_report
+from tests.exports.conftest import excel, open_workbook
+from tests.results.conftest import satisfied
+
+FORMULA_STARTS = ["=", "+", "-", "@", "\t", "\r"]
+
+
+def _svar_rows(book: Any) -> list[tuple[Any, ...]]:
+    """Data rows of Svar, Svar 2, … in order (each sheet repeats the header)."""
+    rows: list[tuple[Any, ...]] = []
+    for name in book.sheetnames:
+        if name == "Svar" or re.fullmatch(r"Svar \d+", name):
+            rows.extend(book[name].iter_rows(min_row=2, values_only=True))
+    return rows
+
+
+def _csv(data: bytes) -> list[list[str]]:
+    assert data.startswith(b"\xef\xbb\xbf")  # UTF-8 byte order mark, for Excel
+    return list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+
+
+@pytest.mark.parametrize("start", FORMULA_STARTS)
+def test_neutralise_each_formula_start(start: str) -> None:
+    assert neutralise(start + "cmd|' /C calc'!A0") == "'" + start + "cmd|' /C calc'!A0"
+
+
+@pytest.mark.parametrize("harmless", ["", "Takk!", "'quoted", " =not first", "80 %", "ja=nei"])
+def test_neutralise_leaves_harmless_text(harmless: str) -> None:
+    assert neutralise(harmless) == harmless
+
+
+@pytest.mark.parametrize("start", FORMULA_STARTS)
+def test_free_text_cannot_run_as_a_formula_in_svar_and_csv(
+    client: FlaskClient,
+    planner: Any,
+    add_responses: Callable[..., SurveyRound],
+    start: str,
+) -> None:
+    payload = start + 'HYPERLINK("http://evil.example","klikk")'
+    add_responses("citizen-satisfaction", [{"overall": ["5"], "suggestion": [payload]}])
+    book = open_workbook(client.get("/exports/5501/workbook.xlsx", buffered=True).data)
+    header = [c.value for c in book["Svar"][1]]
+    cell = book["Svar"].cell(2, header.index("suggestion") + 1)
+    assert cell.value == "'" + payload
+    assert cell.data_type == "s"
+    table = _csv(client.get("/exports/5501/answers.csv", buffered=True).data)
+    assert table[1][table[0].index("suggestion")] == "'" + payload
+
+
+def test_svar_has_one_row_per_response_in_order_with_a_running_number(
+    app: Flask,
+    in_english: Any,
+    add_round: Callable[..., SurveyRound],
+    add_responses: Callable[..., SurveyRound],
+) -> None:
+    add_round("1804", 2026, satisfied(3, 5))  # other ids first: numbers are not database ids
+    add_responses(
+        "all-types",
+        [
+            {
+                "rating_q": ["4"],
+                "single_q": ["b"],
+                "multiple_q": ["x", "z"],
+                "yesno_q": ["no"],
+                "yesno_q__comment": ["@SUM(1)"],
+                "why_no": ["Fordi"],
+                "number_q": ["2,5"],
+                "duration_q__min": ["1"],
+                "duration_q__sec": ["30"],
+                "date_q": ["2026-02-03"],
+                "datetime_q": ["2026-02-03T10:30"],
+                "text_q": ["  mellomrom  "],
+                "only_b": ["2"],
+            },
+            {"rating_q": ["dont_know"], "single_q": ["a"], "yesno_q": ["yes"]},
+            {},
+        ],
+        precision="hour",
+    )
+    report = build_report("5501", "all-types", 2026)
+    out = io.BytesIO()
+    result = write_municipality_workbook(report, out)
+    assert result.responses == 3
+    book = open_workbook(out.getvalue())
+    svar = book["Svar"]
+    assert svar.freeze_panes == "A2"
+    header = [c.value for c in svar[1]]
+    assert header == [
+        "Response number",
+        "Submitted",
+        "Language",
+        "rating_q",
+        "single_q",
+        "multiple_q",
+        "yesno_q",
+        "yesno_q__comment",
+        "why_no",
+        "number_q",
+        "duration_q",
+        "date_q",
+        "datetime_q",
+        "text_q",
+        "only_b",
+    ]
+    assert svar["A1"].font.bold
+    first, second, third = (dict(zip(header, row, strict=True)) for row in _svar_rows(book))
+    assert first == {
+        "Response number": 1,
+        "Submitted": datetime(2026, 3, 1, 15, 0),  # 14:00 UTC is 15:00 in Oslo (hour precision)
+        "Language": "nb",
+        "rating_q": 4,
+        "single_q": "b",
+        "multiple_q": "x; z",
+        "yesno_q": "no",
+        "yesno_q__comment": "'@SUM(1)",
+        "why_no": "Fordi",
+        "number_q": 2.5,
+        "duration_q": 90,
+        "date_q": "2026-02-03",
+        "datetime_q": "2026-02-03T10:30",
+        "text_q": "mellomrom",  # the form strips it; kept as stored
+        "only_b": 2,
+    }
+    assert svar["B2"].number_format == "yyyy-mm-dd hh:mm"
+    assert (second["Response number"], second["rating_q"], second["yesno_q"]) == (
+        2,
+        "dont_know",
+        "yes",
+    )
+    assert third["Response number"] == 3 and third["rating_q"] is None  # no answers at all
+
+
+def test_rows_overflow_into_more_svar_sheets_and_none_is_lost(
+    app_config: dict[str, Any], add_round: Callable[..., SurveyRound], in_english: Any
+) -> None:
+    app_config["SURVEYAPP_XLSX_MAX_ROWS"] = 10  # set before the app is built
+    survey_round = add_round("5501", 2026, satisfied(15, 23))
+    report = build_report("5501", "citizen-satisfaction", 2026)
+    out = io.BytesIO()
+    result = write_municipality_workbook(report, out)
+    book = open_workbook(out.getvalue())
+    assert [n for n in book.sheetnames if n.startswith("Svar")] == ["Svar", "Svar 2", "Svar 3"]
+    assert [book[n].max_row for n in ("Svar", "Svar 2", "Svar 3")] == [10, 10, 6]
+    assert all(book[n]["A1"].value == "Response number" for n in ("Svar", "Svar 2", "Svar 3"))
+    rows = _svar_rows(book)
+    assert [row[0] for row in rows] == list(range(1, 24)) and result.responses == 23
+    header = [c.value for c in book["Svar"][1]]
+    overall = [row[header.index("overall")] for row in rows]
+    assert overall == [5] * 15 + [2] * 8  # in response order, as stored
+    assert all(row[1] == datetime(2026, 3, 1) for row in rows)  # date precision
+    assert survey_round.time_precision == "date"
+
+
+def test_exactly_full_sheet_needs_no_second_sheet(
+    app_config: dict[str, Any], add_round: Callable[..., SurveyRound], in_english: Any
+) -> None:
+    app_config["SURVEYAPP_XLSX_MAX_ROWS"] = 10
+    add_round("5501", 2026, satisfied(5, 9))
+    out = io.BytesIO()
+    write_municipality_workbook(build_report("5501", "citizen-satisfaction", 2026), out)
+    book = open_workbook(out.getvalue())
+    assert [n for n in book.sheetnames if n.startswith("Svar")] == ["Svar"]
+    assert book["Svar"].max_row == 10
+
+
+def test_sheet_writer_escapes_xml_and_strips_control_characters(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    styles = raw.register_styles(book.create_sheet("Svar"))
+    path = tmp_path / "sheet.xml"
+    with path.open("w", encoding="utf-8") as out:
+        sheet = raw.SheetWriter(out, [10.0] * 6, styles)
+        sheet.append(
+            [
+                "<b>&amp;</b>",
+                raw.clean_text("a\x00b\x1fc"),
+                1.5,
+                date(2026, 1, 2),
+                "  spaces  ",
+                "line\r\nbreak",
+            ]
+        )
+        sheet.close()
+    saved = tmp_path / "book.xlsx"
+    book.save(saved)
+    final = tmp_path / "final.xlsx"
+    with final.open("wb") as target:
+        raw.replace_sheets(saved, {"Svar": path}, target)
+    loaded = openpyxl.load_workbook(final)["Svar"]
+    assert [c.value for c in loaded[1]] == [
+        "<b>&amp;</b>",
+        "abc",
+        1.5,
+        datetime(2026, 1, 2),
+        "  spaces  ",
+        "line\r\nbreak",
+    ]
+
+
+def test_answers_csv_has_a_bom_and_one_row_per_response(
+    client: FlaskClient, planner: Any, add_round: Callable[..., SurveyRound]
+) -> None:
+    add_round("5501", 2026, satisfied(4, 6), channel=["phone", "email"])
+    response = client.get("/exports/5501/answers.csv?lang=en", buffered=True)
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv" and response.charset == "utf-8"
+    assert re.fullmatch(
+        r'attachment; filename="citizen-satisfaction-5501-tromso-2026-answers-'
+        r'\d{4}-\d{2}-\d{2}\.csv"',
+        response.headers["Content-Disposition"],
+    )
+    table = _csv(response.data)
+    header = table[0]
+    assert header[:3] == ["Response number", "Submitted", "Language"]
+    assert len(table) == 1 + 6
+    assert [row[0] for row in table[1:]] == [str(i) for i in range(1, 7)]
+    assert [row[header.index("overall")] for row in table[1:]] == ["5"] * 4 + ["2"] * 2
+    assert [row[header.index("channel")] for row in table[1:]][:2] == ["phone", "email"]
+    assert table[1][1] == "2026-03-01"
+
+
+def test_aggregates_csv_equals_the_report_with_small_groups_hidden(
+    client: FlaskClient, planner: Any, add_round: Callable[..., SurveyRound]
+) -> None:
+    add_round("5501", 2026, [5, 5, 4, 2, 1, "dont_know", 4, 5], channel=["phone"])
+    response = client.get("/exports/5501/aggregates.csv?lang=en", buffered=True)
+    assert "figures" in response.headers["Content-Disposition"]
+    table = _csv(response.data)
+    assert table[0] == [
+        "question",
+        "question_text",
+        "option",
+        "option_label",
+        "count",
+        "share",
+        "low",
+        "high",
+        "n",
+        "note",
+    ]
+    report = build_report("5501", "citizen-satisfaction", 2026)
+    overall = next(q for q in report.questions if q.question.code == "overall")
+    rows = [row for row in table[1:] if row[0] == "overall"]
+    assert [row[2] for row in rows] == [o.value for o in overall.options]
+    for row, option in zip(rows, overall.options, strict=True):
+        shown = option.share.proportion
+        assert shown is not None
+        assert excel([float(v) for v in row[5:8]]) == excel(
+            [shown.share, shown.interval.low, shown.interval.high]
+        )
+        assert (int(row[4]), int(row[8])) == (option.count, option.share.n)
+    assert rows[-1][3] == "Don't know"
+    courtesy = [row for row in table[1:] if row[0] == "courtesy"]
+    assert courtesy == [
+        ["courtesy", courtesy[0][1], "", "", "", "", "", "", "", "Hidden: fewer than 5 answers"]
+    ]
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/exports/5501/workbook.xlsx", "/exports/5501/answers.csv", "/exports/5501/aggregates.csv"],
+)
+def test_planner_of_another_municipality_and_callers_are_refused(
+    client: FlaskClient,
+    make_user: Callable[..., Any],
+    login: Callable[[Any], FlaskClient],
+    add_round: Callable[..., SurveyRound],
+    url: str,
+) -> None:
+    add_round("5501", 2026, satisfied(8, 10))
+    assert client.get(url).status_code == 302  # anonymous: to the log-in
+    login(make_user("planner", municipalities=["1804"]))
+    assert client.get(url).status_code == 403
+    client.post("/logout")
+    login(make_user("caller"))
+    assert client.get(url).status_code == 403
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(AuditEntry)
+            .where(AuditEntry.action == "download")
+        )
+        == 0
+    )
+
+
+def test_admin_may_download_any_municipality_and_each_download_is_audited(
+    client: FlaskClient,
+    make_user: Callable[..., Any],
+    login: Callable[[Any], FlaskClient],
+    add_round: Callable[..., SurveyRound],
+) -> None:
+    admin = make_user("admin")
+    login(admin)
+    add_round("1804", 2026, satisfied(8, 10))
+    for url in (
+        "/exports/1804/workbook.xlsx",
+        "/exports/1804/answers.csv",
+        "/exports/1804/aggregates.csv",
+    ):
+        assert client.get(url, buffered=True).status_code == 200, url
+    entries = db.session.scalars(
+        sa.select(AuditEntry).where(AuditEntry.action == "download").order_by(AuditEntry.id)
+    ).all()
+    assert [(e.entity_type, e.entity_id, e.user_id) for e in entries] == [
+        ("export", "1804/citizen-satisfaction/2026", admin.id)
+    ] * 3
+    assert [(e.new_value or {}).get("format") for e in entries] == ["xlsx", "csv", "csv"]
+    assert [(e.new_value or {}).get("content") for e in entries] == [
+        "workbook",
+        "answers",
+        "aggregates",
+    ]
+    assert all((e.new_value or {}).get("municipality") == "1804" for e in entries)
+
+
+def test_cli_writes_the_workbook_and_the_csv_files(
+    runner: FlaskCliRunner, add_round: Callable[..., SurveyRound], tmp_path: Path
+) -> None:
+    add_round("5501", 2026, satisfied(8, 10))
+    target = tmp_path / "tromso.xlsx"
+    done = runner.invoke(
+        args=["export", "xlsx", "--municipality", "5501", "--year", "2026", "--output", str(target)]
+    )
+    assert done.exit_code == 0, done.output
+    assert "10 responses" in done.output
+    book = openpyxl.load_workbook(target)
+    assert book["Sammendrag"]["B4"].value == 0.8
+    assert book["Sammendrag"]["A4"].value == "Andel fornøyde"  # bokmål unless told
+    answers = tmp_path / "answers.csv"
+    figures = tmp_path / "figures.csv"
+    for kind, path in (("answers", answers), ("aggregates", figures)):
+        done = runner.invoke(
+            args=[
+                "export",
+                "csv",
+                "--municipality",
+                "5501",
+                "--year",
+                "2026",
+                "--kind",
+                kind,
+                "--language",
+                "en",
+                "--output",
+                str(path),
+            ]
+        )
+        assert done.exit_code == 0, done.output
+    assert len(_csv(answers.read_bytes())) == 11
+    assert _csv(figures.read_bytes())[0][0] == "question"
+    entries = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "download")).all()
+    assert [(e.new_value or {}).get("via") for e in entries] == ["cli"] * 3
+
+
+def test_cli_refuses_unknown_results_without_leaving_a_file(
+    runner: FlaskCliRunner, questionnaires: None, tmp_path: Path
+) -> None:
+    target = tmp_path / "none.xlsx"
+    done = runner.invoke(
+        args=["export", "xlsx", "--municipality", "5501", "--year", "1999", "--output", str(target)]
+    )
+    assert done.exit_code != 0
+    assert "no citizen-satisfaction results" in done.output
+    assert list(tmp_path.iterdir()) == []
