@@ -166,7 +166,10 @@ def servicetest_command(round_id: int, language: str, output: Path) -> None:
     test_round = db.session.get(TestRound, round_id)
     if test_round is None:
         raise click.ClickException(f"no service-test round {round_id}")
-    names = dict(db.session.execute(sa.select(Municipality.code, Municipality.name)).tuples())
+    names = {
+        code: name
+        for code, name in db.session.execute(sa.select(Municipality.code, Municipality.name))
+    }
     with force_locale(language), _replacing(output) as out:
         sheets = write_servicetest_workbook(test_round, out, names=names, language=language)
     _audit(

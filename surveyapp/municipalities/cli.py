@@ -5,11 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+import sqlalchemy as sa
 from flask.cli import AppGroup
 
 from surveyapp.extensions import db
+from surveyapp.municipalities.models import Municipality
 from surveyapp.municipalities.operations import store_register
-from surveyapp.municipalities.register import REGISTER_FILE, RegisterError, parse_register
+from surveyapp.municipalities.register import (
+    REGISTER_FILE,
+    RegisterError,
+    parse_bands,
+    parse_register,
+)
 
 municipalities_cli = AppGroup("municipalities", help="The municipality register.")
 
@@ -32,3 +39,18 @@ def load_command(path: Path | None) -> None:
         raise click.ClickException(str(err)) from err
     db.session.commit()
     click.echo(f"Municipalities: {added} added, {updated} updated")
+
+
+@municipalities_cli.command("bands")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def bands_command(path: Path) -> None:
+    """Load size bands (CSV: code,band) used for stratified service-test samples."""
+    known = set(db.session.scalars(sa.select(Municipality.code)))
+    try:
+        bands = parse_bands(path.read_bytes(), str(path), known)
+    except RegisterError as err:
+        raise click.ClickException(str(err)) from err
+    for municipality in db.session.scalars(sa.select(Municipality)):
+        municipality.population_band = bands.get(municipality.code)
+    db.session.commit()
+    click.echo(f"Size bands: {len(bands)} municipalities in {len(set(bands.values()))} bands")

@@ -64,3 +64,38 @@ def parse_register(data: bytes, filename: str) -> list[RegisterRow]:
     if problems:
         raise RegisterError(filename, problems)
     return rows
+
+
+BAND_COLUMNS = ("code", "band")
+
+
+def parse_bands(data: bytes, filename: str, known: set[str]) -> dict[str, str]:
+    """Size bands per municipality (CSV: code,band), e.g. from SSB population figures.
+
+    All-or-nothing; every bad line is reported.
+    """
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise RegisterError(filename, [f"not valid UTF-8 (byte {exc.start})"]) from exc
+    reader = csv.DictReader(io.StringIO(text))
+    if tuple(reader.fieldnames or ()) != BAND_COLUMNS:
+        raise RegisterError(
+            filename, [f"line 1: expected columns code, band, got {reader.fieldnames}"]
+        )
+    bands: dict[str, str] = {}
+    problems: list[str] = []
+    for line_no, record in enumerate(reader, start=2):
+        code = (record.get("code") or "").strip()
+        band = (record.get("band") or "").strip()
+        if code not in known:
+            problems.append(f"line {line_no}: {code!r} is not a municipality in the register")
+        elif not re.fullmatch(r"[A-Za-z0-9_-]{1,20}", band):
+            problems.append(f"line {line_no}: band {band!r} must be 1–20 letters, digits, - or _")
+        elif code in bands:
+            problems.append(f"line {line_no}: municipality {code} appears twice")
+        else:
+            bands[code] = band
+    if problems:
+        raise RegisterError(filename, problems)
+    return bands

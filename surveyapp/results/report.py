@@ -58,6 +58,18 @@ class PeerRow:
 
 
 @dataclass(frozen=True)
+class ReferenceRow:
+    """A published figure imported with `flask peers import` (indicator satisfied_share)."""
+
+    code: str
+    name: str
+    value: float
+    n: int | None
+    interval: stats.Interval | None  # when n is known and not a small group
+    source: str
+
+
+@dataclass(frozen=True)
 class OptionShare:
     value: str
     label: dict[str, str]
@@ -126,6 +138,7 @@ class MunicipalityReport:
     questions: list[QuestionSummary]
     breakdowns: list[Breakdown]
     service_test: ServiceTestSummary | None
+    references: list[ReferenceRow] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -284,6 +297,40 @@ def _peer_codes(scope: str, own: Municipality, group_members: list[str] | None) 
     return None  # all municipalities
 
 
+REFERENCE_INDICATOR = "satisfied_share"
+
+
+def _references(year: int, codes: list[str] | None, min_group_size: int) -> list[ReferenceRow]:
+    """Imported reference values of the share satisfied for the year (one query)."""
+    from surveyapp.results.models import PeerValue
+
+    query = (
+        sa.select(PeerValue, Municipality.name)
+        .join(Municipality, Municipality.code == PeerValue.municipality_code)
+        .where(PeerValue.year == year, PeerValue.indicator == REFERENCE_INDICATOR)
+        .order_by(PeerValue.value.desc(), Municipality.name)
+    )
+    if codes is not None:
+        query = query.where(PeerValue.municipality_code.in_(codes))
+    rows = []
+    for value, name in db.session.execute(query):
+        interval = None
+        if value.n is not None and not stats.is_suppressed(value.n, min_group_size):
+            k = min(value.n, max(0, round(value.value * value.n)))
+            interval = stats.proportion(k, value.n).interval
+        rows.append(
+            ReferenceRow(
+                value.municipality_code,
+                str(name),
+                float(value.value),
+                value.n,
+                interval,
+                value.source,
+            )
+        )
+    return rows
+
+
 def _service_test(municipality: str) -> ServiceTestSummary | None:
     from surveyapp.servicetest import cache
     from surveyapp.servicetest.models import TestAssignment, TestRound
@@ -433,6 +480,7 @@ def build_report(
         questions=_question_summaries(definition, rounds, municipality_code, min_group_size),
         breakdowns=_breakdowns(definition, rounds, municipality_code, min_group_size),
         service_test=_service_test(municipality_code),
+        references=_references(year, scope_codes, min_group_size),
     )
 
 

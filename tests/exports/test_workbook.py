@@ -358,3 +358,15 @@ def test_workbook_follows_the_dashboards_choices(
     assert bodo.difference is not None
     row = next(r for r in book["Kommuner"].iter_rows(min_row=3, values_only=True) if r[1] == "1804")
     assert excel([row[6]]) == excel([bodo.difference.estimate])
+
+
+def test_dashboard_offers_the_downloads_with_its_own_choices(
+    client: FlaskClient, planner: Any, add_round: Callable[..., SurveyRound]
+) -> None:
+    add_round("5501", 2026, satisfied(80, 100))
+    page = client.get("/results/5501?lang=en&year=2026&peers=county").get_data(as_text=True)
+    for path in ("workbook.xlsx", "answers.csv", "aggregates.csv"):
+        links = re.findall(rf'href="(/exports/5501/{re.escape(path)}[^"]*)"', page)
+        assert len(links) == 1, path
+        assert "year=2026" in links[0] and "peers=county" in links[0] and "lang=en" in links[0]
+    assert "Excel workbook" in page

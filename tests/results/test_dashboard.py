@@ -174,3 +174,20 @@ def test_dashboard_queries_do_not_grow_with_peers(
     many = len(statements)
     stop()
     assert many == few
+
+
+def test_imported_reference_values_are_shown_with_their_source(
+    client: FlaskClient, planner: Any, add_round: Callable[..., Any], runner: Any
+) -> None:
+    from tests.conftest import PROJECT_ROOT
+
+    add_round("5501", 2024, satisfied(80, 100))
+    example = PROJECT_ROOT / "benchmarks" / "peers" / "example-fictitious.csv"
+    assert runner.invoke(args=["peers", "import", str(example)]).exit_code == 0
+    report = build_report("5501", "citizen-satisfaction", 2024)
+    oslo = next(r for r in report.references if r.code == "0301")
+    assert (oslo.value, oslo.n, oslo.source) == (0.77, 398, "Eksempel – fiktive tall")
+    assert oslo.interval == stats.proportion(round(0.77 * 398), 398).interval
+    page = client.get("/results/5501?year=2024&lang=en").get_data(as_text=True)
+    assert "Reference values from other sources" in page and "Eksempel – fiktive tall" in page
+    assert all(p.code != "0301" for p in report.peers)  # not mixed into the ranking
