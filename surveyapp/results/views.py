@@ -121,6 +121,57 @@ def index() -> str | WerkzeugResponse:
     return render_template("results/index.html", municipalities=municipalities)
 
 
+def _percent_arg(name: str, default: float) -> tuple[float, bool]:
+    """A share from a query argument written as percent ("5", "2,5") or share ("0.05")."""
+    raw = (request.args.get(name) or "").strip().replace(",", ".").rstrip("%").strip()
+    if not raw:
+        return default, True
+    try:
+        value = float(raw)
+    except ValueError:
+        return default, False
+    value = value / 100 if value >= 1 else value
+    return value, 0 < value < 1
+
+
+@bp.get("/sample-size")
+@access(PLANNER)
+def sample_size() -> str:
+    """How many answers a round needs: for a margin of error, and to tell a share from the target."""
+    margin, margin_ok = _percent_arg("margin", 0.05)
+    expected, expected_ok = _percent_arg("share", 0.5)
+    target, target_ok = _percent_arg("target", current_app.config["SURVEYAPP_DEFAULT_TARGET"])
+    population = request.args.get("population", type=int)
+    errors = []
+    if not margin_ok or not 0 < margin < 0.5:
+        errors.append(gettext("Write the margin of error as a percentage between 0 and 50."))
+    if not expected_ok:
+        errors.append(gettext("Write the expected share as a percentage between 0 and 100."))
+    if not target_ok:
+        errors.append(gettext("Write the target as a percentage between 0 and 100."))
+    if population is not None and population < 1:
+        errors.append(gettext("The population must be a positive whole number."))
+    result: dict[str, Any] = {}
+    if not errors:
+        result["for_margin"] = stats.sample_size_for_margin(margin, expected, population=population)
+        if abs(expected - target) >= 0.005:
+            result["to_distinguish"] = stats.sample_size_to_distinguish(expected, target)
+        result["margins"] = [
+            (n, stats.margin_of_error(n, expected, population=population))
+            for n in (100, 200, 300, 400, 600, 1000)
+            if population is None or n <= population
+        ]
+    return render_template(
+        "results/sample_size.html",
+        margin=margin,
+        expected=expected,
+        target=target,
+        population=population,
+        errors=errors,
+        result=result,
+    )
+
+
 @bp.get("/<code>")
 @access(PLANNER)
 def dashboard(code: str) -> str:

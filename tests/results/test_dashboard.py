@@ -191,3 +191,15 @@ def test_imported_reference_values_are_shown_with_their_source(
     page = client.get("/results/5501?year=2024&lang=en").get_data(as_text=True)
     assert "Reference values from other sources" in page and "Eksempel – fiktive tall" in page
     assert all(p.code != "0301" for p in report.peers)  # not mixed into the ranking
+
+
+def test_sample_size_planner(client: FlaskClient, planner: Any) -> None:
+    page = client.get("/results/sample-size?margin=5&share=50&target=80&lang=en")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert f"{stats.sample_size_for_margin(0.05, 0.5)} answers give a margin of error" in text
+    distinguish = client.get("/results/sample-size?margin=5&share=75&target=80&lang=en")
+    needed = stats.sample_size_to_distinguish(0.75, 0.8)
+    assert f"{needed} answers are needed to tell" in distinguish.get_data(as_text=True)
+    bad = client.get("/results/sample-size?margin=abc&lang=en").get_data(as_text=True)
+    assert "Write the margin of error as a percentage" in bad
