@@ -32,12 +32,16 @@ pytest: $(STAMP)
 
 ## Re-extract messages and update the .po files (then translate and run `make translations`).
 translations-update: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k _l -o surveyapp/translations/messages.pot surveyapp
-	$(BIN)/pybabel update -i surveyapp/translations/messages.pot -d surveyapp/translations --no-fuzzy-matching
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k text -o surveyapp/translations/messages.pot surveyapp
+	$(BIN)/pybabel update -i surveyapp/translations/messages.pot -d surveyapp/translations --no-fuzzy-matching --ignore-obsolete
 
 ## Compile the .po files to the .mo files the app reads (both are committed).
 translations: $(STAMP)
 	$(BIN)/pybabel compile -d surveyapp/translations
+
+## Load, fault, scale, export and bad-input benchmarks; writes benchmarks/results/latest.md.
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.perf.run_all
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache

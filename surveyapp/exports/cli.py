@@ -87,6 +87,7 @@ def _report(municipality: str, questionnaire: str, year: int) -> MunicipalityRep
 
 
 def _audit(entity: str, details: dict[str, Any]) -> None:
+    db.session.rollback()  # end the read transaction: the insert then waits for the lock
     record(None, "download", "export", entity[:80], new=details | {"via": "cli"})
     db.session.commit()
 

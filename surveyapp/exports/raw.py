@@ -229,15 +229,17 @@ class RawAnswers:
 
     def _merge(self, responses: Iterable[Any], answers: Iterable[Any]) -> Iterator[list[Any]]:
         width = FIXED_COLUMNS + len(self.columns)
-        main: dict[str, tuple[int, str]] = {}
+        # question code → (column, reads value_num first, collects several options)
+        main: dict[str, tuple[int, bool, bool]] = {}
         comments: dict[str, int] = {}
         for position, column in enumerate(self.columns, FIXED_COLUMNS):
             if column.kind == "comment":
                 comments[column.question] = position
             else:
-                main[column.question] = (position, column.kind)
+                numeric = column.kind in ("rating", "number")
+                main[column.question] = (position, numeric, column.kind == "multiple")
         submitted = self._submitted()
-        choice_text: dict[str, str] = {}
+        choice_text: dict[str, str] = {}  # option values repeat: clean each once
         stream = iter(answers)
         pending = next(stream, None)
         for number, (response_id, round_id, moment, language) in enumerate(responses, 1):
@@ -255,12 +257,11 @@ class RawAnswers:
                     continue  # a response without answers
                 place = main.get(code)
                 if place is not None:
-                    position, kind = place
-                    if kind == "multiple":
+                    position, numeric, several = place
+                    if several:
                         if option is not None:
                             chosen.setdefault(position, []).append(option)
-                        continue
-                    if kind in ("rating", "number") and value_num is not None:
+                    elif numeric and value_num is not None:
                         row[position] = _number(value_num)
                     elif option is not None:
                         text = choice_text.get(option)
@@ -384,6 +385,7 @@ class SheetWriter:
         self._styles = styles
         self._refs = [column_letter(i) for i in range(1, len(widths) + 1)]
         self._serials: dict[date | datetime, str] = {}
+        self._texts: dict[str, str] = {}
         self.rows = 0
         cols = "".join(
             f'<col min="{i}" max="{i}" width="{w:.1f}" customWidth="1"/>'
@@ -412,7 +414,12 @@ class SheetWriter:
             if value is None:
                 continue
             if isinstance(value, str):
-                parts.append(f'<c r="{ref}{r}"{s} t="inlineStr">{_inline(value)}</c>')
+                tail = self._texts.get(value)
+                if tail is None:
+                    tail = f' t="inlineStr">{_inline(value)}</c>'
+                    if len(value) <= 80 and len(self._texts) < 50_000:
+                        self._texts[value] = tail  # option codes and languages repeat
+                parts.append(f'<c r="{ref}{r}"{s}{tail}')
             elif isinstance(value, bool):
                 parts.append(f'<c r="{ref}{r}"{s} t="b"><v>{int(value)}</v></c>')
             elif isinstance(value, int):
@@ -527,5 +534,9 @@ def replace_sheets(source: Path, replacements: dict[str, Path], target: IO[bytes
                 if path is None:
                     out.writestr(info, original.read(info.filename))
                     continue
-                with path.open("rb") as sheet, out.open(info.filename, "w") as part:
+                large = path.stat().st_size >= 2**31  # ZIP64 beyond 2 GiB
+                with (
+                    path.open("rb") as sheet,
+                    out.open(info.filename, "w", force_zip64=large) as part,
+                ):
                     shutil.copyfileobj(sheet, part, 1024 * 1024)

@@ -123,7 +123,7 @@ def _ranking_sheet(
                 m.municipality,
                 names.get(m.municipality, m.municipality),
                 m.score,
-                pick(m.band.label, language) if m.band else None,
+                pick(dict(m.band.label), language) if m.band else None,
                 quartiles.get(m.quartile or ""),
                 *(m.channel_scores.get(c) for c in channels),
                 *(m.sector_scores.get(s) for s in sectors),
@@ -331,7 +331,7 @@ def write_servicetest_workbook(
 ) -> list[str]:
     """Write the round's workbook (.xlsx) to ``target``; returns the sheet names."""
     language = language or current_language()
-    exported_at = (now or utcnow()).astimezone(OSLO).replace(tzinfo=None)
+    exported_at = (now or utcnow()).astimezone(OSLO).replace(tzinfo=None, microsecond=0)
     protocol = operations.protocol_of(test_round)
     result = cache.scored_round(test_round)
     book = Workbook()

@@ -78,7 +78,15 @@ def attachment(name: str) -> str:
 
 
 def _audit(entity: str, details: dict[str, Any]) -> None:
-    record(current_user.id, "download", "export", entity[:80], new=details)
+    """Record the download and commit, in a transaction of its own.
+
+    The request has only read so far; on SQLite that read transaction cannot become a
+    write one if another writer committed meanwhile ("database is locked"). Ending it
+    first lets the insert wait for the write lock instead.
+    """
+    user_id = current_user.id
+    db.session.rollback()
+    record(user_id, "download", "export", entity[:80], new=details)
     db.session.commit()
 
 
@@ -112,11 +120,10 @@ def workbook(code: str) -> Response:
         out.close()
         raise
     details = _report_details(report, "xlsx", "workbook") | {"responses": result.responses}
+    name = file_name(report, "xlsx")
     _audit(_entity(report), details)
     out.seek(0)
-    return _no_store(
-        send_file(out, mimetype=XLSX, as_attachment=True, download_name=file_name(report, "xlsx"))
-    )
+    return _no_store(send_file(out, mimetype=XLSX, as_attachment=True, download_name=name))
 
 
 def _csv(rows: Iterator[str], name: str) -> Response:
@@ -166,6 +173,7 @@ def servicetest_workbook(round_id: int) -> Response:
     except BaseException:
         out.close()
         raise
+    name = f"servicetest-{round_id}-{slug(test_round.title)}-{today().isoformat()}.xlsx"
     _audit(
         f"servicetest/{round_id}",
         {
@@ -176,5 +184,4 @@ def servicetest_workbook(round_id: int) -> Response:
         },
     )
     out.seek(0)
-    name = f"servicetest-{round_id}-{slug(test_round.title)}-{today().isoformat()}.xlsx"
     return _no_store(send_file(out, mimetype=XLSX, as_attachment=True, download_name=name))

@@ -29,12 +29,17 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from surveyapp.exports import raw
 from surveyapp.extensions import db
-from surveyapp.results import queries
+from surveyapp.results import queries, stats
 from surveyapp.results.report import MunicipalityReport, QuestionSummary, Share
 from surveyapp.surveys.models import SurveyRound
 from surveyapp.timeutil import utcnow
 from surveyapp.web.i18n import pick
-from surveyapp.web.templating import current_language, format_number, format_percent
+from surveyapp.web.templating import (
+    current_language,
+    format_number,
+    format_p_value,
+    format_percent,
+)
 
 PERCENT = "0.0%"
 SCORE = "0.0"
@@ -235,12 +240,12 @@ def _change_note(report: MunicipalityReport) -> str:
         )
     sentence = text(
         "%(diff)s percentage points since %(year)s (95 %% interval %(low)s to %(high)s; "
-        "Fisher's exact test p = %(p)s).",
+        "Fisher's exact test %(p)s).",
         diff=format_number(change.estimate * 100, 1),
         year=report.previous.year,
         low=format_number(change.interval.low * 100, 1),
         high=format_number(change.interval.high * 100, 1),
-        p=format_number(change.p_value, 3),
+        p=format_p_value(change.p_value),
     )
     if change.interval.low <= 0 <= change.interval.high:
         sentence += " " + text("The change cannot be told apart from no change.")
@@ -271,6 +276,10 @@ def _summary_sheet(ws: Worksheet, ctx: Context) -> None:
         font=BOLD,
     )
     r = HEADLINE_ROW
+    # As on the dashboard: more decimals only where one would make the rounded figures
+    # contradict the verdict (a low end of 80.04 % shown as 80.0 % beside a target of 80 %).
+    decimals = stats.display_decimals(report.comparison) if report.comparison else 1
+    headline = "0." + "0" * decimals + "%"
     sheet.row(
         r,
         [
@@ -279,7 +288,7 @@ def _summary_sheet(ws: Worksheet, ctx: Context) -> None:
             report.target,
             _verdict(report),
         ],
-        [None, PERCENT, PERCENT, PERCENT, None, PERCENT],
+        [None, headline, headline, headline, None, headline],
     )
     _target_rules(ws, f"B{r}:D{r}", f"$C${r}", f"$D${r}", f"$F${r}")
     ws.freeze_panes = f"A{HEADLINE_ROW}"
@@ -606,10 +615,10 @@ def _years_sheet(ws: Worksheet, ctx: Context) -> None:
             1,
             text(
                 "Trend over %(n)s comparable years: %(slope)s percentage points per year "
-                "(p = %(p)s, Cochran–Armitage test).",
+                "(%(p)s, Cochran–Armitage test).",
                 n=len(trend.years),
                 slope=format_number(trend.slope_per_year * 100, 1),
-                p=format_number(trend.p_value, 3),
+                p=format_p_value(trend.p_value),
             ),
             fit=False,
         )
@@ -734,7 +743,7 @@ class ExportResult:
 
 
 def _oslo(moment: datetime) -> datetime:
-    return moment.astimezone(raw.OSLO).replace(tzinfo=None)
+    return moment.astimezone(raw.OSLO).replace(tzinfo=None, microsecond=0)
 
 
 def write_municipality_workbook(

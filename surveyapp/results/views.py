@@ -31,6 +31,7 @@ from surveyapp.results.report import (
     build_report,
     survey_questionnaires_for,
 )
+from surveyapp.surveys.models import round_municipality
 from surveyapp.web.templating import current_language
 
 bp = Blueprint("results", __name__, url_prefix="/results")
@@ -47,7 +48,7 @@ def _allowed(code: str) -> Municipality:
 def _my_municipalities() -> list[Municipality]:
     if current_user.role == ADMIN:
         codes = db.session.scalars(
-            sa.text("SELECT DISTINCT municipality_code FROM round_municipality")
+            sa.select(round_municipality.c.municipality_code).distinct()
         ).all()
         return list(
             db.session.scalars(
@@ -137,7 +138,7 @@ def _percent_arg(name: str, default: float) -> tuple[float, bool]:
 @bp.get("/sample-size")
 @access(PLANNER)
 def sample_size() -> str:
-    """How many answers a round needs: for a margin of error, and to tell a share from the target."""
+    """Answers a round needs: for a margin of error, and to tell a share from the target."""
     margin, margin_ok = _percent_arg("margin", 0.05)
     expected, expected_ok = _percent_arg("share", 0.5)
     target, target_ok = _percent_arg("target", current_app.config["SURVEYAPP_DEFAULT_TARGET"])

@@ -18,9 +18,9 @@ def _points(value: Any) -> str:
     number = float(value or 0)
     whole = number == int(number)
     text = format_number(number, 0 if whole else 1)
-    return ngettext("%(num)s point", "%(num)s points", int(number) if whole else 2) % {
-        "num": text
-    }
+    # flask_babel fills %(num)s with the count itself, so the formatted number has its own name.
+    count = int(number) if whole else 2
+    return ngettext("%(points)s point", "%(points)s points", count, points=text)
 
 
 def _number(value: Any) -> str:

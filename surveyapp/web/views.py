@@ -39,5 +39,5 @@ def set_language(code: str) -> WerkzeugResponse:
 @bp.get("/healthz")
 @access(PUBLIC)
 def health() -> tuple[dict[str, str], int]:
-    db.session.execute(sa.text("SELECT 1"))
+    db.session.execute(sa.select(1))
     return {"status": "ok"}, 200

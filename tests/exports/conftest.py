@@ -55,7 +55,7 @@ def in_english(app: Flask) -> Any:
 
 @pytest.fixture
 def add_responses(app: Flask, questionnaires: None) -> Callable[..., SurveyRound]:
-    """add_responses("all-types", [{"rating_q": ["4"], ...}, ...]): answers as the form stores them."""
+    """add_responses("all-types", [{"rating_q": ["4"]}, ...]): answers as the form stores them."""
     counter = iter(range(1, 1_000_000))
 
     def build(

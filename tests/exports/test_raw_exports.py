@@ -400,3 +400,23 @@ def test_cli_refuses_unknown_results_without_leaving_a_file(
     assert done.exit_code != 0
     assert "no citizen-satisfaction results" in done.output
     assert list(folder.iterdir()) == []
+
+
+def test_answers_csv_is_streamed(
+    app: Flask, make_user: Callable[..., Any], add_round: Callable[..., SurveyRound]
+) -> None:
+    """Read unbuffered, as a server does (a plain client: requests share this context)."""
+    from flask.testing import FlaskClient as PlainClient
+
+    from tests.conftest import TEST_PASSWORD
+
+    add_round("5501", 2026, satisfied(4, 6))
+    user = make_user("planner", municipalities=["5501"])
+    plain = PlainClient(app, app.response_class, use_cookies=True)
+    plain.post("/login", data={"email": user.email, "password": TEST_PASSWORD})
+    with plain.get("/exports/5501/answers.csv") as response:
+        assert response.status_code == 200
+        assert response.is_streamed
+        pieces = list(response.response)
+    data = b"".join(p if isinstance(p, bytes) else p.encode() for p in pieces)
+    assert len(_csv(data)) == 7

@@ -18,6 +18,7 @@ from surveyapp.audit.models import AuditEntry
 from surveyapp.exports.workbook import sheet_name, write_municipality_workbook
 from surveyapp.extensions import db
 from surveyapp.models import Municipality, SurveyRound
+from surveyapp.results import stats
 from surveyapp.results.report import MunicipalityReport, build_report
 from tests.exports.conftest import excel, open_workbook
 from tests.results.conftest import satisfied
@@ -87,6 +88,21 @@ def test_summary_sheet_equals_the_report(
     assert exported.is_date and ws.cell(exported.row, 3).value == "Europe/Oslo"
     assert ws["A2"].value is None  # not demo data
     assert ws.column_dimensions["G"].width > 40  # the verdict sentence fits
+
+
+def test_headline_gets_more_decimals_only_where_rounding_would_mislead(
+    in_english: Any, add_round: Callable[..., SurveyRound]
+) -> None:
+    add_round("5501", 2026, satisfied(80, 100))
+    add_round("1804", 2026, satisfied(118, 136))  # low end just above 80 %: "80.0 %" would mislead
+    tromso = _export(build_report("5501", "citizen-satisfaction", 2026))["Sammendrag"]
+    assert tromso["C4"].number_format == "0.0%"
+    bodo_report = build_report("1804", "citizen-satisfaction", 2026)
+    assert bodo_report.comparison is not None
+    decimals = stats.display_decimals(bodo_report.comparison)
+    assert decimals > 1
+    bodo = _export(bodo_report)["Sammendrag"]
+    assert bodo["C4"].number_format == "0." + "0" * decimals + "%"
 
 
 @pytest.mark.parametrize(
