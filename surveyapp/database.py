@@ -7,12 +7,20 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+#: GET endpoints that write (a citizen's first visit starts a draft).
+WRITING_GET_ENDPOINTS = frozenset({"surveys.start", "surveys.invitation"})
+
 
 def _writes_expected() -> bool:
     """Requests that change data take SQLite's write lock when they begin."""
     from flask import has_request_context, request
 
-    return has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
+    if not has_request_context():
+        return False
+    return (
+        request.method not in ("GET", "HEAD", "OPTIONS")
+        or request.endpoint in WRITING_GET_ENDPOINTS
+    )
 
 
 def configure_engine_events(engine: Engine) -> None:

@@ -132,8 +132,16 @@ def answer_rows(definition: Definition, raw: RawInputs) -> list[AnswerRow]:
     return rows
 
 
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean_text(value: str) -> str:
+    """Drop control characters (NUL cannot be stored in PostgreSQL text); keep tab and newlines."""
+    return CONTROL_CHARACTERS.sub("", value)
+
+
 def page_inputs(definition: Definition, section_index: int, posted: RawInputs) -> RawInputs:
     """The raw inputs of one page, from everything that was posted."""
     section = definition.sections[section_index]
     names = [name for q in section.questions for name in field_names(q)]
-    return {name: [v[:10_000] for v in posted.get(name, [])][:100] for name in names}
+    return {name: [clean_text(v[:10_000]) for v in posted.get(name, [])][:100] for name in names}

@@ -66,6 +66,7 @@ def _required(definition: Definition, question: Question, saved: flow.RawInputs)
             )
         empty = data in (None, "", []) or (isinstance(data, str) and not data.strip())
         if empty and question.required:
+            field.errors.clear()  # one clear message, not also "Not a valid choice"
             raise StopValidation(_("Answer this question."))
         if empty:
             field.errors = []

@@ -23,14 +23,6 @@ from surveyapp.models import Municipality, SurveyRound
 from surveyapp.questionnaires.store import latest_version
 from tests.conftest import PROJECT_ROOT
 
-#: Cases that fail because of an app-side bug (see the findings in the bench report).
-KNOWN_APP_BUGS = {
-    # A required radio question left empty shows "Not a valid choice." as well as
-    # "Answer this question." (surveyapp/surveys/forms.py, _required()).
-    "required answers missing",
-    "required final answer missing",
-}
-
 
 @pytest.fixture
 def app_config(app_config: dict[str, Any]) -> dict[str, Any]:
@@ -110,7 +102,7 @@ def _run_cases(
 def test_form_corpus_gets_clear_errors_and_stores_only_valid_posts(
     app: Flask, open_round: SurveyRound, database_url: str
 ) -> None:
-    outcomes = _run_cases(app, open_round, database_url, None, KNOWN_APP_BUGS)
+    outcomes = _run_cases(app, open_round, database_url, None, set())
     assert len(outcomes) >= 20
     assert _failures(outcomes) == {}
     statuses = {o.name: int(o.answer.split()[0]) for o in outcomes}
@@ -128,16 +120,3 @@ def test_form_corpus_gets_clear_errors_and_stores_only_valid_posts(
     assert "'; DROP TABLE answer; --" in texts
     checks = load.integrity(database_url, open_round.id)
     assert load.integrity_ok(checks), checks
-
-
-@pytest.mark.xfail(
-    reason="app-side: a required radio question left empty also says 'Not a valid choice.' "
-    "(surveyapp/surveys/forms.py _required); remove from KNOWN_APP_BUGS when fixed",
-    strict=True,
-)
-def test_required_question_left_empty_shows_one_clear_message(
-    app: Flask, open_round: SurveyRound, database_url: str
-) -> None:
-    outcomes = _run_cases(app, open_round, database_url, KNOWN_APP_BUGS, set())
-    assert len(outcomes) == len(KNOWN_APP_BUGS)
-    assert _failures(outcomes) == {}

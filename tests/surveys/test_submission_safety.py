@@ -45,7 +45,9 @@ def _fire_together(clients: list[FlaskClient], url: str, data: dict[str, str]) -
 
 
 def test_one_invitation_submitted_from_20_browsers_at_once_stores_one_response(
-    app: Any, backend: str, make_round: Callable[..., Any],
+    app: Any,
+    backend: str,
+    make_round: Callable[..., Any],
     make_invitations: Callable[..., list[str]],
 ) -> None:
     survey_round = make_round(access="invitation")
@@ -85,24 +87,40 @@ def test_double_click_20_times_from_one_browser_stores_one_response(
 
 
 def test_nothing_identifying_is_stored_with_a_response(
-    app: Any, backend: str, make_round: Callable[..., Any],
-    make_invitations: Callable[..., list[str]], make_user: Callable[..., Any],
-    login: Callable[[Any], FlaskClient], client: FlaskClient,
+    app: Any,
+    backend: str,
+    make_round: Callable[..., Any],
+    make_invitations: Callable[..., list[str]],
+    make_user: Callable[..., Any],
+    login: Callable[[Any], FlaskClient],
+    client: FlaskClient,
 ) -> None:
     # Even a logged-in staff member answering leaves no account on the response.
     login(make_user("planner", municipalities=["5501"]))
     survey_round = make_round(access="invitation")
     (token,) = make_invitations(survey_round, 1)
-    client.get(f"/i/{token}", headers={"User-Agent": "Mozilla/5.0 TestBrowser/1.0"},
-               environ_base={"REMOTE_ADDR": "203.0.113.77"})
+    client.get(
+        f"/i/{token}",
+        headers={"User-Agent": "Mozilla/5.0 TestBrowser/1.0"},
+        environ_base={"REMOTE_ADDR": "203.0.113.77"},
+    )
     for page, data in ((1, PAGE1), (2, PAGE2), (3, PAGE3)):
-        client.post(f"/s/{survey_round.slug}/{page}", data=data,
-                    headers={"User-Agent": "Mozilla/5.0 TestBrowser/1.0"},
-                    environ_base={"REMOTE_ADDR": "203.0.113.77"})
+        client.post(
+            f"/s/{survey_round.slug}/{page}",
+            data=data,
+            headers={"User-Agent": "Mozilla/5.0 TestBrowser/1.0"},
+            environ_base={"REMOTE_ADDR": "203.0.113.77"},
+        )
     response = db.session.scalars(sa.select(Response)).one()
     stored = {c.name: getattr(response, c.name) for c in Response.__table__.columns}
-    assert set(stored) == {"id", "round_id", "municipality_code", "language", "submitted",
-                           "submission_key"}
+    assert set(stored) == {
+        "id",
+        "round_id",
+        "municipality_code",
+        "language",
+        "submitted",
+        "submission_key",
+    }
     dump = repr(stored) + repr(db.session.execute(sa.select(Answer.__table__)).all())
     assert "203.0.113.77" not in dump and "TestBrowser" not in dump
     assert token not in dump
@@ -111,3 +129,43 @@ def test_nothing_identifying_is_stored_with_a_response(
     assert use.used_on == response.submitted.date()  # a day, not a moment to match on
     # The session cookie no longer points at the (deleted) draft.
     assert db.session.scalar(sa.select(sa.func.count()).select_from(SurveyDraft)) == 0
+
+
+def test_20_citizens_opening_the_survey_at_once_all_get_a_form(
+    app: Any, backend: str, make_round: Callable[..., Any]
+) -> None:
+    # The first visit writes (a new draft): it must wait for the write lock, not fail.
+    slug = make_round().slug
+    clients = [app.test_client() for _ in range(PARALLEL)]
+    barrier = threading.Barrier(PARALLEL)
+    statuses: list[int] = []
+
+    def visit(client: FlaskClient) -> None:
+        barrier.wait(timeout=30)
+        statuses.append(client.get(f"/s/{slug}").status_code)
+
+    threads = [threading.Thread(target=visit, args=(c,)) for c in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    db.session.rollback()
+    assert statuses == [302] * PARALLEL
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(SurveyDraft)) == PARALLEL
+
+
+def test_control_characters_in_free_text_are_dropped_not_fatal(
+    app: Any, backend: str, client: FlaskClient, make_round: Callable[..., Any]
+) -> None:
+    survey_round = make_round()
+    client.get(f"/s/{survey_round.slug}")
+    client.post(f"/s/{survey_round.slug}/1", data=PAGE1)
+    client.post(f"/s/{survey_round.slug}/2", data=PAGE2)
+    done = client.post(
+        f"/s/{survey_round.slug}/3", data={**PAGE3, "suggestion": "Bedre\x00 svar\x07\nTakk"}
+    )
+    assert done.status_code == 302 and done.headers["Location"].endswith("/thanks")
+    text = db.session.scalar(
+        sa.select(Answer.value_text).where(Answer.question_code == "suggestion")
+    )
+    assert text == "Bedre svar\nTakk"
