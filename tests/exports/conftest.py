@@ -10,13 +10,12 @@ from typing import Any
 
 import openpyxl
 import pytest
-import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 from openpyxl.workbook.workbook import Workbook
 
 from surveyapp.extensions import db
-from surveyapp.models import Municipality, Response, SurveyRound, TestAssignment, TestRound
+from surveyapp.models import Municipality, Response, SurveyRound, TestRound
 from surveyapp.questionnaires.cli import load_definitions
 from surveyapp.questionnaires.store import definition_of, latest_version
 from surveyapp.servicetest import operations
@@ -24,6 +23,7 @@ from surveyapp.surveys.flow import answer_rows
 from surveyapp.surveys.models import Answer
 from tests.conftest import PROJECT_ROOT
 from tests.results.conftest import add_round, reworded  # noqa: F401  (shared fixtures)
+from tests.servicetest_records import record_everything
 
 ALL_TYPES = PROJECT_ROOT / "tests" / "surveys" / "all-types.yaml"
 
@@ -126,34 +126,5 @@ def scored_round(make_user: Callable[..., Any], questionnaires: None) -> TestRou
         selection={"mode": "list"},
     )
     db.session.commit()
-    quality = {"5501": 1.0, "1804": 0.5, "0301": 0.0}
-    scenarios = {s["code"]: s for s in operations.protocol_of(test_round)["scenarios"]}
-    for assignment in db.session.scalars(
-        sa.select(TestAssignment).where(TestAssignment.test_round_id == test_round.id)
-    ):
-        good = quality[assignment.municipality_code]
-        checkpoints = [
-            c["code"] for c in scenarios[assignment.scenario_code].get("checkpoints", [])
-        ]
-        covered = checkpoints[: round(len(checkpoints) * good)]
-        due = assignment.due_at or datetime(2026, 9, 8, 10, tzinfo=UTC)
-        if assignment.channel == "phone":
-            record: dict[str, Any] = {
-                "attempts": [{"at": due.isoformat(), "reached": True, "waiting_seconds": 30}],
-                "answered_first_contact": good > 0.5,
-                "checkpoints_covered": covered,
-                "referred_correctly": True,
-                "courtesy": round(3 * good),
-            }
-        elif assignment.channel == "email":
-            record = {
-                "sent_at": due.isoformat(),
-                "replied_at": due.replace(day=due.day + 1).isoformat(),
-                "checkpoints_covered": covered,
-                "courtesy": round(3 * good),
-            }
-        else:
-            record = {"found": good > 0.3, "seconds": 40, "quality": round(3 * good)}
-        operations.save_result(None, assignment, record)
-    db.session.commit()
+    record_everything(test_round, {"5501": 1.0, "1804": 0.5, "0301": 0.0})
     return test_round

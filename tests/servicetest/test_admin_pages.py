@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 import pytest
@@ -15,6 +15,7 @@ from surveyapp.extensions import db
 from surveyapp.models import TestAssignment, TestResult, TestRound
 from surveyapp.questionnaires.store import latest_version
 from surveyapp.servicetest import operations
+from tests.servicetest_records import record_everything
 
 
 @pytest.fixture
@@ -40,40 +41,6 @@ def planned_round(questionnaires: None, callers: list[Any]) -> TestRound:
     )
     db.session.commit()
     return test_round
-
-
-def _record_everything(test_round: TestRound, quality: dict[str, float]) -> None:
-    """Give every open assignment a record; better municipalities answer more."""
-    protocol = operations.protocol_of(test_round)
-    scenarios = {s["code"]: s for s in protocol["scenarios"]}
-    for assignment in db.session.scalars(
-        sa.select(TestAssignment).where(TestAssignment.test_round_id == test_round.id)
-    ):
-        good = quality[assignment.municipality_code]
-        checkpoints = [
-            c["code"] for c in scenarios[assignment.scenario_code].get("checkpoints", [])
-        ]
-        covered = checkpoints[: round(len(checkpoints) * good)]
-        due = assignment.due_at or datetime(2026, 9, 8, 10, tzinfo=UTC)
-        if assignment.channel == "phone":
-            record: dict[str, Any] = {
-                "attempts": [{"at": due.isoformat(), "reached": True, "waiting_seconds": 30}],
-                "answered_first_contact": good > 0.5,
-                "checkpoints_covered": covered,
-                "referred_correctly": True,
-                "courtesy": round(3 * good),
-            }
-        elif assignment.channel == "email":
-            record = {
-                "sent_at": due.isoformat(),
-                "replied_at": due.replace(day=due.day + 1).isoformat(),
-                "checkpoints_covered": covered,
-                "courtesy": round(3 * good),
-            }
-        else:
-            record = {"found": good > 0.3, "seconds": 40, "quality": round(3 * good)}
-        operations.save_result(None, assignment, record)
-    db.session.commit()
 
 
 def test_admin_plans_a_round_through_the_form(
@@ -195,7 +162,7 @@ def test_ranking_municipality_page_and_lock(
     login: Callable[[Any], FlaskClient],
     planned_round: TestRound,
 ) -> None:
-    _record_everything(planned_round, {"5501": 1.0, "1804": 0.5, "0301": 0.0})
+    record_everything(planned_round, {"5501": 1.0, "1804": 0.5, "0301": 0.0})
     login(make_user("admin"))
     page = client.get(f"/servicetest/{planned_round.id}/ranking?lang=en").get_data(as_text=True)
     assert page.index("Tromsø") < page.index("Bodø") < page.index("Oslo")
@@ -219,7 +186,7 @@ def test_planner_sees_own_municipality_only(
     login: Callable[[Any], FlaskClient],
     planned_round: TestRound,
 ) -> None:
-    _record_everything(planned_round, {"5501": 1.0, "1804": 0.5, "0301": 0.0})
+    record_everything(planned_round, {"5501": 1.0, "1804": 0.5, "0301": 0.0})
     login(make_user("planner", municipalities=["1804"]))
     page = client.get(f"/servicetest/{planned_round.id}/ranking?lang=en").get_data(as_text=True)
     assert "Bodø" in page and "Tromsø" not in page and "Oslo" not in page
