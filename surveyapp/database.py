@@ -1,35 +1,51 @@
-"""Connection settings per database engine."""
+"""Connection settings per database engine, and how requests take SQLite's write lock."""
 
 from __future__ import annotations
 
+import enum
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-#: GET endpoints that write (a citizen's first visit starts a draft).
-WRITING_GET_ENDPOINTS = frozenset({"surveys.start", "surveys.invitation"})
+#: The citizen pages: they read without a transaction and take the write lock only
+#: for the few statements that write (see ``begin_write``), so that SQLite's single
+#: write lock is held for a millisecond, not for the whole request.
+LATE_WRITE_ENDPOINTS = frozenset(
+    {"surveys.start", "surveys.invitation", "surveys.where", "surveys.page"}
+)
+
+_WRITE_STATEMENTS = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 
 
-def _writes_expected() -> bool:
-    """Requests that change data take SQLite's write lock when they begin."""
+class BeginMode(enum.Enum):
+    READ = "BEGIN"  # a deferred transaction: a consistent snapshot for reading
+    WRITE = "BEGIN IMMEDIATE"  # take the write lock now (waits for other writers)
+    LATE = ""  # no transaction until the first write (or begin_write)
+
+
+def _begin_mode() -> BeginMode:
     from flask import has_request_context, request
 
     if not has_request_context():
-        return False
-    return (
-        request.method not in ("GET", "HEAD", "OPTIONS")
-        or request.endpoint in WRITING_GET_ENDPOINTS
-    )
+        return BeginMode.READ
+    if request.endpoint in LATE_WRITE_ENDPOINTS:
+        return BeginMode.LATE
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return BeginMode.READ
+    return BeginMode.WRITE
 
 
 def configure_engine_events(engine: Engine) -> None:
     """SQLite: WAL journal, a busy timeout, foreign keys on, NORMAL sync (safe with WAL).
 
     pysqlite's own transaction handling is switched off so that SQLAlchemy emits BEGIN
-    itself: write requests begin with BEGIN IMMEDIATE and so wait (busy timeout) for a
-    concurrent writer instead of failing with "database is locked" when their read
-    snapshot turns out stale. Reads keep plain deferred transactions.
+    itself. Requests that change data begin with BEGIN IMMEDIATE and so wait (busy
+    timeout) for a concurrent writer instead of failing with "database is locked" when
+    their read snapshot turns out stale. Reads keep plain deferred transactions. The
+    citizen pages (``LATE_WRITE_ENDPOINTS``) read in autocommit mode and begin with
+    BEGIN IMMEDIATE right before their first write, so no write ever runs outside a
+    transaction and the write lock is held only while writing.
     """
     if engine.dialect.name != "sqlite":
         return
@@ -46,7 +62,32 @@ def configure_engine_events(engine: Engine) -> None:
 
     @sa.event.listens_for(engine, "begin")
     def _sqlite_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if _writes_expected() else "BEGIN")
+        mode = _begin_mode()
+        if mode is not BeginMode.LATE:
+            connection.exec_driver_sql(mode.value)
+
+    @sa.event.listens_for(engine, "before_cursor_execute")
+    def _sqlite_write_begins(
+        connection: Any, cursor: Any, statement: str, *_args: Any
+    ) -> None:
+        dbapi_connection = connection.connection.dbapi_connection
+        if dbapi_connection.in_transaction:
+            return
+        if statement.lstrip()[:7].upper().startswith(_WRITE_STATEMENTS):
+            dbapi_connection.execute(BeginMode.WRITE.value)
+
+
+def begin_write(connection: sa.Connection) -> None:
+    """Take the write lock before reading what is about to be changed.
+
+    SQLite: BEGIN IMMEDIATE unless a transaction is open. PostgreSQL needs nothing here;
+    its writers lock rows (``with_for_update``) instead.
+    """
+    if connection.dialect.name != "sqlite":
+        return
+    dbapi_connection = connection.connection.dbapi_connection
+    if dbapi_connection is not None and not dbapi_connection.in_transaction:
+        dbapi_connection.execute(BeginMode.WRITE.value)
 
 
 def is_lock_conflict(error: BaseException) -> bool:

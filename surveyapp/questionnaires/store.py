@@ -71,6 +71,17 @@ def store_definition(definition: Definition, source_file: str) -> StoreOutcome:
 _DEFINITION_CACHE: dict[tuple[int, str], Definition] = {}
 
 
+def definition_for(questionnaire_id: int, content_hash: str) -> Definition:
+    """The parsed definition of a stored version, read only when not yet cached."""
+    cached = _DEFINITION_CACHE.get((questionnaire_id, content_hash))
+    if cached is not None:
+        return cached
+    questionnaire = db.session.get(Questionnaire, questionnaire_id)
+    if questionnaire is None:
+        raise LookupError(f"no questionnaire with id {questionnaire_id}")
+    return definition_of(questionnaire)
+
+
 def definition_of(questionnaire: Questionnaire) -> Definition:
     """The parsed definition of a stored version (validated again, cached per content)."""
     import yaml

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
@@ -13,7 +14,7 @@ from wtforms.validators import StopValidation, ValidationError
 
 from surveyapp.questionnaires.schema import Definition, Question
 from surveyapp.surveys import flow
-from surveyapp.web.i18n import pick
+from surveyapp.web.i18n import pick, wtforms_translations
 
 Validator = Callable[[FlaskForm, Field], None]
 
@@ -35,14 +36,21 @@ def option_choices(question: Question, language: str) -> list[SelectChoice]:
 
 
 class SurveyPageForm(FlaskForm):
-    """Base class; fields are added per page by ``build_page_form``."""
+    """Base class; fields are added per page by ``build_page_form``.
+
+    ``saved_answers`` holds the draft's answers so far, for show-if conditions.
+    """
+
+    saved_answers: flow.RawInputs = {}
+
+    class Meta:
+        def get_translations(self, form: Any) -> Any:
+            return wtforms_translations(str(get_locale() or "nb"))
 
 
-def _shown_now(
-    definition: Definition, question: Question, saved: flow.RawInputs, form: FlaskForm
-) -> bool:
+def _shown_now(definition: Definition, question: Question, form: SurveyPageForm) -> bool:
     """Evaluate show-if on saved answers merged with what this page just posted."""
-    merged = dict(saved)
+    merged = dict(form.saved_answers)
     for name, field in form._fields.items():
         data = field.data
         if isinstance(data, list):
@@ -54,9 +62,9 @@ def _shown_now(
     return flow.is_shown(definition, question, merged)
 
 
-def _required(definition: Definition, question: Question, saved: flow.RawInputs) -> Validator:
-    def check(form: FlaskForm, field: Field) -> None:
-        if not _shown_now(definition, question, saved, form):
+def _required(definition: Definition, question: Question) -> Validator:
+    def check(form: SurveyPageForm, field: Field) -> None:
+        if not _shown_now(definition, question, form):
             field.errors = []
             raise StopValidation()  # hidden: not required, not validated
         data = field.data
@@ -148,11 +156,9 @@ def _max_length(limit: int) -> Validator:
     return check
 
 
-def _fields_for(
-    definition: Definition, question: Question, language: str, saved: flow.RawInputs
-) -> dict[str, Field]:
+def _fields_for(definition: Definition, question: Question, language: str) -> dict[str, Field]:
     label = pick(question.text, language)
-    required = _required(definition, question, saved)
+    required = _required(definition, question)
     code = question.code
     kind = question.type
     fields: dict[str, Any] = {}
@@ -188,23 +194,40 @@ def _fields_for(
     return fields
 
 
+_FORM_CLASSES: dict[tuple[str, int, str], type[SurveyPageForm]] = {}
+
+
+def page_form_class(
+    definition: Definition, section_index: int, language: str
+) -> type[SurveyPageForm]:
+    """The form class of one page in one language, built once per process."""
+    key = (definition.content_hash, section_index, language)
+    form_class = _FORM_CLASSES.get(key)
+    if form_class is None:
+
+        class PageForm(SurveyPageForm):
+            pass
+
+        for question in definition.sections[section_index].questions:
+            for name, field in _fields_for(definition, question, language).items():
+                setattr(PageForm, name, field)
+        if len(_FORM_CLASSES) > 500:  # many versions in one process: start again
+            _FORM_CLASSES.clear()
+        _FORM_CLASSES[key] = form_class = PageForm
+    return form_class
+
+
 def build_page_form(
     definition: Definition,
     section_index: int,
     language: str,
     saved: flow.RawInputs,
     formdata: MultiDict[str, str] | None,
-) -> FlaskForm:
+) -> SurveyPageForm:
     """The form for one page, filled from what was posted or else from the saved draft."""
-    section = definition.sections[section_index]
-
-    class PageForm(SurveyPageForm):
-        pass
-
-    for question in section.questions:
-        for name, field in _fields_for(definition, question, language, saved).items():
-            setattr(PageForm, name, field)
+    form_class = page_form_class(definition, section_index, language)
     if formdata is None:
         formdata = MultiDict([(name, value) for name, values in saved.items() for value in values])
-        return PageForm(formdata=formdata)
-    return PageForm(formdata=formdata)
+    form = form_class(formdata=formdata)
+    form.saved_answers = saved
+    return form

@@ -24,11 +24,12 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from surveyapp.accounts.access import PUBLIC, access
 from surveyapp.database import is_lock_conflict
 from surveyapp.extensions import db
+from surveyapp.municipalities.models import Municipality
 from surveyapp.questionnaires.schema import Definition
-from surveyapp.questionnaires.store import definition_of
+from surveyapp.questionnaires.store import definition_for
 from surveyapp.surveys import flow, submission
 from surveyapp.surveys.forms import build_page_form
-from surveyapp.surveys.models import SurveyDraft, SurveyRound
+from surveyapp.surveys.submission import Draft, PublicRound
 from surveyapp.timeutil import utcnow
 from surveyapp.web.i18n import LANGUAGES
 
@@ -42,12 +43,12 @@ def _language() -> str:
 
 
 def _status_page(
-    kind: str, survey_round: SurveyRound | None = None, code: int = 200
+    kind: str, survey_round: PublicRound | None = None, code: int = 200
 ) -> tuple[str, int]:
     return render_template("surveys/public/status.html", kind=kind, survey_round=survey_round), code
 
 
-def _load_round(slug: str) -> SurveyRound:
+def _load_round(slug: str) -> PublicRound:
     survey_round = submission.find_round(slug[:60])
     if survey_round is None:
         abort(make_response(_status_page("unknown", code=404)))
@@ -78,13 +79,18 @@ def _forget_draft(slug: str) -> None:
     session["drafts"] = drafts
 
 
-def _session_draft(survey_round: SurveyRound) -> tuple[str | None, SurveyDraft | None]:
+def _draft_token(survey_round: PublicRound) -> str | None:
     entry = _drafts().get(survey_round.slug) or {}
     token = entry.get("t")
+    return token if isinstance(token, str) else None
+
+
+def _session_draft(survey_round: PublicRound) -> tuple[str | None, Draft | None]:
+    token = _draft_token(survey_round)
     return token, submission.find_draft(token, survey_round)
 
 
-def _unavailable(survey_round: SurveyRound) -> tuple[str, int] | None:
+def _unavailable(survey_round: PublicRound) -> tuple[str, int] | None:
     state = submission.availability(survey_round, utcnow())
     if state is submission.Availability.OPEN:
         return None
@@ -112,7 +118,7 @@ def _condition_on_same_page(definition: Definition, question: Any, index: int) -
     return question.show_if.question in codes
 
 
-def _page_url(survey_round: SurveyRound, page: int) -> str:
+def _page_url(survey_round: PublicRound, page: int) -> str:
     return url_for("surveys.page", slug=survey_round.slug, page=page + 1)
 
 
@@ -123,16 +129,16 @@ def start(slug: str) -> WerkzeugResponse | tuple[str, int]:
     closed = _unavailable(survey_round)
     if closed:
         return closed
-    token, draft = _session_draft(survey_round)
+    _token, draft = _session_draft(survey_round)
     if draft is None:
         if survey_round.access == "invitation":
             return _status_page("invitation_only", survey_round)
         new = submission.start_draft(survey_round)
         db.session.commit()
-        _remember_draft(slug, new.token)
+        _remember_draft(survey_round.slug, new.token)
         draft = new.draft
     if draft.municipality_code is None:
-        return redirect(url_for("surveys.where", slug=slug))
+        return redirect(url_for("surveys.where", slug=survey_round.slug))
     return redirect(_page_url(survey_round, 0))
 
 
@@ -142,7 +148,7 @@ def invitation(token: str) -> WerkzeugResponse | tuple[str, int]:
     state, found = submission.find_invitation(token[:100])
     if state is submission.InvitationState.UNKNOWN or found is None:
         return _status_page("invitation_unknown", code=404)
-    survey_round = db.session.get(SurveyRound, found.round_id)
+    survey_round = submission.round_by_id(found.round_id)
     assert survey_round is not None
     g.default_language = survey_round.language
     if state is submission.InvitationState.USED:
@@ -165,21 +171,31 @@ def where(slug: str) -> WerkzeugResponse | tuple[str, int] | str:
     closed = _unavailable(survey_round)
     if closed:
         return closed
-    _token, draft = _session_draft(survey_round)
+    token, draft = _session_draft(survey_round)
     if draft is None:
-        return redirect(url_for("surveys.start", slug=slug))
-    codes = {m.code for m in survey_round.municipalities}
+        return redirect(url_for("surveys.start", slug=survey_round.slug))
+    codes = submission.municipality_codes(survey_round.id)
     error = False
     if request.method == "POST":
         chosen = request.form.get("municipality", "")
         if chosen in codes:
-            draft.municipality_code = chosen
+            locked = submission.find_draft(token, survey_round, for_update=True)
+            if locked is None or not submission.choose_municipality(locked, chosen):
+                db.session.rollback()
+                return _after_draft_gone(survey_round)
             db.session.commit()
-            _touch_draft(slug)
+            _touch_draft(survey_round.slug)
             return redirect(_page_url(survey_round, 0))
         error = True
+    municipalities = db.session.scalars(
+        sa.select(Municipality).where(Municipality.code.in_(codes)).order_by(Municipality.code)
+    ).all()
     return render_template(
-        "surveys/public/where.html", survey_round=survey_round, draft=draft, error=error
+        "surveys/public/where.html",
+        survey_round=survey_round,
+        municipalities=municipalities,
+        draft=draft,
+        error=error,
     )
 
 
@@ -189,11 +205,17 @@ def _switch_language(action: str) -> None:
         session["lang"] = code
 
 
-def _first_invalid_page(definition: Definition, raw: flow.RawInputs, language: str) -> int | None:
-    """Re-check every shown page before storing (a page may have been skipped)."""
+def _first_invalid_page(
+    definition: Definition, raw: flow.RawInputs, language: str, checked: int | None = None
+) -> int | None:
+    """Re-check every shown page before storing (a page may have been skipped).
+
+    ``checked`` is a page already validated in this request."""
     from werkzeug.datastructures import MultiDict
 
     for index in _visible_pages(definition, raw):
+        if index == checked:
+            continue
         names = [n for q in definition.sections[index].questions for n in flow.field_names(q)]
         data = MultiDict([(n, v) for n in names for v in raw.get(n, [])])
         form = build_page_form(definition, index, language, raw, data)
@@ -203,21 +225,42 @@ def _first_invalid_page(definition: Definition, raw: flow.RawInputs, language: s
     return None
 
 
+def _save(survey_round: PublicRound, token: str, inputs: flow.RawInputs) -> flow.RawInputs | None:
+    """Store one page's inputs in the draft; the merged answers, or None if it is gone."""
+    locked = submission.find_draft(token, survey_round, for_update=True)
+    if locked is None or not submission.save_inputs(locked, inputs):
+        db.session.rollback()
+        return None
+    db.session.commit()
+    return submission.merge(locked, inputs)
+
+
 def _submit(
-    survey_round: SurveyRound, definition: Definition, token: str
+    survey_round: PublicRound,
+    definition: Definition,
+    token: str,
+    index: int,
+    inputs: flow.RawInputs,
+    checked: flow.RawInputs,
 ) -> WerkzeugResponse | tuple[str, int]:
-    """Store the response; retried when SQLite reports a concurrent writer."""
+    """Store the response (the answers ``checked`` were validated); retried when SQLite
+    reports a concurrent writer."""
     for attempt in range(SUBMIT_ATTEMPTS):
-        draft = submission.find_draft(token, survey_round)
+        draft = submission.find_draft(token, survey_round, for_update=True)
         if draft is None:
+            db.session.rollback()
             return _after_draft_gone(survey_round)
+        answers = submission.merge(draft, inputs)
+        if answers != checked:  # changed in another tab meanwhile: keep it and check again
+            submission.save_inputs(draft, inputs)
+            db.session.commit()
+            return redirect(_page_url(survey_round, index) + "?check=1")
         try:
-            submission.submit(draft, definition, survey_round, _language(), utcnow())
+            submission.submit(draft, answers, definition, survey_round, _language(), utcnow())
             db.session.commit()
         except sa.exc.IntegrityError:
             db.session.rollback()
-            draft = submission.find_draft(token, survey_round)
-            if draft is not None and draft.invitation_id is not None:
+            if draft.invitation_id is not None:
                 return _status_page("invitation_used", survey_round)
             return _after_draft_gone(survey_round)
         except sa.exc.OperationalError as error:
@@ -232,7 +275,7 @@ def _submit(
     raise RuntimeError("unreachable")
 
 
-def _after_draft_gone(survey_round: SurveyRound) -> WerkzeugResponse | tuple[str, int]:
+def _after_draft_gone(survey_round: PublicRound) -> WerkzeugResponse | tuple[str, int]:
     """The draft is gone: stored by a parallel request, or expired long ago."""
     entry = _drafts().get(survey_round.slug) or {}
     try:
@@ -258,48 +301,54 @@ def page(slug: str, page: int) -> WerkzeugResponse | tuple[str, int] | str:
     if draft is None or token is None:
         if request.method == "POST" and token:
             return _after_draft_gone(survey_round)
-        if request.method == "POST" and session.get("thanks") == slug:
+        if request.method == "POST" and session.get("thanks") == survey_round.slug:
             # Back button and send again after a finished submission: stored once already.
-            return redirect(url_for("surveys.thanks", slug=slug))
-        return redirect(url_for("surveys.start", slug=slug))
+            return redirect(url_for("surveys.thanks", slug=survey_round.slug))
+        return redirect(url_for("surveys.start", slug=survey_round.slug))
     if draft.municipality_code is None:
-        return redirect(url_for("surveys.where", slug=slug))
-    definition = definition_of(survey_round.questionnaire)
+        return redirect(url_for("surveys.where", slug=survey_round.slug))
+    definition = definition_for(survey_round.questionnaire_id, survey_round.questionnaire_hash)
     index = page - 1
     if not 0 <= index < len(definition.sections):
         abort(404)
     language = _language()
+    answers = draft.answers
     if request.method == "POST":
-        posted = {k: request.form.getlist(k) for k in request.form}
-        submission.save_inputs(draft, flow.page_inputs(definition, index, posted))
-        try:
-            db.session.commit()
-        except sa.orm.exc.StaleDataError:  # sent by a parallel request meanwhile
-            db.session.rollback()
-            return _after_draft_gone(survey_round)
-        _touch_draft(slug)
-        draft = submission.find_draft(token, survey_round)
-        if draft is None:
-            return _after_draft_gone(survey_round)
+        inputs = flow.page_inputs(
+            definition, index, {k: request.form.getlist(k) for k in request.form}
+        )
         action = request.form.get("action", "next")
+        moves_on = action != "back" and not action.startswith("lang:")
+        valid = False
+        if moves_on:
+            answers = submission.merge(draft, inputs)
+            form = build_page_form(definition, index, language, answers, request.form)
+            valid = form.validate()
+            if valid and not [p for p in _visible_pages(definition, answers) if p > index]:
+                if _first_invalid_page(definition, answers, language, checked=index) is None:
+                    return _submit(survey_round, definition, token, index, inputs, answers)
+        saved = _save(survey_round, token, inputs)
+        if saved is None:
+            return _after_draft_gone(survey_round)
+        answers = saved
+        _touch_draft(survey_round.slug)
         if action.startswith("lang:"):
             _switch_language(action)
             return redirect(_page_url(survey_round, index))
-        visible = _visible_pages(definition, draft.answers or {})
+        visible = _visible_pages(definition, answers)
         if action == "back":
             earlier = [p for p in visible if p < index]
             return redirect(_page_url(survey_round, earlier[-1] if earlier else 0))
-        form = build_page_form(definition, index, language, draft.answers or {}, request.form)
-        if form.validate():
+        if valid:
             later = [p for p in visible if p > index]
             if later:
                 return redirect(_page_url(survey_round, later[0]))
-            invalid = _first_invalid_page(definition, draft.answers or {}, language)
-            if invalid is not None and invalid != index:
+            invalid = _first_invalid_page(definition, answers, language, checked=index)
+            if invalid is not None:
                 return redirect(_page_url(survey_round, invalid) + "?check=1")
-            return _submit(survey_round, definition, token)
+            return _submit(survey_round, definition, token, index, inputs, answers)
     else:
-        form = build_page_form(definition, index, language, draft.answers or {}, None)
+        form = build_page_form(definition, index, language, answers, None)
         if request.args.get("check"):
             from werkzeug.datastructures import MultiDict
 
@@ -307,12 +356,12 @@ def page(slug: str, page: int) -> WerkzeugResponse | tuple[str, int] | str:
                 definition,
                 index,
                 language,
-                draft.answers or {},
-                MultiDict([(k, v) for k, vs in (draft.answers or {}).items() for v in vs]),
+                answers,
+                MultiDict([(k, v) for k, vs in answers.items() for v in vs]),
             )
             form.meta.csrf = False
             form.validate()
-    visible = _visible_pages(definition, draft.answers or {})
+    visible = _visible_pages(definition, answers)
     return render_template(
         "surveys/public/page.html",
         survey_round=survey_round,
@@ -329,7 +378,7 @@ def page(slug: str, page: int) -> WerkzeugResponse | tuple[str, int] | str:
             for q in definition.sections[index].questions
             if q.show_if is not None
             and not _condition_on_same_page(definition, q, index)
-            and not flow.is_shown(definition, q, draft.answers or {})
+            and not flow.is_shown(definition, q, answers)
         },
         same_page_conditions={
             q.code: definition.question(q.show_if.question)

@@ -1,4 +1,9 @@
-"""Drafts and submissions of citizen answers. Adds and flushes; the view commits.
+"""Drafts and submissions of citizen answers. Executes statements; the view commits.
+
+The citizen pages are the busiest requests of the platform, so this module reads and
+writes with single SQL statements (SQLAlchemy Core) and hands the views plain frozen
+snapshots instead of ORM objects: no identity map, no lazy loads, nothing reloaded
+after a commit.
 
 A submission is one transaction: mark the invitation used (its own table, no link to
 the response), insert the response with the draft's submission key, insert its
@@ -11,10 +16,13 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 
+from surveyapp.database import begin_write
 from surveyapp.extensions import db
+from surveyapp.questionnaires.models import Questionnaire
 from surveyapp.questionnaires.schema import Definition
 from surveyapp.surveys import flow
 from surveyapp.surveys.models import (
@@ -24,12 +32,24 @@ from surveyapp.surveys.models import (
     Response,
     SurveyDraft,
     SurveyRound,
+    round_municipality,
     truncate_time,
 )
 from surveyapp.surveys.tokens import hash_token, new_token
 from surveyapp.timeutil import utcnow
 
 DRAFT_LIFETIME = timedelta(days=14)
+
+_round = SurveyRound.__table__
+_draft = SurveyDraft.__table__
+_response = Response.__table__
+_answer = Answer.__table__
+
+
+def _sql() -> sa.Connection:
+    """The session's connection: Core statements skip the ORM's execution layer, and
+    stay in the session's transaction (the view commits)."""
+    return db.session.connection()
 
 
 class Availability(enum.StrEnum):
@@ -39,7 +59,24 @@ class Availability(enum.StrEnum):
     CLOSED = "closed"
 
 
-def availability(survey_round: SurveyRound, now: datetime) -> Availability:
+@dataclass(frozen=True)
+class PublicRound:
+    """What the citizen pages need to know about a round, read in one query."""
+
+    id: int
+    slug: str
+    title: str
+    language: str
+    status: str
+    access: str
+    opens_at: datetime | None
+    closes_at: datetime | None
+    time_precision: str
+    questionnaire_id: int
+    questionnaire_hash: str
+
+
+def availability(survey_round: PublicRound | SurveyRound, now: datetime) -> Availability:
     """Whether citizens can answer now."""
     if survey_round.status == "closed" or (
         survey_round.closes_at is not None and now >= survey_round.closes_at
@@ -54,8 +91,48 @@ def availability(survey_round: SurveyRound, now: datetime) -> Availability:
     return Availability.OPEN
 
 
-def find_round(slug: str) -> SurveyRound | None:
-    return db.session.scalar(sa.select(SurveyRound).where(SurveyRound.slug == slug))
+_ROUND_COLUMNS = (
+    _round.c.id,
+    _round.c.slug,
+    _round.c.title,
+    _round.c.language,
+    _round.c.status,
+    _round.c.access,
+    _round.c.opens_at,
+    _round.c.closes_at,
+    _round.c.time_precision,
+    _round.c.questionnaire_id,
+    Questionnaire.__table__.c.content_hash,
+)
+
+
+# Built once: a statement object keeps its SQL cache key, so the busiest queries skip
+# building and hashing the statement on every request.
+_ROUND_QUERY = sa.select(*_ROUND_COLUMNS).join(
+    Questionnaire.__table__, Questionnaire.__table__.c.id == _round.c.questionnaire_id
+)
+_ROUND_BY_SLUG = _ROUND_QUERY.where(_round.c.slug == sa.bindparam("slug"))
+_ROUND_BY_ID = _ROUND_QUERY.where(_round.c.id == sa.bindparam("round_id"))
+_MUNICIPALITY_CODES = (
+    sa.select(round_municipality.c.municipality_code)
+    .where(round_municipality.c.round_id == sa.bindparam("round_id"))
+    .order_by(round_municipality.c.municipality_code)
+)
+
+
+def find_round(slug: str) -> PublicRound | None:
+    row = _sql().execute(_ROUND_BY_SLUG, {"slug": slug}).one_or_none()
+    return None if row is None else PublicRound(*row)
+
+
+def round_by_id(round_id: int) -> PublicRound | None:
+    row = _sql().execute(_ROUND_BY_ID, {"round_id": round_id}).one_or_none()
+    return None if row is None else PublicRound(*row)
+
+
+def municipality_codes(round_id: int) -> list[str]:
+    """The municipalities a round runs in, by code."""
+    return list(_sql().scalars(_MUNICIPALITY_CODES, {"round_id": round_id}))
 
 
 class InvitationState(enum.StrEnum):
@@ -64,105 +141,202 @@ class InvitationState(enum.StrEnum):
     USED = "used"
 
 
-def find_invitation(token: str) -> tuple[InvitationState, Invitation | None]:
-    invitation = db.session.scalar(
-        sa.select(Invitation).where(Invitation.token_hash == hash_token(token))
-    )
-    if invitation is None:
+@dataclass(frozen=True)
+class FoundInvitation:
+    id: int
+    round_id: int
+    municipality_code: str
+
+
+def find_invitation(token: str) -> tuple[InvitationState, FoundInvitation | None]:
+    invitation_table = Invitation.__table__
+    use_table = InvitationUse.__table__
+    row = _sql().execute(
+        sa.select(
+            invitation_table.c.id,
+            invitation_table.c.round_id,
+            invitation_table.c.municipality_code,
+            use_table.c.invitation_id,
+        )
+        .outerjoin(use_table, use_table.c.invitation_id == invitation_table.c.id)
+        .where(invitation_table.c.token_hash == hash_token(token))
+    ).one_or_none()
+    if row is None:
         return InvitationState.UNKNOWN, None
-    if db.session.get(InvitationUse, invitation.id) is not None:
-        return InvitationState.USED, invitation
-    return InvitationState.VALID, invitation
+    found = FoundInvitation(row[0], row[1], row[2])
+    if row[3] is not None:
+        return InvitationState.USED, found
+    return InvitationState.VALID, found
+
+
+@dataclass(frozen=True)
+class Draft:
+    """Answers in progress (a snapshot of one ``survey_draft`` row)."""
+
+    id: str
+    round_id: int
+    invitation_id: int | None
+    municipality_code: str | None
+    answers: flow.RawInputs
+    submission_key: str
+    updated_at: datetime
 
 
 @dataclass(frozen=True)
 class NewDraft:
     token: str  # goes into the respondent's session; only its hash is stored
-    draft: SurveyDraft
+    draft: Draft
 
 
-def start_draft(survey_round: SurveyRound, invitation: Invitation | None = None) -> NewDraft:
+_DELETE_ABANDONED = sa.delete(_draft).where(
+    _draft.c.updated_at < sa.bindparam("cutoff", type_=_draft.c.updated_at.type)
+)
+_INSERT_DRAFT = sa.insert(_draft)
+
+
+def start_draft(
+    survey_round: PublicRound, invitation: FoundInvitation | None = None
+) -> NewDraft:
     """A fresh draft; also clears drafts abandoned long ago."""
-    db.session.execute(
-        sa.delete(SurveyDraft).where(SurveyDraft.updated_at < utcnow() - DRAFT_LIFETIME)
-    )
-    token = new_token()
     municipality = None
     if invitation is not None:
         municipality = invitation.municipality_code
-    elif len(survey_round.municipalities) == 1:
-        municipality = survey_round.municipalities[0].code
-    draft = SurveyDraft(
+    else:
+        codes = municipality_codes(survey_round.id)
+        if len(codes) == 1:
+            municipality = codes[0]
+    now = utcnow()
+    _sql().execute(_DELETE_ABANDONED, {"cutoff": now - DRAFT_LIFETIME})
+    token = new_token()
+    draft = Draft(
         id=hash_token(token),
         round_id=survey_round.id,
         invitation_id=invitation.id if invitation else None,
         municipality_code=municipality,
         answers={},
         submission_key=hash_token(new_token()),
+        updated_at=now,
     )
-    db.session.add(draft)
-    db.session.flush()
+    _sql().execute(_INSERT_DRAFT, draft.__dict__)
     return NewDraft(token, draft)
 
 
-def find_draft(token: str | None, survey_round: SurveyRound) -> SurveyDraft | None:
+_DRAFT_BY_ID = sa.select(
+    _draft.c.id,
+    _draft.c.round_id,
+    _draft.c.invitation_id,
+    _draft.c.municipality_code,
+    _draft.c.answers,
+    _draft.c.submission_key,
+    _draft.c.updated_at,
+).where(_draft.c.id == sa.bindparam("draft_id"))
+_DRAFT_BY_ID_FOR_UPDATE = _DRAFT_BY_ID.with_for_update()
+_SAVE_ANSWERS = (
+    sa.update(_draft)
+    .where(_draft.c.id == sa.bindparam("draft_id"))
+    .values(
+        answers=sa.bindparam("new_answers", type_=_draft.c.answers.type),
+        updated_at=sa.bindparam("now", type_=_draft.c.updated_at.type),
+    )
+)
+
+
+def find_draft(
+    token: str | None, survey_round: PublicRound, for_update: bool = False
+) -> Draft | None:
+    """The session's draft; ``for_update`` also takes the write lock (SQLite) or locks
+    the row (PostgreSQL), so that what is read cannot change before it is written."""
     if not token:
         return None
-    draft = db.session.get(SurveyDraft, hash_token(token))
-    if draft is None or draft.round_id != survey_round.id:
+    query = _DRAFT_BY_ID
+    if for_update:
+        begin_write(_sql())
+        query = _DRAFT_BY_ID_FOR_UPDATE
+    row = _sql().execute(query, {"draft_id": hash_token(token)}).one_or_none()
+    if row is None or row.round_id != survey_round.id:
         return None
-    return draft
-
-
-def save_inputs(draft: SurveyDraft, page_inputs: flow.RawInputs) -> None:
-    """Keep what a page posted (also unvalidated input, so nothing typed is lost)."""
-    merged = dict(draft.answers or {})
-    merged.update(page_inputs)
-    draft.answers = merged
-    draft.updated_at = utcnow()
-
-
-class Outcome(enum.StrEnum):
-    STORED = "stored"
-    ALREADY_STORED = "already_stored"
-    INVITATION_USED = "invitation_used"
-
-
-def already_stored(submission_key: str) -> bool:
-    return (
-        db.session.scalar(sa.select(Response.id).where(Response.submission_key == submission_key))
-        is not None
+    return Draft(
+        id=row.id,
+        round_id=row.round_id,
+        invitation_id=row.invitation_id,
+        municipality_code=row.municipality_code,
+        answers=dict(row.answers or {}),
+        submission_key=row.submission_key,
+        updated_at=row.updated_at,
     )
+
+
+def _changed(result: sa.Result[Any]) -> bool:
+    """False when no row was updated: the draft is gone (sent or cleared meanwhile)."""
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def choose_municipality(draft: Draft, code: str) -> bool:
+    return _changed(
+        _sql().execute(
+            sa.update(_draft)
+            .where(_draft.c.id == draft.id)
+            .values(municipality_code=code, updated_at=utcnow())
+        )
+    )
+
+
+def save_inputs(draft: Draft, page_inputs: flow.RawInputs) -> bool:
+    """Keep what a page posted (also unvalidated input, so nothing typed is lost).
+
+    ``draft`` must have been read ``for_update``. False when the draft is gone.
+    """
+    return _changed(
+        _sql().execute(
+            _SAVE_ANSWERS,
+            {"draft_id": draft.id, "new_answers": merge(draft, page_inputs), "now": utcnow()},
+        )
+    )
+
+
+def merge(draft: Draft, page_inputs: flow.RawInputs) -> flow.RawInputs:
+    """The draft's answers with what one page posted."""
+    return {**draft.answers, **page_inputs}
+
+
+_INSERT_ANSWERS = sa.insert(_answer)
+_INSERT_RESPONSE = sa.insert(_response).returning(_response.c.id)
+_DELETE_DRAFT = sa.delete(_draft).where(_draft.c.id == sa.bindparam("draft_id"))
 
 
 def submit(
-    draft: SurveyDraft,
+    draft: Draft,
+    answers: flow.RawInputs,
     definition: Definition,
-    survey_round: SurveyRound,
+    survey_round: PublicRound,
     language: str,
     now: datetime,
 ) -> None:
-    """Store the draft as one anonymous response. Raises IntegrityError on a repeat."""
-    submitted = truncate_time(now, survey_round.time_precision)
+    """Store the answers as one anonymous response and delete the draft (read
+    ``for_update``). Raises IntegrityError on a repeat."""
     if draft.invitation_id is not None:
-        db.session.add(InvitationUse(invitation_id=draft.invitation_id, used_on=now.date()))
-        db.session.flush()
-    response = Response(
-        round_id=survey_round.id,
-        municipality_code=draft.municipality_code,
-        language=language,
-        submitted=submitted,
-        submission_key=draft.submission_key,
-    )
-    db.session.add(response)
-    db.session.flush()
-    rows = flow.answer_rows(definition, draft.answers or {})
+        _sql().execute(
+            sa.insert(InvitationUse.__table__).values(
+                invitation_id=draft.invitation_id, used_on=now.date()
+            )
+        )
+    response_id = _sql().execute(
+        _INSERT_RESPONSE,
+        {
+            "round_id": survey_round.id,
+            "municipality_code": draft.municipality_code,
+            "language": language,
+            "submitted": truncate_time(now, survey_round.time_precision),
+            "submission_key": draft.submission_key,
+        },
+    ).scalar_one()
+    rows = flow.answer_rows(definition, answers)
     if rows:
-        db.session.execute(
-            sa.insert(Answer.__table__),
+        _sql().execute(
+            _INSERT_ANSWERS,
             [
                 {
-                    "response_id": response.id,
+                    "response_id": response_id,
                     "round_id": survey_round.id,
                     "municipality_code": draft.municipality_code,
                     "question_code": row.question_code,
@@ -173,5 +347,4 @@ def submit(
                 for row in rows
             ],
         )
-    db.session.delete(draft)
-    db.session.flush()
+    _sql().execute(_DELETE_DRAFT, {"draft_id": draft.id})

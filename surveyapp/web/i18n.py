@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+from typing import Any
+
 from flask import current_app, g, request, session
 
 LANGUAGES: dict[str, str] = {"nb": "Norsk bokmål", "nn": "Norsk nynorsk", "en": "English"}
@@ -41,3 +44,13 @@ def safe_next(target: str | None, fallback: str) -> str:
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
     return fallback
+
+
+@functools.cache
+def wtforms_translations(language: str) -> Any:
+    """WTForms' own messages ("Not a valid choice") in one language, loaded once per
+    process (Flask-WTF reads the catalogue again for every request)."""
+    from babel import support
+    from wtforms.i18n import messages_path
+
+    return support.Translations.load(messages_path(), [language], domain="wtforms")

@@ -169,3 +169,83 @@ def test_control_characters_in_free_text_are_dropped_not_fatal(
         sa.select(Answer.value_text).where(Answer.question_code == "suggestion")
     )
     assert text == "Bedre svar\nTakk"
+
+
+def test_pages_sent_at_once_from_two_tabs_are_both_kept(
+    app: Any, backend: str, make_round: Callable[..., Any]
+) -> None:
+    # Each page is merged into the draft under a lock: a page sent from one tab never
+    # overwrites a page sent at the same moment from another tab.
+    slug = make_round().slug
+    first = app.test_client()
+    first.get(f"/s/{slug}")
+    cookie = first.get_cookie("session")
+    assert cookie is not None
+    clients = []
+    for _ in range(PARALLEL):
+        client = app.test_client()
+        client.set_cookie("session", cookie.value, domain=cookie.domain or "localhost")
+        clients.append(client)
+    barrier = threading.Barrier(PARALLEL)
+    statuses: list[int] = []
+
+    def send(index: int, client: FlaskClient) -> None:
+        page, data = (1, PAGE1) if index % 2 else (2, PAGE2)
+        barrier.wait(timeout=30)
+        statuses.append(client.post(f"/s/{slug}/{page}", data=data).status_code)
+
+    threads = [threading.Thread(target=send, args=pair) for pair in enumerate(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    db.session.rollback()
+    assert statuses == [302] * PARALLEL
+    answers = db.session.scalars(sa.select(SurveyDraft.answers)).one()
+    for field, value in {**PAGE1, **PAGE2}.items():
+        assert answers[field] == [value], field
+    done = first.post(f"/s/{slug}/3", data=PAGE3)
+    assert done.headers["Location"].endswith("/thanks")
+    db.session.rollback()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Response)) == 1
+
+
+def test_sqlite_citizen_pages_read_without_the_write_lock_and_writes_wait_for_it(
+    app: Any, client: FlaskClient, make_round: Callable[..., Any], tmp_path: Any
+) -> None:
+    # SQLite has one write lock. The citizen pages read without it and take it only
+    # for their writes, so another writer slows a page that writes, never one that
+    # only reads, and a page that writes waits for the lock instead of failing.
+    import sqlite3
+    import time
+
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    if not url.startswith("sqlite:///"):
+        pytest.skip("SQLite only")
+    survey_round = make_round()
+    slug = survey_round.slug
+    client.get(f"/s/{slug}")
+    db.session.rollback()
+    other = sqlite3.connect(url.removeprefix("sqlite:///"), isolation_level=None, timeout=30)
+    other.execute("BEGIN IMMEDIATE")  # another writer holds the lock
+    try:
+        started = time.perf_counter()
+        page = client.get(f"/s/{slug}/1")
+        assert page.status_code == 200
+        assert time.perf_counter() - started < 5  # did not wait for the lock
+
+        result: list[int] = []
+        sender = threading.Thread(
+            target=lambda: result.append(client.post(f"/s/{slug}/1", data=PAGE1).status_code)
+        )
+        sender.start()
+        sender.join(timeout=1.0)
+        assert sender.is_alive() and not result  # waits for the lock, does not fail
+    finally:
+        other.execute("COMMIT")
+        other.close()
+    sender.join(timeout=30)
+    assert result == [302]
+    db.session.rollback()
+    answers = db.session.scalars(sa.select(SurveyDraft.answers)).one()
+    assert answers["service_area"] == [PAGE1["service_area"]]
