@@ -9,8 +9,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 #: The citizen pages: they read without a transaction and take the write lock only
-#: for the few statements that write (see ``begin_write``), so that SQLite's single
-#: write lock is held for a millisecond, not for the whole request.
+#: for the few statements that write, so that SQLite's single write lock is held for
+#: a millisecond, not for the whole request. Their writes are compare-and-set on what
+#: they read (``surveyapp.surveys.submission``), so reading outside the write
+#: transaction loses nothing.
 LATE_WRITE_ENDPOINTS = frozenset(
     {"surveys.start", "surveys.invitation", "surveys.where", "surveys.page"}
 )
@@ -44,8 +46,8 @@ def configure_engine_events(engine: Engine) -> None:
     timeout) for a concurrent writer instead of failing with "database is locked" when
     their read snapshot turns out stale. Reads keep plain deferred transactions. The
     citizen pages (``LATE_WRITE_ENDPOINTS``) read in autocommit mode and begin with
-    BEGIN IMMEDIATE right before their first write, so no write ever runs outside a
-    transaction and the write lock is held only while writing.
+    BEGIN IMMEDIATE right before their first write (INSERT, UPDATE, DELETE), so no
+    write ever runs outside a transaction and the write lock is held only while writing.
     """
     if engine.dialect.name != "sqlite":
         return
@@ -75,19 +77,6 @@ def configure_engine_events(engine: Engine) -> None:
             return
         if statement.lstrip()[:7].upper().startswith(_WRITE_STATEMENTS):
             dbapi_connection.execute(BeginMode.WRITE.value)
-
-
-def begin_write(connection: sa.Connection) -> None:
-    """Take the write lock before reading what is about to be changed.
-
-    SQLite: BEGIN IMMEDIATE unless a transaction is open. PostgreSQL needs nothing here;
-    its writers lock rows (``with_for_update``) instead.
-    """
-    if connection.dialect.name != "sqlite":
-        return
-    dbapi_connection = connection.connection.dbapi_connection
-    if dbapi_connection is not None and not dbapi_connection.in_transaction:
-        dbapi_connection.execute(BeginMode.WRITE.value)
 
 
 def is_lock_conflict(error: BaseException) -> bool:

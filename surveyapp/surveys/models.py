@@ -156,6 +156,8 @@ class SurveyDraft(db.Model):  # type: ignore[name-defined]
     updated_at: Mapped[datetime] = mapped_column(
         UTCDateTime(), default=utcnow, onupdate=utcnow, index=True
     )
+    # Raised by every change: writers name the version they read (compare-and-set).
+    version: Mapped[int] = mapped_column(sa.Integer, default=1, server_default="1")
 
 
 def truncate_time(moment: datetime, precision: str) -> datetime:

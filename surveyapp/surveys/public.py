@@ -36,6 +36,7 @@ from surveyapp.web.i18n import LANGUAGES
 bp = Blueprint("surveys", __name__)
 
 SUBMIT_ATTEMPTS = 8
+SAVE_ATTEMPTS = 100  # compare-and-set passes; more than the tabs any citizen has open
 
 
 def _language() -> str:
@@ -54,6 +55,16 @@ def _load_round(slug: str) -> PublicRound:
         abort(make_response(_status_page("unknown", code=404)))
     g.default_language = survey_round.language
     return survey_round
+
+
+def _load_round_and_draft(slug: str) -> tuple[PublicRound, str | None, Draft | None]:
+    """The round (404 page if unknown), the session's draft token and the draft."""
+    token = _draft_token(slug[:60])
+    survey_round, draft = submission.find_round_and_draft(slug[:60], token)
+    if survey_round is None:
+        abort(make_response(_status_page("unknown", code=404)))
+    g.default_language = survey_round.language
+    return survey_round, token, draft
 
 
 def _drafts() -> dict[str, Any]:
@@ -79,14 +90,14 @@ def _forget_draft(slug: str) -> None:
     session["drafts"] = drafts
 
 
-def _draft_token(survey_round: PublicRound) -> str | None:
-    entry = _drafts().get(survey_round.slug) or {}
+def _draft_token(slug: str) -> str | None:
+    entry = _drafts().get(slug) or {}
     token = entry.get("t")
     return token if isinstance(token, str) else None
 
 
 def _session_draft(survey_round: PublicRound) -> tuple[str | None, Draft | None]:
-    token = _draft_token(survey_round)
+    token = _draft_token(survey_round.slug)
     return token, submission.find_draft(token, survey_round)
 
 
@@ -125,11 +136,10 @@ def _page_url(survey_round: PublicRound, page: int) -> str:
 @bp.get("/s/<slug>")
 @access(PUBLIC)
 def start(slug: str) -> WerkzeugResponse | tuple[str, int]:
-    survey_round = _load_round(slug)
+    survey_round, _token, draft = _load_round_and_draft(slug)
     closed = _unavailable(survey_round)
     if closed:
         return closed
-    _token, draft = _session_draft(survey_round)
     if draft is None:
         if survey_round.access == "invitation":
             return _status_page("invitation_only", survey_round)
@@ -167,11 +177,10 @@ def invitation(token: str) -> WerkzeugResponse | tuple[str, int]:
 @bp.route("/s/<slug>/where", methods=["GET", "POST"])
 @access(PUBLIC)
 def where(slug: str) -> WerkzeugResponse | tuple[str, int] | str:
-    survey_round = _load_round(slug)
+    survey_round, _token, draft = _load_round_and_draft(slug)
     closed = _unavailable(survey_round)
     if closed:
         return closed
-    token, draft = _session_draft(survey_round)
     if draft is None:
         return redirect(url_for("surveys.start", slug=survey_round.slug))
     codes = submission.municipality_codes(survey_round.id)
@@ -179,8 +188,7 @@ def where(slug: str) -> WerkzeugResponse | tuple[str, int] | str:
     if request.method == "POST":
         chosen = request.form.get("municipality", "")
         if chosen in codes:
-            locked = submission.find_draft(token, survey_round, for_update=True)
-            if locked is None or not submission.choose_municipality(locked, chosen):
+            if not submission.choose_municipality(draft, chosen):
                 db.session.rollback()
                 return _after_draft_gone(survey_round)
             db.session.commit()
@@ -225,39 +233,43 @@ def _first_invalid_page(
     return None
 
 
-def _save(survey_round: PublicRound, token: str, inputs: flow.RawInputs) -> flow.RawInputs | None:
-    """Store one page's inputs in the draft; the merged answers, or None if it is gone."""
-    locked = submission.find_draft(token, survey_round, for_update=True)
-    if locked is None or not submission.save_inputs(locked, inputs):
+def _save(
+    survey_round: PublicRound, token: str, draft: Draft, inputs: flow.RawInputs
+) -> flow.RawInputs | None:
+    """Store one page's inputs in the draft; the merged answers, or None if it is gone.
+
+    Compare-and-set: when another request changed the draft since it was read, read it
+    again and merge onto that (each pass lets at least one writer through)."""
+    current: Draft | None = draft
+    for _attempt in range(SAVE_ATTEMPTS):
+        if current is None:
+            return None
+        if submission.save_inputs(current, inputs):
+            db.session.commit()
+            return submission.merge(current, inputs)
         db.session.rollback()
-        return None
-    db.session.commit()
-    return submission.merge(locked, inputs)
+        current = submission.find_draft(token, survey_round)
+    raise RuntimeError(f"draft changed {SAVE_ATTEMPTS} times while being saved")
 
 
 def _submit(
     survey_round: PublicRound,
     definition: Definition,
     token: str,
+    draft: Draft,
     index: int,
     inputs: flow.RawInputs,
-    checked: flow.RawInputs,
 ) -> WerkzeugResponse | tuple[str, int]:
-    """Store the response (the answers ``checked`` were validated); retried when SQLite
-    reports a concurrent writer."""
+    """Store the response: ``draft`` with ``inputs`` merged has passed every page's
+    checks. Retried when SQLite reports a concurrent writer."""
+    answers = submission.merge(draft, inputs)
     for attempt in range(SUBMIT_ATTEMPTS):
-        draft = submission.find_draft(token, survey_round, for_update=True)
-        if draft is None:
-            db.session.rollback()
-            return _after_draft_gone(survey_round)
-        answers = submission.merge(draft, inputs)
-        if answers != checked:  # changed in another tab meanwhile: keep it and check again
-            submission.save_inputs(draft, inputs)
-            db.session.commit()
-            return redirect(_page_url(survey_round, index) + "?check=1")
         try:
-            submission.submit(draft, answers, definition, survey_round, _language(), utcnow())
-            db.session.commit()
+            stored = submission.submit(
+                draft, answers, definition, survey_round, _language(), utcnow()
+            )
+            if stored:
+                db.session.commit()
         except sa.exc.IntegrityError:
             db.session.rollback()
             if draft.invitation_id is not None:
@@ -269,10 +281,21 @@ def _submit(
                 raise
             time.sleep(0.02 * (attempt + 1))
             continue
-        _forget_draft(survey_round.slug)
-        session["thanks"] = survey_round.slug
-        return redirect(url_for("surveys.thanks", slug=survey_round.slug))
-    raise RuntimeError("unreachable")
+        if stored:
+            _forget_draft(survey_round.slug)
+            session["thanks"] = survey_round.slug
+            return redirect(url_for("surveys.thanks", slug=survey_round.slug))
+        # Gone (sent by a parallel request) or changed in another tab since it was read.
+        db.session.rollback()
+        fresh = submission.find_draft(token, survey_round)
+        if fresh is None:
+            return _after_draft_gone(survey_round)
+        if submission.merge(fresh, inputs) != answers:  # keep it and check it again
+            if _save(survey_round, token, fresh, inputs) is None:
+                return _after_draft_gone(survey_round)
+            return redirect(_page_url(survey_round, index) + "?check=1")
+        draft = fresh
+    raise RuntimeError(f"could not store the response in {SUBMIT_ATTEMPTS} attempts")
 
 
 def _after_draft_gone(survey_round: PublicRound) -> WerkzeugResponse | tuple[str, int]:
@@ -293,11 +316,10 @@ def _after_draft_gone(survey_round: PublicRound) -> WerkzeugResponse | tuple[str
 @bp.route("/s/<slug>/<int:page>", methods=["GET", "POST"])
 @access(PUBLIC)
 def page(slug: str, page: int) -> WerkzeugResponse | tuple[str, int] | str:
-    survey_round = _load_round(slug)
+    survey_round, token, draft = _load_round_and_draft(slug)
     closed = _unavailable(survey_round)
     if closed:
         return closed
-    token, draft = _session_draft(survey_round)
     if draft is None or token is None:
         if request.method == "POST" and token:
             return _after_draft_gone(survey_round)
@@ -326,8 +348,8 @@ def page(slug: str, page: int) -> WerkzeugResponse | tuple[str, int] | str:
             valid = form.validate()
             if valid and not [p for p in _visible_pages(definition, answers) if p > index]:
                 if _first_invalid_page(definition, answers, language, checked=index) is None:
-                    return _submit(survey_round, definition, token, index, inputs, answers)
-        saved = _save(survey_round, token, inputs)
+                    return _submit(survey_round, definition, token, draft, index, inputs)
+        saved = _save(survey_round, token, draft, inputs)
         if saved is None:
             return _after_draft_gone(survey_round)
         answers = saved
@@ -346,7 +368,10 @@ def page(slug: str, page: int) -> WerkzeugResponse | tuple[str, int] | str:
             invalid = _first_invalid_page(definition, answers, language, checked=index)
             if invalid is not None:
                 return redirect(_page_url(survey_round, invalid) + "?check=1")
-            return _submit(survey_round, definition, token, index, inputs, answers)
+            fresh = submission.find_draft(token, survey_round)
+            if fresh is None:
+                return _after_draft_gone(survey_round)
+            return _submit(survey_round, definition, token, fresh, index, inputs)
     else:
         form = build_page_form(definition, index, language, answers, None)
         if request.args.get("check"):

@@ -5,10 +5,16 @@ writes with single SQL statements (SQLAlchemy Core) and hands the views plain fr
 snapshots instead of ORM objects: no identity map, no lazy loads, nothing reloaded
 after a commit.
 
-A submission is one transaction: mark the invitation used (its own table, no link to
-the response), insert the response with the draft's submission key, insert its
-answers, delete the draft. A repeated submission of the same draft, or a second use
-of an invitation, fails on a unique key and is reported, never stored twice.
+Drafts change by compare-and-set on their version: a write names the version it read
+and matches no row when another request changed (or sent) the draft meanwhile; the
+view then reads again. No lock is held while a page is checked, and on SQLite the
+write lock is taken only for the statements that write (see ``surveyapp.database``).
+
+A submission is one transaction: delete the draft (at the version read), mark the
+invitation used (its own table, no link to the response), insert the response with
+the draft's submission key, insert its answers. A repeated submission of the same
+draft, or a second use of an invitation, fails on a unique key and is reported, never
+stored twice.
 """
 
 from __future__ import annotations
@@ -20,7 +26,6 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from surveyapp.database import begin_write
 from surveyapp.extensions import db
 from surveyapp.questionnaires.models import Questionnaire
 from surveyapp.questionnaires.schema import Definition
@@ -74,6 +79,7 @@ class PublicRound:
     time_precision: str
     questionnaire_id: int
     questionnaire_hash: str
+    only_municipality: str | None  # the code when the round runs in one municipality
 
 
 def availability(survey_round: PublicRound | SurveyRound, now: datetime) -> Availability:
@@ -103,6 +109,12 @@ _ROUND_COLUMNS = (
     _round.c.time_precision,
     _round.c.questionnaire_id,
     Questionnaire.__table__.c.content_hash,
+    (
+        sa.select(sa.func.min(round_municipality.c.municipality_code))
+        .where(round_municipality.c.round_id == _round.c.id)
+        .having(sa.func.count() == 1)
+        .scalar_subquery()
+    ),
 )
 
 
@@ -180,6 +192,7 @@ class Draft:
     answers: flow.RawInputs
     submission_key: str
     updated_at: datetime
+    version: int = 1
 
 
 @dataclass(frozen=True)
@@ -194,6 +207,24 @@ _DELETE_ABANDONED = sa.delete(_draft).where(
 _INSERT_DRAFT = sa.insert(_draft)
 
 
+class _Cleanup:
+    """When this process last cleared abandoned drafts (once per interval is enough)."""
+
+    due: datetime | None = None
+
+
+CLEANUP_INTERVAL = timedelta(minutes=5)
+
+
+def clear_abandoned_drafts(now: datetime, force: bool = False) -> None:
+    """Delete drafts untouched for ``DRAFT_LIFETIME``; runs at most once per interval
+    per process unless forced."""
+    if not force and _Cleanup.due is not None and now < _Cleanup.due:
+        return
+    _Cleanup.due = now + CLEANUP_INTERVAL
+    _sql().execute(_DELETE_ABANDONED, {"cutoff": now - DRAFT_LIFETIME})
+
+
 def start_draft(
     survey_round: PublicRound, invitation: FoundInvitation | None = None
 ) -> NewDraft:
@@ -201,12 +232,10 @@ def start_draft(
     municipality = None
     if invitation is not None:
         municipality = invitation.municipality_code
-    else:
-        codes = municipality_codes(survey_round.id)
-        if len(codes) == 1:
-            municipality = codes[0]
+    elif survey_round.only_municipality is not None:
+        municipality = survey_round.only_municipality
     now = utcnow()
-    _sql().execute(_DELETE_ABANDONED, {"cutoff": now - DRAFT_LIFETIME})
+    clear_abandoned_drafts(now)
     token = new_token()
     draft = Draft(
         id=hash_token(token),
@@ -221,7 +250,8 @@ def start_draft(
     return NewDraft(token, draft)
 
 
-_DRAFT_BY_ID = sa.select(
+# Built once: a statement object keeps its SQL cache key.
+_DRAFT_COLUMNS = (
     _draft.c.id,
     _draft.c.round_id,
     _draft.c.invitation_id,
@@ -229,68 +259,91 @@ _DRAFT_BY_ID = sa.select(
     _draft.c.answers,
     _draft.c.submission_key,
     _draft.c.updated_at,
-).where(_draft.c.id == sa.bindparam("draft_id"))
-_DRAFT_BY_ID_FOR_UPDATE = _DRAFT_BY_ID.with_for_update()
+    _draft.c.version,
+)
+_DRAFT_BY_ID = sa.select(*_DRAFT_COLUMNS).where(_draft.c.id == sa.bindparam("draft_id"))
+_ROUND_AND_DRAFT = (
+    sa.select(*_ROUND_COLUMNS, *_DRAFT_COLUMNS)
+    .select_from(_round)
+    .join(Questionnaire.__table__, Questionnaire.__table__.c.id == _round.c.questionnaire_id)
+    .outerjoin(
+        _draft,
+        sa.and_(_draft.c.id == sa.bindparam("draft_id"), _draft.c.round_id == _round.c.id),
+    )
+    .where(_round.c.slug == sa.bindparam("slug"))
+)
+_AT_VERSION = sa.and_(
+    _draft.c.id == sa.bindparam("draft_id"), _draft.c.version == sa.bindparam("read_version")
+)
 _SAVE_ANSWERS = (
     sa.update(_draft)
-    .where(_draft.c.id == sa.bindparam("draft_id"))
+    .where(_AT_VERSION)
     .values(
         answers=sa.bindparam("new_answers", type_=_draft.c.answers.type),
         updated_at=sa.bindparam("now", type_=_draft.c.updated_at.type),
+        version=_draft.c.version + 1,
     )
 )
+_CHOOSE_MUNICIPALITY = (
+    sa.update(_draft)
+    .where(_draft.c.id == sa.bindparam("draft_id"))
+    .values(
+        municipality_code=sa.bindparam("code", type_=_draft.c.municipality_code.type),
+        updated_at=sa.bindparam("now", type_=_draft.c.updated_at.type),
+        version=_draft.c.version + 1,
+    )
+)
+_DELETE_AT_VERSION = sa.delete(_draft).where(_AT_VERSION)
 
 
-def find_draft(
-    token: str | None, survey_round: PublicRound, for_update: bool = False
-) -> Draft | None:
-    """The session's draft; ``for_update`` also takes the write lock (SQLite) or locks
-    the row (PostgreSQL), so that what is read cannot change before it is written."""
+def find_draft(token: str | None, survey_round: PublicRound) -> Draft | None:
+    """The session's draft in this round, if it still exists."""
     if not token:
         return None
-    query = _DRAFT_BY_ID
-    if for_update:
-        begin_write(_sql())
-        query = _DRAFT_BY_ID_FOR_UPDATE
-    row = _sql().execute(query, {"draft_id": hash_token(token)}).one_or_none()
+    row = _sql().execute(_DRAFT_BY_ID, {"draft_id": hash_token(token)}).one_or_none()
     if row is None or row.round_id != survey_round.id:
         return None
+    return _draft_from(row)
+
+
+def find_round_and_draft(
+    slug: str, token: str | None
+) -> tuple[PublicRound | None, Draft | None]:
+    """A round and the session's draft in it, in one query (every citizen page asks)."""
+    row = _sql().execute(
+        _ROUND_AND_DRAFT, {"slug": slug, "draft_id": hash_token(token) if token else ""}
+    ).one_or_none()
+    if row is None:
+        return None, None
+    width = len(_ROUND_COLUMNS)
+    survey_round = PublicRound(*row[:width])
+    if row[width] is None:
+        return survey_round, None
+    return survey_round, _draft_from(row[width:])
+
+
+def _draft_from(row: Any) -> Draft:
+    draft_id, round_id, invitation_id, municipality_code, answers, key, updated, version = row
     return Draft(
-        id=row.id,
-        round_id=row.round_id,
-        invitation_id=row.invitation_id,
-        municipality_code=row.municipality_code,
-        answers=dict(row.answers or {}),
-        submission_key=row.submission_key,
-        updated_at=row.updated_at,
+        id=draft_id,
+        round_id=round_id,
+        invitation_id=invitation_id,
+        municipality_code=municipality_code,
+        answers=dict(answers or {}),
+        submission_key=key,
+        updated_at=updated,
+        version=version,
     )
 
 
 def _changed(result: sa.Result[Any]) -> bool:
-    """False when no row was updated: the draft is gone (sent or cleared meanwhile)."""
+    """False when no row matched: the draft is gone, or changed since it was read."""
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 def choose_municipality(draft: Draft, code: str) -> bool:
     return _changed(
-        _sql().execute(
-            sa.update(_draft)
-            .where(_draft.c.id == draft.id)
-            .values(municipality_code=code, updated_at=utcnow())
-        )
-    )
-
-
-def save_inputs(draft: Draft, page_inputs: flow.RawInputs) -> bool:
-    """Keep what a page posted (also unvalidated input, so nothing typed is lost).
-
-    ``draft`` must have been read ``for_update``. False when the draft is gone.
-    """
-    return _changed(
-        _sql().execute(
-            _SAVE_ANSWERS,
-            {"draft_id": draft.id, "new_answers": merge(draft, page_inputs), "now": utcnow()},
-        )
+        _sql().execute(_CHOOSE_MUNICIPALITY, {"draft_id": draft.id, "code": code, "now": utcnow()})
     )
 
 
@@ -299,9 +352,27 @@ def merge(draft: Draft, page_inputs: flow.RawInputs) -> flow.RawInputs:
     return {**draft.answers, **page_inputs}
 
 
+def save_inputs(draft: Draft, page_inputs: flow.RawInputs) -> bool:
+    """Keep what a page posted (also unvalidated input, so nothing typed is lost).
+
+    False when the draft is gone or changed since ``draft`` was read: read it again.
+    """
+    return _changed(
+        _sql().execute(
+            _SAVE_ANSWERS,
+            {
+                "draft_id": draft.id,
+                "read_version": draft.version,
+                "new_answers": merge(draft, page_inputs),
+                "now": utcnow(),
+            },
+        )
+    )
+
+
 _INSERT_ANSWERS = sa.insert(_answer)
 _INSERT_RESPONSE = sa.insert(_response).returning(_response.c.id)
-_DELETE_DRAFT = sa.delete(_draft).where(_draft.c.id == sa.bindparam("draft_id"))
+_INSERT_INVITATION_USE = sa.insert(InvitationUse.__table__)
 
 
 def submit(
@@ -311,14 +382,19 @@ def submit(
     survey_round: PublicRound,
     language: str,
     now: datetime,
-) -> None:
-    """Store the answers as one anonymous response and delete the draft (read
-    ``for_update``). Raises IntegrityError on a repeat."""
+) -> bool:
+    """Store the answers as one anonymous response and delete the draft.
+
+    False (nothing written) when the draft is gone or changed since it was read.
+    Raises IntegrityError when the invitation was used or the draft sent meanwhile.
+    """
+    if not _changed(
+        _sql().execute(_DELETE_AT_VERSION, {"draft_id": draft.id, "read_version": draft.version})
+    ):
+        return False
     if draft.invitation_id is not None:
         _sql().execute(
-            sa.insert(InvitationUse.__table__).values(
-                invitation_id=draft.invitation_id, used_on=now.date()
-            )
+            _INSERT_INVITATION_USE, {"invitation_id": draft.invitation_id, "used_on": now.date()}
         )
     response_id = _sql().execute(
         _INSERT_RESPONSE,
@@ -347,4 +423,4 @@ def submit(
                 for row in rows
             ],
         )
-    _sql().execute(_DELETE_DRAFT, {"draft_id": draft.id})
+    return True

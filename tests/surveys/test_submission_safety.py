@@ -249,3 +249,77 @@ def test_sqlite_citizen_pages_read_without_the_write_lock_and_writes_wait_for_it
     db.session.rollback()
     answers = db.session.scalars(sa.select(SurveyDraft.answers)).one()
     assert answers["service_area"] == [PAGE1["service_area"]]
+
+
+def test_a_draft_read_before_another_change_writes_nothing(
+    app: Any, backend: str, make_round: Callable[..., Any]
+) -> None:
+    # Compare-and-set: a save or a submission made from a stale read of the draft
+    # matches no row and changes nothing; the caller reads again.
+    from datetime import UTC, datetime
+
+    from surveyapp.questionnaires.store import definition_for
+    from surveyapp.surveys import submission
+
+    slug = make_round().slug
+    survey_round, _ = submission.find_round_and_draft(slug, None)
+    assert survey_round is not None
+    new = submission.start_draft(survey_round)
+    db.session.commit()
+    stale = submission.find_draft(new.token, survey_round)
+    assert stale is not None and stale.version == 1
+    assert submission.save_inputs(stale, {"service_area": ["technical"]})
+    db.session.commit()
+
+    assert not submission.save_inputs(stale, {"service_area": ["health"]})
+    definition = definition_for(survey_round.questionnaire_id, survey_round.questionnaire_hash)
+    now = datetime.now(UTC)
+    assert not submission.submit(stale, stale.answers, definition, survey_round, "nb", now)
+    db.session.commit()
+    fresh = submission.find_draft(new.token, survey_round)
+    assert fresh is not None and fresh.version == 2
+    assert fresh.answers == {"service_area": ["technical"]}
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Response)) == 0
+
+    assert submission.submit(fresh, fresh.answers, definition, survey_round, "nb", now)
+    db.session.commit()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Response)) == 1
+    assert submission.find_draft(new.token, survey_round) is None
+
+
+def test_drafts_abandoned_for_14_days_are_cleared_when_citizens_start(
+    app: Any, backend: str, make_round: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from surveyapp.surveys import submission
+
+    survey_round = make_round()
+    slug, round_id = survey_round.slug, survey_round.id
+    now = datetime.now(UTC)
+
+    def old_draft(name: str, age: timedelta) -> None:
+        db.session.add(
+            SurveyDraft(
+                id=name,
+                round_id=round_id,
+                municipality_code="5501",
+                answers={"service_area": ["technical"]},
+                submission_key=name + "-key",
+                updated_at=now - age,
+            )
+        )
+        db.session.commit()
+
+    old_draft("abandoned", timedelta(days=15))
+    old_draft("recent", timedelta(days=13))
+    monkeypatch.setattr(submission._Cleanup, "due", None)
+    assert app.test_client().get(f"/s/{slug}").status_code == 302
+    db.session.rollback()
+    left = set(db.session.scalars(sa.select(SurveyDraft.id)))
+    assert "abandoned" not in left and "recent" in left and len(left) == 2
+    # Within the interval, the next start does not run the delete again.
+    old_draft("abandoned-later", timedelta(days=20))
+    assert app.test_client().get(f"/s/{slug}").status_code == 302
+    db.session.rollback()
+    assert "abandoned-later" in set(db.session.scalars(sa.select(SurveyDraft.id)))
