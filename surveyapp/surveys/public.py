@@ -77,10 +77,23 @@ def _remember_draft(slug: str, token: str) -> None:
     session["drafts"] = drafts
 
 
+TOUCH_INTERVAL = timedelta(hours=1)
+
+
 def _touch_draft(slug: str) -> None:
+    """Note in the session when the draft was last used (to tell an expired draft from
+    one sent meanwhile). An hour's precision is enough, and leaving the session alone
+    spares most pages a new cookie."""
     drafts = _drafts()
-    if slug in drafts:
-        drafts[slug] = {**drafts[slug], "u": utcnow().isoformat()}
+    if slug not in drafts:
+        return
+    now = utcnow()
+    try:
+        fresh = now - datetime.fromisoformat(drafts[slug]["u"]) < TOUCH_INTERVAL
+    except (KeyError, TypeError, ValueError):
+        fresh = False
+    if not fresh:
+        drafts[slug] = {**drafts[slug], "u": now.isoformat()}
         session["drafts"] = drafts
 
 
