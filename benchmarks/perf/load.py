@@ -1114,11 +1114,21 @@ def profile_steps(
         }
     )
     times: dict[str, list[float]] = {}
+    statements: dict[str, list[int]] = {}
+    executed = [0]
+
+    with app.app_context():
+
+        @sa.event.listens_for(db.engine, "before_cursor_execute")
+        def _count(*_args: Any) -> None:
+            executed[0] += 1
 
     def timed(step: str, call: Callable[[], Any]) -> Any:
+        before = executed[0]
         started = time.perf_counter()
         result = call()
         times.setdefault(step, []).append(time.perf_counter() - started)
+        statements.setdefault(step, []).append(executed[0] - before)
         return result
 
     def one_walk(number: int) -> None:
@@ -1144,6 +1154,7 @@ def profile_steps(
             one_walk(number)
             health.get("/healthz")
         times.clear()
+        statements.clear()
         for number in range(walks):
             one_walk(100 + number)
         for _ in range(walks * 5):
@@ -1167,6 +1178,8 @@ def profile_steps(
     flow_steps = [v for k, v in medians.items() if k != "GET /healthz"]
     return {
         "walks": walks,
+        "backend": "PostgreSQL" if database_url.startswith("postgres") else "SQLite",
+        "statements": {step: statistics.median(v) for step, v in statements.items()},
         "medians": medians,
         "flow_mean": sum(flow_steps) / len(flow_steps),
         "healthz": medians["GET /healthz"],
@@ -1176,26 +1189,33 @@ def profile_steps(
 
 def profile_markdown(profile: dict[str, Any]) -> str:
     medians = profile["medians"]
+    counts = profile.get("statements", {})
     ceiling = profile["healthz"] / profile["flow_mean"]
     lines = [
-        f"One request at a time in-process (Flask test client, production settings, CSRF on; "
-        f"medians of {profile['walks']} walks):",
+        f"{profile.get('backend', 'SQLite')}: one request at a time in-process (Flask test "
+        f"client, production settings, CSRF on; medians of {profile['walks']} walks). "
+        "SQL statements are those SQLAlchemy sent (the pool's pre-ping and BEGIN/COMMIT are "
+        "not counted):",
         "",
-        "| request | median | × `GET /healthz` |",
-        "|---|---|---|",
+        "| request | median | × `GET /healthz` | SQL statements |",
+        "|---|---|---|---|",
     ]
     for step, value in medians.items():
-        lines.append(f"| {step} | {value * 1000:.1f} ms | {value / profile['healthz']:.1f} |")
+        count = counts.get(step)
+        lines.append(
+            f"| {step} | {value * 1000:.1f} ms | {value / profile['healthz']:.1f} | "
+            f"{'–' if count is None else f'{count:.0f}'} |"
+        )
     lines += [
         "",
         f"A survey request costs on average {profile['flow_mean'] * 1000:.1f} ms against "
-        f"{profile['healthz'] * 1000:.1f} ms for `GET /healthz` inside the app: with the CPU "
-        f"as the limit, the app work alone caps the survey flow at about **{ceiling:.2f}×** the "
-        "trivial page's request rate, whatever the gunicorn settings. Over HTTP both also pay "
-        "the same fixed cost (gunicorn, sockets, the load client on the same two cores), which "
-        "lifts the measured ratio somewhat, but not near 0.40.",
+        f"{profile['healthz'] * 1000:.1f} ms for `GET /healthz` inside the app, so the app "
+        f"work alone allows the survey flow about **{ceiling:.2f}×** the trivial page's "
+        "request rate when the CPU is the limit. Over HTTP both also pay the same fixed cost "
+        "(gunicorn, sockets, the load client on the same cores), which moves the measured "
+        "ratio towards 1.",
         "",
-        "Where the CPU of the survey requests goes (cProfile, own time by package):",
+        "Where the time of the survey requests goes (cProfile, own time by package):",
         "",
         "| part | share |",
         "|---|---|",

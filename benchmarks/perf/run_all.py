@@ -310,7 +310,9 @@ def bad_input_section(
     return text, goals
 
 
-def profile_section(factory: SqliteFactory, settings: Settings) -> tuple[str, list[Goal]]:
+def profile_section(
+    factory: SqliteFactory | PostgresFactory, settings: Settings
+) -> tuple[str, list[Goal]]:
     url, round_id = factory.new("profile")
     profile = load.profile_steps(url, settings.profile_walks, round_id=round_id)
     return load.profile_markdown(profile), []
@@ -486,7 +488,7 @@ def maybe_postgres(enabled: bool) -> Iterator[tuple[dict[str, str] | None, str]]
         yield None, "switched off (--no-postgres)"
         return
     try:
-        with load.postgres_databases(["load", "faults", "bad"]) as urls:
+        with load.postgres_databases(["load", "faults", "bad", "profile"]) as urls:
             source = (
                 "SURVEYAPP_BENCH_POSTGRES_URL"
                 if os.environ.get("SURVEYAPP_BENCH_POSTGRES_URL")
@@ -567,73 +569,30 @@ def build_report(
 
 
 def findings(sections: list[Section]) -> list[str]:
-    """Causes of missed goals that the logs and the profile show (see the sections)."""
-    text = "\n".join(s.body for s in sections)
+    """What the measurements say about goals not met (see the sections for the figures)."""
     notes = []
-    if "start_draft()" in text and "database is locked" in text:
+    missed = [g for s in sections for g in s.goals if g.met is False]
+    ratio_missed = [g for g in missed if "÷" in g.figure]
+    p99_missed = [g for g in missed if "p99" in g.figure]
+    if ratio_missed:
+        which = ", ".join(g.figure.split(":")[0] for g in ratio_missed)
         notes.append(
-            "- **SQLite: new citizens get 500 under concurrent load (app-side bug).** "
-            "`GET /s/<slug>` (and `GET /i/<token>`) write — `submission.start_draft()` deletes "
-            "expired drafts and inserts a new one — but `surveyapp/database.py` "
-            "`_writes_expected()` starts GET requests with a deferred `BEGIN`. The request "
-            "first reads (the round), then tries to write; when another worker committed in "
-            "between, SQLite refuses the upgrade at once with SQLITE_BUSY_SNAPSHOT "
-            '("database is locked", the busy timeout does not apply) and the page is a 500. '
-            "Fix: begin these requests with `BEGIN IMMEDIATE` too, e.g. in `_writes_expected()` "
-            '`return has_request_context() and (request.method not in ("GET", "HEAD", '
-            '"OPTIONS") or request.endpoint in {"surveys.start", "surveys.invitation"})` '
-            "(or retry on `is_lock_conflict` as `_submit` does). The same pattern affects the "
-            "GET downloads that write an audit entry after a long read "
-            "(`exports/views.py`, `exports/report_views.py`)."
+            f"- **Request rate below 0.40 of `GET /healthz` ({which}).** The profile sections "
+            "give each survey request's time and SQL statements next to `GET /healthz`. The "
+            "citizen pages already read the round and the draft in one Core query, write with "
+            "one compare-and-set statement and reuse cached form classes; what is left is the "
+            "work a survey page must do (parse and check the form and its CSRF token, render "
+            "the page, sign the session cookie) and, on PostgreSQL, a network round trip per "
+            "statement plus BEGIN and COMMIT, served by PostgreSQL processes that share the "
+            "same two cores as gunicorn and the load client."
         )
-    if "PostgreSQL text fields cannot contain NUL" in text:
+    if p99_missed:
+        which = ", ".join(f"{g.figure.split(':')[0]} {g.measured}" for g in p99_missed)
         notes.append(
-            "- **PostgreSQL: a NUL character in free text gives a 500 (app-side bug).** The "
-            "draft keeps it (JSON), then `submission.submit()` inserts the answer and psycopg "
-            "refuses (`DataError: PostgreSQL text fields cannot contain NUL (0x00) bytes`). "
-            "Fix: drop or refuse control characters when reading posted values "
-            '(`surveys/flow.page_inputs`, e.g. `v.replace("\\x00", "")`), or a text-field '
-            "validator with a message. SQLite stores it as sent."
-        )
-    if "also says 'Not a valid choice.'" in text:
-        notes.append(
-            "- **A required question left empty shows two errors (app-side, UX and "
-            'accessibility).** A radio question with no choice gets "Not a valid choice." '
-            '(WTForms\' pre-validation) *and* "Answer this question.", both with '
-            '`id="<code>-error"` (a duplicate id). Fix in `surveys/forms.py` `_required()`: '
-            'clear `field.errors` before `raise StopValidation(_("Answer this question."))`, '
-            "as the hidden/optional branches already do."
-        )
-    p99 = {g.figure.split(":")[0]: g for s in sections for g in s.goals if "p99" in g.figure}
-    sqlite_p99 = p99.get(f"SQLite, {load.WORKERS}×{load.THREADS}")
-    if sqlite_p99 is not None and sqlite_p99.met is False:
-        single = p99.get(f"SQLite, {load.WORKERS}×1")
-        compare = (
-            f" With `--threads 1` (section 1b) the same load gave p99 {single.measured}."
-            if single is not None
-            else ""
-        )
-        notes.append(
-            "- **SQLite tail latency.** Every write request holds SQLite's single write lock "
-            "from its first query (`BEGIN IMMEDIATE`) to its commit, including the Python work "
-            "in between, and requests waiting for the lock poll with SQLite's busy handler "
-            "(sleeps of up to 100 ms, in no particular order), so with 8 requests in progress a "
-            f"few wait close to a second: p99 {sqlite_p99.measured}.{compare} PostgreSQL has no "
-            "such lock. App-side remedies: shorter write transactions (read the round and the "
-            "definition before the write transaction starts), or one in-process lock per "
-            "worker around SQLite write transactions so that threads queue in order instead of "
-            "polling; operationally: PostgreSQL, or fewer threads per worker on SQLite."
-        )
-    if "caps the survey flow" in text:
-        notes.append(
-            "- **The 0.40 request-rate goal is out of reach by settings.** The profile section "
-            "shows each survey request doing 10–20× the CPU work of `GET /healthz` inside the "
-            "app (SQLAlchemy ORM about 40 % of it: session get/refresh of the round and the "
-            "draft, expired attributes reloaded after each commit; then Werkzeug form parsing, "
-            "WTForms, the session cookie). Raising the ratio means making the survey requests "
-            "cheaper in the app (e.g. cache the round and definition per request, "
-            "`expire_on_commit=False` for the public pages, fewer round trips per page), not "
-            "gunicorn tuning."
+            f"- **Tail latency ({which}).** With more requests in progress than cores, a "
+            "request waits for the CPU (Python's GIL within a worker) and, on SQLite, for the "
+            "single write lock, which waiting writers poll for with SQLite's busy handler. "
+            "Compare the `--threads 1` section."
         )
     return notes
 
@@ -735,9 +694,16 @@ def main(argv: list[str] | None = None) -> int:
                     lambda: bad_input_section("PostgreSQL", pg, cli=False),
                     [Goal("6", "bad input (PostgreSQL)", "", "", False)],
                 )
+            if pg is not None:
+                run_section(
+                    sections,
+                    "Profile: where a survey request's time goes — PostgreSQL",
+                    lambda: profile_section(pg, settings),
+                    [],
+                )
         run_section(
             sections,
-            "Profile: where a survey request's time goes",
+            "Profile: where a survey request's time goes — SQLite",
             lambda: profile_section(sqlite, settings),
             [],
         )
