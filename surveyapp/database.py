@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import enum
+import threading
+import weakref
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
 #: The citizen pages: they read without a transaction and take the write lock only
 #: for the few statements that write, so that SQLite's single write lock is held for
@@ -62,9 +65,14 @@ def configure_engine_events(engine: Engine) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
+    turns = threading.Lock()  # this process's queue for the write lock
+    _TURNS[engine] = turns
+
     @sa.event.listens_for(engine, "begin")
     def _sqlite_begin(connection: Any) -> None:
         mode = _begin_mode()
+        if mode is BeginMode.WRITE:
+            _take_write_turn(turns)
         if mode is not BeginMode.LATE:
             connection.exec_driver_sql(mode.value)
 
@@ -76,7 +84,48 @@ def configure_engine_events(engine: Engine) -> None:
         if dbapi_connection.in_transaction:
             return
         if statement.lstrip()[:7].upper().startswith(_WRITE_STATEMENTS):
+            _take_write_turn(turns)
             dbapi_connection.execute(BeginMode.WRITE.value)
+
+    sa.event.listen(engine, "checkin", _end_write_turn)  # a safety net; normally done
+
+
+# SQLite's busy handler makes a waiting writer sleep 1, 2, 5, 10 … 100 ms between
+# tries, so under load a writer often sleeps long after the lock came free. Threads of
+# one process therefore queue for their turn on a Python lock first (woken the moment
+# the previous writer commits); only the few writers of other processes meet SQLite's
+# busy handler. The turn ends when the session commits or rolls back.
+WRITE_TURN_TIMEOUT = 30.0  # seconds; then go ahead and let SQLite's busy timeout decide
+
+_turn = threading.local()
+_TURNS: weakref.WeakKeyDictionary[Engine, threading.Lock] = weakref.WeakKeyDictionary()
+
+
+def write_turn_is_free(engine: Engine) -> bool:
+    """No thread holds this process's turn for the engine's write lock (for checks)."""
+    turns = _TURNS.get(engine)
+    if turns is None or not turns.acquire(blocking=False):
+        return turns is None
+    turns.release()
+    return True
+
+
+def _take_write_turn(turns: threading.Lock) -> None:
+    if getattr(_turn, "lock", None) is not None:
+        return  # this thread's turn already
+    if turns.acquire(timeout=WRITE_TURN_TIMEOUT):
+        _turn.lock = turns
+
+
+def _end_write_turn(*_args: Any) -> None:
+    lock = getattr(_turn, "lock", None)
+    if lock is not None:
+        _turn.lock = None
+        lock.release()
+
+
+for _event in ("after_commit", "after_rollback", "after_soft_rollback"):
+    sa.event.listen(Session, _event, _end_write_turn)
 
 
 def is_lock_conflict(error: BaseException) -> bool:

@@ -1256,7 +1256,7 @@ def throughput_markdown(run: ThroughputRun) -> tuple[str, bool]:
         f"| – | – | – | – |",
         f"| requests/s answered as expected, survey flow vs trivial page "
         f"| {flow.requests_per_second:.0f} "
-        f"| {base.requests_per_second:.0f} | {run.requests_ratio:.2f} | ≥ {GOAL_RATIO:.2f} "
+        f"| {base.requests_per_second:.0f} | {run.requests_ratio:.3f} | ≥ {GOAL_RATIO:.2f} "
         f"| {yes[ratio_ok]} |",
         f"| submission-equivalents: submissions/s × 5 vs trivial requests/s "
         f"| {flow.submissions_per_second * 5:.0f} | {base.requests_per_second:.0f} "

@@ -215,7 +215,7 @@ def throughput_section(
             f"{label}: survey requests/s ÷ `GET /healthz` requests/s",
             "≥ 0.40",
             f"{flow.requests_per_second:.0f} ÷ {run.baseline.requests_per_second:.0f} = "
-            f"{run.requests_ratio:.2f} ({flow.submissions_per_second:.1f} submissions/s)",
+            f"{run.requests_ratio:.3f} ({flow.submissions_per_second:.1f} submissions/s)",
             run.requests_ratio >= load.GOAL_RATIO,
         ),
         Goal(
@@ -530,7 +530,8 @@ def build_report(
         f"--timeout {load.GUNICORN_TIMEOUT} --keep-alive 5` (one worker per core, 4 threads "
         "each), `SECRET_KEY` from the environment, `SURVEYAPP_DEMO` off, bound to 127.0.0.1",
         "- SQLite: WAL journal, `synchronous=NORMAL`, `foreign_keys=ON`, 30 s busy timeout, "
-        "write requests begin with `BEGIN IMMEDIATE` (surveyapp/database.py)",
+        "write requests begin with `BEGIN IMMEDIATE`; the citizen pages read outside a "
+        "transaction and begin it right before their first write (surveyapp/database.py)",
         "- PostgreSQL: psycopg 3, a pre-pinged pool of `SURVEYAPP_DB_POOL_SIZE` = 5 "
         "connections per worker (server defaults: fsync and synchronous_commit on)",
         f"- Load: {load.CONCURRENCY} virtual citizens at once (= workers × threads), "

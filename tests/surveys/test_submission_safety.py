@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 
+from surveyapp.database import write_turn_is_free
 from surveyapp.extensions import db
 from surveyapp.models import Answer, InvitationUse, Response, SurveyDraft
 from tests.surveys.test_public_flow import PAGE1, PAGE2, PAGE3
@@ -18,23 +19,24 @@ pytestmark = pytest.mark.storage
 PARALLEL = 20
 
 
-def _fire_together(clients: list[FlaskClient], url: str, data: dict[str, str]) -> list[int]:
+def _all_at_once(clients: list[FlaskClient], send: Callable[[int, FlaskClient], int]) -> list[int]:
+    """Run ``send(index, client)`` for every client at the same moment; the statuses."""
     barrier = threading.Barrier(len(clients))
     statuses: list[int] = []
     errors: list[BaseException] = []
     lock = threading.Lock()
 
-    def post(client: FlaskClient) -> None:
+    def run(index: int, client: FlaskClient) -> None:
         try:
             barrier.wait(timeout=30)
-            response = client.post(url, data=data)
+            status = send(index, client)
             with lock:
-                statuses.append(response.status_code)
+                statuses.append(status)
         except BaseException as error:  # noqa: BLE001  (reported below)
             with lock:
                 errors.append(error)
 
-    threads = [threading.Thread(target=post, args=(c,)) for c in clients]
+    threads = [threading.Thread(target=run, args=pair) for pair in enumerate(clients)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -42,6 +44,22 @@ def _fire_together(clients: list[FlaskClient], url: str, data: dict[str, str]) -
     assert not errors, errors
     db.session.rollback()  # end the test's own read snapshot before counting
     return statuses
+
+
+def _fire_together(clients: list[FlaskClient], url: str, data: dict[str, str]) -> list[int]:
+    return _all_at_once(clients, lambda _i, client: client.post(url, data=data).status_code)
+
+
+def _tabs_of(app: Any, browser: FlaskClient, count: int = PARALLEL) -> list[FlaskClient]:
+    """Clients sharing ``browser``'s session cookie: tabs of one browser."""
+    cookie = browser.get_cookie("session")
+    assert cookie is not None
+    tabs = []
+    for _ in range(count):
+        tab = app.test_client()
+        tab.set_cookie("session", cookie.value, domain=cookie.domain or "localhost")
+        tabs.append(tab)
+    return tabs
 
 
 def test_one_invitation_submitted_from_20_browsers_at_once_stores_one_response(
@@ -63,6 +81,8 @@ def test_one_invitation_submitted_from_20_browsers_at_once_stores_one_response(
     assert db.session.scalar(sa.select(sa.func.count()).select_from(InvitationUse)) == 1
     answers = db.session.scalar(sa.select(sa.func.count()).select_from(Answer))
     assert answers == len(PAGE1) + len(PAGE2) - 2 + len(PAGE3)  # wait_time hidden: 2 fields
+    # 19 of them rolled back on the used invitation: every turn to write was handed back.
+    assert write_turn_is_free(db.engine)
 
 
 def test_double_click_20_times_from_one_browser_stores_one_response(
@@ -73,14 +93,7 @@ def test_double_click_20_times_from_one_browser_stores_one_response(
     first.get(f"/s/{survey_round.slug}")
     first.post(f"/s/{survey_round.slug}/1", data=PAGE1)
     first.post(f"/s/{survey_round.slug}/2", data=PAGE2)
-    cookie = first.get_cookie("session")
-    assert cookie is not None
-    clients = []
-    for _ in range(PARALLEL):
-        client = app.test_client()
-        client.set_cookie("session", cookie.value, domain=cookie.domain or "localhost")
-        clients.append(client)
-    statuses = _fire_together(clients, f"/s/{survey_round.slug}/3", PAGE3)
+    statuses = _fire_together(_tabs_of(app, first), f"/s/{survey_round.slug}/3", PAGE3)
     assert statuses == [302] * PARALLEL
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Response)) == 1
     assert db.session.scalar(sa.select(sa.func.count()).select_from(SurveyDraft)) == 0
@@ -174,33 +187,17 @@ def test_control_characters_in_free_text_are_dropped_not_fatal(
 def test_pages_sent_at_once_from_two_tabs_are_both_kept(
     app: Any, backend: str, make_round: Callable[..., Any]
 ) -> None:
-    # Each page is merged into the draft under a lock: a page sent from one tab never
-    # overwrites a page sent at the same moment from another tab.
+    # Each page is merged into the draft by compare-and-set: a page sent from one tab
+    # never overwrites a page sent at the same moment from another tab.
     slug = make_round().slug
     first = app.test_client()
     first.get(f"/s/{slug}")
-    cookie = first.get_cookie("session")
-    assert cookie is not None
-    clients = []
-    for _ in range(PARALLEL):
-        client = app.test_client()
-        client.set_cookie("session", cookie.value, domain=cookie.domain or "localhost")
-        clients.append(client)
-    barrier = threading.Barrier(PARALLEL)
-    statuses: list[int] = []
 
-    def send(index: int, client: FlaskClient) -> None:
+    def send(index: int, tab: FlaskClient) -> int:
         page, data = (1, PAGE1) if index % 2 else (2, PAGE2)
-        barrier.wait(timeout=30)
-        statuses.append(client.post(f"/s/{slug}/{page}", data=data).status_code)
+        return tab.post(f"/s/{slug}/{page}", data=data).status_code
 
-    threads = [threading.Thread(target=send, args=pair) for pair in enumerate(clients)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    db.session.rollback()
-    assert statuses == [302] * PARALLEL
+    assert _all_at_once(_tabs_of(app, first), send) == [302] * PARALLEL
     answers = db.session.scalars(sa.select(SurveyDraft.answers)).one()
     for field, value in {**PAGE1, **PAGE2}.items():
         assert answers[field] == [value], field
