@@ -6,6 +6,7 @@ Plain data in, plain data out: no Flask, no database. Shares are fractions in [0
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -201,7 +202,14 @@ def _check_share(name: str, value: float, *, open_ends: bool) -> None:
 def _z(confidence: float) -> float:
     """Two-sided normal quantile for the given confidence level."""
     _check_confidence(confidence)
-    return float(sps.norm.ppf(0.5 + confidence / 2.0))
+    return _normal_quantile(0.5 + confidence / 2.0)
+
+
+@functools.lru_cache(maxsize=64)
+def _normal_quantile(probability: float) -> float:
+    """scipy's quantile, kept: a report asks for the same few levels hundreds of times
+    and each scipy call costs about 0.15 ms."""
+    return float(sps.norm.ppf(probability))
 
 
 def _ceil(x: float) -> int:
