@@ -51,9 +51,15 @@ HOST = "127.0.0.1"
 
 # The production settings this benchmark validates (documented in README.md).
 WORKERS = 2  # one per core on the 2-core machine
-THREADS = 4  # gthread worker: 2 × 4 = 8 requests in progress at once
+THREADS = 4  # PostgreSQL: gthread worker, 2 × 4 = 8 requests in progress at once
+SQLITE_THREADS = 1  # SQLite: one request per worker at a time (writers share one lock)
 GUNICORN_TIMEOUT = 30  # seconds; matches SQLite's 30 s busy timeout
-CONCURRENCY = 8  # virtual citizens at once = workers × threads
+CONCURRENCY = 8  # virtual citizens at once
+
+
+def production_threads(database_url: str) -> int:
+    """Threads per gunicorn worker as documented in README.md for this database."""
+    return THREADS if database_url.startswith("postgres") else SQLITE_THREADS
 
 SLUG = "bench"
 QUESTIONNAIRE = "citizen-satisfaction"
@@ -1309,7 +1315,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--baseline-duration", type=float, default=15.0)
     parser.add_argument("--concurrency", type=int, default=CONCURRENCY)
     parser.add_argument("--workers", type=int, default=WORKERS)
-    parser.add_argument("--threads", type=int, default=THREADS)
+    parser.add_argument("--threads", type=int, help="default: as documented per database")
     parser.add_argument("--app", default="wsgi:app", help="WSGI app (experiments only)")
     parser.add_argument("--pythonpath", help="extra import path for --app (experiments only)")
     args = parser.parse_args(argv)
@@ -1323,7 +1329,7 @@ def main(argv: list[str] | None = None) -> int:
             args.baseline_duration,
             concurrency=args.concurrency,
             workers=args.workers,
-            threads=args.threads,
+            threads=args.threads or production_threads(url),
             app_spec=args.app,
             pythonpath=args.pythonpath,
         )
