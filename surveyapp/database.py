@@ -52,6 +52,8 @@ def configure_engine_events(engine: Engine) -> None:
     BEGIN IMMEDIATE right before their first write (INSERT, UPDATE, DELETE), so no
     write ever runs outside a transaction and the write lock is held only while writing.
     """
+    if engine.dialect.name == "postgresql":
+        _end_reads_with_commit(engine)
     if engine.dialect.name != "sqlite":
         return
 
@@ -126,6 +128,35 @@ def _end_write_turn(*_args: Any) -> None:
 
 for _event in ("after_commit", "after_rollback", "after_soft_rollback"):
     sa.event.listen(Session, _event, _end_write_turn)
+
+
+def _end_reads_with_commit(engine: Engine) -> None:
+    """PostgreSQL: end a transaction that only read with COMMIT, not ROLLBACK.
+
+    psycopg forgets its prepared statements at every ROLLBACK (in case the transaction
+    changed the schema), and every request that only reads ends with one, so no
+    statement stayed prepared and PostgreSQL parsed and planned each query anew. A
+    transaction that ran nothing but SELECTs and is not in error is committed instead,
+    which changes nothing and keeps the statements prepared.
+    """
+    from psycopg.pq import TransactionStatus
+
+    @sa.event.listens_for(engine, "begin")
+    def _reads_only(connection: Any) -> None:
+        connection.info["surveyapp_wrote"] = False
+
+    @sa.event.listens_for(engine, "before_cursor_execute")
+    def _note_writes(connection: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if not statement.lstrip()[:6].upper().startswith("SELECT"):
+            connection.info["surveyapp_wrote"] = True
+
+    @sa.event.listens_for(engine, "rollback")
+    def _commit_reads(connection: Any) -> None:
+        if connection.info.get("surveyapp_wrote", True):
+            return
+        dbapi_connection = connection.connection.dbapi_connection
+        if dbapi_connection.info.transaction_status == TransactionStatus.INTRANS:
+            dbapi_connection.commit()
 
 
 def is_lock_conflict(error: BaseException) -> bool:

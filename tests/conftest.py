@@ -22,7 +22,12 @@ TEST_PASSWORD = "Fjellvann-og-brunost-93"
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Storage tests run on SQLite and, when configured, on PostgreSQL too."""
-    if metafunc.definition.get_closest_marker("storage") and "backend" in metafunc.fixturenames:
+    marked = metafunc.definition.get_closest_marker
+    if "backend" not in metafunc.fixturenames:
+        return
+    if marked("postgresql_only"):
+        metafunc.parametrize("backend", ["postgresql"], indirect=True)
+    elif marked("storage") and not marked("sqlite_only"):
         metafunc.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
 
 

@@ -536,7 +536,8 @@ def build_report(
         "write requests begin with `BEGIN IMMEDIATE`; the citizen pages read outside a "
         "transaction and begin it right before their first write (surveyapp/database.py)",
         "- PostgreSQL: psycopg 3, a pre-pinged pool of `SURVEYAPP_DB_POOL_SIZE` = 5 "
-        "connections per worker (server defaults: fsync and synchronous_commit on)",
+        "connections per worker, transactions that only read end with COMMIT so that "
+        "statements stay prepared (server defaults: fsync and synchronous_commit on)",
         f"- Load: {load.CONCURRENCY} virtual citizens at once, "
         f"{settings.load_seconds:.0f} s per run after a {settings.warmup_seconds:.0f} s warm-up; "
         f"baseline `GET /healthz` for {settings.baseline_seconds:.0f} s at the same "

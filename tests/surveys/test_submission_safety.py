@@ -207,8 +207,9 @@ def test_pages_sent_at_once_from_two_tabs_are_both_kept(
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Response)) == 1
 
 
+@pytest.mark.sqlite_only
 def test_sqlite_citizen_pages_read_without_the_write_lock_and_writes_wait_for_it(
-    app: Any, client: FlaskClient, make_round: Callable[..., Any], tmp_path: Any
+    app: Any, client: FlaskClient, make_round: Callable[..., Any]
 ) -> None:
     # SQLite has one write lock. The citizen pages read without it and take it only
     # for their writes, so another writer slows a page that writes, never one that
@@ -217,8 +218,7 @@ def test_sqlite_citizen_pages_read_without_the_write_lock_and_writes_wait_for_it
     import time
 
     url = app.config["SQLALCHEMY_DATABASE_URI"]
-    if not url.startswith("sqlite:///"):
-        pytest.skip("SQLite only")
+    assert url.startswith("sqlite:///")
     survey_round = make_round()
     slug = survey_round.slug
     client.get(f"/s/{slug}")
