@@ -24,7 +24,6 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from surveyapp.accounts.access import PUBLIC, access
 from surveyapp.database import is_lock_conflict
 from surveyapp.extensions import db
-from surveyapp.municipalities.models import Municipality
 from surveyapp.questionnaires.schema import Definition
 from surveyapp.questionnaires.store import definition_for
 from surveyapp.surveys import flow, submission
@@ -196,7 +195,8 @@ def where(slug: str) -> WerkzeugResponse | tuple[str, int] | str:
         return closed
     if draft is None:
         return redirect(url_for("surveys.start", slug=survey_round.slug))
-    codes = submission.municipality_codes(survey_round.id)
+    municipalities = submission.round_municipalities(survey_round.id)
+    codes = {m.code for m in municipalities}
     error = False
     if request.method == "POST":
         chosen = request.form.get("municipality", "")
@@ -208,9 +208,6 @@ def where(slug: str) -> WerkzeugResponse | tuple[str, int] | str:
             _touch_draft(survey_round.slug)
             return redirect(_page_url(survey_round, 0))
         error = True
-    municipalities = db.session.scalars(
-        sa.select(Municipality).where(Municipality.code.in_(codes)).order_by(Municipality.code)
-    ).all()
     return render_template(
         "surveys/public/where.html",
         survey_round=survey_round,

@@ -27,6 +27,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from surveyapp.extensions import db
+from surveyapp.municipalities.models import Municipality
 from surveyapp.questionnaires.models import Questionnaire
 from surveyapp.questionnaires.schema import Definition
 from surveyapp.surveys import flow
@@ -125,10 +126,11 @@ _ROUND_QUERY = sa.select(*_ROUND_COLUMNS).join(
 )
 _ROUND_BY_SLUG = _ROUND_QUERY.where(_round.c.slug == sa.bindparam("slug"))
 _ROUND_BY_ID = _ROUND_QUERY.where(_round.c.id == sa.bindparam("round_id"))
-_MUNICIPALITY_CODES = (
-    sa.select(round_municipality.c.municipality_code)
+_MUNICIPALITIES = (
+    sa.select(Municipality.code, Municipality.name)
+    .join(round_municipality, round_municipality.c.municipality_code == Municipality.code)
     .where(round_municipality.c.round_id == sa.bindparam("round_id"))
-    .order_by(round_municipality.c.municipality_code)
+    .order_by(Municipality.code)
 )
 
 
@@ -142,9 +144,9 @@ def round_by_id(round_id: int) -> PublicRound | None:
     return None if row is None else PublicRound(*row)
 
 
-def municipality_codes(round_id: int) -> list[str]:
-    """The municipalities a round runs in, by code."""
-    return list(_sql().scalars(_MUNICIPALITY_CODES, {"round_id": round_id}))
+def round_municipalities(round_id: int) -> list[sa.Row[tuple[str, str]]]:
+    """The municipalities a round runs in (code and name), by code."""
+    return list(_sql().execute(_MUNICIPALITIES, {"round_id": round_id}))
 
 
 class InvitationState(enum.StrEnum):
@@ -263,9 +265,7 @@ _DRAFT_COLUMNS = (
 )
 _DRAFT_BY_ID = sa.select(*_DRAFT_COLUMNS).where(_draft.c.id == sa.bindparam("draft_id"))
 _ROUND_AND_DRAFT = (
-    sa.select(*_ROUND_COLUMNS, *_DRAFT_COLUMNS)
-    .select_from(_round)
-    .join(Questionnaire.__table__, Questionnaire.__table__.c.id == _round.c.questionnaire_id)
+    _ROUND_QUERY.add_columns(*_DRAFT_COLUMNS)
     .outerjoin(
         _draft,
         sa.and_(_draft.c.id == sa.bindparam("draft_id"), _draft.c.round_id == _round.c.id),
