@@ -554,7 +554,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="surveyapp-bad-input.") as folder:
         url = args.database_url or f"sqlite:///{folder}/bad.db"
-        backend = "PostgreSQL" if url.startswith("postgres") else "SQLite"
+        backend = load.backend_name(url)
         run = bad_input_run(url, backend, http=not args.no_http)
         text, ok = markdown(run)
         print(text)

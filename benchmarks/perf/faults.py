@@ -266,7 +266,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="surveyapp-faults.") as folder:
         url = args.database_url or f"sqlite:///{folder}/faults.db"
-        backend = "PostgreSQL" if url.startswith("postgres") else "SQLite"
+        backend = load.backend_name(url)
         run = fault_run(
             url,
             backend,

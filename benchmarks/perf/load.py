@@ -57,9 +57,17 @@ GUNICORN_TIMEOUT = 30  # seconds; matches SQLite's 30 s busy timeout
 CONCURRENCY = 8  # virtual citizens at once
 
 
+def is_postgresql(database_url: str) -> bool:
+    return database_url.startswith("postgres")
+
+
+def backend_name(database_url: str) -> str:
+    return "PostgreSQL" if is_postgresql(database_url) else "SQLite"
+
+
 def production_threads(database_url: str) -> int:
     """Threads per gunicorn worker as documented in README.md for this database."""
-    return THREADS if database_url.startswith("postgres") else SQLITE_THREADS
+    return THREADS if is_postgresql(database_url) else SQLITE_THREADS
 
 SLUG = "bench"
 QUESTIONNAIRE = "citizen-satisfaction"
@@ -1184,7 +1192,7 @@ def profile_steps(
     flow_steps = [v for k, v in medians.items() if k != "GET /healthz"]
     return {
         "walks": walks,
-        "backend": "PostgreSQL" if database_url.startswith("postgres") else "SQLite",
+        "backend": backend_name(database_url),
         "statements": {step: statistics.median(v) for step, v in statements.items()},
         "medians": medians,
         "flow_mean": sum(flow_steps) / len(flow_steps),
@@ -1321,7 +1329,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="surveyapp-load.") as folder:
         url = args.database_url or f"sqlite:///{folder}/load.db"
-        backend = "PostgreSQL" if url.startswith("postgres") else "SQLite"
+        backend = backend_name(url)
         run = throughput_run(
             url,
             backend,
