@@ -39,7 +39,7 @@ def register_extensions(app: Flask) -> None:
 
     db.init_app(app)
     with app.app_context():
-        configure_engine_events(db.engine)
+        configure_engine_events(db.engine, app.config["SURVEYAPP_SQLITE_CHECKPOINT_PAGES"])
     migrate.init_app(
         app,
         db,
@@ -111,6 +111,7 @@ def register_commands(app: Flask) -> None:
     from surveyapp.questionnaires.cli import questionnaires_cli
     from surveyapp.results.peer_cli import peers_cli
     from surveyapp.results.stats_cli import stats_cli
+    from surveyapp.surveys.cli import privacy_cli
 
     app.cli.add_command(municipalities_cli)
     app.cli.add_command(questionnaires_cli)
@@ -120,3 +121,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(peers_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(setup_command)
+    app.cli.add_command(privacy_cli)

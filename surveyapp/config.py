@@ -34,6 +34,9 @@ DEFAULTS: dict[str, Any] = {
     "SURVEYAPP_LOGIN_CLIENT_LIMIT": "20 per 15 minutes",
     "SURVEYAPP_XLSX_MAX_ROWS": 1_048_576,
     "SURVEYAPP_DB_POOL_SIZE": 5,
+    # SQLite: checkpoint the write-ahead log after this many pages (1: every transaction;
+    # see docs/privacy.md before raising it).
+    "SURVEYAPP_SQLITE_CHECKPOINT_PAGES": 1,
 }
 
 #: Settings whose value may be insecure placeholders in development only.

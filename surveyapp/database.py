@@ -41,7 +41,7 @@ def _begin_mode() -> BeginMode:
     return BeginMode.WRITE
 
 
-def configure_engine_events(engine: Engine) -> None:
+def configure_engine_events(engine: Engine, checkpoint_pages: int = 1) -> None:
     """SQLite: WAL journal, a busy timeout, foreign keys on, NORMAL sync (safe with WAL).
 
     pysqlite's own transaction handling is switched off so that SQLAlchemy emits BEGIN
@@ -65,6 +65,13 @@ def configure_engine_events(engine: Engine) -> None:
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        # Privacy (docs/privacy.md): deleted content is overwritten with zeros, and the
+        # write-ahead log is copied into the database after every transaction and cut
+        # back to nothing when it restarts, so a copy of the -wal file holds at most the
+        # last transaction, not the order of the day's claims and submissions.
+        cursor.execute("PRAGMA secure_delete=ON")
+        cursor.execute(f"PRAGMA wal_autocheckpoint={int(checkpoint_pages)}")
+        cursor.execute("PRAGMA journal_size_limit=0")
         cursor.close()
 
     turns = threading.Lock()  # this process's queue for the write lock
@@ -157,6 +164,14 @@ def _end_reads_with_commit(engine: Engine) -> None:
         dbapi_connection = connection.connection.dbapi_connection
         if dbapi_connection.info.transaction_status == TransactionStatus.INTRANS:
             dbapi_connection.commit()
+
+
+def checkpoint(engine: Engine) -> None:
+    """SQLite: copy the write-ahead log into the database and truncate it to nothing."""
+    if engine.dialect.name != "sqlite":
+        return
+    with engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 def is_lock_conflict(error: BaseException) -> bool:

@@ -200,12 +200,17 @@ class BrowserLike(Protocol):
         headers: dict[str, str] | None = None,
     ) -> load.Reply: ...
 
+    def drop_cookies(self) -> None: ...
+
 
 class FlaskBrowser:
     """The same interface as ``load.Browser`` over Flask's test client (one cookie jar)."""
 
     def __init__(self, app: Any) -> None:
         self.client = app.test_client()
+
+    def drop_cookies(self) -> None:
+        self.client._cookies.clear()
 
     def request(
         self,
@@ -252,11 +257,11 @@ def _body(case: dict[str, Any], token: str) -> bytes:
         pairs += [(name, fields.get(name) or "x")] * int(case["repeat"]["times"])
     if "many_fields" in case:
         pairs += [(f"unknown_{i}", "1") for i in range(int(case["many_fields"]))]
-    csrf = case.get("csrf", "valid")
-    if csrf == "valid":
-        pairs.append(("csrf_token", token))
-    elif csrf == "wrong":
-        pairs.append(("csrf_token", "forged." + token[::-1]))
+    state = case.get("state", "valid")  # the signed answers-so-far the form carries
+    if state == "valid":
+        pairs.append(("state", token))
+    elif state == "wrong":
+        pairs.append(("state", "forged." + token[::-1]))
     return urllib.parse.urlencode(pairs).encode()
 
 
@@ -317,7 +322,7 @@ def run_form_case(
     page = int(case["page"])
     start = browser.request("GET", f"/s/{slug}?lang=en")
     first = browser.request("GET", f"/s/{slug}/1")
-    token = load.csrf_token(first.body)
+    token = load.form_state(first.body)
     if start.status != 302 or token is None:
         return Outcome(
             "form",
@@ -330,7 +335,7 @@ def run_form_case(
         reply = browser.request(
             "POST",
             f"/s/{slug}/{earlier}",
-            urllib.parse.urlencode({**fields, "csrf_token": token}).encode(),
+            urllib.parse.urlencode({**fields, "state": token}).encode(),
             FORM_CONTENT,
         )
         if reply.status != 302:
@@ -345,6 +350,8 @@ def run_form_case(
     path = str(case.get("path", "/s/{slug}/{page}")).replace("{slug}", slug)
     path = path.replace("{page}", str(page))
     body = None if method == "GET" else _body(case, token)
+    if case.get("cookies") is False:  # a phone that dropped its session cookie
+        browser.drop_cookies()
     content_type = case.get("content_type", FORM_CONTENT) if body is not None else None
     try:
         reply = browser.request(method, path, body, content_type)

@@ -232,7 +232,6 @@ def markdown(run: FaultRun) -> tuple[str, bool]:
         f"| integrity_check / foreign_key_check violations | {c['integrity_check']} / "
         f"{c['foreign_key_violations']} | ok / 0 "
         f"| {yes[load.integrity_ok(c)]} |",
-        f"| drafts left (answers in progress; allowed) | {c['drafts']} | – | – |",
         f"| unhandled errors in the gunicorn log | {run.log_errors} | – | – |",
     ]
     if stats.errors:

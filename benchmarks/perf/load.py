@@ -88,6 +88,7 @@ REQUEST_TIMEOUT = 20.0  # seconds for one HTTP request
 RETRY_PAUSE = 0.1  # seconds between retries after a connection error (fault runs)
 
 _CSRF = re.compile(rb'name="csrf_token"\s+value="([^"]+)"')
+_STATE = re.compile(rb'name="state"\s+value="([^"]+)"')
 
 
 # --------------------------------------------------------------------------- helpers
@@ -232,7 +233,6 @@ def integrity(database_url: str, round_id: int) -> dict[str, Any]:
 
             result["responses"] = one("SELECT count(*) FROM response WHERE round_id = :r")
             result["answers"] = one("SELECT count(*) FROM answer WHERE round_id = :r")
-            result["drafts"] = one("SELECT count(*) FROM survey_draft WHERE round_id = :r")
             result["orphan_answers"] = one(
                 "SELECT count(*) FROM answer a WHERE NOT EXISTS "
                 "(SELECT 1 FROM response r WHERE r.id = a.response_id)"
@@ -479,6 +479,9 @@ class Browser:
             self._conn.close()
             self._conn = None
 
+    def drop_cookies(self) -> None:
+        self.cookies.clear()
+
     def _store_cookie(self, header: str) -> None:
         first, _, attributes = header.partition(";")
         name, _, value = first.strip().partition("=")
@@ -525,6 +528,12 @@ class Browser:
             urllib.parse.urlencode(fields).encode(),
             "application/x-www-form-urlencoded",
         )
+
+
+def form_state(body: bytes) -> str | None:
+    """The signed answers-so-far a citizen survey page carries in its form."""
+    found = _STATE.search(body)
+    return found.group(1).decode() if found else None
 
 
 def csrf_token(body: bytes) -> str | None:
@@ -669,11 +678,9 @@ def walk(
             raise _GiveUp(f"GET start: {reply.status} {reply.location or _title(reply.text())}")
         stats.passed()
         reply = _send(stats, "GET page 1", lambda: browser.request("GET", f"{base}/1"), retry_until)
-        token = csrf_token(reply.body)
+        token = form_state(reply.body)
         if reply.status != 200 or token is None:
-            raise _GiveUp(
-                f"GET page 1: {reply.status}, csrf token {'found' if token else 'missing'}"
-            )
+            raise _GiveUp(f"GET page 1: {reply.status}, state {'found' if token else 'missing'}")
         stats.passed()
         steps = [
             (1, PAGE1, f"{base}/2"),
@@ -681,7 +688,7 @@ def walk(
             (3, {**PAGE3, MARKER_QUESTION: marker}, f"{base}/thanks"),
         ]
         for page, fields, expected in steps:
-            data = {**fields, "csrf_token": token}
+            data = {**fields, "state": token}  # as a browser sends the form back
             final_sent = page == 3
             reply = _send(
                 stats,
@@ -1150,14 +1157,14 @@ def profile_steps(
         base = f"/s/{SLUG}"
         timed("GET start", lambda: client.get(base))
         page = timed("GET page 1", lambda: client.get(f"{base}/1"))
-        token = csrf_token(page.get_data())
+        token = form_state(page.get_data())
         assert token, "no CSRF token on page 1"
         answers = [PAGE1, PAGE2, {**PAGE3, MARKER_QUESTION: f"profile-{number}"}]
         for index, fields in enumerate(answers, start=1):
             reply = timed(
                 f"POST page {index}",
                 lambda i=index, f=fields: client.post(
-                    f"{base}/{i}", data={**f, "csrf_token": token}
+                    f"{base}/{i}", data={**f, "state": token}
                 ),
             )
             assert reply.status_code == 302, reply.status_code

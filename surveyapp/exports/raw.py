@@ -218,7 +218,8 @@ class RawAnswers:
                 .select_from(Response)
                 .outerjoin(Answer, Answer.response_id == Response.id)
             )
-            .order_by(Response.id, Answer.id)
+            # Ids are random: order a response's answers by what they are, not by id.
+            .order_by(Response.id, Answer.question_code, Answer.option)
             .execution_options(yield_per=BATCH)
         )
         try:

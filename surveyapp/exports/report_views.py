@@ -24,7 +24,7 @@ from surveyapp.municipalities.models import Municipality
 from surveyapp.questionnaires.models import Questionnaire
 from surveyapp.results.report import MunicipalityReport
 from surveyapp.results.views import _report_from_request
-from surveyapp.surveys.models import Invitation, InvitationUse, SurveyRound
+from surveyapp.surveys.models import Invitation, SurveyRound
 from surveyapp.web.templating import current_language
 
 bp = Blueprint("reportpdf", __name__, url_prefix="/results")
@@ -70,9 +70,8 @@ def print_facts(report: MunicipalityReport) -> PrintFacts:
                 sa.select(
                     Invitation.round_id,
                     sa.func.count(Invitation.id),
-                    sa.func.count(InvitationUse.invitation_id),
+                    sa.func.count(Invitation.id).filter(Invitation.used.is_(True)),
                 )
-                .outerjoin(InvitationUse, InvitationUse.invitation_id == Invitation.id)
                 .where(Invitation.round_id.in_(ids), Invitation.municipality_code == code)
                 .group_by(Invitation.round_id)
             )

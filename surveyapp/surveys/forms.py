@@ -44,6 +44,10 @@ class SurveyPageForm(FlaskForm):
     saved_answers: flow.RawInputs = {}
 
     class Meta:
+        # The survey pages carry a signed state instead of a session-bound CSRF token
+        # (see surveyapp.surveys.public): a dropped session cookie must lose nothing.
+        csrf = False
+
         def get_translations(self, form: Any) -> Any:
             return wtforms_translations(str(get_locale() or "nb"))
 

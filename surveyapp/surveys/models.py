@@ -1,12 +1,16 @@
 """Survey rounds, invitations and anonymous responses.
 
-Privacy by construction: a response carries no IP address, user agent, cookie id,
-account or invitation; the submission time is truncated to the round's precision.
-Used invitations are recorded in their own table with no link to any response.
+Privacy by construction (see docs/privacy.md): a response carries no IP address, user
+agent, cookie id, account or invitation; the submission time is truncated to the round's
+precision; response and answer ids are random, so neither ids nor row order tell the
+order of submission. An invitation is marked used by a flag on its own row (no time, no
+new row) when the citizen starts answering, in a transaction of its own; answers in
+progress are never stored on the server (they travel signed in the citizen's form).
 """
 
 from __future__ import annotations
 
+import secrets
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -66,8 +70,18 @@ class SurveyRound(db.Model):  # type: ignore[name-defined]
     )
 
 
+def random_id() -> int:
+    """A random positive 63-bit id: ids must not reveal the order rows were written in."""
+    return secrets.randbelow(2**63 - 1) + 1
+
+
 class Invitation(db.Model):  # type: ignore[name-defined]
-    """A personal link; only the SHA-256 of its token is stored."""
+    """A personal link; only the SHA-256 of its token is stored.
+
+    ``used`` is set (without a time) when a citizen starts answering; ``claim_hash`` is
+    the SHA-256 of a random secret held only in that citizen's form, so that the same
+    form sent twice (a double click) is recognised. Neither value occurs in any response.
+    """
 
     __tablename__ = "invitation"
 
@@ -78,17 +92,8 @@ class Invitation(db.Model):  # type: ignore[name-defined]
     municipality_code: Mapped[str] = mapped_column(sa.ForeignKey("municipality.code"))
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     created_on: Mapped[date] = mapped_column(sa.Date, default=lambda: utcnow().date())
-
-
-class InvitationUse(db.Model):  # type: ignore[name-defined]
-    """Marks an invitation used. Deliberately holds no reference to the response."""
-
-    __tablename__ = "invitation_use"
-
-    invitation_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("invitation.id", ondelete="CASCADE"), primary_key=True
-    )
-    used_on: Mapped[date] = mapped_column(sa.Date)
+    used: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
+    claim_hash: Mapped[str | None] = mapped_column(sa.String(64))
 
 
 class Response(db.Model):  # type: ignore[name-defined]
@@ -97,12 +102,18 @@ class Response(db.Model):  # type: ignore[name-defined]
     __tablename__ = "response"
     __table_args__ = (sa.Index("ix_response_round_municipality", "round_id", "municipality_code"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = mapped_column(
+        sa.BigInteger().with_variant(sa.Integer, "sqlite"),
+        primary_key=True,
+        autoincrement=False,
+        default=random_id,
+    )
     round_id: Mapped[int] = mapped_column(sa.ForeignKey("survey_round.id", ondelete="CASCADE"))
     municipality_code: Mapped[str] = mapped_column(sa.ForeignKey("municipality.code"))
     language: Mapped[str] = mapped_column(sa.String(2))
     submitted: Mapped[datetime] = mapped_column(UTCDateTime())
-    # SHA-256 of a random per-form nonce: makes double submission idempotent.
+    # A keyed hash of the random secret in the citizen's form: makes sending twice
+    # idempotent. Unrelated to any value stored with the invitation.
     submission_key: Mapped[str] = mapped_column(sa.String(64), unique=True)
 
     answers: Mapped[list[Answer]] = relationship(
@@ -120,9 +131,15 @@ class Answer(db.Model):  # type: ignore[name-defined]
     )
 
     id: Mapped[int] = mapped_column(
-        sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True
+        sa.BigInteger().with_variant(sa.Integer, "sqlite"),
+        primary_key=True,
+        autoincrement=False,
+        default=random_id,
     )
-    response_id: Mapped[int] = mapped_column(sa.ForeignKey("response.id", ondelete="CASCADE"))
+    response_id: Mapped[int] = mapped_column(
+        sa.BigInteger().with_variant(sa.Integer, "sqlite"),
+        sa.ForeignKey("response.id", ondelete="CASCADE"),
+    )
     round_id: Mapped[int] = mapped_column(sa.ForeignKey("survey_round.id", ondelete="CASCADE"))
     municipality_code: Mapped[str] = mapped_column(sa.String(4))
     question_code: Mapped[str] = mapped_column(sa.String(80))
@@ -131,33 +148,6 @@ class Answer(db.Model):  # type: ignore[name-defined]
     value_text: Mapped[str | None] = mapped_column(sa.Text)
 
     response: Mapped[Response] = relationship(back_populates="answers")
-
-
-class SurveyDraft(db.Model):  # type: ignore[name-defined]
-    """Answers in progress, kept on the server between pages and deleted on submission.
-
-    Identified by the hash of a random token held in the respondent's session. The
-    submitted response carries none of this: not the draft, nor the invitation.
-    """
-
-    __tablename__ = "survey_draft"
-
-    id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
-    round_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("survey_round.id", ondelete="CASCADE"), index=True
-    )
-    invitation_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("invitation.id", ondelete="CASCADE")
-    )
-    municipality_code: Mapped[str | None] = mapped_column(sa.ForeignKey("municipality.code"))
-    answers: Mapped[dict[str, list[str]]] = mapped_column(sa.JSON, default=dict)
-    # SHA-256 of a nonce made with the draft: the response's submission key.
-    submission_key: Mapped[str] = mapped_column(sa.String(64))
-    updated_at: Mapped[datetime] = mapped_column(
-        UTCDateTime(), default=utcnow, onupdate=utcnow, index=True
-    )
-    # Raised by every change: writers name the version they read (compare-and-set).
-    version: Mapped[int] = mapped_column(sa.Integer, default=1, server_default="1")
 
 
 def truncate_time(moment: datetime, precision: str) -> datetime:

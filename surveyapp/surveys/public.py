@@ -1,15 +1,22 @@
-"""The citizen survey: open links, invitation links, pages, submission and status pages."""
+"""The citizen survey: open links, invitation links, pages, submission and status pages.
+
+The answers so far travel signed in each page's form (``state``) and, when the browser
+keeps cookies and they fit, in the session too, so that a page can be shown after a
+redirect. Nothing is written to the database until the last page is sent, except the
+claim of a personal link when its first page is sent (see ``submission``).
+"""
 
 from __future__ import annotations
 
 import time
-from datetime import datetime, timedelta
+from dataclasses import replace
 from typing import Any
 
 import sqlalchemy as sa
 from flask import (
     Blueprint,
     abort,
+    current_app,
     g,
     make_response,
     redirect,
@@ -18,24 +25,41 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import get_locale
+from flask_babel import get_locale, refresh
+from itsdangerous import BadData, URLSafeTimedSerializer
+from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from surveyapp.accounts.access import PUBLIC, access
 from surveyapp.database import is_lock_conflict
-from surveyapp.extensions import db
+from surveyapp.extensions import csrf, db
 from surveyapp.questionnaires.schema import Definition
 from surveyapp.questionnaires.store import definition_for
 from surveyapp.surveys import flow, submission
+from surveyapp.surveys import state as survey_state
 from surveyapp.surveys.forms import build_page_form
-from surveyapp.surveys.submission import Draft, PublicRound
+from surveyapp.surveys.state import SurveyState
+from surveyapp.surveys.submission import PublicRound
 from surveyapp.timeutil import utcnow
 from surveyapp.web.i18n import LANGUAGES
 
 bp = Blueprint("surveys", __name__)
+# The pages carry no ambient authority: no account, nothing in a cookie that a forged
+# request could use. What they carry is signed in the form itself (the state), which a
+# third-party site cannot read; a session-bound CSRF token would only lose the answers
+# of citizens whose browser drops the session cookie.
+csrf.exempt(bp)
 
 SUBMIT_ATTEMPTS = 8
-SAVE_ATTEMPTS = 100  # compare-and-set passes; more than the tabs any citizen has open
+SESSION_KEY = "survey"
+RECEIPT_SALT = "surveyapp.survey-thanks.v1"
+RECEIPT_MAX_AGE = 24 * 3600
+
+Page = WerkzeugResponse | tuple[str, int] | str
+
+
+def _key() -> str:
+    return str(current_app.config["SECRET_KEY"])
 
 
 def _language() -> str:
@@ -56,68 +80,64 @@ def _load_round(slug: str) -> PublicRound:
     return survey_round
 
 
-def _load_round_and_draft(slug: str) -> tuple[PublicRound, str | None, Draft | None]:
-    """The round (404 page if unknown), the session's draft token and the draft."""
-    token = _draft_token(slug[:60])
-    survey_round, draft = submission.find_round_and_draft(slug[:60], token)
-    if survey_round is None:
-        abort(make_response(_status_page("unknown", code=404)))
-    g.default_language = survey_round.language
-    return survey_round, token, draft
-
-
-def _drafts() -> dict[str, Any]:
-    return dict(session.get("drafts", {}))
-
-
-def _remember_draft(slug: str, token: str) -> None:
-    drafts = _drafts()
-    drafts[slug] = {"t": token, "u": utcnow().isoformat()}
-    session["drafts"] = drafts
-
-
-TOUCH_INTERVAL = timedelta(hours=1)
-
-
-def _touch_draft(slug: str) -> None:
-    """Note in the session when the draft was last used (to tell an expired draft from
-    one sent meanwhile). An hour's precision is enough, and leaving the session alone
-    spares most pages a new cookie."""
-    drafts = _drafts()
-    if slug not in drafts:
-        return
-    now = utcnow()
-    try:
-        fresh = now - datetime.fromisoformat(drafts[slug]["u"]) < TOUCH_INTERVAL
-    except (KeyError, TypeError, ValueError):
-        fresh = False
-    if not fresh:
-        drafts[slug] = {**drafts[slug], "u": now.isoformat()}
-        session["drafts"] = drafts
-
-
-def _forget_draft(slug: str) -> None:
-    drafts = _drafts()
-    drafts.pop(slug, None)
-    session["drafts"] = drafts
-
-
-def _draft_token(slug: str) -> str | None:
-    entry = _drafts().get(slug) or {}
-    token = entry.get("t")
-    return token if isinstance(token, str) else None
-
-
-def _session_draft(survey_round: PublicRound) -> tuple[str | None, Draft | None]:
-    token = _draft_token(survey_round.slug)
-    return token, submission.find_draft(token, survey_round)
-
-
 def _unavailable(survey_round: PublicRound) -> tuple[str, int] | None:
     state = submission.availability(survey_round, utcnow())
     if state is submission.Availability.OPEN:
         return None
     return _status_page(state.value, survey_round)
+
+
+# --------------------------------------------------------------------------- state
+
+
+def _session_state(survey_round: PublicRound) -> SurveyState | None:
+    kept = session.get(SESSION_KEY)
+    if not isinstance(kept, dict) or kept.get("slug") != survey_round.slug:
+        return None
+    return survey_state.decode(kept.get("state"), _key(), survey_round.id)
+
+
+def _form_state(survey_round: PublicRound) -> SurveyState | None:
+    return survey_state.decode(request.form.get("state"), _key(), survey_round.id)
+
+
+def _posted_state(survey_round: PublicRound) -> SurveyState | None:
+    """The session's state (the newest across tabs), else the one the form carried."""
+    return _session_state(survey_round) or _form_state(survey_round)
+
+
+def _fresh_state(survey_round: PublicRound) -> SurveyState:
+    return survey_state.new_state(survey_round.id, municipality=survey_round.only_municipality)
+
+
+def _keeps_cookies() -> bool:
+    return current_app.config["SESSION_COOKIE_NAME"] in request.cookies
+
+
+def _remember(survey_round: PublicRound, state: SurveyState) -> str:
+    """Keep the state in the session when it fits (else drop an older one there, so
+    the fuller state in the form wins); the encoded state."""
+    encoded = survey_state.encode(state, _key())
+    if len(encoded) > survey_state.COOKIE_LIMIT:
+        session.pop(SESSION_KEY, None)
+        return encoded
+    kept = {"slug": survey_round.slug, "state": encoded}
+    if session.get(SESSION_KEY) != kept:  # an unchanged session sends no new cookie
+        session[SESSION_KEY] = kept
+    return encoded
+
+
+def _forget() -> None:
+    session.pop(SESSION_KEY, None)
+
+
+def _use_language(state: SurveyState) -> None:
+    if state.language in LANGUAGES:
+        g.survey_language = state.language
+        refresh()
+
+
+# --------------------------------------------------------------------------- pages
 
 
 def _visible_pages(definition: Definition, raw: flow.RawInputs) -> list[int]:
@@ -141,86 +161,9 @@ def _condition_on_same_page(definition: Definition, question: Any, index: int) -
     return question.show_if.question in codes
 
 
-def _page_url(survey_round: PublicRound, page: int) -> str:
-    return url_for("surveys.page", slug=survey_round.slug, page=page + 1)
-
-
-@bp.get("/s/<slug>")
-@access(PUBLIC)
-def start(slug: str) -> WerkzeugResponse | tuple[str, int]:
-    survey_round, _token, draft = _load_round_and_draft(slug)
-    closed = _unavailable(survey_round)
-    if closed:
-        return closed
-    if draft is None:
-        if survey_round.access == "invitation":
-            return _status_page("invitation_only", survey_round)
-        new = submission.start_draft(survey_round)
-        db.session.commit()
-        _remember_draft(survey_round.slug, new.token)
-        draft = new.draft
-    if draft.municipality_code is None:
-        return redirect(url_for("surveys.where", slug=survey_round.slug))
-    return redirect(_page_url(survey_round, 0))
-
-
-@bp.get("/i/<token>")
-@access(PUBLIC)
-def invitation(token: str) -> WerkzeugResponse | tuple[str, int]:
-    state, found = submission.find_invitation(token[:100])
-    if state is submission.InvitationState.UNKNOWN or found is None:
-        return _status_page("invitation_unknown", code=404)
-    survey_round = submission.round_by_id(found.round_id)
-    assert survey_round is not None
-    g.default_language = survey_round.language
-    if state is submission.InvitationState.USED:
-        return _status_page("invitation_used", survey_round)
-    closed = _unavailable(survey_round)
-    if closed:
-        return closed
-    _token, draft = _session_draft(survey_round)
-    if draft is None or draft.invitation_id != found.id:
-        new = submission.start_draft(survey_round, found)
-        db.session.commit()
-        _remember_draft(survey_round.slug, new.token)
-    return redirect(_page_url(survey_round, 0))
-
-
-@bp.route("/s/<slug>/where", methods=["GET", "POST"])
-@access(PUBLIC)
-def where(slug: str) -> WerkzeugResponse | tuple[str, int] | str:
-    survey_round, _token, draft = _load_round_and_draft(slug)
-    closed = _unavailable(survey_round)
-    if closed:
-        return closed
-    if draft is None:
-        return redirect(url_for("surveys.start", slug=survey_round.slug))
-    municipalities = submission.round_municipalities(survey_round.id)
-    codes = {m.code for m in municipalities}
-    error = False
-    if request.method == "POST":
-        chosen = request.form.get("municipality", "")
-        if chosen in codes:
-            if not submission.choose_municipality(draft, chosen):
-                db.session.rollback()
-                return _after_draft_gone(survey_round)
-            db.session.commit()
-            _touch_draft(survey_round.slug)
-            return redirect(_page_url(survey_round, 0))
-        error = True
-    return render_template(
-        "surveys/public/where.html",
-        survey_round=survey_round,
-        municipalities=municipalities,
-        draft=draft,
-        error=error,
-    )
-
-
-def _switch_language(action: str) -> None:
-    code = action.split(":", 1)[1]
-    if code in LANGUAGES:
-        session["lang"] = code
+def _page_url(survey_round: PublicRound, page: int, check: bool = False) -> str:
+    url = url_for("surveys.page", slug=survey_round.slug, page=page + 1)
+    return url + "?check=1" if check else url
 
 
 def _first_invalid_page(
@@ -229,173 +172,43 @@ def _first_invalid_page(
     """Re-check every shown page before storing (a page may have been skipped).
 
     ``checked`` is a page already validated in this request."""
-    from werkzeug.datastructures import MultiDict
-
     for index in _visible_pages(definition, raw):
         if index == checked:
             continue
-        names = [n for q in definition.sections[index].questions for n in flow.field_names(q)]
-        data = MultiDict([(n, v) for n in names for v in raw.get(n, [])])
-        form = build_page_form(definition, index, language, raw, data)
-        form.meta.csrf = False
-        if not form.validate():
+        form = _checked_form(definition, index, language, raw)
+        if form.errors:
             return index
     return None
 
 
-def _save(
-    survey_round: PublicRound, token: str, draft: Draft, inputs: flow.RawInputs
-) -> flow.RawInputs | None:
-    """Store one page's inputs in the draft; the merged answers, or None if it is gone.
-
-    Compare-and-set: when another request changed the draft since it was read, read it
-    again and merge onto that (each pass lets at least one writer through)."""
-    current: Draft | None = draft
-    for _attempt in range(SAVE_ATTEMPTS):
-        if current is None:
-            return None
-        if submission.save_inputs(current, inputs):
-            db.session.commit()
-            return submission.merge(current, inputs)
-        db.session.rollback()
-        current = submission.find_draft(token, survey_round)
-    raise RuntimeError(f"draft changed {SAVE_ATTEMPTS} times while being saved")
+def _checked_form(definition: Definition, index: int, language: str, raw: flow.RawInputs) -> Any:
+    names = [n for q in definition.sections[index].questions for n in flow.field_names(q)]
+    data = MultiDict([(n, v) for n in names for v in raw.get(n, [])])
+    form = build_page_form(definition, index, language, raw, data)
+    form.validate()
+    return form
 
 
-def _submit(
+def _render_page(
     survey_round: PublicRound,
     definition: Definition,
-    token: str,
-    draft: Draft,
     index: int,
-    inputs: flow.RawInputs,
-) -> WerkzeugResponse | tuple[str, int]:
-    """Store the response: ``draft`` with ``inputs`` merged has passed every page's
-    checks. Retried when SQLite reports a concurrent writer."""
-    answers = submission.merge(draft, inputs)
-    for attempt in range(SUBMIT_ATTEMPTS):
-        try:
-            stored = submission.submit(
-                draft, answers, definition, survey_round, _language(), utcnow()
-            )
-            if stored:
-                db.session.commit()
-        except sa.exc.IntegrityError:
-            db.session.rollback()
-            if draft.invitation_id is not None:
-                return _status_page("invitation_used", survey_round)
-            return _after_draft_gone(survey_round)
-        except sa.exc.OperationalError as error:
-            db.session.rollback()
-            if not is_lock_conflict(error) or attempt == SUBMIT_ATTEMPTS - 1:
-                raise
-            time.sleep(0.02 * (attempt + 1))
-            continue
-        if stored:
-            _forget_draft(survey_round.slug)
-            session["thanks"] = survey_round.slug
-            return redirect(url_for("surveys.thanks", slug=survey_round.slug))
-        # Gone (sent by a parallel request) or changed in another tab since it was read.
-        db.session.rollback()
-        fresh = submission.find_draft(token, survey_round)
-        if fresh is None:
-            return _after_draft_gone(survey_round)
-        if submission.merge(fresh, inputs) != answers:  # keep it and check it again
-            if _save(survey_round, token, fresh, inputs) is None:
-                return _after_draft_gone(survey_round)
-            return redirect(_page_url(survey_round, index) + "?check=1")
-        draft = fresh
-    raise RuntimeError(f"could not store the response in {SUBMIT_ATTEMPTS} attempts")
-
-
-def _after_draft_gone(survey_round: PublicRound) -> WerkzeugResponse | tuple[str, int]:
-    """The draft is gone: stored by a parallel request, or expired long ago."""
-    entry = _drafts().get(survey_round.slug) or {}
-    try:
-        updated = datetime.fromisoformat(entry["u"])
-    except (KeyError, ValueError):
-        return redirect(url_for("surveys.start", slug=survey_round.slug))
-    if utcnow() - updated > submission.DRAFT_LIFETIME - timedelta(hours=1):
-        _forget_draft(survey_round.slug)
-        return _status_page("expired", survey_round)
-    _forget_draft(survey_round.slug)
-    session["thanks"] = survey_round.slug
-    return redirect(url_for("surveys.thanks", slug=survey_round.slug))
-
-
-@bp.route("/s/<slug>/<int:page>", methods=["GET", "POST"])
-@access(PUBLIC)
-def page(slug: str, page: int) -> WerkzeugResponse | tuple[str, int] | str:
-    survey_round, token, draft = _load_round_and_draft(slug)
-    closed = _unavailable(survey_round)
-    if closed:
-        return closed
-    if draft is None or token is None:
-        if request.method == "POST" and token:
-            return _after_draft_gone(survey_round)
-        if request.method == "POST" and session.get("thanks") == survey_round.slug:
-            # Back button and send again after a finished submission: stored once already.
-            return redirect(url_for("surveys.thanks", slug=survey_round.slug))
-        return redirect(url_for("surveys.start", slug=survey_round.slug))
-    if draft.municipality_code is None:
-        return redirect(url_for("surveys.where", slug=survey_round.slug))
-    definition = definition_for(survey_round.questionnaire_id, survey_round.questionnaire_hash)
-    index = page - 1
-    if not 0 <= index < len(definition.sections):
-        abort(404)
+    state: SurveyState,
+    form: Any = None,
+    *,
+    check: bool = False,
+    state_lost: bool = False,
+) -> str:
     language = _language()
-    answers = draft.answers
-    if request.method == "POST":
-        inputs = flow.page_inputs(
-            definition, index, {k: request.form.getlist(k) for k in request.form}
+    if state.language != language:  # the form remembers the page's language too
+        state = replace(state, language=language)
+    answers = state.answers
+    if form is None:
+        form = (
+            _checked_form(definition, index, language, answers)
+            if check
+            else build_page_form(definition, index, language, answers, None)
         )
-        action = request.form.get("action", "next")
-        moves_on = action != "back" and not action.startswith("lang:")
-        valid = False
-        if moves_on:
-            answers = submission.merge(draft, inputs)
-            form = build_page_form(definition, index, language, answers, request.form)
-            valid = form.validate()
-            if valid and not [p for p in _visible_pages(definition, answers) if p > index]:
-                if _first_invalid_page(definition, answers, language, checked=index) is None:
-                    return _submit(survey_round, definition, token, draft, index, inputs)
-        saved = _save(survey_round, token, draft, inputs)
-        if saved is None:
-            return _after_draft_gone(survey_round)
-        answers = saved
-        _touch_draft(survey_round.slug)
-        if action.startswith("lang:"):
-            _switch_language(action)
-            return redirect(_page_url(survey_round, index))
-        visible = _visible_pages(definition, answers)
-        if action == "back":
-            earlier = [p for p in visible if p < index]
-            return redirect(_page_url(survey_round, earlier[-1] if earlier else 0))
-        if valid:
-            later = [p for p in visible if p > index]
-            if later:
-                return redirect(_page_url(survey_round, later[0]))
-            invalid = _first_invalid_page(definition, answers, language, checked=index)
-            if invalid is not None:
-                return redirect(_page_url(survey_round, invalid) + "?check=1")
-            fresh = submission.find_draft(token, survey_round)
-            if fresh is None:
-                return _after_draft_gone(survey_round)
-            return _submit(survey_round, definition, token, fresh, index, inputs)
-    else:
-        form = build_page_form(definition, index, language, answers, None)
-        if request.args.get("check"):
-            from werkzeug.datastructures import MultiDict
-
-            form = build_page_form(
-                definition,
-                index,
-                language,
-                answers,
-                MultiDict([(k, v) for k, vs in answers.items() for v in vs]),
-            )
-            form.meta.csrf = False
-            form.validate()
     visible = _visible_pages(definition, answers)
     return render_template(
         "surveys/public/page.html",
@@ -404,6 +217,8 @@ def page(slug: str, page: int) -> WerkzeugResponse | tuple[str, int] | str:
         section=definition.sections[index],
         index=index,
         form=form,
+        state_token=_remember(survey_round, state),
+        state_lost=state_lost,
         position=(visible.index(index) + 1) if index in visible else index + 1,
         total=len(visible) or len(definition.sections),
         is_last=not [p for p in visible if p > index],
@@ -424,10 +239,282 @@ def page(slug: str, page: int) -> WerkzeugResponse | tuple[str, int] | str:
     )
 
 
+def _show(
+    survey_round: PublicRound,
+    definition: Definition,
+    index: int,
+    state: SurveyState,
+    *,
+    check: bool = False,
+) -> Page:
+    """Go to a page: redirect when the browser keeps the state in its session (so the
+    back button and reloading work as usual), else show it at once from the form's state."""
+    if _keeps_cookies():
+        _remember(survey_round, state)
+        if SESSION_KEY in session:  # it fitted in the cookie
+            return redirect(_page_url(survey_round, index, check))
+    return _render_page(survey_round, definition, index, state, check=check)
+
+
+def _render_where(
+    survey_round: PublicRound, state: SurveyState, error: bool = False
+) -> tuple[str, int] | str:
+    return render_template(
+        "surveys/public/where.html",
+        survey_round=survey_round,
+        municipalities=submission.round_municipalities(survey_round.id),
+        chosen=state.municipality,
+        state_token=_remember(survey_round, state),
+        error=error,
+    )
+
+
+# --------------------------------------------------------------------------- routes
+
+
+@bp.get("/s/<slug>")
+@access(PUBLIC)
+def start(slug: str) -> Page:
+    survey_round = _load_round(slug)
+    closed = _unavailable(survey_round)
+    if closed:
+        return closed
+    state = _session_state(survey_round)
+    if state is None:
+        if survey_round.access == "invitation":
+            return _status_page("invitation_only", survey_round)
+        state = _fresh_state(survey_round)
+        _remember(survey_round, state)
+    if state.municipality is None:
+        return redirect(url_for("surveys.where", slug=survey_round.slug))
+    return redirect(_page_url(survey_round, 0))
+
+
+@bp.get("/i/<token>")
+@access(PUBLIC)
+def invitation(token: str) -> Page:
+    token = token[:100]
+    found = submission.find_invitation(token)
+    if found is None:
+        return _status_page("invitation_unknown", code=404)
+    survey_round = submission.round_by_id(found.round_id)
+    assert survey_round is not None
+    g.default_language = survey_round.language
+    closed = _unavailable(survey_round)
+    if closed:
+        return closed
+    mark = survey_state.invitation_mark(token)
+    state = _session_state(survey_round)
+    if state is None or state.invitation_mark != mark:
+        if found.used:
+            return _status_page("invitation_used", survey_round)
+        # Nothing is written yet: the link is claimed when the first page is sent, so
+        # a mail scanner that opens links does not use up the citizen's invitation.
+        state = survey_state.new_state(
+            survey_round.id,
+            municipality=found.municipality_code,
+            invitation=token,
+            invitation_mark=mark,
+        )
+    definition = definition_for(survey_round.questionnaire_id, survey_round.questionnaire_hash)
+    return _render_page(survey_round, definition, 0, state)
+
+
+def _claim(survey_round: PublicRound, state: SurveyState) -> SurveyState | tuple[str, int]:
+    """Claim the invitation a first page carries (its own short transaction)."""
+    assert state.invitation is not None
+    outcome, code = submission.claim_invitation(
+        state.invitation, survey_round.id, survey_state.claim_hash(state)
+    )
+    if outcome is not submission.Claim.CLAIMED:
+        db.session.rollback()
+        _forget()
+        kind = "invitation_used" if outcome is submission.Claim.USED else "invitation_unknown"
+        return _status_page(kind, survey_round)
+    db.session.commit()
+    return replace(state, invitation=None, entitled=True, municipality=code)
+
+
+def _entitled_state(survey_round: PublicRound, state: SurveyState) -> SurveyState | Page:
+    """The state, with its invitation claimed; or the page that says why it may not answer."""
+    if state.invitation is not None:
+        return _claim(survey_round, state)
+    if survey_round.access == "invitation" and not state.entitled:
+        return _status_page("invitation_only", survey_round)
+    return state
+
+
+@bp.route("/s/<slug>/where", methods=["GET", "POST"])
+@access(PUBLIC)
+def where(slug: str) -> Page:
+    survey_round = _load_round(slug)
+    closed = _unavailable(survey_round)
+    if closed:
+        return closed
+    if request.method == "GET":
+        state = _session_state(survey_round)
+        if state is None:
+            if survey_round.access == "invitation":
+                return _status_page("invitation_only", survey_round)
+            state = _fresh_state(survey_round)
+        return _render_where(survey_round, state)
+    state = _posted_state(survey_round) or _fresh_state(survey_round)
+    checked = _entitled_state(survey_round, state)
+    if not isinstance(checked, SurveyState):
+        return checked
+    state = checked
+    definition = definition_for(survey_round.questionnaire_id, survey_round.questionnaire_hash)
+    if state.entitled:
+        # An invitation belongs to one municipality: it cannot answer for another.
+        return _show(survey_round, definition, 0, state)
+    chosen = request.form.get("municipality", "")
+    if chosen not in {m.code for m in submission.round_municipalities(survey_round.id)}:
+        return _render_where(survey_round, state, error=True)
+    return _show(survey_round, definition, 0, replace(state, municipality=chosen))
+
+
+@bp.route("/s/<slug>/<int:page>", methods=["GET", "POST"])
+@access(PUBLIC)
+def page(slug: str, page: int) -> Page:
+    survey_round = _load_round(slug)
+    closed = _unavailable(survey_round)
+    if closed:
+        return closed
+    definition = definition_for(survey_round.questionnaire_id, survey_round.questionnaire_hash)
+    index = page - 1
+    if not 0 <= index < len(definition.sections):
+        abort(404)
+    if request.method == "GET":
+        return _get_page(survey_round, definition, index)
+    return _post_page(survey_round, definition, index)
+
+
+def _get_page(survey_round: PublicRound, definition: Definition, index: int) -> Page:
+    state = _session_state(survey_round)
+    if state is None:
+        if index != 0 or survey_round.access == "invitation":
+            return redirect(url_for("surveys.start", slug=survey_round.slug))
+        state = _fresh_state(survey_round)
+    if state.municipality is None:
+        return redirect(url_for("surveys.where", slug=survey_round.slug))
+    if "lang" not in request.args:
+        _use_language(state)
+    return _render_page(
+        survey_round, definition, index, state, check=bool(request.args.get("check"))
+    )
+
+
+def _post_page(survey_round: PublicRound, definition: Definition, index: int) -> Page:
+    state = _posted_state(survey_round)
+    posted = {k: request.form.getlist(k) for k in request.form}
+    inputs = flow.page_inputs(definition, index, posted)
+    if state is None:
+        # Altered, or from another round: keep what this page sent, start afresh.
+        if survey_round.access == "invitation":
+            return _status_page("invitation_only", survey_round)
+        state = _fresh_state(survey_round).with_answers(inputs)
+        if state.municipality is None:
+            return _render_where(survey_round, state)
+        return _render_page(survey_round, definition, index, state, state_lost=True)
+    checked = _entitled_state(survey_round, state)
+    if not isinstance(checked, SurveyState):
+        return checked
+    state = checked
+    if state.municipality is None:
+        return _render_where(survey_round, state)
+    action = request.form.get("action", "next")
+    if action.startswith("lang:"):
+        code = action.split(":", 1)[1]
+        if code in LANGUAGES:
+            session["lang"] = code
+            state = replace(state, language=code)
+        _use_language(state)
+        return _show(survey_round, definition, index, state.with_answers(inputs))
+    _use_language(state)
+    if action == "back":
+        state = state.with_answers(inputs)
+        earlier = [p for p in _visible_pages(definition, state.answers) if p < index]
+        return _show(survey_round, definition, earlier[-1] if earlier else 0, state)
+    state = state.with_answers(inputs)
+    language = _language()
+    form = build_page_form(definition, index, language, state.answers, request.form)
+    if not form.validate():
+        return _render_page(survey_round, definition, index, state, form)
+    later = [p for p in _visible_pages(definition, state.answers) if p > index]
+    if later:
+        return _show(survey_round, definition, later[0], state)
+    invalid = _first_invalid_page(definition, state.answers, language, checked=index)
+    if invalid is not None:
+        return _show(survey_round, definition, invalid, state, check=True)
+    return _submit(survey_round, definition, state)
+
+
+def _receipt(survey_round: PublicRound) -> str:
+    return str(URLSafeTimedSerializer(_key(), salt=RECEIPT_SALT).dumps(survey_round.id))
+
+
+def _thanked(survey_round: PublicRound) -> WerkzeugResponse:
+    _forget()
+    language = _language()
+    # The thanks page in the language the citizen answered in, when no session says so.
+    shown = session.get("lang") or survey_round.language
+    extra: dict[str, Any] = {} if shown == language else {"lang": language}
+    if _keeps_cookies():
+        session["thanks"] = survey_round.slug
+        return redirect(url_for("surveys.thanks", slug=survey_round.slug, **extra))
+    # No session to remember it in: a signed receipt in the address (no answers in it).
+    return redirect(
+        url_for("surveys.thanks", slug=survey_round.slug, r=_receipt(survey_round), **extra)
+    )
+
+
+def _submit(survey_round: PublicRound, definition: Definition, state: SurveyState) -> Page:
+    """Store the response (every page has passed its checks). Sending the same form
+    twice stores once; retried when SQLite reports a concurrent writer."""
+    assert state.municipality is not None
+    key = survey_state.submission_key(state, _key())
+    for attempt in range(SUBMIT_ATTEMPTS):
+        try:
+            if submission.already_stored(key):
+                db.session.rollback()
+                return _thanked(survey_round)
+            submission.submit(
+                key,
+                state.municipality,
+                state.answers,
+                definition,
+                survey_round,
+                _language(),
+                utcnow(),
+            )
+            db.session.commit()
+        except sa.exc.IntegrityError:
+            db.session.rollback()
+            if submission.already_stored(key):
+                return _thanked(survey_round)
+            continue  # two random ids met (about 1 in 10^12): draw new ones
+        except sa.exc.OperationalError as error:
+            db.session.rollback()
+            if not is_lock_conflict(error) or attempt == SUBMIT_ATTEMPTS - 1:
+                raise
+            time.sleep(0.02 * (attempt + 1))
+            continue
+        return _thanked(survey_round)
+    raise RuntimeError(f"could not store the response in {SUBMIT_ATTEMPTS} attempts")
+
+
 @bp.get("/s/<slug>/thanks")
 @access(PUBLIC)
 def thanks(slug: str) -> str | WerkzeugResponse:
     survey_round = _load_round(slug)
-    if session.get("thanks") != slug:
+    receipt_ok = False
+    try:
+        receipt = URLSafeTimedSerializer(_key(), salt=RECEIPT_SALT).loads(
+            request.args.get("r", ""), max_age=RECEIPT_MAX_AGE
+        )
+        receipt_ok = receipt == survey_round.id
+    except (BadData, ValueError, TypeError):
+        receipt_ok = False
+    if not receipt_ok and session.get("thanks") != slug:
         return redirect(url_for("surveys.start", slug=slug))
     return render_template("surveys/public/thanks.html", survey_round=survey_round)

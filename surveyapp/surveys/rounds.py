@@ -17,7 +17,7 @@ from surveyapp.audit.operations import record
 from surveyapp.extensions import db
 from surveyapp.municipalities.models import Municipality
 from surveyapp.questionnaires.models import Questionnaire
-from surveyapp.surveys.models import Invitation, InvitationUse, Response, SurveyRound
+from surveyapp.surveys.models import Invitation, Response, SurveyRound
 from surveyapp.surveys.tokens import hash_token, new_token
 from surveyapp.timeutil import utcnow
 
@@ -147,6 +147,10 @@ def change_status(user_id: int | None, survey_round: SurveyRound, status: str) -
         raise RoundError("closed_is_final" if old == "closed" else "not_allowed")
     survey_round.status = status
     db.session.flush()
+    if status == "closed":
+        from surveyapp.surveys.privacy import forget_claims
+
+        forget_claims([survey_round.id])
     record(
         user_id,
         STATUS_ACTIONS[status],
@@ -216,7 +220,8 @@ class MunicipalityCount:
 
     @property
     def response_rate(self) -> float | None:
-        return self.used / self.issued if self.issued else None
+        """Answers sent per invitation issued (``used`` counts links used to start)."""
+        return self.responses / self.issued if self.issued else None
 
 
 @dataclass(frozen=True)
@@ -231,7 +236,8 @@ class RoundCounts:
 
     @property
     def response_rate(self) -> float | None:
-        return self.used / self.issued if self.issued else None
+        """Answers sent per invitation issued (``used`` counts links used to start)."""
+        return self.responses / self.issued if self.issued else None
 
 
 def round_counts(survey_round: SurveyRound) -> RoundCounts:
@@ -258,9 +264,8 @@ def round_counts(survey_round: SurveyRound) -> RoundCounts:
             sa.select(
                 Invitation.municipality_code,
                 sa.func.count(Invitation.id),
-                sa.func.count(InvitationUse.invitation_id),
+                sa.func.count(Invitation.id).filter(Invitation.used.is_(True)),
             )
-            .outerjoin(InvitationUse, InvitationUse.invitation_id == Invitation.id)
             .where(Invitation.round_id == survey_round.id)
             .group_by(Invitation.municipality_code)
         )

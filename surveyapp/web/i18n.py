@@ -23,6 +23,10 @@ def select_locale() -> str:
     asked = request.args.get("lang")
     if asked in LANGUAGES:
         return asked
+    # A survey page's own choice travels in its form (browsers may drop the session).
+    chosen = g.get("survey_language")
+    if chosen in LANGUAGES:
+        return str(chosen)
     remembered = session.get("lang")
     if remembered in LANGUAGES:
         return str(remembered)

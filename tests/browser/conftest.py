@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -196,7 +196,7 @@ def make_live_round(live_server: LiveServer) -> Callable[..., LiveRound]:
 @pytest.fixture
 def make_live_invitation(live_server: LiveServer) -> Callable[..., str]:
     """make_live_invitation(round, used=False) -> the raw token a letter would carry."""
-    from surveyapp.models import Invitation, InvitationUse
+    from surveyapp.models import Invitation
     from surveyapp.surveys.tokens import hash_token, new_token
 
     def build(survey_round: LiveRound, used: bool = False) -> str:
@@ -206,11 +206,9 @@ def make_live_invitation(live_server: LiveServer) -> Callable[..., str]:
                 round_id=survey_round.id,
                 municipality_code=survey_round.municipality_codes[0],
                 token_hash=hash_token(token),
+                used=used,
             )
             db.session.add(invitation)
-            db.session.flush()
-            if used:
-                db.session.add(InvitationUse(invitation_id=invitation.id, used_on=date.today()))
             db.session.commit()
         return token
 

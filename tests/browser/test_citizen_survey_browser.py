@@ -283,6 +283,40 @@ def test_survey_can_be_completed_without_javascript(
     assert answers == {**EXPECTED_ROWS, "suggestion": [(None, None, SUGGESTION["en"])]}
 
 
+def test_answers_survive_a_browser_that_drops_its_cookies(
+    new_context: Callable[..., BrowserContext],
+    live_server: LiveServer,
+    live_db: Callable[[], Any],
+    make_live_round: Callable[..., LiveRound],
+) -> None:
+    # A phone that drops the session between pages: the form carries the earlier pages'
+    # answers, so the citizen presses "Next" and goes on; nothing is lost.
+    survey_round = make_live_round()
+    context = new_context()
+    page = context.new_page()
+    page.goto(live_server(f"/s/{survey_round.slug}?lang=en"))
+    for name, value in RADIO_ANSWERS[0]:
+        page.check(f'input[name="{name}"][value="{value}"]')
+    click_and_wait(page, NEXT_BUTTON)
+    for name, value in RADIO_ANSWERS[1]:
+        page.check(f'input[name="{name}"][value="{value}"]')
+    context.clear_cookies()
+    click_and_wait(page, NEXT_BUTTON)
+    assert page.locator("#error-summary").count() == 0, page.locator("main").inner_text()
+    assert h1_text(page) == PAGE_HEADINGS["en"][2]
+    context.clear_cookies()
+    click_and_wait(page, '#survey-form button[name="action"][value="back"]')
+    assert h1_text(page) == PAGE_HEADINGS["en"][1]
+    assert checked_value(page, "courtesy") == "4"  # kept across two dropped sessions
+    click_and_wait(page, NEXT_BUTTON)
+    page.check('input[name="overall"][value="5"]')
+    page.fill('textarea[name="suggestion"]', SUGGESTION["en"])
+    click_and_wait(page, NEXT_BUTTON)
+    assert h1_text(page) == THANKS["en"]
+    _response, answers = one_response(live_db, survey_round)
+    assert answers == {**EXPECTED_ROWS, "suggestion": [(None, None, SUGGESTION["en"])]}
+
+
 # --- 6. visible focus -------------------------------------------------------------------
 
 FOCUS_STYLE = """() => {

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -12,7 +12,6 @@ from surveyapp.extensions import db
 from surveyapp.models import (
     Answer,
     Invitation,
-    InvitationUse,
     Municipality,
     Questionnaire,
     Response,
@@ -62,8 +61,16 @@ def test_database_refuses_bad_values(app: Flask, backend: str, questionnaires: N
 
 
 def test_invitation_use_cannot_be_linked_to_a_response(app: Flask, backend: str) -> None:
-    use_columns = {c.name for c in InvitationUse.__table__.columns}
-    assert use_columns == {"invitation_id", "used_on"}
+    invitation_columns = {c.name for c in Invitation.__table__.columns}
+    assert invitation_columns == {
+        "id",
+        "round_id",
+        "municipality_code",
+        "token_hash",
+        "created_on",
+        "used",
+        "claim_hash",
+    }
     response_columns = {c.name for c in Response.__table__.columns}
     assert response_columns == {
         "id",
@@ -132,15 +139,17 @@ def test_submission_key_is_unique(app: Flask, backend: str, questionnaires: None
         db.session.commit()
 
 
-def test_invitation_used_once(app: Flask, backend: str, questionnaires: None) -> None:
+def test_invitation_token_hashes_are_unique(app: Flask, backend: str, questionnaires: None) -> None:
     questionnaire = latest_version("citizen-satisfaction")
     assert questionnaire is not None
     survey_round = _round(questionnaire, access="invitation")
-    invitation = Invitation(round_id=survey_round.id, municipality_code="5501", token_hash="h" * 64)
-    db.session.add(invitation)
-    db.session.flush()
-    db.session.add(InvitationUse(invitation_id=invitation.id, used_on=date(2026, 3, 1)))
+    db.session.add(
+        Invitation(round_id=survey_round.id, municipality_code="5501", token_hash="h" * 64)
+    )
     db.session.commit()
-    db.session.add(InvitationUse(invitation_id=invitation.id, used_on=date(2026, 3, 2)))
+    assert db.session.scalars(sa.select(Invitation)).one().used is False
+    db.session.add(
+        Invitation(round_id=survey_round.id, municipality_code="5501", token_hash="h" * 64)
+    )
     with pytest.raises(sa.exc.IntegrityError):
         db.session.commit()

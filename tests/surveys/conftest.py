@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -62,3 +63,33 @@ def make_invitations(app: Any) -> Callable[[SurveyRound, int], list[str]]:
         return tokens
 
     return build
+
+
+_STATE = re.compile(r'name="state" value="([^"]+)"')
+
+
+def form_state(response: Any) -> str:
+    """The signed answers-so-far a survey page's form carries (as a browser sends it back)."""
+    found = _STATE.search(response.get_data(as_text=True))
+    assert found is not None, "the page has no state field"
+    return found.group(1)
+
+
+class WriteCounter:
+    """Counts INSERT, UPDATE and DELETE statements the app sends while it is attached."""
+
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+
+    def __call__(self, _conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.lstrip()[:6].upper() in ("INSERT", "UPDATE", "DELETE"):
+            self.statements.append(statement)
+
+
+@pytest.fixture
+def count_writes(app: Any) -> Any:
+    """A WriteCounter attached to the app's engine for the test."""
+    counter = WriteCounter()
+    sa.event.listen(db.engine, "before_cursor_execute", counter)
+    yield counter
+    sa.event.remove(db.engine, "before_cursor_execute", counter)

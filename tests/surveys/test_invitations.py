@@ -7,7 +7,7 @@ import io
 import re
 import zipfile
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -18,7 +18,7 @@ from flask_babel import force_locale, gettext
 from pypdf import PdfReader
 
 from surveyapp.extensions import db
-from surveyapp.models import AuditEntry, Invitation, InvitationUse, SurveyRound
+from surveyapp.models import AuditEntry, Invitation, Response, SurveyRound
 from surveyapp.surveys import rounds
 from surveyapp.surveys.letters import QR_QUIET_ZONE, qr_matrix
 from surveyapp.surveys.tokens import hash_token
@@ -237,14 +237,25 @@ def test_detail_page_warns_and_shows_the_response_rate(
     assert f'action="/rounds/{invitation_round.id}/invitations"' in before
 
     Download(_invite(admin, invitation_round, 4))
-    first = _invitations(invitation_round)[0]
-    db.session.add(InvitationUse(invitation_id=first.id, used_on=date(2026, 3, 2)))
+    first, second = _invitations(invitation_round)[:2]
+    first.used = second.used = True  # two links used to start ...
+    db.session.add(
+        Response(
+            round_id=invitation_round.id,
+            municipality_code="5501",
+            language="nb",
+            submitted=datetime(2026, 3, 2, tzinfo=UTC),
+            submission_key="k" * 64,
+        )
+    )  # ... and one answer sent
     db.session.commit()
 
     page = admin.get(f"/rounds/{invitation_round.id}").get_data(as_text=True)
-    assert "1 of 4 invitations used" in page
-    assert "25.0\u00a0%" in page
-    assert re.search(r'<td class="num">4</td>\s*<td class="num">1</td>', page)
+    assert "Response rate: 25.0\u00a0%. 1 of 4 invited people have answered" in page
+    assert "2 links have been used to start the survey." in page
+    assert re.search(
+        r'<td class="num">1</td>\s*<td class="num">4</td>\s*<td class="num">2</td>', page
+    )
 
 
 def test_the_largest_batch_is_one_insert_statement(app: Any, invitation_round: SurveyRound) -> None:

@@ -12,7 +12,8 @@ from flask.testing import FlaskClient
 
 from surveyapp.database import write_turn_is_free
 from surveyapp.extensions import db
-from surveyapp.models import Answer, InvitationUse, Response, SurveyDraft
+from surveyapp.models import Answer, Invitation, Response
+from tests.surveys.conftest import WriteCounter, form_state
 from tests.surveys.test_public_flow import PAGE1, PAGE2, PAGE3
 
 pytestmark = pytest.mark.storage
@@ -62,7 +63,15 @@ def _tabs_of(app: Any, browser: FlaskClient, count: int = PARALLEL) -> list[Flas
     return tabs
 
 
-def test_one_invitation_submitted_from_20_browsers_at_once_stores_one_response(
+def _count(model: Any) -> int:
+    return int(db.session.scalar(sa.select(sa.func.count()).select_from(model)))
+
+
+def _is_thanks(status: int, location: str | None) -> bool:
+    return status == 302 and location is not None and "/thanks" in location
+
+
+def test_one_invitation_opened_in_20_browsers_stores_one_response(
     app: Any,
     backend: str,
     make_round: Callable[..., Any],
@@ -72,14 +81,28 @@ def test_one_invitation_submitted_from_20_browsers_at_once_stores_one_response(
     (token,) = make_invitations(survey_round, 1)
     clients = [app.test_client() for _ in range(PARALLEL)]
     for client in clients:
-        assert client.get(f"/i/{token}").status_code == 302
-        client.post(f"/s/{survey_round.slug}/1", data=PAGE1)
+        assert client.get(f"/i/{token}").status_code == 200  # opening claims nothing
+    pages: list[str] = []
+    slug = survey_round.slug
+
+    def send(_index: int, client: FlaskClient) -> int:
+        response = client.post(f"/s/{slug}/1?lang=en", data=PAGE1)
+        pages.append(response.get_data(as_text=True))
+        return response.status_code
+
+    statuses = _all_at_once(clients, send)
+    # The first page sent claims the link for that browser; the others are told it is used.
+    assert sorted(statuses) == [200] * (PARALLEL - 1) + [302]
+    assert sum("This link has already been used" in page for page in pages) == PARALLEL - 1
+    stored = 0  # every browser tries to finish: only the one that claimed the link can
+    for client in clients:
         client.post(f"/s/{survey_round.slug}/2", data=PAGE2)
-    statuses = _fire_together(clients, f"/s/{survey_round.slug}/3", PAGE3)
-    assert len(statuses) == PARALLEL and 500 not in statuses
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Response)) == 1
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(InvitationUse)) == 1
-    answers = db.session.scalar(sa.select(sa.func.count()).select_from(Answer))
+        done = client.post(f"/s/{survey_round.slug}/3", data=PAGE3)
+        stored += _is_thanks(done.status_code, done.headers.get("Location"))
+    assert stored == 1
+    assert _count(Response) == 1
+    assert db.session.scalars(sa.select(Invitation)).one().used is True
+    answers = _count(Answer)
     assert answers == len(PAGE1) + len(PAGE2) - 2 + len(PAGE3)  # wait_time hidden: 2 fields
     # 19 of them rolled back on the used invitation: every turn to write was handed back.
     assert write_turn_is_free(db.engine)
@@ -95,8 +118,67 @@ def test_double_click_20_times_from_one_browser_stores_one_response(
     first.post(f"/s/{survey_round.slug}/2", data=PAGE2)
     statuses = _fire_together(_tabs_of(app, first), f"/s/{survey_round.slug}/3", PAGE3)
     assert statuses == [302] * PARALLEL
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Response)) == 1
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(SurveyDraft)) == 0
+    assert _count(Response) == 1
+
+
+def test_double_click_on_a_personal_links_first_page_keeps_the_link(
+    app: Any, backend: str, make_round: Callable[..., Any], make_invitations: Callable[..., Any]
+) -> None:
+    # A browser without cookies: everything travels in the form. The same first page
+    # sent twice (a double click, a retry) is the same claim; another browser's is not.
+    survey_round = make_round(access="invitation")
+    (token,) = make_invitations(survey_round, 1)
+    browser = app.test_client(use_cookies=False)
+    state = form_state(browser.get(f"/i/{token}"))
+    url = f"/s/{survey_round.slug}/1"
+    first = browser.post(url, data={**PAGE1, "state": state})
+    second = browser.post(url, data={**PAGE1, "state": state})
+    for response in (first, second):
+        assert response.status_code == 200
+        assert 'name="courtesy"' in response.get_data(as_text=True)  # page 2
+    other = app.test_client(use_cookies=False)
+    refused = other.get(f"/i/{token}?lang=en")
+    assert "This link has already been used" in refused.get_data(as_text=True)
+    page3 = browser.post(f"/s/{survey_round.slug}/2", data={**PAGE2, "state": form_state(second)})
+    done = browser.post(f"/s/{survey_round.slug}/3", data={**PAGE3, "state": form_state(page3)})
+    assert _is_thanks(done.status_code, done.headers.get("Location"))
+    assert _count(Response) == 1
+
+
+def test_the_same_browser_opening_its_link_again_goes_on(
+    app: Any, backend: str, make_round: Callable[..., Any], make_invitations: Callable[..., Any]
+) -> None:
+    survey_round = make_round(access="invitation")
+    (token,) = make_invitations(survey_round, 1)
+    browser = app.test_client()
+    browser.get(f"/i/{token}")
+    browser.post(f"/s/{survey_round.slug}/1", data=PAGE1)  # claimed
+    again = browser.get(f"/i/{token}")  # e.g. the tab was closed; the letter's link again
+    text = " ".join(again.get_data(as_text=True).split())
+    assert again.status_code == 200 and 'value="email" checked' in text
+    browser.post(f"/s/{survey_round.slug}/1", data=PAGE1)
+    browser.post(f"/s/{survey_round.slug}/2", data=PAGE2)
+    done = browser.post(f"/s/{survey_round.slug}/3", data=PAGE3)
+    assert _is_thanks(done.status_code, done.headers.get("Location"))
+    assert "already been used" in app.test_client().get(f"/i/{token}?lang=en").get_data(
+        as_text=True
+    )
+
+
+def test_an_invitation_answers_only_for_its_own_municipality(
+    app: Any, backend: str, make_round: Callable[..., Any], make_invitations: Callable[..., Any]
+) -> None:
+    survey_round = make_round(access="invitation", municipalities=["1804", "5501"])
+    (token,) = make_invitations(survey_round, 1)  # for 1804, the round's first municipality
+    browser = app.test_client()
+    browser.get(f"/i/{token}")
+    browser.post(f"/s/{survey_round.slug}/1", data=PAGE1)
+    moved = browser.post(f"/s/{survey_round.slug}/where", data={"municipality": "5501"})
+    assert moved.status_code == 302 and moved.headers["Location"].endswith("/1")
+    browser.post(f"/s/{survey_round.slug}/1", data=PAGE1)
+    browser.post(f"/s/{survey_round.slug}/2", data=PAGE2)
+    browser.post(f"/s/{survey_round.slug}/3", data=PAGE3)
+    assert db.session.scalars(sa.select(Response)).one().municipality_code == "1804"
 
 
 def test_nothing_identifying_is_stored_with_a_response(
@@ -137,34 +219,50 @@ def test_nothing_identifying_is_stored_with_a_response(
     dump = repr(stored) + repr(db.session.execute(sa.select(Answer.__table__)).all())
     assert "203.0.113.77" not in dump and "TestBrowser" not in dump
     assert token not in dump
-    use = db.session.scalars(sa.select(InvitationUse)).one()
-    assert {c.name for c in InvitationUse.__table__.columns} == {"invitation_id", "used_on"}
-    assert use.used_on == response.submitted.date()  # a day, not a moment to match on
-    # The session cookie no longer points at the (deleted) draft.
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(SurveyDraft)) == 0
+    # The invitation and the response share no value but the round and municipality.
+    invitation = db.session.execute(sa.select(Invitation.__table__)).one()._asdict()
+    assert invitation["used"] is True
+    shared = {str(v) for v in invitation.values() if v is not None} & {
+        str(v) for v in stored.values()
+    }
+    assert shared <= {str(survey_round.id), "5501"}
+    assert not {invitation["claim_hash"], invitation["token_hash"]} & {
+        str(v) for row in db.session.execute(sa.select(Answer.__table__)) for v in row
+    }
+
+
+def test_opening_and_paging_write_nothing_until_the_last_page(
+    app: Any,
+    backend: str,
+    client: FlaskClient,
+    make_round: Callable[..., Any],
+    count_writes: WriteCounter,
+) -> None:
+    slug = make_round().slug
+    count_writes.statements.clear()
+    for _ in range(5):
+        assert app.test_client().get(f"/s/{slug}").status_code == 302
+    client.get(f"/s/{slug}")
+    client.get(f"/s/{slug}/1")
+    client.post(f"/s/{slug}/1", data=PAGE1)
+    client.post(f"/s/{slug}/2", data={**PAGE2, "action": "back"})
+    client.post(f"/s/{slug}/1", data={**PAGE1, "action": "lang:nn"})
+    client.post(f"/s/{slug}/1", data=PAGE1)
+    client.post(f"/s/{slug}/2", data=PAGE2)
+    assert count_writes.statements == []
+    client.post(f"/s/{slug}/3", data=PAGE3)
+    assert [s.split()[2] for s in count_writes.statements] == ["response", "answer"]
 
 
 def test_20_citizens_opening_the_survey_at_once_all_get_a_form(
-    app: Any, backend: str, make_round: Callable[..., Any]
+    app: Any, backend: str, make_round: Callable[..., Any], count_writes: WriteCounter
 ) -> None:
-    # The first visit writes (a new draft): it must wait for the write lock, not fail.
     slug = make_round().slug
+    count_writes.statements.clear()
     clients = [app.test_client() for _ in range(PARALLEL)]
-    barrier = threading.Barrier(PARALLEL)
-    statuses: list[int] = []
-
-    def visit(client: FlaskClient) -> None:
-        barrier.wait(timeout=30)
-        statuses.append(client.get(f"/s/{slug}").status_code)
-
-    threads = [threading.Thread(target=visit, args=(c,)) for c in clients]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    db.session.rollback()
-    assert statuses == [302] * PARALLEL
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(SurveyDraft)) == PARALLEL
+    statuses = _all_at_once(clients, lambda _i, c: c.get(f"/s/{slug}/1").status_code)
+    assert statuses == [200] * PARALLEL
+    assert count_writes.statements == []
 
 
 def test_control_characters_in_free_text_are_dropped_not_fatal(
@@ -177,34 +275,75 @@ def test_control_characters_in_free_text_are_dropped_not_fatal(
     done = client.post(
         f"/s/{survey_round.slug}/3", data={**PAGE3, "suggestion": "Bedre\x00 svar\x07\nTakk"}
     )
-    assert done.status_code == 302 and done.headers["Location"].endswith("/thanks")
+    assert _is_thanks(done.status_code, done.headers.get("Location"))
     text = db.session.scalar(
         sa.select(Answer.value_text).where(Answer.question_code == "suggestion")
     )
     assert text == "Bedre svar\nTakk"
 
 
-def test_pages_sent_at_once_from_two_tabs_are_both_kept(
+def test_a_dropped_session_cookie_loses_no_answer(
+    app: Any, backend: str, client: FlaskClient, make_round: Callable[..., Any]
+) -> None:
+    # A phone that drops the session cookie, or a form left open for days: the form
+    # itself carries every earlier answer, so "Next" goes on as if nothing happened.
+    slug = make_round().slug
+    client.get(f"/s/{slug}")
+    client.post(f"/s/{slug}/1", data=PAGE1)
+    page2 = client.get(f"/s/{slug}/2")
+    client.delete_cookie("session")
+    after = client.post(f"/s/{slug}/2", data={**PAGE2, "state": form_state(page2)})
+    assert after.status_code == 200  # shown at once: this browser kept no session
+    text = after.get_data(as_text=True)
+    assert 'name="overall"' in text and "There is a problem" not in text
+    done = client.post(f"/s/{slug}/3", data={**PAGE3, "state": form_state(after)})
+    assert _is_thanks(done.status_code, done.headers.get("Location"))
+    response = db.session.scalars(sa.select(Response)).one()
+    stored = set(
+        db.session.scalars(sa.select(Answer.question_code).where(Answer.response_id == response.id))
+    )
+    assert {"service_area", "channel", "courtesy", "overall"} <= stored
+
+
+def test_an_altered_state_keeps_the_page_and_says_so(
     app: Any, backend: str, make_round: Callable[..., Any]
 ) -> None:
-    # Each page is merged into the draft by compare-and-set: a page sent from one tab
-    # never overwrites a page sent at the same moment from another tab.
     slug = make_round().slug
-    first = app.test_client()
-    first.get(f"/s/{slug}")
+    browser = app.test_client(use_cookies=False)
+    page1 = browser.get(f"/s/{slug}/1?lang=en")
+    state = form_state(page1)
+    forged = state[:-4] + ("AAAA" if not state.endswith("AAAA") else "BBBB")
+    shown = browser.post(f"/s/{slug}/1?lang=en", data={**PAGE1, "state": forged})
+    text = " ".join(shown.get_data(as_text=True).split())
+    assert shown.status_code == 200
+    assert "We could not read your answers from the earlier pages" in text
+    assert 'value="email" checked' in text and 'value="technical" checked' in text
+    assert _count(Response) == 0
 
-    def send(index: int, tab: FlaskClient) -> int:
-        page, data = (1, PAGE1) if index % 2 else (2, PAGE2)
-        return tab.post(f"/s/{slug}/{page}", data=data).status_code
 
-    assert _all_at_once(_tabs_of(app, first), send) == [302] * PARALLEL
-    answers = db.session.scalars(sa.select(SurveyDraft.answers)).one()
-    for field, value in {**PAGE1, **PAGE2}.items():
-        assert answers[field] == [value], field
-    done = first.post(f"/s/{slug}/3", data=PAGE3)
-    assert done.headers["Location"].endswith("/thanks")
-    db.session.rollback()
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Response)) == 1
+def test_a_browser_without_cookies_answers_the_whole_survey(
+    app: Any, backend: str, make_round: Callable[..., Any]
+) -> None:
+    slug = make_round(municipalities=["5501", "1804"]).slug
+    browser = app.test_client(use_cookies=False)
+    assert browser.get(f"/s/{slug}").headers["Location"].endswith("/where")
+    where = browser.get(f"/s/{slug}/where")
+    page1 = browser.post(
+        f"/s/{slug}/where", data={"municipality": "1804", "state": form_state(where)}
+    )
+    page2 = browser.post(f"/s/{slug}/1", data={**PAGE1, "state": form_state(page1)})
+    switched = browser.post(
+        f"/s/{slug}/2", data={**PAGE2, "action": "lang:nn", "state": form_state(page2)}
+    )
+    assert '<html lang="nn">' in switched.get_data(as_text=True)
+    page3 = browser.post(f"/s/{slug}/2", data={**PAGE2, "state": form_state(switched)})
+    assert '<html lang="nn">' in page3.get_data(as_text=True)
+    done = browser.post(f"/s/{slug}/3", data={**PAGE3, "state": form_state(page3)})
+    assert _is_thanks(done.status_code, done.headers.get("Location"))
+    thanks = browser.get(done.headers["Location"])
+    assert thanks.status_code == 200 and "Takk" in thanks.get_data(as_text=True)
+    response = db.session.scalars(sa.select(Response)).one()
+    assert (response.municipality_code, response.language) == ("1804", "nn")
 
 
 @pytest.mark.sqlite_only
@@ -212,28 +351,28 @@ def test_sqlite_citizen_pages_read_without_the_write_lock_and_writes_wait_for_it
     app: Any, client: FlaskClient, make_round: Callable[..., Any]
 ) -> None:
     # SQLite has one write lock. The citizen pages read without it and take it only
-    # for their writes, so another writer slows a page that writes, never one that
-    # only reads, and a page that writes waits for the lock instead of failing.
+    # to store the response, so another writer never slows a page that only reads, and
+    # the last page waits for the lock instead of failing.
     import sqlite3
     import time
 
     url = app.config["SQLALCHEMY_DATABASE_URI"]
     assert url.startswith("sqlite:///")
-    survey_round = make_round()
-    slug = survey_round.slug
+    slug = make_round().slug
     client.get(f"/s/{slug}")
     db.session.rollback()
     other = sqlite3.connect(url.removeprefix("sqlite:///"), isolation_level=None, timeout=30)
     other.execute("BEGIN IMMEDIATE")  # another writer holds the lock
     try:
         started = time.perf_counter()
-        page = client.get(f"/s/{slug}/1")
-        assert page.status_code == 200
+        assert client.get(f"/s/{slug}/1").status_code == 200
+        assert client.post(f"/s/{slug}/1", data=PAGE1).status_code == 302
+        assert client.post(f"/s/{slug}/2", data=PAGE2).status_code == 302
         assert time.perf_counter() - started < 5  # did not wait for the lock
 
         result: list[int] = []
         sender = threading.Thread(
-            target=lambda: result.append(client.post(f"/s/{slug}/1", data=PAGE1).status_code)
+            target=lambda: result.append(client.post(f"/s/{slug}/3", data=PAGE3).status_code)
         )
         sender.start()
         sender.join(timeout=1.0)
@@ -244,79 +383,4 @@ def test_sqlite_citizen_pages_read_without_the_write_lock_and_writes_wait_for_it
     sender.join(timeout=30)
     assert result == [302]
     db.session.rollback()
-    answers = db.session.scalars(sa.select(SurveyDraft.answers)).one()
-    assert answers["service_area"] == [PAGE1["service_area"]]
-
-
-def test_a_draft_read_before_another_change_writes_nothing(
-    app: Any, backend: str, make_round: Callable[..., Any]
-) -> None:
-    # Compare-and-set: a save or a submission made from a stale read of the draft
-    # matches no row and changes nothing; the caller reads again.
-    from datetime import UTC, datetime
-
-    from surveyapp.questionnaires.store import definition_for
-    from surveyapp.surveys import submission
-
-    slug = make_round().slug
-    survey_round, _ = submission.find_round_and_draft(slug, None)
-    assert survey_round is not None
-    new = submission.start_draft(survey_round)
-    db.session.commit()
-    stale = submission.find_draft(new.token, survey_round)
-    assert stale is not None and stale.version == 1
-    assert submission.save_inputs(stale, {"service_area": ["technical"]})
-    db.session.commit()
-
-    assert not submission.save_inputs(stale, {"service_area": ["health"]})
-    definition = definition_for(survey_round.questionnaire_id, survey_round.questionnaire_hash)
-    now = datetime.now(UTC)
-    assert not submission.submit(stale, stale.answers, definition, survey_round, "nb", now)
-    db.session.commit()
-    fresh = submission.find_draft(new.token, survey_round)
-    assert fresh is not None and fresh.version == 2
-    assert fresh.answers == {"service_area": ["technical"]}
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Response)) == 0
-
-    assert submission.submit(fresh, fresh.answers, definition, survey_round, "nb", now)
-    db.session.commit()
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Response)) == 1
-    assert submission.find_draft(new.token, survey_round) is None
-
-
-def test_drafts_abandoned_for_14_days_are_cleared_when_citizens_start(
-    app: Any, backend: str, make_round: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from datetime import UTC, datetime, timedelta
-
-    from surveyapp.surveys import submission
-
-    survey_round = make_round()
-    slug, round_id = survey_round.slug, survey_round.id
-    now = datetime.now(UTC)
-
-    def old_draft(name: str, age: timedelta) -> None:
-        db.session.add(
-            SurveyDraft(
-                id=name,
-                round_id=round_id,
-                municipality_code="5501",
-                answers={"service_area": ["technical"]},
-                submission_key=name + "-key",
-                updated_at=now - age,
-            )
-        )
-        db.session.commit()
-
-    old_draft("abandoned", timedelta(days=15))
-    old_draft("recent", timedelta(days=13))
-    monkeypatch.setattr(submission._Cleanup, "due", None)
-    assert app.test_client().get(f"/s/{slug}").status_code == 302
-    db.session.rollback()
-    left = set(db.session.scalars(sa.select(SurveyDraft.id)))
-    assert "abandoned" not in left and "recent" in left and len(left) == 2
-    # Within the interval, the next start does not run the delete again.
-    old_draft("abandoned-later", timedelta(days=20))
-    assert app.test_client().get(f"/s/{slug}").status_code == 302
-    db.session.rollback()
-    assert "abandoned-later" in set(db.session.scalars(sa.select(SurveyDraft.id)))
+    assert _count(Response) == 1
