@@ -34,6 +34,11 @@ DEFAULTS: dict[str, Any] = {
     "SURVEYAPP_LOGIN_CLIENT_LIMIT": "20 per 15 minutes",
     "SURVEYAPP_XLSX_MAX_ROWS": 1_048_576,
     "SURVEYAPP_DB_POOL_SIZE": 5,
+    # Background jobs (surveyapp/jobs): the task queue, where result files go, how long.
+    "SURVEYAPP_TASK_QUEUE_URL": None,  # None: SQLite file instance/tasks.db; or redis://…
+    "SURVEYAPP_JOB_FILES_DIR": None,  # None: instance/job-files
+    "SURVEYAPP_JOB_FILE_HOURS": 24,  # a result file not downloaded is deleted after this
+    "SURVEYAPP_JOB_DOWNLOAD_GRACE_MINUTES": 10,  # …and a downloaded one this long after
 }
 
 #: Settings whose value may be insecure placeholders in development only.

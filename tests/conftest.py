@@ -50,7 +50,7 @@ def database_url(backend: str, tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def app_config(database_url: str) -> dict[str, Any]:
+def app_config(database_url: str, tmp_path: Path) -> dict[str, Any]:
     """The override passed to create_app; tests may extend it before `app` is built."""
     return {
         "TESTING": True,
@@ -58,6 +58,8 @@ def app_config(database_url: str) -> dict[str, Any]:
         "SQLALCHEMY_DATABASE_URI": database_url,
         "WTF_CSRF_ENABLED": False,
         "SURVEYAPP_QUESTIONNAIRE_DIR": str(PROJECT_ROOT / "questionnaires"),
+        "SURVEYAPP_TASK_QUEUE_URL": f"sqlite:///{tmp_path / 'tasks.db'}",
+        "SURVEYAPP_JOB_FILES_DIR": str(tmp_path / "job-files"),
     }
 
 
@@ -94,6 +96,41 @@ def app(app_config: dict[str, Any]) -> Iterator[Flask]:
         if app_config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
             db.drop_all()
         db.engine.dispose()
+
+
+@pytest.fixture
+def start_worker(app: Flask) -> Iterator[Callable[[], Any]]:
+    """Start huey's real consumer for the test app (worker thread and scheduler).
+
+    Not huey's immediate mode: jobs go through the queue file and run in another
+    thread with their own app context and database session, as in production.
+    """
+    import signal
+
+    from surveyapp.extensions import task_queue
+
+    started: list[Any] = []
+
+    def start() -> Any:
+        consumer = task_queue.consumer(app, workers=1, max_delay=0.1, check_worker_health=False)
+        handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+        if hasattr(signal, "SIGHUP"):
+            handlers[signal.SIGHUP] = signal.getsignal(signal.SIGHUP)
+        consumer.start()
+        for sig, handler in handlers.items():  # keep pytest's own Ctrl-C handling
+            signal.signal(sig, handler)
+        started.append(consumer)
+        return consumer
+
+    yield start
+    for consumer in started:
+        consumer.stop(graceful=True)
+
+
+@pytest.fixture
+def worker(start_worker: Callable[[], Any]) -> Any:
+    """A running job worker (huey's consumer) for the test app."""
+    return start_worker()
 
 
 @pytest.fixture
