@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import secrets
 from pathlib import Path
@@ -41,5 +42,7 @@ def is_result_file(path: Path) -> bool:
 
 
 def delete(path: Path | None) -> None:
+    """Delete a result file; one that does not exist (or whose folder does not) is fine."""
     if path is not None:
-        path.unlink(missing_ok=True)
+        with contextlib.suppress(FileNotFoundError, NotADirectoryError):
+            path.unlink()

@@ -32,10 +32,13 @@ class _Progress:
     def __init__(self, job_id: str) -> None:
         self.job_id = job_id
         self.last = 0.0
+        self.total: int | None = None
 
     def __call__(self, done: int, total: int | None = None) -> None:
+        self.total = total if total is not None else self.total
         now = time.monotonic()
-        if now - self.last < PROGRESS_INTERVAL and (total is None or done < total):
+        last_one = self.total is not None and done >= self.total
+        if now - self.last < PROGRESS_INTERVAL and not last_one:
             return
         self.last = now
         values: dict[str, object] = {"progress_done": done, "updated_at": utcnow()}
@@ -90,11 +93,13 @@ def run_job(job_id: str) -> None:
             db.session.commit()
     except Exception as err:  # noqa: BLE001 - every failure ends as a failed job
         db.session.rollback()
-        files.delete(run.output)
         key = err.key if isinstance(err, JobError) else "unexpected"
         if not isinstance(err, JobError):
             current_app.logger.exception("Job %s (%s) failed", job_id, kind_name)
-        _fail(job_id, key)
+        try:
+            files.delete(run.output)
+        finally:
+            _fail(job_id, key)
 
 
 def _finish(run: JobRun, output: JobOutput | None) -> None:
