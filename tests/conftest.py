@@ -100,27 +100,14 @@ def app(app_config: dict[str, Any]) -> Iterator[Flask]:
 
 @pytest.fixture
 def start_worker(app: Flask) -> Iterator[Callable[[], Any]]:
-    """Start huey's real consumer for the test app (worker thread and scheduler).
-
-    Not huey's immediate mode: jobs go through the queue file and run in another
-    thread with their own app context and database session, as in production.
-    """
-    import signal
-
-    from surveyapp.extensions import task_queue
+    """Start huey's real consumer for the test app; stopped after the test."""
+    from tests.job_helpers import start_consumer
 
     started: list[Any] = []
 
     def start() -> Any:
-        consumer = task_queue.consumer(app, workers=1, max_delay=0.1, check_worker_health=False)
-        handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
-        if hasattr(signal, "SIGHUP"):
-            handlers[signal.SIGHUP] = signal.getsignal(signal.SIGHUP)
-        consumer.start()
-        for sig, handler in handlers.items():  # keep pytest's own Ctrl-C handling
-            signal.signal(sig, handler)
-        started.append(consumer)
-        return consumer
+        started.append(start_consumer(app))
+        return started[-1]
 
     yield start
     for consumer in started:

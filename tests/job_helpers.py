@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import signal
 import time
 from typing import Any
 
 import sqlalchemy as sa
+from flask import Flask
+from huey.consumer import Consumer
 
-from surveyapp.extensions import db
+from surveyapp.extensions import db, task_queue
 from surveyapp.jobs.models import Job
 
 
@@ -39,3 +42,19 @@ def wait_for_job(job_id: str, timeout: float = 120.0, statuses: tuple[str, ...] 
             return job
         assert time.monotonic() < deadline, f"job {job_id} still {job.status} after {timeout} s"
         time.sleep(0.05)
+
+
+def start_consumer(app: Flask) -> Consumer:
+    """huey's real consumer for ``app`` (worker thread and scheduler), started.
+
+    Not huey's immediate mode: jobs go through the queue storage and run in another
+    thread with their own app context and database session, as in production. Stop it
+    with ``consumer.stop(graceful=True)``.
+    """
+    consumer = task_queue.consumer(app, workers=1, max_delay=0.1, check_worker_health=False)
+    signals = [signal.SIGINT, signal.SIGTERM, signal.SIGHUP]
+    handlers = {sig: signal.getsignal(sig) for sig in signals}
+    consumer.start()
+    for sig, handler in handlers.items():  # keep pytest's own Ctrl-C handling
+        signal.signal(sig, handler)
+    return consumer
