@@ -13,10 +13,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
-## Serve the app on http://127.0.0.1:5000 with an embedded SQLite database and demo data.
+## Serve the app on http://127.0.0.1:5000 with an embedded SQLite database and demo data,
+## and the background job worker beside it (Ctrl-C stops both).
+PORT ?= 5000
 run: $(STAMP)
 	SURVEYAPP_DEMO=1 $(FLASK) setup
-	SURVEYAPP_DEMO=1 $(FLASK) run --host 127.0.0.1 --port 5000
+	@trap 'kill -INT $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
+	SURVEYAPP_DEMO=1 $(FLASK) jobs worker & worker=$$!; \
+	SURVEYAPP_DEMO=1 $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 ## Lint, type checks and the whole test suite.
 test: lint typecheck pytest

@@ -27,6 +27,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_request_hooks(app)
     register_template_helpers(app)
     register_commands(app)
+    register_jobs(app)
     return app
 
 
@@ -61,6 +62,7 @@ def register_blueprints(app: Flask) -> None:
     from surveyapp.accounts.views import bp as accounts_bp
     from surveyapp.exports.report_views import bp as reportpdf_bp
     from surveyapp.exports.views import bp as exports_bp
+    from surveyapp.jobs.views import bp as jobs_bp
     from surveyapp.results.groups import bp as peergroups_bp
     from surveyapp.results.views import bp as results_bp
     from surveyapp.servicetest.admin import bp as servicetest_bp
@@ -79,6 +81,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(peergroups_bp)
     app.register_blueprint(reportpdf_bp)
     app.register_blueprint(exports_bp)
+    app.register_blueprint(jobs_bp)
 
 
 def register_request_hooks(app: Flask) -> None:
@@ -107,6 +110,7 @@ def register_commands(app: Flask) -> None:
     from surveyapp.accounts.cli import users_cli
     from surveyapp.demo.cli import demo_command, setup_command
     from surveyapp.exports.cli import export_cli
+    from surveyapp.jobs.cli import jobs_cli
     from surveyapp.municipalities.cli import municipalities_cli
     from surveyapp.questionnaires.cli import questionnaires_cli
     from surveyapp.results.peer_cli import peers_cli
@@ -122,3 +126,13 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(setup_command)
     app.cli.add_command(privacy_cli)
+    app.cli.add_command(jobs_cli)
+
+
+def register_jobs(app: Flask) -> None:
+    """Kinds of background job and periodic maintenance, then the app's task queue."""
+    from surveyapp.extensions import task_queue
+    from surveyapp.jobs import maintenance  # noqa: F401  (periodic: job files, stalled jobs)
+    from surveyapp.surveys import invitation_job  # noqa: F401  (invitation letters)
+
+    task_queue.init_app(app)

@@ -37,6 +37,11 @@ DEFAULTS: dict[str, Any] = {
     # SQLite: checkpoint the write-ahead log after this many pages (1: every transaction;
     # see docs/privacy.md before raising it).
     "SURVEYAPP_SQLITE_CHECKPOINT_PAGES": 1,
+    # Background jobs (surveyapp/jobs): the task queue, where result files go, how long.
+    "SURVEYAPP_TASK_QUEUE_URL": None,  # None: SQLite file instance/tasks.db; or redis://…
+    "SURVEYAPP_JOB_FILES_DIR": None,  # None: instance/job-files
+    "SURVEYAPP_JOB_FILE_HOURS": 24,  # a result file not downloaded is deleted after this
+    "SURVEYAPP_JOB_DOWNLOAD_GRACE_MINUTES": 10,  # …and a downloaded one this long after
 }
 
 #: Settings whose value may be insecure placeholders in development only.

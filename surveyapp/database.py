@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import enum
 import threading
 import weakref
+from collections.abc import Iterator
 from typing import Any
 
 import sqlalchemy as sa
@@ -29,9 +32,32 @@ class BeginMode(enum.Enum):
     LATE = ""  # no transaction until the first write (or begin_write)
 
 
+_write_intent: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "surveyapp_write_intent", default=False
+)
+
+
+@contextlib.contextmanager
+def write_transaction() -> Iterator[None]:
+    """Transactions begun inside this block take SQLite's write lock at BEGIN.
+
+    For writers outside the request cycle (background jobs): a deferred transaction
+    that has read cannot become a write one once another process has committed
+    ("database is locked", without waiting), so a job's short write transaction
+    begins with BEGIN IMMEDIATE and waits its turn instead.
+    """
+    token = _write_intent.set(True)
+    try:
+        yield
+    finally:
+        _write_intent.reset(token)
+
+
 def _begin_mode() -> BeginMode:
     from flask import has_request_context, request
 
+    if _write_intent.get():
+        return BeginMode.WRITE
     if not has_request_context():
         return BeginMode.READ
     if request.endpoint in LATE_WRITE_ENDPOINTS:
@@ -86,9 +112,7 @@ def configure_engine_events(engine: Engine, checkpoint_pages: int = 1) -> None:
             connection.exec_driver_sql(mode.value)
 
     @sa.event.listens_for(engine, "before_cursor_execute")
-    def _sqlite_write_begins(
-        connection: Any, cursor: Any, statement: str, *_args: Any
-    ) -> None:
+    def _sqlite_write_begins(connection: Any, cursor: Any, statement: str, *_args: Any) -> None:
         dbapi_connection = connection.connection.dbapi_connection
         if dbapi_connection.in_transaction:
             return

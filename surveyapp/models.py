@@ -2,6 +2,7 @@
 
 from surveyapp.accounts.models import User, user_municipality
 from surveyapp.audit.models import AuditEntry
+from surveyapp.jobs.models import Job
 from surveyapp.municipalities.models import Municipality
 from surveyapp.questionnaires.models import QuestionFingerprint, Questionnaire
 from surveyapp.results.models import PeerGroup, PeerValue, peer_group_member
@@ -23,6 +24,7 @@ __all__ = [
     "Answer",
     "AuditEntry",
     "Invitation",
+    "Job",
     "Municipality",
     "PeerGroup",
     "PeerValue",

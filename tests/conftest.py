@@ -50,7 +50,7 @@ def database_url(backend: str, tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def app_config(database_url: str) -> dict[str, Any]:
+def app_config(database_url: str, tmp_path: Path) -> dict[str, Any]:
     """The override passed to create_app; tests may extend it before `app` is built."""
     return {
         "TESTING": True,
@@ -58,6 +58,8 @@ def app_config(database_url: str) -> dict[str, Any]:
         "SQLALCHEMY_DATABASE_URI": database_url,
         "WTF_CSRF_ENABLED": False,
         "SURVEYAPP_QUESTIONNAIRE_DIR": str(PROJECT_ROOT / "questionnaires"),
+        "SURVEYAPP_TASK_QUEUE_URL": f"sqlite:///{tmp_path / 'tasks.db'}",
+        "SURVEYAPP_JOB_FILES_DIR": str(tmp_path / "job-files"),
     }
 
 
@@ -94,6 +96,28 @@ def app(app_config: dict[str, Any]) -> Iterator[Flask]:
         if app_config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
             db.drop_all()
         db.engine.dispose()
+
+
+@pytest.fixture
+def start_worker(app: Flask) -> Iterator[Callable[[], Any]]:
+    """Start huey's real consumer for the test app; stopped after the test."""
+    from tests.job_helpers import start_consumer
+
+    started: list[Any] = []
+
+    def start() -> Any:
+        started.append(start_consumer(app))
+        return started[-1]
+
+    yield start
+    for consumer in started:
+        consumer.stop(graceful=True)
+
+
+@pytest.fixture
+def worker(start_worker: Callable[[], Any]) -> Any:
+    """A running job worker (huey's consumer) for the test app."""
+    return start_worker()
 
 
 @pytest.fixture

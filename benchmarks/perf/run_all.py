@@ -15,6 +15,8 @@
 5. Exports at scale: ``benchmarks.perf.export_bench`` when present.
 6. Bad input: the corpus through ``flask questionnaires check``, ``flask peers import``
    and HTTP form posts.
+7. Background jobs: the final POST's p99 under citizen load while the job worker makes
+   5,000 invitation letters (``benchmarks.perf.jobs_bench``).
 
 Everything is bounded in time; with the defaults the whole run takes about 10–15
 minutes on a 2-core machine (a minute or three more when the 1M database must be
@@ -39,7 +41,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from benchmarks.perf import bad_input, faults, load
+from benchmarks.perf import bad_input, faults, jobs_bench, load
 
 PROJECT_ROOT = load.PROJECT_ROOT
 DEFAULT_OUTPUT = PROJECT_ROOT / "benchmarks" / "results" / "latest.md"
@@ -80,6 +82,7 @@ class Settings:
     fault_kills: int = 2
     fault_phase: float = 8.0
     profile_walks: int = 30
+    jobs_baseline_seconds: float = 15.0
     postgres: bool = True
     national: bool = True
     export: bool = True
@@ -310,6 +313,28 @@ def bad_input_section(
     return text, goals
 
 
+def jobs_section(
+    backend: str, factory: SqliteFactory | PostgresFactory, settings: Settings
+) -> tuple[str, list[Goal]]:
+    url, round_id = factory.new("jobs")
+    run = jobs_bench.jobs_run(
+        url, backend, round_id=round_id, baseline_seconds=settings.jobs_baseline_seconds, log=log
+    )
+    p99 = run.p99
+    goals = [
+        Goal(
+            "7",
+            f"{backend}: final POST p99 while the worker makes {run.count:,} invitations",
+            "< 250 ms",
+            f"{_ms(p99)} (worker idle: {_ms(run.baseline.latency(jobs_bench.FINAL, 0.99))}); "
+            f"job {run.job_status} in {run.job_seconds:.0f} s, {run.invitations:,} stored, "
+            f"{run.during.error_count} request errors",
+            run.ok,
+        )
+    ]
+    return jobs_bench.markdown(run), goals
+
+
 def profile_section(
     factory: SqliteFactory | PostgresFactory, settings: Settings
 ) -> tuple[str, list[Goal]]:
@@ -488,7 +513,7 @@ def maybe_postgres(enabled: bool) -> Iterator[tuple[dict[str, str] | None, str]]
         yield None, "switched off (--no-postgres)"
         return
     try:
-        with load.postgres_databases(["load", "faults", "bad", "profile"]) as urls:
+        with load.postgres_databases(["load", "faults", "bad", "profile", "jobs"]) as urls:
             source = (
                 "SURVEYAPP_BENCH_POSTGRES_URL"
                 if os.environ.get("SURVEYAPP_BENCH_POSTGRES_URL")
@@ -623,6 +648,7 @@ def main(argv: list[str] | None = None) -> int:
             fault_kills=1,
             fault_phase=3,
             profile_walks=5,
+            jobs_baseline_seconds=3,
             postgres=settings.postgres,
             national=False,
             export=False,
@@ -701,6 +727,19 @@ def main(argv: list[str] | None = None) -> int:
                     lambda: bad_input_section("PostgreSQL", pg, cli=False),
                     [Goal("6", "bad input (PostgreSQL)", "", "", False)],
                 )
+            run_section(
+                sections,
+                "7. Background jobs: citizens while 5,000 invitations are made — SQLite",
+                lambda: jobs_section("SQLite", sqlite, settings),
+                [Goal("7", "SQLite background job", "", "", False)],
+            )
+            if pg is not None:
+                run_section(
+                    sections,
+                    "7. Background jobs: citizens while 5,000 invitations are made — PostgreSQL",
+                    lambda: jobs_section("PostgreSQL", pg, settings),
+                    [Goal("7", "PostgreSQL background job", "", "", False)],
+                )
             if pg is not None:
                 run_section(
                     sections,
@@ -744,7 +783,7 @@ def main(argv: list[str] | None = None) -> int:
                 [_not_run("5", "workbook export", "skipped")],
             )
         )
-    order = ["1–2", "1b", "3", "4", "5", "6", "Profile"]
+    order = ["1–2", "1b", "3", "4", "5", "6", "7", "Profile"]
     sections.sort(key=lambda s: next(i for i, p in enumerate(order) if s.title.startswith(p)))
     wall = time.perf_counter() - started
     report = build_report(sections, machine, settings, wall, findings(sections))

@@ -12,7 +12,6 @@ from flask import (
     abort,
     current_app,
     flash,
-    make_response,
     redirect,
     render_template,
     request,
@@ -26,12 +25,14 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from wtforms import SelectChoice
 
 from surveyapp.accounts.access import ADMIN, PLANNER, access
-from surveyapp.extensions import db
+from surveyapp.extensions import db, task_queue
+from surveyapp.jobs import operations as job_operations
+from surveyapp.jobs.models import Job
 from surveyapp.municipalities.models import Municipality
 from surveyapp.questionnaires.models import QuestionFingerprint, Questionnaire
 from surveyapp.questionnaires.schema import DONT_KNOW, SECTIONED_KINDS, Definition, Question
 from surveyapp.questionnaires.store import definition_of
-from surveyapp.surveys import letters, rounds
+from surveyapp.surveys import invitation_job, rounds
 from surveyapp.surveys.admin_forms import (
     ACCESS_LABELS,
     KIND_LABELS,
@@ -248,6 +249,14 @@ def detail(round_id: int) -> str:
     return _render_detail(_load_round(round_id))
 
 
+def _invitation_jobs(survey_round: SurveyRound) -> list[Job]:
+    if survey_round.access != "invitation":
+        return []
+    return job_operations.round_jobs(
+        survey_round.id, invitation_job.KIND, current_user.id, _is_admin()
+    )
+
+
 def _render_detail(survey_round: SurveyRound, invitation_form: InvitationForm | None = None) -> str:
     public_link = None
     if survey_round.access == "open":
@@ -264,6 +273,7 @@ def _render_detail(survey_round: SurveyRound, invitation_form: InvitationForm | 
         transitions=rounds.TRANSITIONS[survey_round.status],
         status_form=StatusForm(formdata=None),
         invitation_form=invitation_form,
+        invitation_jobs=_invitation_jobs(survey_round),
         target=format_share(survey_round.target, current_language()),
         **_labels(),
     )
@@ -324,30 +334,21 @@ def invitations(round_id: int) -> str | WerkzeugResponse:
     code = form.municipality.data or ""
     count = int(form.count.data or 0)
     try:
-        tokens = rounds.generate_invitations(current_user.id, survey_round, code, count)
+        rounds.check_invitations(survey_round, code, count)
     except rounds.RoundError as err:
         flash(_error_messages()[err.reason], "error")
         return redirect(url_for("rounds.detail", round_id=round_id))
-    base = str(current_app.config["SURVEYAPP_BASE_URL"]).rstrip("/")
-    links = [base + url_for("surveys.invitation", token=token) for token in tokens]
-    municipality = next(m for m in survey_round.municipalities if m.code == code)
-    definition = definition_of(survey_round.questionnaire)
-    text = letters.letter_text(
-        survey_round.language,
-        municipality.name,
-        pick(definition.title, survey_round.language),
-        survey_round.closes_at,
+    # The letters are made by the background worker; the invitations are stored with them.
+    job = job_operations.create_job(
+        invitation_job.KIND,
+        current_user.id,
+        invitation_job.params(survey_round, code, count),
+        total=count,
+        round_id=survey_round.id,
     )
-    archive = letters.invitation_zip(letters.links_csv(links), letters.letters_pdf(text, links))
-    # Commit only once the letters exist: a failure leaves no invitations nobody can use.
     db.session.commit()
-    today = datetime.now(LOCAL_ZONE).date().isoformat()
-    response = make_response(archive)
-    response.mimetype = "application/zip"
-    filename = f"invitasjoner-{code}-{survey_round.slug}-{today}.zip"
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    task_queue.enqueue(job.id)
+    return redirect(url_for("jobs.status", job_id=job.id))
 
 
 # --------------------------------------------------------------------------- previews

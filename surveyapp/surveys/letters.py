@@ -10,10 +10,11 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import IO
 
 import segno
 from reportlab.lib.pagesizes import A4
@@ -153,8 +154,10 @@ def _fit_size(text: str, font: str, size: float, width: float) -> float:
     return max(_LINK_MIN_SIZE, size * width / natural)
 
 
-def letters_pdf(text: LetterText, links: Sequence[str]) -> bytes:
-    """An A4 PDF with one letter per link."""
+def letters_pdf(
+    text: LetterText, links: Sequence[str], progress: Callable[[int], None] | None = None
+) -> bytes:
+    """An A4 PDF with one letter per link; ``progress`` hears the number of letters done."""
     _register_fonts()
     out = io.BytesIO()
     width, height = A4
@@ -204,14 +207,14 @@ def letters_pdf(text: LetterText, links: Sequence[str]) -> bytes:
         canvas.setFont(FONT, 8)
         canvas.drawString(_MARGIN, _MARGIN / 2, text.number_label.replace("{number}", str(number)))
         canvas.showPage()
+        if progress is not None:
+            progress(number)
     canvas.save()
     return out.getvalue()
 
 
-def invitation_zip(csv_bytes: bytes, pdf_bytes: bytes) -> bytes:
-    """The download: the link list and the letters."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+def write_invitation_zip(target: IO[bytes], csv_bytes: bytes, pdf_bytes: bytes) -> None:
+    """The download: the link list and the letters, as a ZIP written to ``target``."""
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr(CSV_NAME, csv_bytes)
         archive.writestr(PDF_NAME, pdf_bytes)
-    return out.getvalue()

@@ -161,10 +161,8 @@ def change_status(user_id: int | None, survey_round: SurveyRound, status: str) -
     )
 
 
-def generate_invitations(
-    user_id: int | None, survey_round: SurveyRound, municipality_code: str, count: int
-) -> list[str]:
-    """Issue ``count`` invitations; returns the raw tokens, of which only hashes are stored."""
+def check_invitations(survey_round: SurveyRound, municipality_code: str, count: int) -> None:
+    """Raise RoundError unless ``count`` invitations may be made for the municipality now."""
     if survey_round.access != "invitation":
         raise RoundError("not_invitation_round")
     if survey_round.status == "closed":
@@ -173,7 +171,13 @@ def generate_invitations(
         raise RoundError("unknown_municipality")
     if not 1 <= count <= MAX_INVITATIONS:
         raise RoundError("bad_count")
-    tokens = [new_token() for _ in range(count)]
+
+
+def issue_invitations(
+    user_id: int | None, survey_round: SurveyRound, municipality_code: str, tokens: Sequence[str]
+) -> None:
+    """Store the invitations of these raw tokens (only their hashes) in one INSERT."""
+    check_invitations(survey_round, municipality_code, len(tokens))
     today = utcnow().date()
     db.session.execute(
         sa.insert(Invitation),
@@ -192,8 +196,17 @@ def generate_invitations(
         "generate_invitations",
         ENTITY,
         survey_round.id,
-        new={"municipality": municipality_code, "count": count},
+        new={"municipality": municipality_code, "count": len(tokens)},
     )
+
+
+def generate_invitations(
+    user_id: int | None, survey_round: SurveyRound, municipality_code: str, count: int
+) -> list[str]:
+    """Issue ``count`` invitations; returns the raw tokens, of which only hashes are stored."""
+    check_invitations(survey_round, municipality_code, count)
+    tokens = [new_token() for _ in range(count)]
+    issue_invitations(user_id, survey_round, municipality_code, tokens)
     return tokens
 
 

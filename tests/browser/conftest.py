@@ -104,6 +104,8 @@ def live_server(browser: Browser, tmp_path_factory: pytest.TempPathFactory) -> I
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'browser.db'}",
             "WTF_CSRF_ENABLED": True,
             "SURVEYAPP_QUESTIONNAIRE_DIR": str(PROJECT_ROOT / "questionnaires"),
+            "SURVEYAPP_TASK_QUEUE_URL": f"sqlite:///{folder / 'tasks.db'}",
+            "SURVEYAPP_JOB_FILES_DIR": str(folder / "job-files"),
         }
     )
     with app.app_context():

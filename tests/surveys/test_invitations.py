@@ -22,6 +22,7 @@ from surveyapp.models import AuditEntry, Invitation, Response, SurveyRound
 from surveyapp.surveys import rounds
 from surveyapp.surveys.letters import QR_QUIET_ZONE, qr_matrix
 from surveyapp.surveys.tokens import hash_token
+from tests.job_helpers import job_id_of, wait_for_job
 
 OPENS = datetime(2026, 1, 1, 8, 0, tzinfo=UTC)
 CLOSES = datetime(2030, 5, 13, 20, 0, tzinfo=UTC)
@@ -35,7 +36,10 @@ def in_english(client: FlaskClient) -> FlaskClient:
 
 @pytest.fixture
 def admin(
-    questionnaires: None, make_user: Callable[..., Any], login: Callable[[Any], FlaskClient]
+    questionnaires: None,
+    make_user: Callable[..., Any],
+    login: Callable[[Any], FlaskClient],
+    worker: Any,
 ) -> FlaskClient:
     return in_english(login(make_user("admin")))
 
@@ -74,6 +78,17 @@ def _invite(client: FlaskClient, survey_round: SurveyRound, count: int, **extra:
     )
 
 
+def _make(client: FlaskClient, survey_round: SurveyRound, count: int, **extra: str) -> Any:
+    """Ask for invitations, let the worker make them, and download the file."""
+    job_id = job_id_of(_invite(client, survey_round, count, **extra))
+    job = wait_for_job(job_id)
+    assert job.status == "done", job.message
+    response = client.get(f"/jobs/{job_id}/download")
+    response.get_data()  # read it all, then close the file the download streams from
+    response.close()
+    return response
+
+
 def _invitations(survey_round: SurveyRound) -> list[Invitation]:
     return list(
         db.session.scalars(sa.select(Invitation).where(Invitation.round_id == survey_round.id))
@@ -83,11 +98,11 @@ def _invitations(survey_round: SurveyRound) -> list[Invitation]:
 def test_invitations_download_as_zip_with_links_and_letters(
     admin: FlaskClient, app: Any, invitation_round: SurveyRound
 ) -> None:
-    download = Download(_invite(admin, invitation_round, 5))
+    download = Download(_make(admin, invitation_round, 5))
 
     today = datetime.now(ZoneInfo("Europe/Oslo")).date().isoformat()
     expected = f"invitasjoner-5501-{invitation_round.slug}-{today}.zip"
-    assert download.disposition == f'attachment; filename="{expected}"'
+    assert download.disposition == f"attachment; filename={expected}"
     assert download.csv_bytes.startswith(b"\xef\xbb\xbf")  # UTF-8 byte-order mark
     assert download.rows[0] == ["number", "link"]
     assert [number for number, _link in download.rows[1:]] == ["1", "2", "3", "4", "5"]
@@ -101,7 +116,7 @@ def test_invitations_download_as_zip_with_links_and_letters(
 
 
 def test_raw_tokens_are_stored_nowhere(admin: FlaskClient, invitation_round: SurveyRound) -> None:
-    download = Download(_invite(admin, invitation_round, 3))
+    download = Download(_make(admin, invitation_round, 3))
     tokens = [link.rsplit("/", 1)[1] for link in download.links]
 
     for table in ("invitation", "audit_entry"):
@@ -119,7 +134,7 @@ def test_raw_tokens_are_stored_nowhere(admin: FlaskClient, invitation_round: Sur
 def test_letters_pdf_has_one_page_per_invitation_with_its_link(
     admin: FlaskClient, invitation_round: SurveyRound
 ) -> None:
-    download = Download(_invite(admin, invitation_round, 4))
+    download = Download(_make(admin, invitation_round, 4))
 
     assert len(download.pdf.pages) == 4
     first = download.page_text(0)
@@ -148,7 +163,7 @@ def _drawn_qr(page: Any) -> list[list[int]]:
 def test_each_letter_draws_the_qr_code_of_its_own_link(
     admin: FlaskClient, invitation_round: SurveyRound
 ) -> None:
-    download = Download(_invite(admin, invitation_round, 2))
+    download = Download(_make(admin, invitation_round, 2))
     for number, link in enumerate(download.links):
         drawn = _drawn_qr(download.pdf.pages[number])
         assert drawn == [list(row) for row in qr_matrix(link)]
@@ -161,7 +176,7 @@ def test_letters_are_in_the_rounds_language_with_the_closing_date(
     admin: FlaskClient, make_round: Callable[..., SurveyRound]
 ) -> None:
     english = make_round(access="invitation", language="en", opens_at=OPENS, closes_at=CLOSES)
-    text = Download(_invite(admin, english, 1)).page_text(0)
+    text = Download(_make(admin, english, 1)).page_text(0)
     assert "What do you think of the municipality" in text  # the questionnaire's English title
     assert "anonymous" in text
     assert "May 13, 2030" in text
@@ -171,7 +186,7 @@ def test_letters_follow_the_translations_of_the_rounds_language(
     admin: FlaskClient, app: Any, make_round: Callable[..., SurveyRound]
 ) -> None:
     nynorsk = make_round(access="invitation", language="nn", opens_at=OPENS, closes_at=CLOSES)
-    text = Download(_invite(admin, nynorsk, 1)).page_text(0)
+    text = Download(_make(admin, nynorsk, 1)).page_text(0)
     with app.test_request_context(), force_locale("nn"):
         thanks = gettext("Thank you for your help!")
     assert thanks in text
@@ -186,7 +201,7 @@ def test_several_municipalities_need_a_choice(
     assert missing.status_code == 200 and missing.mimetype == "text/html"
     assert _invitations(shared) == []
 
-    download = Download(_invite(admin, shared, 2, municipality="0301"))
+    download = Download(_make(admin, shared, 2, municipality="0301"))
 
     assert "invitasjoner-0301-" in download.disposition
     assert {i.municipality_code for i in _invitations(shared)} == {"0301"}
@@ -215,6 +230,7 @@ def test_no_invitations_for_open_link_or_closed_rounds(
 
 
 def test_planner_invites_only_for_their_own_municipality_in_a_shared_round(
+    worker: Any,
     questionnaires: None,
     make_user: Callable[..., Any],
     login: Callable[[Any], FlaskClient],
@@ -225,7 +241,7 @@ def test_planner_invites_only_for_their_own_municipality_in_a_shared_round(
     refused = _invite(client, shared, 2, municipality="0301")
     assert refused.mimetype == "text/html"
     assert _invitations(shared) == []
-    download = Download(_invite(client, shared, 2))  # their only municipality: no choice needed
+    download = Download(_make(client, shared, 2))  # their only municipality: no choice needed
     assert "invitasjoner-5501-" in download.disposition
 
 
@@ -236,7 +252,7 @@ def test_detail_page_warns_and_shows_the_response_rate(
     assert "The links can be downloaded only once." in before
     assert f'action="/rounds/{invitation_round.id}/invitations"' in before
 
-    Download(_invite(admin, invitation_round, 4))
+    Download(_make(admin, invitation_round, 4))
     first, second = _invitations(invitation_round)[:2]
     first.used = second.used = True  # two links used to start ...
     db.session.add(
