@@ -134,5 +134,6 @@ def register_jobs(app: Flask) -> None:
     from surveyapp.extensions import task_queue
     from surveyapp.jobs import maintenance  # noqa: F401  (periodic: job files, stalled jobs)
     from surveyapp.surveys import invitation_job  # noqa: F401  (invitation letters)
+    from surveyapp.surveys import maintenance as privacy_maintenance  # noqa: F401
 
     task_queue.init_app(app)

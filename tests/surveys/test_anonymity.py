@@ -236,3 +236,30 @@ def test_scrub_rewrites_a_closed_rounds_rows_in_random_order_in_one_transaction(
     invitation_xmins = set(db.session.scalars(sa.text("SELECT xmin::text FROM invitation")))
     assert len(invitation_xmins) == 1
     assert db.session.scalar(sa.select(sa.func.count(Invitation.claim_hash))) == 0
+
+
+def test_the_worker_keeps_the_log_empty_and_forgets_claims_of_rounds_past_their_close(
+    app: Any,
+    backend: str,
+    make_round: Callable[..., Any],
+    make_invitations: Callable[..., list[str]],
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from surveyapp.jobs.registry import PERIODIC
+
+    assert {"privacy.checkpoint_log", "privacy.forget_closed_claims"} <= set(PERIODIC)
+    survey_round, tokens = _invitation_round(make_round, make_invitations, 1)
+    _answer(app, survey_round.slug, tokens[0])
+    stored = db.session.get(SurveyRound, survey_round.id)
+    assert stored is not None
+    stored.closes_at = datetime.now(UTC) - timedelta(minutes=1)  # closed by the clock
+    db.session.commit()
+    PERIODIC["privacy.forget_closed_claims"].run()
+    db.session.commit()  # the worker commits after each task
+    PERIODIC["privacy.checkpoint_log"].run()
+    assert db.session.scalar(sa.select(sa.func.count(Invitation.claim_hash))) == 0
+    if backend == "sqlite":
+        path = Path(app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///"))
+        wal = path.with_name(path.name + "-wal")
+        assert not wal.exists() or wal.stat().st_size == 0
