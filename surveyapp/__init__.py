@@ -8,12 +8,14 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, g
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from surveyapp.commands import loading_for_command_lookup, refusing_unless_offline
 from surveyapp.config import (
     ConfigurationError,
     build_config,
     check_secret_key,
+    check_settings,
     instance_secret_key,
 )
 
@@ -28,8 +30,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         __name__, instance_relative_config=True, instance_path=settings.pop("INSTANCE_PATH", None)
     )
     app.config.from_mapping(build_config(app.instance_path, os.environ, settings))
+    check_settings(app.config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     unconfigured = configure_secret_key(app)
+    trust_proxies(app)
 
     register_extensions(app)
     register_blueprints(app)
@@ -64,11 +68,23 @@ def configure_secret_key(app: Flask) -> ConfigurationError | None:
     return None
 
 
+def trust_proxies(app: Flask) -> None:
+    """Behind SURVEYAPP_PROXY_COUNT proxies, the client address is taken from X-Forwarded-For.
+
+    Without proxies (the default) the header is ignored: anyone can send it, and the
+    log-in throttle counts by client address.
+    """
+    count = int(app.config["SURVEYAPP_PROXY_COUNT"])
+    if count:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count)  # type: ignore[method-assign]
+
+
 def register_extensions(app: Flask) -> None:
     from surveyapp import models  # noqa: F401  (the whole schema, for Alembic)
     from surveyapp.accounts.session import configure_login
+    from surveyapp.accounts.throttle import init_throttle
     from surveyapp.database import configure_engine_events
-    from surveyapp.extensions import babel, csrf, db, limiter, migrate
+    from surveyapp.extensions import babel, csrf, db, migrate
     from surveyapp.web.i18n import select_locale
 
     db.init_app(app)
@@ -87,7 +103,7 @@ def register_extensions(app: Flask) -> None:
         locale_selector=select_locale,
         default_translation_directories=str(Path(__file__).parent / "translations"),
     )
-    limiter.init_app(app)
+    init_throttle(app)
     configure_login(app)
 
 

@@ -25,9 +25,8 @@ DEFAULTS: dict[str, Any] = {
     "WTF_CSRF_TIME_LIMIT": None,
     "BABEL_DEFAULT_LOCALE": "nb",
     "BABEL_DEFAULT_TIMEZONE": "Europe/Oslo",
-    "RATELIMIT_ENABLED": True,
-    "RATELIMIT_STORAGE_URI": "memory://",
-    "RATELIMIT_HEADERS_ENABLED": False,
+    # Where failed log-ins are counted for every worker: "database" or redis://….
+    "RATELIMIT_STORAGE_URI": "database",
     # Product settings, each also readable from SURVEYAPP_<NAME> in the environment.
     "SURVEYAPP_DEMO": False,
     "SURVEYAPP_MIN_GROUP_SIZE": 5,
@@ -36,6 +35,8 @@ DEFAULTS: dict[str, Any] = {
     "SURVEYAPP_BASE_URL": "http://127.0.0.1:5000",
     "SURVEYAPP_LOGIN_LIMIT": "5 per 15 minutes",
     "SURVEYAPP_LOGIN_CLIENT_LIMIT": "20 per 15 minutes",
+    "SURVEYAPP_PROXY_COUNT": 0,  # trusted proxies in front (X-Forwarded-For); 0: none
+    "SURVEYAPP_SESSION_HOURS": 12,  # a staff log-in ends on the server after this
     "SURVEYAPP_XLSX_MAX_ROWS": 1_048_576,
     "SURVEYAPP_DB_POOL_SIZE": 5,
 }
@@ -128,6 +129,14 @@ def build_config(
         options["connect_args"] = connect_args
         config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     return config
+
+
+def check_settings(config: Mapping[str, Any]) -> None:
+    """Settings that must be in range, whatever the mode."""
+    if int(config["SURVEYAPP_PROXY_COUNT"]) < 0:
+        raise ConfigurationError("SURVEYAPP_PROXY_COUNT must be 0 or more.")
+    if float(config["SURVEYAPP_SESSION_HOURS"]) <= 0:
+        raise ConfigurationError("SURVEYAPP_SESSION_HOURS must be more than 0.")
 
 
 def relaxed(config: Mapping[str, Any]) -> bool:

@@ -47,7 +47,6 @@ def run(database_url: str, municipality: str, year: int | None, repeat: int) -> 
             "SQLALCHEMY_DATABASE_URI": database_url,
             "SURVEYAPP_DEMO": True,
             "WTF_CSRF_ENABLED": False,
-            "RATELIMIT_ENABLED": False,
         }
     )
     with app.app_context():
