@@ -1,5 +1,16 @@
 """WSGI entry point for gunicorn: ``gunicorn wsgi:app``."""
 
-from surveyapp import create_app
+import sys
 
-app = create_app()
+from surveyapp import create_app
+from surveyapp.config import ConfigurationError
+
+#: gunicorn stops (instead of starting new workers forever) when a worker exits with this.
+APP_LOAD_ERROR = 4
+
+try:
+    app = create_app()
+except ConfigurationError as error:
+    # One clear line instead of a traceback from every worker.
+    print(f"surveyapp: configuration error: {error.format_message()}", file=sys.stderr)
+    raise SystemExit(APP_LOAD_ERROR) from None

@@ -8,19 +8,32 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, g
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from surveyapp.config import build_config, check_secret_key
+from surveyapp.commands import loading_for_command_lookup, refusing_unless_offline
+from surveyapp.config import (
+    ConfigurationError,
+    build_config,
+    check_secret_key,
+    check_settings,
+    instance_secret_key,
+)
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
-    """Build the application: defaults, then the environment, then ``config``."""
-    app = Flask(__name__, instance_relative_config=True)
-    app.config.from_mapping(build_config(app.instance_path, os.environ, config))
-    check_secret_key(app.config)
-    if not app.config.get("SECRET_KEY"):
-        # Debug, demo and test runs only (check_secret_key refuses this otherwise).
-        app.config["SECRET_KEY"] = "insecure-development-key-" + "x" * 16
+    """Build the application: defaults, then the environment, then ``config``.
+
+    ``config`` may carry ``INSTANCE_PATH`` (tests: a temporary instance folder).
+    """
+    settings = dict(config or {})
+    app = Flask(
+        __name__, instance_relative_config=True, instance_path=settings.pop("INSTANCE_PATH", None)
+    )
+    app.config.from_mapping(build_config(app.instance_path, os.environ, settings))
+    check_settings(app.config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    unconfigured = configure_secret_key(app)
+    trust_proxies(app)
 
     register_extensions(app)
     register_blueprints(app)
@@ -28,14 +41,51 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_template_helpers(app)
     register_commands(app)
     register_jobs(app)
+    if unconfigured is not None:
+        # Every command on app.cli (ours and the extensions', such as `db`) refuses,
+        # except the offline ones.
+        app.cli.commands = {
+            name: refusing_unless_offline(command, unconfigured)
+            for name, command in app.cli.commands.items()
+        }
     return app
+
+
+def configure_secret_key(app: Flask) -> ConfigurationError | None:
+    """Check SECRET_KEY; debug, demo and test runs without one use the instance folder's.
+
+    Raises ConfigurationError, except while the ``flask`` command only looks up a
+    command: then the error is returned, and every command but the offline ones
+    refuses with it (``surveyapp.commands``).
+    """
+    try:
+        check_secret_key(app.config)
+    except ConfigurationError as error:
+        if not loading_for_command_lookup():
+            raise
+        return error
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = instance_secret_key(app.instance_path)
+    return None
+
+
+def trust_proxies(app: Flask) -> None:
+    """Behind SURVEYAPP_PROXY_COUNT proxies, the client address is taken from X-Forwarded-For.
+
+    Without proxies (the default) the header is ignored: anyone can send it, and the
+    log-in throttle counts by client address.
+    """
+    count = int(app.config["SURVEYAPP_PROXY_COUNT"])
+    if count:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count)  # type: ignore[method-assign]
 
 
 def register_extensions(app: Flask) -> None:
     from surveyapp import models  # noqa: F401  (the whole schema, for Alembic)
     from surveyapp.accounts.session import configure_login
+    from surveyapp.accounts.throttle import init_throttle
     from surveyapp.database import configure_engine_events
-    from surveyapp.extensions import babel, csrf, db, limiter, migrate
+    from surveyapp.extensions import babel, csrf, db, migrate
     from surveyapp.web.i18n import select_locale
 
     db.init_app(app)
@@ -54,7 +104,7 @@ def register_extensions(app: Flask) -> None:
         locale_selector=select_locale,
         default_translation_directories=str(Path(__file__).parent / "translations"),
     )
-    limiter.init_app(app)
+    init_throttle(app)
     configure_login(app)
 
 

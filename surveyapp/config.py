@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import os
+import secrets
+import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+
+import click
 
 DEFAULTS: dict[str, Any] = {
     "SECRET_KEY": None,
@@ -21,9 +25,8 @@ DEFAULTS: dict[str, Any] = {
     "WTF_CSRF_TIME_LIMIT": None,
     "BABEL_DEFAULT_LOCALE": "nb",
     "BABEL_DEFAULT_TIMEZONE": "Europe/Oslo",
-    "RATELIMIT_ENABLED": True,
-    "RATELIMIT_STORAGE_URI": "memory://",
-    "RATELIMIT_HEADERS_ENABLED": False,
+    # Where failed log-ins are counted for every worker: "database" or redis://….
+    "RATELIMIT_STORAGE_URI": "database",
     # Product settings, each also readable from SURVEYAPP_<NAME> in the environment.
     "SURVEYAPP_DEMO": False,
     "SURVEYAPP_MIN_GROUP_SIZE": 5,
@@ -32,6 +35,8 @@ DEFAULTS: dict[str, Any] = {
     "SURVEYAPP_BASE_URL": "http://127.0.0.1:5000",
     "SURVEYAPP_LOGIN_LIMIT": "5 per 15 minutes",
     "SURVEYAPP_LOGIN_CLIENT_LIMIT": "20 per 15 minutes",
+    "SURVEYAPP_PROXY_COUNT": 0,  # trusted proxies in front (X-Forwarded-For); 0: none
+    "SURVEYAPP_SESSION_HOURS": 12,  # a staff log-in ends on the server after this
     "SURVEYAPP_XLSX_MAX_ROWS": 1_048_576,
     "SURVEYAPP_DB_POOL_SIZE": 5,
     # SQLite: checkpoint the write-ahead log after this many pages (1: every transaction;
@@ -39,6 +44,7 @@ DEFAULTS: dict[str, Any] = {
     "SURVEYAPP_SQLITE_CHECKPOINT_PAGES": 1,
     # Background jobs (surveyapp/jobs): the task queue, where result files go, how long.
     "SURVEYAPP_TASK_QUEUE_URL": None,  # None: SQLite file instance/tasks.db; or redis://…
+    "SURVEYAPP_FILES_DIR": None,  # None: instance/files (attachments, coats of arms)
     "SURVEYAPP_JOB_FILES_DIR": None,  # None: instance/job-files
     "SURVEYAPP_JOB_FILE_HOURS": 24,  # a result file not downloaded is deleted after this
     "SURVEYAPP_JOB_DOWNLOAD_GRACE_MINUTES": 10,  # …and a downloaded one this long after
@@ -50,14 +56,31 @@ INSECURE_SECRET_KEYS = {None, "", "dev", "change-me", "secret"}
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
-def _coerce(raw: str, like: Any) -> Any:
+#: The demo/debug key's file in the instance folder (made once, mode 0600).
+SECRET_KEY_FILE = "secret_key"
+
+
+class ConfigurationError(click.ClickException):
+    """Settings that are unsafe or incomplete.
+
+    A ``click.ClickException``, so that the ``flask`` command prints it as one line
+    (``Error: …``, exit status 1) instead of a traceback; ``wsgi.py`` does the same
+    for gunicorn.
+    """
+
+
+def _coerce(name: str, raw: str, like: Any) -> Any:
     """Convert an environment string to the type of the default value."""
     if isinstance(like, bool):
         return raw.strip().lower() in {"1", "true", "yes", "on"}
-    if isinstance(like, int):
-        return int(raw)
-    if isinstance(like, float):
-        return float(raw)
+    try:
+        if isinstance(like, int):
+            return int(raw)
+        if isinstance(like, float):
+            return float(raw)
+    except ValueError:
+        kind = "a whole number" if isinstance(like, int) else "a number"
+        raise ConfigurationError(f"{name} must be {kind}, got {raw!r}.") from None
     return raw
 
 
@@ -77,12 +100,14 @@ def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
     if environ.get("DATABASE_URL"):
         settings["SQLALCHEMY_DATABASE_URI"] = database_url_from_env(environ["DATABASE_URL"])
     if environ.get("SESSION_COOKIE_SECURE"):
-        settings["SESSION_COOKIE_SECURE"] = _coerce(environ["SESSION_COOKIE_SECURE"], True)
+        settings["SESSION_COOKIE_SECURE"] = _coerce(
+            "SESSION_COOKIE_SECURE", environ["SESSION_COOKIE_SECURE"], True
+        )
     if environ.get("RATELIMIT_STORAGE_URI"):
         settings["RATELIMIT_STORAGE_URI"] = environ["RATELIMIT_STORAGE_URI"]
     for key, default in DEFAULTS.items():
         if key.startswith("SURVEYAPP_") and key in environ:
-            settings[key] = _coerce(environ[key], default if default is not None else "")
+            settings[key] = _coerce(key, environ[key], default if default is not None else "")
     return settings
 
 
@@ -115,18 +140,59 @@ def build_config(
     return config
 
 
-class ConfigurationError(RuntimeError):
-    """Raised when the app is started with settings that are unsafe or incomplete."""
+def check_settings(config: Mapping[str, Any]) -> None:
+    """Settings that must be in range, whatever the mode."""
+    if int(config["SURVEYAPP_PROXY_COUNT"]) < 0:
+        raise ConfigurationError("SURVEYAPP_PROXY_COUNT must be 0 or more.")
+    if float(config["SURVEYAPP_SESSION_HOURS"]) <= 0:
+        raise ConfigurationError("SURVEYAPP_SESSION_HOURS must be more than 0.")
+
+
+def relaxed(config: Mapping[str, Any]) -> bool:
+    """Debug, demo and test runs may do without a SECRET_KEY from the environment."""
+    return bool(config.get("DEBUG") or config.get("TESTING") or config.get("SURVEYAPP_DEMO"))
 
 
 def check_secret_key(config: Mapping[str, Any]) -> None:
     """Refuse to run outside debug/demo/test without a real secret key."""
-    relaxed = config.get("DEBUG") or config.get("TESTING") or config.get("SURVEYAPP_DEMO")
     key = config.get("SECRET_KEY")
-    if relaxed:
+    if relaxed(config):
         return
     if key in INSECURE_SECRET_KEYS or len(str(key)) < 32:
         raise ConfigurationError(
             "SECRET_KEY is missing or too short. Set SECRET_KEY to a random string of at least "
             "32 characters (for example: python -c 'import secrets; print(secrets.token_hex(32))')."
         )
+
+
+def instance_secret_key(instance_path: str | os.PathLike[str]) -> str:
+    """The key of a debug or demo run without SECRET_KEY: random, made once, kept.
+
+    It lives in ``<instance>/secret_key`` (mode 0600), so that every worker and every
+    restart on this instance folder signs cookies with the same key, and no two
+    installations share one (a key in the code signed cookies for every demo site).
+    """
+    path = Path(instance_path) / SECRET_KEY_FILE
+    if not path.exists():
+        _create_once(path, secrets.token_hex(32))
+    key = path.read_text(encoding="ascii").strip()
+    if len(key) < 32:
+        raise ConfigurationError(f"{path} holds no usable key; delete the file to get a new one.")
+    return key
+
+
+def _create_once(path: Path, content: str) -> None:
+    """Write ``path`` whole or not at all; when another process wins the race, keep theirs."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")  # mode 0600
+    try:
+        with os.fdopen(handle, "w", encoding="ascii") as file:
+            file.write(content + "\n")
+            file.flush()
+            os.fsync(file.fileno())
+        try:
+            os.link(temporary, path)  # atomic, and fails if the file exists
+        except FileExistsError:
+            pass
+    finally:
+        os.unlink(temporary)

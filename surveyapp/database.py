@@ -105,6 +105,8 @@ def configure_engine_events(engine: Engine, checkpoint_pages: int = 1) -> None:
 
     @sa.event.listens_for(engine, "begin")
     def _sqlite_begin(connection: Any) -> None:
+        if connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+            return  # checkpoints and VACUUM must run outside a transaction
         mode = _begin_mode()
         if mode is BeginMode.WRITE:
             _take_write_turn(turns)
@@ -190,12 +192,17 @@ def _end_reads_with_commit(engine: Engine) -> None:
             dbapi_connection.commit()
 
 
-def checkpoint(engine: Engine) -> None:
-    """SQLite: copy the write-ahead log into the database and truncate it to nothing."""
+def checkpoint(engine: Engine, truncate: bool = False) -> None:
+    """SQLite: copy the write-ahead log into the database.
+
+    PASSIVE (the default) never waits for readers or blocks writers; the next write then
+    starts the log over and ``journal_size_limit=0`` cuts it back. TRUNCATE empties the
+    file at once but waits for every reader, so only maintenance commands use it."""
     if engine.dialect.name != "sqlite":
         return
-    with engine.connect() as connection:
-        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    mode = "TRUNCATE" if truncate else "PASSIVE"
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.exec_driver_sql(f"PRAGMA wal_checkpoint({mode})")
 
 
 def is_lock_conflict(error: BaseException) -> bool:

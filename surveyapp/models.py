@@ -1,6 +1,6 @@
 """Import every model so metadata (and Alembic) sees the whole schema."""
 
-from surveyapp.accounts.models import User, user_municipality
+from surveyapp.accounts.models import StaffSession, ThrottleCounter, User, user_municipality
 from surveyapp.audit.models import AuditEntry
 from surveyapp.jobs.models import Job
 from surveyapp.municipalities.models import Municipality
@@ -31,10 +31,12 @@ __all__ = [
     "QuestionFingerprint",
     "Questionnaire",
     "Response",
+    "StaffSession",
     "SurveyRound",
     "TestAssignment",
     "TestResult",
     "TestRound",
+    "ThrottleCounter",
     "User",
     "peer_group_member",
     "round_municipality",

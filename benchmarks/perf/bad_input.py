@@ -15,7 +15,11 @@ The corpus is in ``benchmarks/perf/corpus/`` (plus a few large files made here):
   missing fields, forged CSRF tokens, SQL and script fragments. Each must get the
   status and message the case expects, never a 5xx; invalid posts store nothing; a
   hostile free text is stored verbatim and only ever shown HTML-escaped; afterwards
-  nothing is half-written and ``GET /healthz`` still answers 200.
+  nothing is half-written and ``GET /healthz`` still answers 200;
+* ``redirects.json`` → ``next`` after the language switch and after a log-in of a
+  bench account: hostile values (other hosts, control characters, backslashes, the
+  same percent-encoded) must give the default page, local ones must be followed;
+  never a 5xx, never another host in ``Location``.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import argparse
 import html
 import json
 import re
+import secrets
 import subprocess
 import sys
 import tempfile
@@ -46,7 +51,7 @@ VALID_SUGGESTION = "Korpus: et gyldig svar"
 
 @dataclass
 class Outcome:
-    kind: str  # questionnaire | peers | form
+    kind: str  # questionnaire | peers | form | redirect
     name: str
     answer: str  # exit status or HTTP status, and the message
     problems: list[str] = field(default_factory=list)
@@ -433,6 +438,85 @@ def form_integrity(storage: Storage) -> Outcome:
     )
 
 
+# --------------------------------------------------------------------------- redirects
+
+REDIRECT_EMAIL = "bench-redirects@example.no"
+_LOGIN_CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+def redirect_cases() -> list[dict[str, Any]]:
+    cases: list[dict[str, Any]] = json.loads(
+        (CORPUS / "redirects.json").read_text(encoding="utf-8")
+    )["cases"]
+    return cases
+
+
+def create_redirect_account(database_url: str) -> tuple[str, str]:
+    """A staff account for the log-in cases (a new random password each run)."""
+    from surveyapp import create_app
+    from surveyapp.accounts import operations
+    from surveyapp.extensions import db
+
+    password = "Fjell-" + secrets.token_urlsafe(18)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": load.new_secret_key()})
+    with app.app_context():
+        try:
+            user = operations.find_by_email(REDIRECT_EMAIL)
+            if user is None:
+                operations.create_user(None, REDIRECT_EMAIL, "Bench", "planner", password)
+            else:
+                operations.set_password(None, user, password)
+            db.session.commit()
+        finally:
+            db.session.remove()
+            db.engine.dispose()
+    return REDIRECT_EMAIL, password
+
+
+def _redirect_problems(reply: load.Reply, expected: str) -> list[str]:
+    if reply.status >= 500:
+        return [f"server error {reply.status}"]
+    if reply.status != 302:
+        return [f"status {reply.status}, expected 302"]
+    target = urllib.parse.urlsplit(reply.location)
+    if target.netloc and target.netloc.split(":")[0] not in ("127.0.0.1", "localhost"):
+        return [f"redirected to another host: {reply.location!r}"]
+    got = urllib.parse.urlunsplit(("", "", target.path, target.query, target.fragment))
+    wanted = urllib.parse.quote(expected, safe="/?&=:%")
+    if got != wanted:
+        return [f"redirected to {reply.location[:80]!r}, expected {expected!r}"]
+    return []
+
+
+def run_redirect_case(
+    case: dict[str, Any], browser: BrowserLike, email: str, password: str
+) -> Outcome:
+    """The language switch, then a log-in, each with ``next``; a fresh browser per case."""
+    raw = str(case["next"])
+    switch = browser.request("GET", f"/language/en?next={raw}")
+    problems = [f"switch: {p}" for p in _redirect_problems(switch, case.get("location", "/"))]
+    page = browser.request("GET", "/login?lang=en")
+    token = _LOGIN_CSRF.search(page.text())
+    if token is None:
+        problems.append(f"no log-in form ({page.status})")
+        login = page
+    else:
+        fields = {"email": email, "password": password, "csrf_token": html.unescape(token[1])}
+        login = browser.request(
+            "POST", f"/login?next={raw}", urllib.parse.urlencode(fields).encode(), FORM_CONTENT
+        )
+        expected = case.get("location", "/home")
+        problems += [f"log-in: {p}" for p in _redirect_problems(login, expected)]
+    answer = f"switch {switch.status} → {switch.location[:40]}; log-in {login.status} → "
+    return Outcome("redirect", case["name"], answer + login.location[:40], problems)
+
+
+def run_redirect_cases(
+    new_browser: Callable[[], BrowserLike], email: str, password: str
+) -> list[Outcome]:
+    return [run_redirect_case(case, new_browser(), email, password) for case in redirect_cases()]
+
+
 # --------------------------------------------------------------------------- a whole run
 
 
@@ -495,6 +579,7 @@ def bad_input_run(
                     db.session.remove()
                     db.engine.dispose()
         if http:
+            email, password = create_redirect_account(database_url)
             server = load.Gunicorn(database_url, key)
             server.start()
             try:
@@ -506,6 +591,9 @@ def bad_input_run(
                     http_health(server.port),
                 )
                 outcomes.append(form_integrity(storage))
+                outcomes += run_redirect_cases(
+                    lambda: load.Browser(load.HOST, server.port), email, password
+                )
                 alive = server.alive() and http_health(server.port)() == 200
                 outcomes.append(
                     Outcome(
@@ -528,6 +616,7 @@ def markdown(run: BadInputRun) -> tuple[str, bool]:
         "questionnaire": "`flask questionnaires check FILE`",
         "peers": "`flask peers import FILE`",
         "form": "HTTP form post to gunicorn",
+        "redirect": "`next` after language switch and log-in (gunicorn)",
     }
     lines = [
         "| entry point | input | answer | result |",

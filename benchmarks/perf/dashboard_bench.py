@@ -34,6 +34,8 @@ def _timed(fn: Callable[[], Any], repeat: int) -> list[float]:
 
 
 def run(database_url: str, municipality: str, year: int | None, repeat: int) -> dict[str, Any]:
+    from flask_migrate import upgrade
+
     from surveyapp import create_app
     from surveyapp.accounts.models import User
     from surveyapp.accounts.operations import create_user
@@ -47,10 +49,10 @@ def run(database_url: str, municipality: str, year: int | None, repeat: int) -> 
             "SQLALCHEMY_DATABASE_URI": database_url,
             "SURVEYAPP_DEMO": True,
             "WTF_CSRF_ENABLED": False,
-            "RATELIMIT_ENABLED": False,
         }
     )
     with app.app_context():
+        upgrade()  # a reused database may predate the newest tables (staff sessions)
         if db.session.scalar(sa.select(User).where(User.email == BENCH_EMAIL)) is None:
             create_user(None, BENCH_EMAIL, "Benchmark", "admin", BENCH_PASSWORD)
             db.session.commit()

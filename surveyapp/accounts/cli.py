@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import click
 from flask.cli import AppGroup
+from flask_babel import force_locale
 
 from surveyapp.accounts import operations
+from surveyapp.accounts.forms import policy_message
 from surveyapp.accounts.models import ROLES
 from surveyapp.extensions import db
 
@@ -13,8 +15,11 @@ users_cli = AppGroup("users", help="Manage staff accounts.")
 
 
 def _fail(err: operations.AccountError) -> None:
+    """The refusal in words (English, like the rest of the command line), not message keys."""
     db.session.rollback()
-    raise click.ClickException("refused: " + ", ".join(err.problems))
+    with force_locale("en"):
+        reasons = [policy_message(problem) for problem in err.problems]
+    raise click.ClickException(" ".join(reasons))
 
 
 @users_cli.command("create")

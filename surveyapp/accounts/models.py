@@ -36,8 +36,6 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined]
     role: Mapped[str] = mapped_column(sa.String(10))
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     active: Mapped[bool] = mapped_column(sa.Boolean, default=True)
-    # Bumped on password change: every older session stops working.
-    session_version: Mapped[int] = mapped_column(sa.Integer, default=1)
     is_demo: Mapped[bool] = mapped_column(sa.Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
@@ -49,8 +47,40 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined]
     def is_active(self) -> bool:
         return self.active
 
-    def get_id(self) -> str:
-        return f"{self.id}:{self.session_version}"
-
     def municipality_codes(self) -> set[str]:
         return {m.code for m in self.municipalities}
+
+
+class StaffSession(db.Model):  # type: ignore[name-defined]
+    """One log-in of a staff member, held on the server.
+
+    The session cookie carries a random token; only its SHA-256 is stored. Log-out
+    deletes the row, a password change, a new role or a deactivation deletes all the
+    user's rows, and a row past ``expires_at`` no longer counts: a copied cookie stops
+    working then, whatever its signature says.
+    """
+
+    __tablename__ = "staff_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class ThrottleCounter(db.Model):  # type: ignore[name-defined]
+    """A counter of failed log-ins (or password checks) for one key, shared by every worker.
+
+    ``key`` is the limits library's key (a keyed hash of the account, the client
+    address or a device cookie's id, with the rate); ``expires_at`` ends the window,
+    in seconds since the epoch.
+    """
+
+    __tablename__ = "throttle_counter"
+
+    key: Mapped[str] = mapped_column(sa.String(200), primary_key=True)
+    hits: Mapped[int] = mapped_column(sa.Integer)
+    expires_at: Mapped[float] = mapped_column(sa.Float, index=True)

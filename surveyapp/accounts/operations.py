@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from surveyapp.accounts.models import ROLES, User
 from surveyapp.accounts.passwords import hash_password, policy_problems
+from surveyapp.accounts.session import end_all_sessions
 from surveyapp.audit.operations import record
 from surveyapp.extensions import db
 from surveyapp.municipalities.models import Municipality
@@ -72,7 +73,6 @@ def create_user(
         role=role,
         password_hash=hash_password(password),
         active=True,
-        session_version=1,
         is_demo=is_demo,
     )
     user.municipalities = _municipalities(municipality_codes)
@@ -88,7 +88,7 @@ def set_password(actor_id: int | None, user: User, password: str) -> None:
     if problems:
         raise AccountError(problems)
     user.password_hash = hash_password(password)
-    user.session_version += 1
+    end_all_sessions(user)
     db.session.flush()
     record(actor_id, "set_password", "user", user.id, None, {"password": "changed"})
 
@@ -107,7 +107,7 @@ def update_user(
     before = _snapshot(user)
     user.name = name.strip() or user.email
     if user.role != role or (user.active and not active):
-        user.session_version += 1  # a changed role or a deactivation ends sessions
+        end_all_sessions(user)  # a changed role or a deactivation ends sessions
     user.role = role
     user.active = active
     user.municipalities = _municipalities(municipality_codes)

@@ -7,9 +7,13 @@ planners (and callers) only those assigned to their account.
 Shared rounds (a round that runs in municipalities of several planners):
 - a planner *sees* a round when it includes at least one of their municipalities, and
   sees figures only for their own municipalities in it;
-- a planner *changes* a round (edit, open, pause, close, generate invitations for all,
-  remove municipalities) only when every municipality of the round is theirs; a round
-  shared with another planner's municipality is changed by an admin.
+- a planner *changes* a round (edit, open, pause, close, add or remove municipalities)
+  only when every municipality of the round is theirs; a round shared with another
+  planner's municipality is changed by an admin;
+- a planner makes invitations only for their own municipalities, in any round they see.
+
+The same holds for service-test rounds (planned, changed and locked by admins only).
+The README's "Access" section says this for operators.
 """
 
 from __future__ import annotations

@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user
 from sqlalchemy.orm import selectinload
+from werkzeug.exceptions import TooManyRequests
 from werkzeug.wrappers import Response as WerkzeugResponse
 from wtforms import SelectChoice
 
@@ -15,9 +25,10 @@ from surveyapp.accounts.access import ADMIN, PUBLIC, STAFF, access
 from surveyapp.accounts.forms import LoginForm, PasswordChangeForm, UserForm, policy_message
 from surveyapp.accounts.models import User
 from surveyapp.accounts.passwords import verify_password
-from surveyapp.accounts.session import may_log_in
+from surveyapp.accounts.session import end_session, may_log_in, start_session
+from surveyapp.accounts.throttle import DEVICE_COOKIE, throttle
 from surveyapp.audit.models import AuditEntry
-from surveyapp.extensions import db, limiter
+from surveyapp.extensions import db
 from surveyapp.municipalities.models import Municipality
 from surveyapp.web.i18n import safe_next
 
@@ -26,43 +37,39 @@ bp = Blueprint("accounts", __name__)
 AUDIT_PAGE_SIZE = 50
 
 
-def _login_limit() -> str:
-    from flask import current_app
-
-    return str(current_app.config["SURVEYAPP_LOGIN_LIMIT"])
-
-
-def _client_limit() -> str:
-    from flask import current_app
-
-    return str(current_app.config["SURVEYAPP_LOGIN_CLIENT_LIMIT"])
-
-
-def _account_key() -> str:
-    return "login:" + request.form.get("email", "").strip().lower()[:254]
-
-
-def _failed(_response: object) -> bool:
-    return bool(g.get("login_failed"))
+def _too_many(wait_seconds: int) -> TooManyRequests:
+    """429 with Retry-After; the error page explains it in the visitor's language."""
+    return TooManyRequests(retry_after=wait_seconds)
 
 
 @bp.route("/login", methods=["GET", "POST"])
 @access(PUBLIC)
-@limiter.limit(_login_limit, key_func=_account_key, methods=["POST"], deduct_when=_failed)
-@limiter.limit(_client_limit, methods=["POST"], deduct_when=_failed)
 def login() -> str | WerkzeugResponse:
     if current_user.is_authenticated:
         return redirect(url_for("web.home"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = operations.find_by_email(form.email.data or "")
+        email = form.email.data or ""
+        counter = throttle()
+        device = counter.device_of(request.cookies.get(DEVICE_COOKIE), email)
+        charges = counter.login_charges(email, request.remote_addr or "", device)
+        wait = counter.reserve(charges)
+        db.session.commit()  # every worker sees the attempt before the password is checked
+        if wait is not None:
+            raise _too_many(wait)
+        user = operations.find_by_email(email)
         password_ok = verify_password(
             user.password_hash if user else None, form.password.data or ""
         )
         if user is not None and password_ok and may_log_in(user):
-            login_user(user)
-            return redirect(safe_next(request.args.get("next"), url_for("web.home")))
-        g.login_failed = True
+            counter.refund(charges)
+            start_session(user)
+            db.session.commit()
+            response = redirect(safe_next(request.args.get("next"), url_for("web.home")))
+            counter.set_device_cookie(
+                response, email, bool(current_app.config["SESSION_COOKIE_SECURE"])
+            )
+            return response
         # One message whatever went wrong: it must not reveal whether the account exists.
         flash(_("Wrong e-mail address or password."), "error")
     return render_template("accounts/login.html", form=form)
@@ -71,7 +78,8 @@ def login() -> str | WerkzeugResponse:
 @bp.post("/logout")
 @access(STAFF)
 def logout() -> WerkzeugResponse:
-    logout_user()
+    end_session()
+    db.session.commit()
     flash(_("You are logged out."), "info")
     return redirect(url_for("accounts.login"))
 
@@ -81,16 +89,26 @@ def logout() -> WerkzeugResponse:
 def change_password() -> str | WerkzeugResponse:
     form = PasswordChangeForm()
     if form.validate_on_submit():
-        if not verify_password(current_user.password_hash, form.current.data or ""):
+        user: User = current_user._get_current_object()
+        counter = throttle()
+        charges = counter.password_check_charges(user.id)
+        wait = counter.reserve(charges)
+        db.session.commit()
+        if wait is not None:
+            raise _too_many(wait)
+        if not verify_password(user.password_hash, form.current.data or ""):
             form.current.errors = [_("The current password is wrong.")]
         else:
+            counter.refund(charges)
+            db.session.commit()
             try:
-                operations.set_password(current_user.id, current_user, form.new.data or "")
+                operations.set_password(user.id, user, form.new.data or "")
             except operations.AccountError as err:
+                db.session.rollback()
                 form.new.errors = [policy_message(p) for p in err.problems]
             else:
+                start_session(user)  # every session ended; this browser gets a new one
                 db.session.commit()
-                login_user(current_user._get_current_object())  # this session stays valid
                 flash(_("Your password is changed. Other sessions are logged out."), "info")
                 return redirect(url_for("web.home"))
     return render_template("accounts/password.html", form=form)

@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response as WerkzeugResponse
 from wtforms import SelectChoice
 
+from surveyapp.accounts import scope
 from surveyapp.accounts.access import ADMIN, PLANNER, access
 from surveyapp.accounts.models import User
 from surveyapp.extensions import db
@@ -21,7 +22,7 @@ from surveyapp.municipalities.models import Municipality
 from surveyapp.questionnaires.models import Questionnaire
 from surveyapp.servicetest import cache, operations, scoring
 from surveyapp.servicetest.admin_forms import ConfirmForm, DeciderForm, PlanForm, ReassignForm
-from surveyapp.servicetest.models import TestAssignment, TestRound
+from surveyapp.servicetest.models import TestAssignment, TestRound, test_round_municipality
 from surveyapp.servicetest.phrases import headline_text, reason_text
 from surveyapp.web.templating import current_language
 
@@ -47,18 +48,36 @@ def _error_text(key: str) -> str:
     return _("This could not be done: %(reason)s", reason=key)
 
 
+def _includes(own: frozenset[str]) -> sa.ColumnElement[bool]:
+    """The test round includes one of ``own`` (for a WHERE on TestRound)."""
+    return sa.exists().where(
+        test_round_municipality.c.test_round_id == TestRound.id,
+        test_round_municipality.c.municipality_code.in_(own),
+    )
+
+
 def _load_round(round_id: int) -> TestRound:
+    """The round, if the user may see it (one of their municipalities is in it); else 403."""
     test_round = db.session.get(TestRound, round_id)
     if test_round is None:
         abort(404)
+    own = scope.visible_codes(current_user)
+    if own is not None and not db.session.scalar(
+        sa.select(_includes(own).where(TestRound.id == round_id))
+    ):
+        abort(403)
     return test_round
 
 
-def _allowed_municipalities() -> set[str] | None:
+def _allowed_municipalities() -> frozenset[str] | None:
     """None for admins (everything); a planner's own municipalities otherwise."""
-    if current_user.role == ADMIN:
-        return None
-    return current_user.municipality_codes()
+    return scope.visible_codes(current_user)
+
+
+def _own_assignments(query: Any) -> Any:
+    """Limit a query on TestAssignment to the user's municipalities (all for admins)."""
+    own = scope.visible_codes(current_user)
+    return query if own is None else query.where(TestAssignment.municipality_code.in_(own))
 
 
 def _callers() -> list[User]:
@@ -78,23 +97,31 @@ def _caller_choices() -> list[SelectChoice]:
 @bp.get("")
 @access(PLANNER)
 def rounds() -> str:
-    items = db.session.scalars(
+    query = (
         sa.select(TestRound)
         .options(selectinload(TestRound.protocol))
         .order_by(TestRound.year.desc(), TestRound.id.desc())
-    ).all()
+    )
+    own = scope.visible_codes(current_user)
+    if own is not None:
+        query = query.where(_includes(own))
+    items = db.session.scalars(query).all()
     counts = _pairs(
         db.session.execute(
-            sa.select(TestAssignment.test_round_id, sa.func.count())
-            .where(TestAssignment.status != "cancelled")
-            .group_by(TestAssignment.test_round_id)
+            _own_assignments(
+                sa.select(TestAssignment.test_round_id, sa.func.count())
+                .where(TestAssignment.status != "cancelled")
+                .group_by(TestAssignment.test_round_id)
+            )
         ).all()
     )
     done = _pairs(
         db.session.execute(
-            sa.select(TestAssignment.test_round_id, sa.func.count())
-            .where(TestAssignment.status == "done")
-            .group_by(TestAssignment.test_round_id)
+            _own_assignments(
+                sa.select(TestAssignment.test_round_id, sa.func.count())
+                .where(TestAssignment.status == "done")
+                .group_by(TestAssignment.test_round_id)
+            )
         ).all()
     )
     return render_template("servicetest/rounds.html", rounds=items, counts=counts, done=done)
@@ -176,17 +203,21 @@ def detail(round_id: int) -> str:
     test_round = _load_round(round_id)
     by_status = _pairs(
         db.session.execute(
-            sa.select(TestAssignment.status, sa.func.count())
-            .where(TestAssignment.test_round_id == round_id)
-            .group_by(TestAssignment.status)
+            _own_assignments(
+                sa.select(TestAssignment.status, sa.func.count())
+                .where(TestAssignment.test_round_id == round_id)
+                .group_by(TestAssignment.status)
+            )
         ).all()
     )
     by_caller = db.session.execute(
-        sa.select(User.name, TestAssignment.status, sa.func.count())
-        .join(User, User.id == TestAssignment.caller_id)
-        .where(TestAssignment.test_round_id == round_id)
-        .group_by(User.name, TestAssignment.status)
-        .order_by(User.name)
+        _own_assignments(
+            sa.select(User.name, TestAssignment.status, sa.func.count())
+            .join(User, User.id == TestAssignment.caller_id)
+            .where(TestAssignment.test_round_id == round_id)
+            .group_by(User.name, TestAssignment.status)
+            .order_by(User.name)
+        )
     ).all()
     awaiting = operations.awaiting_decision(test_round) if current_user.role == ADMIN else []
     decider_form = DeciderForm()

@@ -24,7 +24,8 @@ from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response as WerkzeugResponse
 from wtforms import SelectChoice
 
-from surveyapp.accounts.access import ADMIN, PLANNER, access
+from surveyapp.accounts import scope
+from surveyapp.accounts.access import PLANNER, access
 from surveyapp.extensions import db, task_queue
 from surveyapp.jobs import operations as job_operations
 from surveyapp.jobs.models import Job
@@ -69,12 +70,12 @@ def _error_messages() -> dict[str, str]:
     }
 
 
-def _is_admin() -> bool:
-    return bool(current_user.role == ADMIN)
+def _codes(survey_round: SurveyRound) -> list[str]:
+    return [m.code for m in survey_round.municipalities]
 
 
 def _load_round(round_id: int) -> SurveyRound:
-    """The round, if the user may manage it: 404 when missing, 403 for others' rounds."""
+    """The round, if the user may see it (scope.may_see_any): 404 when missing, else 403."""
     survey_round = db.session.scalar(
         sa.select(SurveyRound)
         .options(selectinload(SurveyRound.municipalities), selectinload(SurveyRound.questionnaire))
@@ -82,10 +83,19 @@ def _load_round(round_id: int) -> SurveyRound:
     )
     if survey_round is None:
         abort(404)
-    if not _is_admin():
-        own = current_user.municipality_codes()
-        if not own & {m.code for m in survey_round.municipalities}:
-            abort(403)
+    if not scope.may_see_any(current_user, _codes(survey_round)):
+        abort(403)
+    return survey_round
+
+
+def _load_round_to_change(round_id: int) -> SurveyRound:
+    """The round, if the user may change it: all its municipalities theirs (scope.may_change).
+
+    A round shared with another planner's municipality is changed by an admin.
+    """
+    survey_round = _load_round(round_id)
+    if not scope.may_change(current_user, _codes(survey_round)):
+        abort(403)
     return survey_round
 
 
@@ -111,29 +121,21 @@ def _questionnaire_choices(all_versions: bool, keep_id: int | None = None) -> li
     return choices
 
 
-def _municipality_choices(keep: set[str] | frozenset[str] = frozenset()) -> list[SelectChoice]:
-    """Admins may choose any municipality; planners their own and those already chosen."""
+def _municipality_choices() -> list[SelectChoice]:
+    """Admins may choose any municipality, planners their own (a round is all theirs)."""
     query = sa.select(Municipality.code, Municipality.name).order_by(Municipality.name)
-    if not _is_admin():
-        query = query.where(Municipality.code.in_(current_user.municipality_codes() | set(keep)))
+    own = scope.visible_codes(current_user)
+    if own is not None:
+        query = query.where(Municipality.code.in_(own))
     return [SelectChoice(code, f"{name} ({code})") for code, name in db.session.execute(query)]
 
 
 def _prepare_round_form(form: RoundForm, survey_round: SurveyRound | None) -> None:
     keep_id = survey_round.questionnaire_id if survey_round else None
-    keep_codes = {m.code for m in survey_round.municipalities} if survey_round else set()
     form.questionnaire.choices = _questionnaire_choices(
         request.args.get("versions") == "all", keep_id
     )
-    form.municipalities.choices = _municipality_choices(keep_codes)
-
-
-def _includes_own_municipality(form: RoundForm) -> bool:
-    """Planners keep at least one of their own municipalities in a round (else they lose it)."""
-    if _is_admin() or set(form.municipalities.data or ()) & current_user.municipality_codes():
-        return True
-    form.municipalities.errors = [_("Include at least one of your own municipalities.")]
-    return False
+    form.municipalities.choices = _municipality_choices()
 
 
 def _form_data(survey_round: SurveyRound) -> dict[str, Any]:
@@ -174,12 +176,11 @@ def _settings(form: RoundForm) -> rounds.RoundSettings:
 
 
 def _invitation_municipalities(survey_round: SurveyRound) -> list[SelectChoice]:
-    """The round's municipalities the user may issue invitations for."""
-    own = None if _is_admin() else current_user.municipality_codes()
+    """The round's municipalities the user may issue invitations for: their own."""
     return [
         SelectChoice(m.code, f"{m.name} ({m.code})")
         for m in survey_round.municipalities
-        if own is None or m.code in own
+        if scope.may_see(current_user, m.code)
     ]
 
 
@@ -205,15 +206,16 @@ def index() -> str:
         .options(selectinload(SurveyRound.municipalities), selectinload(SurveyRound.questionnaire))
         .order_by(SurveyRound.year.desc(), SurveyRound.created_at.desc(), SurveyRound.id.desc())
     )
-    if not _is_admin():
+    own = scope.visible_codes(current_user)
+    if own is not None:
         query = query.where(
             sa.exists().where(
                 round_municipality.c.round_id == SurveyRound.id,
-                round_municipality.c.municipality_code.in_(current_user.municipality_codes()),
+                round_municipality.c.municipality_code.in_(own),
             )
         )
     listed = db.paginate(query, page=page, per_page=PAGE_SIZE, error_out=False)
-    counts = rounds.response_counts(r.id for r in listed.items)
+    counts = rounds.response_counts((r.id for r in listed.items), own)
     return render_template("surveys/admin/rounds.html", rounds=listed, counts=counts, **_labels())
 
 
@@ -224,12 +226,12 @@ def new() -> str | WerkzeugResponse:
         "target": float(current_app.config["SURVEYAPP_DEFAULT_TARGET"]),
         "year": datetime.now(LOCAL_ZONE).year,
     }
-    own = sorted(current_user.municipality_codes())
-    if not _is_admin() and len(own) == 1:
-        defaults["municipalities"] = own
+    own = scope.visible_codes(current_user)
+    if own is not None and len(own) == 1:
+        defaults["municipalities"] = sorted(own)
     form = RoundForm(data=defaults)
     _prepare_round_form(form, None)
-    if form.validate_on_submit() and _includes_own_municipality(form):
+    if form.validate_on_submit():
         try:
             survey_round = rounds.create_round(current_user.id, _settings(form))
         except rounds.RoundError as err:
@@ -253,7 +255,7 @@ def _invitation_jobs(survey_round: SurveyRound) -> list[Job]:
     if survey_round.access != "invitation":
         return []
     return job_operations.round_jobs(
-        survey_round.id, invitation_job.KIND, current_user.id, _is_admin()
+        survey_round.id, invitation_job.KIND, current_user.id, scope.is_admin(current_user)
     )
 
 
@@ -265,10 +267,13 @@ def _render_detail(survey_round: SurveyRound, invitation_form: InvitationForm | 
     if invitation_form is None:
         invitation_form = InvitationForm(formdata=None)
         invitation_form.municipality.choices = _invitation_municipalities(survey_round)
+    visible = scope.visible_codes(current_user)
     return render_template(
         "surveys/admin/round.html",
         survey_round=survey_round,
-        counts=rounds.round_counts(survey_round),
+        may_change=scope.may_change(current_user, _codes(survey_round)),
+        counts_limited=visible is not None and not set(_codes(survey_round)) <= visible,
+        counts=rounds.round_counts(survey_round, visible),
         public_link=public_link,
         transitions=rounds.TRANSITIONS[survey_round.status],
         status_form=StatusForm(formdata=None),
@@ -282,13 +287,13 @@ def _render_detail(survey_round: SurveyRound, invitation_form: InvitationForm | 
 @bp.route("/rounds/<int:round_id>/edit", methods=["GET", "POST"])
 @access(PLANNER)
 def edit(round_id: int) -> str | WerkzeugResponse:
-    survey_round = _load_round(round_id)
+    survey_round = _load_round_to_change(round_id)
     if survey_round.status != "draft":
         flash(_error_messages()["not_draft"], "error")
         return redirect(url_for("rounds.detail", round_id=round_id))
     form = RoundForm(data=_form_data(survey_round))
     _prepare_round_form(form, survey_round)
-    if form.validate_on_submit() and _includes_own_municipality(form):
+    if form.validate_on_submit():
         try:
             rounds.update_round(current_user.id, survey_round, _settings(form))
         except rounds.RoundError as err:
@@ -304,7 +309,7 @@ def edit(round_id: int) -> str | WerkzeugResponse:
 @bp.post("/rounds/<int:round_id>/status")
 @access(PLANNER)
 def change_status(round_id: int) -> WerkzeugResponse:
-    survey_round = _load_round(round_id)
+    survey_round = _load_round_to_change(round_id)
     form = StatusForm()
     if not form.validate_on_submit():
         abort(400)

@@ -13,8 +13,8 @@ from surveyapp.timeutil import utcnow
 
 @periodic(crontab(minute="*"), name="privacy.checkpoint_log")
 def checkpoint_log() -> None:
-    """SQLite: leave the write-ahead log empty (every transaction is checkpointed already;
-    this also truncates what a busy minute left behind)."""
+    """SQLite: copy into the database what a busy minute left in the write-ahead log
+    (every transaction is checkpointed already; readers can hold a checkpoint back)."""
     checkpoint(db.engine)
 
 

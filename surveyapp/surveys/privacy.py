@@ -81,10 +81,10 @@ def reorder_rows(round_id: int) -> int:
 def compact(engine: sa.Engine) -> None:
     """Rebuild the tables so that dropped row versions and page order are gone."""
     if engine.dialect.name == "sqlite":
-        checkpoint(engine)
-        with engine.connect() as connection:
+        checkpoint(engine, truncate=True)
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.exec_driver_sql("VACUUM")
-        checkpoint(engine)
+        checkpoint(engine, truncate=True)
         return
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         for table in (Response.__tablename__, Answer.__tablename__, Invitation.__tablename__):

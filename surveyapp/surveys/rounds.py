@@ -6,7 +6,7 @@ These functions add and flush and write the audit trail; the caller commits.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -210,17 +210,21 @@ def generate_invitations(
     return tokens
 
 
-def response_counts(round_ids: Iterable[int]) -> dict[int, int]:
-    """Responses so far per round, in one grouped query."""
+def response_counts(
+    round_ids: Iterable[int], codes: Collection[str] | None = None
+) -> dict[int, int]:
+    """Responses so far per round, in one grouped query; only of ``codes`` when given."""
     ids = list(round_ids)
     if not ids:
         return {}
-    rows = db.session.execute(
+    query = (
         sa.select(Response.round_id, sa.func.count(Response.id))
         .where(Response.round_id.in_(ids))
         .group_by(Response.round_id)
     )
-    return {round_id: count for round_id, count in rows}
+    if codes is not None:
+        query = query.where(Response.municipality_code.in_(codes))
+    return {round_id: count for round_id, count in db.session.execute(query)}
 
 
 @dataclass(frozen=True)
@@ -253,13 +257,24 @@ class RoundCounts:
         return self.responses / self.issued if self.issued else None
 
 
-def round_counts(survey_round: SurveyRound) -> RoundCounts:
-    """Responses per municipality and language, and invitations issued and used."""
+def round_counts(
+    survey_round: SurveyRound, visible: Collection[str] | None = None
+) -> RoundCounts:
+    """Responses per municipality and language, and invitations issued and used.
+
+    With ``visible`` (a planner's municipalities in a shared round), every figure
+    counts only those municipalities.
+    """
+    responses = Response.round_id == survey_round.id
+    invited = Invitation.round_id == survey_round.id
+    if visible is not None:
+        responses = responses & Response.municipality_code.in_(visible)
+        invited = invited & Invitation.municipality_code.in_(visible)
     by_municipality: dict[str, int] = {
         code: count
         for code, count in db.session.execute(
             sa.select(Response.municipality_code, sa.func.count(Response.id))
-            .where(Response.round_id == survey_round.id)
+            .where(responses)
             .group_by(Response.municipality_code)
         )
     }
@@ -267,7 +282,7 @@ def round_counts(survey_round: SurveyRound) -> RoundCounts:
         language: count
         for language, count in db.session.execute(
             sa.select(Response.language, sa.func.count(Response.id))
-            .where(Response.round_id == survey_round.id)
+            .where(responses)
             .group_by(Response.language)
         )
     }
@@ -279,11 +294,15 @@ def round_counts(survey_round: SurveyRound) -> RoundCounts:
                 sa.func.count(Invitation.id),
                 sa.func.count(Invitation.id).filter(Invitation.used.is_(True)),
             )
-            .where(Invitation.round_id == survey_round.id)
+            .where(invited)
             .group_by(Invitation.municipality_code)
         )
     }
-    names = {m.code: m.name for m in survey_round.municipalities}
+    names = {
+        m.code: m.name
+        for m in survey_round.municipalities
+        if visible is None or m.code in visible
+    }
     codes: Sequence[str] = sorted(set(names) | set(by_municipality) | set(invitations))
     rows = tuple(
         MunicipalityCount(

@@ -10,17 +10,19 @@ from surveyapp.extensions import db
 HANDLED = (400, 403, 404, 405, 413, 429, 500)
 
 
-def render_error(error: HTTPException) -> tuple[str, int]:
+def render_error(error: HTTPException) -> tuple[str, int, list[tuple[str, str]]]:
     code = error.code or 500
-    return render_template("errors/error.html", code=code), code
+    # Keep the exception's own headers, such as Retry-After on 429.
+    headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
+    return render_template("errors/error.html", code=code), code, headers
 
 
-def render_unexpected(error: Exception) -> tuple[str, int]:
+def render_unexpected(error: Exception) -> tuple[str, int, list[tuple[str, str]]]:
     if isinstance(error, HTTPException):
         return render_error(error)
     current_app.logger.exception("Unhandled error")
     db.session.rollback()
-    return render_template("errors/error.html", code=500), 500
+    return render_template("errors/error.html", code=500), 500, []
 
 
 def register_error_handlers(app: Flask) -> None:

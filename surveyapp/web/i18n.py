@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import functools
+import unicodedata
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from flask import current_app, g, request, session
 
@@ -43,11 +45,38 @@ def pick(texts: dict[str, str] | None, language: str) -> str:
     return texts.get(language) or texts.get("nb") or next(iter(texts.values()), "")
 
 
+#: Longer ``next`` targets are not followed (a real page address is far shorter).
+MAX_NEXT_LENGTH = 2000
+
+
+def _has_unsafe_character(text: str) -> bool:
+    r"""Control, format, separator or whitespace characters, or a backslash.
+
+    Browsers drop TAB, CR and LF from a Location and read ``\`` as ``/``, so
+    ``/<TAB>/evil.com`` and ``/\evil.com`` both become ``//evil.com``: another site.
+    """
+    return any(
+        ch == "\\" or ch.isspace() or unicodedata.category(ch)[0] in ("C", "Z") for ch in text
+    )
+
+
 def safe_next(target: str | None, fallback: str) -> str:
-    """Only follow local paths after a switch or a log-in (no open redirects)."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return fallback
+    """Only follow same-site absolute paths after a switch or a log-in (no open redirects).
+
+    Anything else (another site, a scheme, ``//host``, characters a browser would strip
+    or rewrite, and the same tricks percent-encoded in the path) gives ``fallback``.
+    """
+    if not target or len(target) > MAX_NEXT_LENGTH or _has_unsafe_character(target):
+        return fallback
+    if not target.startswith("/") or target.startswith("//"):
+        return fallback
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return fallback
+    path = unquote(parts.path)
+    if path.startswith("//") or _has_unsafe_character(path):
+        return fallback
+    return target
 
 
 @functools.cache

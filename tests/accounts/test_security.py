@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -61,10 +62,10 @@ def test_session_cookie_flags(app_config: dict[str, Any], make_user: Callable[..
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" in cookie
 
 
-def test_refuses_to_start_without_secret_key(app_config: dict[str, Any]) -> None:
+def test_refuses_to_start_without_secret_key(app_config: dict[str, Any], tmp_path: Path) -> None:
     import pytest
 
-    config = {**app_config, "TESTING": False, "SECRET_KEY": None}
+    config = {**app_config, "TESTING": False, "SECRET_KEY": None, "INSTANCE_PATH": str(tmp_path)}
     with pytest.raises(ConfigurationError, match="SECRET_KEY"):
         build_app(config)
     build_app({**config, "SURVEYAPP_DEMO": True})  # demo mode may run without one

@@ -282,3 +282,56 @@ def test_reassign_and_cancel_are_audited(
     ).all()
     assert result.missing == open_calls_and_mails + len(web_items)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(TestResult)) == 0
+
+
+def test_planner_sees_only_rounds_with_their_municipality_and_only_its_progress(
+    client: FlaskClient,
+    make_user: Callable[..., Any],
+    login: Callable[[Any], FlaskClient],
+    planned_round: TestRound,
+    callers: list[Any],
+) -> None:
+    protocol = latest_version("servicetest-protocol")
+    assert protocol is not None
+    oslo_only = operations.plan(
+        None,
+        title="Oslo-test",
+        protocol=protocol,
+        year=2026,
+        starts_on=date(2026, 9, 7),
+        ends_on=date(2026, 9, 25),
+        municipalities=["0301"],
+        callers=[c.id for c in callers],
+        seed=3,
+        selection={"mode": "list"},
+    )
+    db.session.commit()
+    bodo_contacts = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(TestAssignment)
+        .where(
+            TestAssignment.test_round_id == planned_round.id,
+            TestAssignment.municipality_code == "1804",
+        )
+    )
+    all_contacts = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(TestAssignment)
+        .where(TestAssignment.test_round_id == planned_round.id)
+    )
+    assert bodo_contacts and all_contacts and all_contacts == 3 * bodo_contacts
+
+    login(make_user("planner", municipalities=["1804"]))
+    listing = client.get("/servicetest?lang=en").get_data(as_text=True)
+    assert "Servicetest 2026" in listing and "Oslo-test" not in listing
+    assert f"0 / {bodo_contacts}</td>" in listing
+    for url in (
+        f"/servicetest/{oslo_only.id}",
+        f"/servicetest/{oslo_only.id}/ranking",
+        f"/servicetest/{oslo_only.id}/by/sector",
+        f"/servicetest/{oslo_only.id}/m/1804",
+    ):
+        assert client.get(url).status_code == 403, url
+    detail = client.get(f"/servicetest/{planned_round.id}?lang=en").get_data(as_text=True)
+    assert "Figures for your own municipalities only." in detail
+    assert f'To do</th><td class="num">{bodo_contacts}</td>' in detail

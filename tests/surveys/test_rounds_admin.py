@@ -191,25 +191,6 @@ def test_planner_gets_403_on_another_municipalitys_round(
     assert planner.get("/rounds/999999").status_code == 404
 
 
-def test_planner_manages_a_shared_round_that_includes_their_municipality(
-    planner: FlaskClient, make_round: Callable[..., SurveyRound]
-) -> None:
-    shared = make_round(municipalities=["0301", "5501"], status="draft")
-    assert planner.get(f"/rounds/{shared.id}").status_code == 200
-    # Editing keeps the other municipality, which the planner may not add but may keep.
-    response = planner.post(
-        f"/rounds/{shared.id}/edit", data=round_form(municipalities=["0301", "5501"])
-    )
-    assert response.status_code == 302
-    # But may not leave only others' municipalities: the round would no longer be theirs.
-    others_only = planner.post(
-        f"/rounds/{shared.id}/edit", data=round_form(municipalities=["0301"])
-    )
-    assert "Include at least one of your own municipalities." in others_only.get_data(as_text=True)
-    db.session.refresh(shared)
-    assert [m.code for m in shared.municipalities] == ["0301", "5501"]
-
-
 @pytest.mark.parametrize(
     "url", ["/rounds", "/rounds/new", "/questionnaires", "/questionnaires/1/preview"]
 )
