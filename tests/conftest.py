@@ -99,14 +99,14 @@ def app(app_config: dict[str, Any]) -> Iterator[Flask]:
 
 
 @pytest.fixture
-def start_worker(app: Flask) -> Iterator[Callable[[], Any]]:
+def start_worker(app: Flask) -> Iterator[Callable[..., Any]]:
     """Start huey's real consumer for the test app; stopped after the test."""
     from tests.job_helpers import start_consumer
 
     started: list[Any] = []
 
-    def start() -> Any:
-        started.append(start_consumer(app))
+    def start(periodic: bool = False) -> Any:
+        started.append(start_consumer(app, periodic=periodic))
         return started[-1]
 
     yield start

@@ -44,14 +44,18 @@ def wait_for_job(job_id: str, timeout: float = 120.0, statuses: tuple[str, ...] 
         time.sleep(0.05)
 
 
-def start_consumer(app: Flask) -> Consumer:
+def start_consumer(app: Flask, periodic: bool = False) -> Consumer:
     """huey's real consumer for ``app`` (worker thread and scheduler), started.
 
     Not huey's immediate mode: jobs go through the queue storage and run in another
     thread with their own app context and database session, as in production. Stop it
-    with ``consumer.stop(graceful=True)``.
+    with ``consumer.stop(graceful=True)``. Periodic maintenance only when asked for: it
+    would run at once, while the test is still writing its own data (on SQLite a
+    fixture's read-then-write transaction then meets a busy database).
     """
-    consumer = task_queue.consumer(app, workers=1, max_delay=0.1, check_worker_health=False)
+    consumer = task_queue.consumer(
+        app, workers=1, max_delay=0.1, check_worker_health=False, periodic=periodic
+    )
     signals = [signal.SIGINT, signal.SIGTERM, signal.SIGHUP]
     handlers = {sig: signal.getsignal(sig) for sig in signals}
     consumer.start()

@@ -135,7 +135,7 @@ def every_minute() -> Iterator[threading.Event]:
 def test_the_worker_runs_periodic_maintenance_registered_by_features(
     app: Flask, every_minute: threading.Event, start_worker: Callable[[], Any]
 ) -> None:
-    consumer = start_worker()
+    consumer = start_worker(periodic=True)
     registered = {task.__name__ for task in consumer.huey._registry._periodic_tasks}
     assert {"jobs.delete_due_files", "jobs.fail_stalled_jobs", "tests.every_minute"} <= registered
     assert every_minute.wait(timeout=15), "the periodic task did not run"
