@@ -88,7 +88,7 @@ def _digits(rounded: Decimal, language: str, group_from: int | None = None) -> s
         group_from = 5 if is_norwegian(language) else 4
     if len(whole) >= group_from:
         separator = NNBSP if is_norwegian(language) else ","
-        groups = []
+        groups: list[str] = []
         while whole:
             groups.insert(0, whole[-3:])
             whole = whole[:-3]

@@ -39,6 +39,8 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined]
     # Bumped on password change: every older session stops working.
     session_version: Mapped[int] = mapped_column(sa.Integer, default=1)
     is_demo: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    # May download answers row by row (raw data): granted by an admin, audited.
+    raw_data: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     municipalities = relationship(

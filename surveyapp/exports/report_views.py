@@ -1,6 +1,6 @@
 """The printable report (PDF) of the planner's dashboard, as a download.
 
-Same query arguments and access rules as the dashboard (``_report_from_request``):
+Same query arguments and access rules as the dashboard (``loading.report_for_request``):
 planners only for their own municipalities. Every download is in the audit trail.
 """
 
@@ -13,7 +13,6 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import Blueprint, Response, request
-from flask_babel import gettext
 from flask_login import current_user
 
 from surveyapp.accounts.access import PLANNER, access
@@ -22,8 +21,8 @@ from surveyapp.exports.report_pdf import PrintFacts, RoundFacts, build_pdf
 from surveyapp.extensions import db
 from surveyapp.municipalities.models import Municipality
 from surveyapp.questionnaires.models import Questionnaire
+from surveyapp.results.loading import report_for_request
 from surveyapp.results.report import MunicipalityReport
-from surveyapp.results.views import _report_from_request
 from surveyapp.surveys.models import Invitation, InvitationUse, SurveyRound
 from surveyapp.web.templating import current_language
 
@@ -118,10 +117,10 @@ def print_facts(report: MunicipalityReport) -> PrintFacts:
 @bp.get("/<code>/report.pdf")
 @access(PLANNER)
 def report_pdf(code: str) -> Response:
-    report = _report_from_request(code)
+    report = report_for_request(code)
     language = current_language()
     facts = print_facts(report)
-    body = build_pdf(report, language, gettext, facts)
+    body = build_pdf(report, language, facts)
     record(
         current_user.id,
         "download",
