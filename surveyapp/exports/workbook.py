@@ -512,9 +512,15 @@ def _peers_sheet(ws: Worksheet, ctx: Context) -> None:
         sheet.row(r, [text("Quartile"), None, _quartile(ctx, s.band.value if s.band else None)])
         r += 1
     if s is not None and s.mean_share is not None and s.pooled is not None:
-        sheet.row(r, [text("Mean of municipalities"), None, s.mean_share], [None, None, PERCENT])
+        goal = report.target
+
+        def by_eye(value: float | None) -> list[str | None]:
+            return [None, None, percent_format(sentences.side_decimals(value, goal))]
+
+        sheet.row(r, [text("Mean of municipalities"), None, s.mean_share], by_eye(s.mean_share))
         r += 1
         pooled = s.pooled
+        shown = sentences.pooled_precision(s, goal)
         sheet.row(
             r,
             [
@@ -525,12 +531,18 @@ def _peers_sheet(ws: Worksheet, ctx: Context) -> None:
                 pooled.interval.high,
                 pooled.n,
             ],
-            [None, None, PERCENT, PERCENT, PERCENT],
+            [
+                None,
+                None,
+                percent_format(shown.share),
+                percent_format(shown.interval),
+                percent_format(shown.interval),
+            ],
         )
         r += 1
-        sheet.row(r, [text("Best"), None, s.best_share], [None, None, PERCENT])
+        sheet.row(r, [text("Best"), None, s.best_share], by_eye(s.best_share))
         r += 1
-        sheet.row(r, [text("Worst"), None, s.worst_share], [None, None, PERCENT])
+        sheet.row(r, [text("Worst"), None, s.worst_share], by_eye(s.worst_share))
         r += 1
     hidden = sentences.hidden_peers(report, lang)
     if hidden:

@@ -8,6 +8,8 @@ beside them. Rules behind them: docs/statistics.md.
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 from surveyapp import formatting
 from surveyapp.catalogs import Translator, translator
 from surveyapp.results import stats
@@ -49,6 +51,32 @@ def points_text(difference: stats.Difference, language: str) -> tuple[str, str, 
         formatting.points(difference.estimate, language, decimals),
         formatting.points(difference.interval.low, language, decimals),
         formatting.points(difference.interval.high, language, decimals),
+    )
+
+
+def side_decimals(value: float | None, target: float) -> int:
+    """Decimals for a share compared with the target only by eye (a mean or a best share):
+    enough that it never reads as sitting on the other side of the target."""
+    if value is None:
+        return 1
+    return formatting.share_decimals(
+        value, target, formatting.exact(value) >= formatting.exact(target)
+    )
+
+
+def pooled_precision(summary: stats.PeerSummary, target: float) -> stats.Precision:
+    """Decimals of the pooled share and its interval beside the target."""
+    pooled = summary.pooled
+    if pooled is None:
+        return stats.Precision(1, 1)
+    low, high = pooled.interval.low, pooled.interval.high
+    return stats.Precision(
+        formatting.share_decimals(
+            Fraction(pooled.k, pooled.n),
+            target,
+            Fraction(pooled.k, pooled.n) >= formatting.exact(target),
+        ),
+        formatting.interval_decimals(low, high, target, formatting.side(low, high, target)),
     )
 
 
@@ -276,6 +304,7 @@ def ranking(report: MunicipalityReport, language: str) -> str:
     if not summary or not summary.own_rank or summary.pooled is None:
         return ""
     pooled = summary.pooled
+    shown = pooled_precision(summary, report.target)
     text = " ".join(
         [
             _(
@@ -287,10 +316,12 @@ def ranking(report: MunicipalityReport, language: str) -> str:
             _(
                 "Average of the municipalities: %(mean)s (each municipality counts once). All "
                 "their answers together: %(pooled)s (%(low)s – %(high)s).",
-                mean=formatting.percent(summary.mean_share, language),
-                pooled=formatting.share(pooled.k, pooled.n, language),
-                low=formatting.percent(pooled.interval.low, language),
-                high=formatting.percent(pooled.interval.high, language),
+                mean=formatting.percent(
+                    summary.mean_share, language, side_decimals(summary.mean_share, report.target)
+                ),
+                pooled=formatting.share(pooled.k, pooled.n, language, shown.share),
+                low=formatting.percent(pooled.interval.low, language, shown.interval),
+                high=formatting.percent(pooled.interval.high, language, shown.interval),
             ),
         ]
     )
