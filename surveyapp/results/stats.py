@@ -402,7 +402,7 @@ def difference(k1: int, n1: int, k2: int, n2: int, confidence: float = 0.95) -> 
         interval=Interval(max(low, -1.0), min(high, 1.0), "newcombe-hybrid-score"),
         p_value=min(p_value, 1.0),
         test="fisher-exact-two-sided",
-        alpha=1.0 - confidence,
+        alpha=round(1.0 - confidence, 12),
     )
 
 
