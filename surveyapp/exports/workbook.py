@@ -65,6 +65,12 @@ def percent_format(decimals: int) -> str:
     return "0." + "0" * decimals + "%" if decimals > 0 else "0%"
 
 
+def points_format(decimals: int) -> str:
+    """A difference of shares: as ``percent_format``, negatives with U+2212 as on the page."""
+    plain = percent_format(decimals)
+    return f'{plain};"{formatting.MINUS}"{plain}'
+
+
 def p_value_format(value: float, language: str, alpha: float = 0.05) -> str:
     """A p-value's number format: "< 0,001" below 0.001 (never "0.000"), else as many
     decimals as the text shows (``formatting.p_value``)."""
@@ -299,7 +305,7 @@ def _summary_sheet(ws: Worksheet, ctx: Context) -> None:
             sheet.put(r, 7, notes, fit=False)
             r += 1
     change = report.change
-    change_format = percent_format(sentences.difference_decimals(change)) if change else PERCENT
+    change_format = points_format(sentences.difference_decimals(change)) if change else PERCENT
     sheet.row(
         r,
         [
@@ -436,7 +442,7 @@ def _peers_sheet(ws: Worksheet, ctx: Context) -> None:
     for peer in report.peers:
         d = peer.difference
         note = text("this municipality") if peer.is_own else ctx.share_note(peer.share)
-        points = percent_format(sentences.difference_decimals(d)) if d else PERCENT
+        points = points_format(sentences.difference_decimals(d)) if d else PERCENT
         if d is not None and not d.agrees:
             note = " ".join(n for n in (note, text("The interval and the test disagree.")) if n)
         sheet.row(

@@ -260,3 +260,20 @@ def test_hidden_municipalities_are_listed_by_name_after_the_shown_ones(
     assert listed == ["5501", "1806", "1804", "0301"]
     svg = client.get("/results/5501/chart/peers.svg?lang=en").get_data(as_text=True)
     assert "Bodø" not in svg and "Oslo" not in svg  # names drawn as paths: none extra
+
+
+def test_a_fall_reads_with_the_same_minus_sign_everywhere(
+    client: FlaskClient, planner: Any, add_round: Callable[..., Any]
+) -> None:
+    add_round("5501", 2025, satisfied(80, 100))
+    add_round("5501", 2026, satisfied(60, 100))
+    for lang in ("nb", "en"):
+        page = flat(html.unescape(client.get(f"/results/5501?lang={lang}").get_data(as_text=True)))
+        assert "\u221220" in page and "-20" not in page
+        pdf = " ".join(pdf_pages(client.get(f"/results/5501/report.pdf?lang={lang}").data))
+        assert "\u221220" in pdf and "-20" not in pdf
+    book = open_workbook(client.get("/exports/5501/workbook.xlsx?lang=nb", buffered=True).data)
+    ws = book["Sammendrag"]
+    row = next(r for r in ws.iter_rows(min_row=4) if r[0].value == "Endring fra året før")
+    assert row[1].value == pytest.approx(-0.2)
+    assert row[1].number_format == '0.0%;"\u2212"0.0%'  # Excel shows −20,0 %
