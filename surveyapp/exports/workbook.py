@@ -35,7 +35,7 @@ from surveyapp.exports import raw
 from surveyapp.extensions import db
 from surveyapp.formatting import pick
 from surveyapp.results import queries, sentences
-from surveyapp.results.report import MunicipalityReport, QuestionSummary, Share
+from surveyapp.results.report import EMPTY, MunicipalityReport, QuestionSummary, Share
 from surveyapp.surveys.models import SurveyRound
 from surveyapp.timeutil import utcnow
 
@@ -867,7 +867,7 @@ def _aggregate_share(share: Share, language: str, min_group_size: int) -> list[A
         ]
     note = sentences.hidden_cell(share, language, min_group_size)
     n: Any = None
-    if share.state == "empty":
+    if share.state == EMPTY:
         n = share.n
     return [None, None, None, n, None, None, note]
 

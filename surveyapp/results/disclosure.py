@@ -116,7 +116,7 @@ def protects(parts: Iterable[Part], hidden: Iterable[str]) -> bool:
     return True
 
 
-def _helps(part: Part, inside: Sequence[Part], everything: Sequence[Part]) -> bool:
+def _helps(part: Part, inside: Sequence[Part]) -> bool:
     """Whether adding ``part`` mends the share condition (a mix of satisfied and not)."""
     answers = sum(p.n for p in inside)
     satisfied = sum(p.k or 0 for p in inside)
@@ -151,7 +151,7 @@ def decide(
         if not candidates:
             return Decision(frozenset(keys), small, whole=True)
         inside = [p for p in parts if p.key in hidden and p.respondents > 0]
-        chosen = next((p for p in candidates if _helps(p, inside, parts)), candidates[0])
+        chosen = next((p for p in candidates if _helps(p, inside)), candidates[0])
         candidates.remove(chosen)
         hidden.add(chosen.key)
     return Decision(frozenset(hidden), small)

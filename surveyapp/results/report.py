@@ -131,17 +131,14 @@ class OptionShare:
     share: Share
     protected: bool = False
 
-    @property
-    def is_dont_know(self) -> bool:
-        return self.value == queries.DONT_KNOW
-
 
 @dataclass(frozen=True)
 class QuestionSummary:
-    """One question's figures. n is the valid answers (the denominator of every share);
-    ``dont_know`` counts "don't know" (and, for the indicator, its excluded options)
-    apart. protected: hidden by the disclosure rule (a grouping question with nothing
-    left to show, or a question asked only of some hidden groups)."""
+    """One question's figures. n is the valid answers (the denominator of every share, as
+    in the headline); ``dont_know`` counts "don't know" apart (None when the question
+    has no such option; an option the indicator excludes has its own row, also outside
+    n). protected: hidden by the disclosure rule (a grouping question with nothing left
+    to show, or a question asked of only some hidden groups)."""
 
     question: Question
     n: int
