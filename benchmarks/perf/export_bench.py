@@ -9,7 +9,8 @@ seeded generator in ``benchmarks/perf/generate.py``. Then, each in a fresh
 subprocess so that peak memory is the export's own:
 
 * **export** – the real ``write_municipality_workbook`` (report, summary sheets,
-  charts and the streamed "Svar" sheets), to a file;
+  charts and the streamed "Svar" sheets, as a holder of the raw-data right gets it with
+  free text), to a file;
 * **baseline** – the same answer rows (the same streaming query) appended with
   openpyxl's write-only workbook, nothing else.
 
@@ -171,8 +172,11 @@ def measure(mode: str, url: str, output: Path, trace: bool) -> dict[str, Any]:
         rows = 0
         if mode == "export":
             report = build_report(MUNICIPALITY, QUESTIONNAIRE, YEAR)
+            answers = raw.selection_for_report(report, workbook.rounds_of(report), free_text=True)
             with output.open("wb") as target:
-                rows = workbook.write_municipality_workbook(report, target).responses
+                rows = workbook.write_municipality_workbook(
+                    report, target, language="nb", answers=answers
+                ).responses
         else:
             from openpyxl import Workbook
 
@@ -180,8 +184,8 @@ def measure(mode: str, url: str, output: Path, trace: bool) -> dict[str, Any]:
             source = raw.RawAnswers.for_rounds(rounds, MUNICIPALITY)
             book = Workbook(write_only=True)
             sheet = book.create_sheet("Svar")
-            sheet.append(source.header())
-            for row in source.rows():
+            sheet.append(source.header("nb"))
+            for row in source.rows("nb"):
                 sheet.append(row)
                 rows += 1
             book.save(output)

@@ -58,6 +58,14 @@ class UserForm(FlaskForm):
     role = SelectField(_l("Role"), choices=ROLE_CHOICES)
     municipalities = SelectMultipleField(_l("Municipalities (planners)"), choices=[])
     active = BooleanField(_l("Active"), default=True)
+    raw_data = BooleanField(
+        _l("May download answers row by row (raw data)"),
+        description=_l(
+            "Row-level answers can reveal individual respondents. Grant this only to people "
+            "who need it; every such download is recorded in the audit trail."
+        ),
+        default=False,
+    )
     password = PasswordField(
         _l("New password"),
         description=_l("At least 12 characters. Leave empty to keep the current password."),

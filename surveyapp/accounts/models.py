@@ -37,6 +37,8 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined]
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     active: Mapped[bool] = mapped_column(sa.Boolean, default=True)
     is_demo: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    # May download answers row by row (raw data): granted by an admin, audited.
+    raw_data: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     municipalities = relationship(

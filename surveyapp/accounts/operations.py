@@ -29,6 +29,7 @@ def _snapshot(user: User) -> dict[str, object]:
         "role": user.role,
         "active": user.active,
         "municipalities": sorted(user.municipality_codes()),
+        "raw_data": bool(user.raw_data),
     }
 
 
@@ -55,6 +56,7 @@ def create_user(
     password: str,
     municipality_codes: Iterable[str] = (),
     is_demo: bool = False,
+    raw_data: bool = False,
 ) -> User:
     email = email.strip().lower()
     problems = []
@@ -74,6 +76,7 @@ def create_user(
         password_hash=hash_password(password),
         active=True,
         is_demo=is_demo,
+        raw_data=raw_data,
     )
     user.municipalities = _municipalities(municipality_codes)
     db.session.add(user)
@@ -101,7 +104,9 @@ def update_user(
     role: str,
     active: bool,
     municipality_codes: Iterable[str],
+    raw_data: bool | None = None,
 ) -> None:
+    """Change an account; ``raw_data`` None leaves the raw-data right as it is."""
     if role not in ROLES:
         raise AccountError(["unknown_role"])
     before = _snapshot(user)
@@ -110,6 +115,8 @@ def update_user(
         end_all_sessions(user)  # a changed role or a deactivation ends sessions
     user.role = role
     user.active = active
+    if raw_data is not None:
+        user.raw_data = raw_data
     user.municipalities = _municipalities(municipality_codes)
     db.session.flush()
     after = _snapshot(user)

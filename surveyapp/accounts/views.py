@@ -142,6 +142,7 @@ def new_user() -> str | WerkzeugResponse:
                 form.role.data or "",
                 form.password.data or "",
                 form.municipalities.data or [],
+                raw_data=bool(form.raw_data.data),
             )
         except operations.AccountError as err:
             form.password.errors = [policy_message(p) for p in err.problems]
@@ -172,6 +173,7 @@ def edit_user(user_id: int) -> str | WerkzeugResponse:
                 role=form.role.data or "",
                 active=bool(form.active.data),
                 municipality_codes=form.municipalities.data or [],
+                raw_data=bool(form.raw_data.data),
             )
             if form.password.data:
                 operations.set_password(current_user.id, user, form.password.data)

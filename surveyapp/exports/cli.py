@@ -1,4 +1,9 @@
-"""``flask export …``: the same workbooks and CSV files as the downloads, to a file."""
+"""``flask export …``: the same workbooks and CSV files as the downloads, to a file.
+
+Answers row by row follow the same rules as the downloads (rounds with fewer responses
+than the minimum left out, the report's hidden groups merged, free text only with
+``--free-text``); every file written is recorded in the audit trail.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +18,6 @@ import click
 import sqlalchemy as sa
 from flask import current_app
 from flask.cli import AppGroup
-from flask_babel import force_locale
 
 from surveyapp.audit.operations import record
 from surveyapp.exports import raw
@@ -31,6 +35,11 @@ from surveyapp.servicetest.models import TestRound
 
 export_cli = AppGroup("export", help="Write result workbooks and CSV files.")
 
+FREE_TEXT = click.option(
+    "--free-text",
+    is_flag=True,
+    help="Include free-text answers (they may name people: keep the file safe).",
+)
 LANGUAGE = click.option(
     "--language",
     type=click.Choice(["nb", "nn", "en"]),
@@ -92,29 +101,74 @@ def _audit(entity: str, details: dict[str, Any]) -> None:
     db.session.commit()
 
 
+def _selection(report: MunicipalityReport, free_text: bool) -> raw.RawSelection:
+    try:
+        selection = raw.selection_for_report(report, rounds_of(report), free_text=free_text)
+    except raw.RawRefused as refused:
+        raise click.ClickException(
+            f"no answers row by row: every round has fewer than {report.min_group_size} "
+            "responses in the municipality"
+        ) from refused
+    for title, count in selection.withheld:
+        click.echo(f"Left out: {title} ({count} responses, fewer than the minimum).", err=True)
+    if free_text:
+        click.echo(
+            "Warning: free-text answers may name people. Keep the file where only those who "
+            "need it can read it.",
+            err=True,
+        )
+    return selection
+
+
+def _raw_details(selection: raw.RawSelection) -> dict[str, Any]:
+    return {
+        "rows": "answers",
+        "free_text": selection.free_text,
+        "rounds": list(selection.rounds),
+        "withheld_rounds": len(selection.withheld),
+    }
+
+
 @export_cli.command("xlsx")
 @_survey_options
+@click.option("--answers", is_flag=True, help="Add the answers row by row (the Svar sheets).")
+@FREE_TEXT
 @LANGUAGE
 @OUTPUT
 def xlsx_command(
-    municipality: str, year: int, questionnaire: str, language: str, output: Path
+    municipality: str,
+    year: int,
+    questionnaire: str,
+    answers: bool,
+    free_text: bool,
+    language: str,
+    output: Path,
 ) -> None:
-    """The municipality workbook: summary, peers, years, every question, all answers."""
-    with force_locale(language):
-        report = _report(municipality, questionnaire, year)
-        with _replacing(output) as out:
-            result = write_municipality_workbook(report, out, language=language)
-    _audit(
-        f"{municipality}/{questionnaire}/{year}",
-        {
-            "municipality": municipality,
-            "questionnaire": questionnaire,
-            "year": year,
-            "format": "xlsx",
-            "content": "workbook",
-            "responses": result.responses,
-        },
-    )
+    """The municipality workbook: summary, peers, years, every question; --answers adds
+    the answers row by row."""
+    if free_text and not answers:
+        raise click.UsageError("--free-text applies only with --answers.")
+    report = _report(municipality, questionnaire, year)
+    selection = _selection(report, free_text) if answers else None
+    with _replacing(output) as out:
+        result = write_municipality_workbook(
+            report,
+            out,
+            language=language,
+            answers=selection,
+            max_rows=current_app.config["SURVEYAPP_XLSX_MAX_ROWS"],
+        )
+    details: dict[str, Any] = {
+        "municipality": municipality,
+        "questionnaire": questionnaire,
+        "year": year,
+        "format": "xlsx",
+        "content": "workbook",
+        "responses": result.responses,
+    }
+    if selection is not None:
+        details |= _raw_details(selection)
+    _audit(f"{municipality}/{questionnaire}/{year}", details)
     click.echo(f"{output}: {len(result.sheets)} sheets, {result.responses} responses")
 
 
@@ -127,34 +181,40 @@ def xlsx_command(
     show_default=True,
     help="One row per response, or the figures per question and option.",
 )
+@FREE_TEXT
 @LANGUAGE
 @OUTPUT
 def csv_command(
-    municipality: str, year: int, questionnaire: str, kind: str, language: str, output: Path
+    municipality: str,
+    year: int,
+    questionnaire: str,
+    kind: str,
+    free_text: bool,
+    language: str,
+    output: Path,
 ) -> None:
     """Answers or figures as CSV (UTF-8 with BOM), formulas neutralised."""
-    with force_locale(language):
-        report = _report(municipality, questionnaire, year)
-        if kind == "answers":
-            source = raw.RawAnswers.for_rounds(
-                [r.id for r in rounds_of(report)], municipality, report.definition
-            )
-            pieces = raw.csv_stream(source.header(), source.rows())
-        else:
-            pieces = raw.csv_stream(aggregate_header(), aggregate_rows(report, language))
-        with _replacing(output) as out:
-            for piece in pieces:
-                out.write(piece.encode("utf-8"))
-    _audit(
-        f"{municipality}/{questionnaire}/{year}",
-        {
-            "municipality": municipality,
-            "questionnaire": questionnaire,
-            "year": year,
-            "format": "csv",
-            "content": kind,
-        },
-    )
+    if free_text and kind != "answers":
+        raise click.UsageError("--free-text applies only with --kind answers.")
+    report = _report(municipality, questionnaire, year)
+    details: dict[str, Any] = {
+        "municipality": municipality,
+        "questionnaire": questionnaire,
+        "year": year,
+        "format": "csv",
+        "content": kind,
+    }
+    if kind == "answers":
+        selection = _selection(report, free_text)
+        source = raw.RawAnswers.for_selection(selection, municipality, report.definition)
+        pieces = raw.csv_stream(source.header(language), source.rows(language))
+        details |= _raw_details(selection)
+    else:
+        pieces = raw.csv_stream(aggregate_header(), aggregate_rows(report, language))
+    with _replacing(output) as out:
+        for piece in pieces:
+            out.write(piece.encode("utf-8"))
+    _audit(f"{municipality}/{questionnaire}/{year}", details)
     click.echo(f"{output}: {kind}")
 
 
@@ -171,6 +231,8 @@ def servicetest_command(round_id: int, language: str, output: Path) -> None:
         code: name
         for code, name in db.session.execute(sa.select(Municipality.code, Municipality.name))
     }
+    from flask_babel import force_locale  # the service-test reasons read the locale
+
     with force_locale(language), _replacing(output) as out:
         sheets = write_servicetest_workbook(test_round, out, names=names, language=language)
     _audit(

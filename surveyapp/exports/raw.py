@@ -7,6 +7,11 @@ at a time, so memory stays flat however many responses a round has.
 Excel sheets are written as SpreadsheetML by :class:`SheetWriter` straight to a file
 (openpyxl's own streaming writer spends ~0.5 ms a row without lxml) and put into the
 workbook openpyxl saved with :func:`replace_sheets`, in place of empty placeholders.
+
+Row-level data follows the report's disclosure decisions (:class:`RawSelection`): no
+rows from a round with fewer responses in the municipality than the minimum; groups the
+report hides are merged under one "hidden" value, and answers to a question asked only
+of some hidden groups are left blank in their rows; free text only when asked for.
 """
 
 from __future__ import annotations
@@ -16,8 +21,8 @@ import io
 import re
 import shutil
 import zipfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import IO, Any
@@ -25,13 +30,14 @@ from xml.etree import ElementTree
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 
+from surveyapp.catalogs import translator
 from surveyapp.exports.safe import neutralise
 from surveyapp.extensions import db
 from surveyapp.questionnaires.schema import Definition
+from surveyapp.results.report import MunicipalityReport
 from surveyapp.surveys.flow import COMMENT_SUFFIX
 from surveyapp.surveys.models import Answer, Response, SurveyRound
 
@@ -52,6 +58,75 @@ def clean_text(text: str) -> str:
     return neutralise(_NOT_XML.sub("", text))
 
 
+# --------------------------------------------------------------------------- what may be shown
+
+
+class RawRefused(LookupError):
+    """No row-level data for this request; ``reason`` says why (shown to the user)."""
+
+    def __init__(self, reason: str, rounds: Sequence[tuple[str, int]] = ()) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.rounds = list(rounds)  # (round title, responses) held back
+
+
+@dataclass(frozen=True)
+class RawSelection:
+    """Which rows and columns a row-level export may hold: the report's disclosure rules.
+
+    rounds: the rounds whose rows are written (each with at least the minimum number of
+    responses in the municipality); withheld: (title, responses) of those that are not.
+    hidden_groups: grouping question → its options the report hides; in the rows they
+    all read the same "hidden" value. masked: question → grouping question; its answer
+    is left blank in rows of a hidden group (the question was asked of some of them only).
+    """
+
+    rounds: tuple[int, ...]
+    free_text: bool = False
+    withheld: tuple[tuple[str, int], ...] = ()
+    hidden_groups: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    masked: Mapping[str, str] = field(default_factory=dict)
+
+
+def responses_per_round(rounds: Sequence[int], municipality: str) -> dict[int, int]:
+    """Responses per round in one municipality (one grouped query)."""
+    if not rounds:
+        return {}
+    rows = db.session.execute(
+        sa.select(Response.round_id, sa.func.count())
+        .where(Response.round_id.in_(list(rounds)), Response.municipality_code == municipality)
+        .group_by(Response.round_id)
+    )
+    return {int(round_id): int(count) for round_id, count in rows}
+
+
+def select_rows(
+    rounds: Sequence[SurveyRound],
+    municipality: str,
+    min_size: int,
+    *,
+    free_text: bool = False,
+    hidden_groups: Mapping[str, frozenset[str]] | None = None,
+    masked: Mapping[str, str] | None = None,
+) -> RawSelection:
+    """The rounds whose rows may be exported: each needs ``min_size`` responses in the
+    municipality. Raises RawRefused when none qualifies."""
+    counts = responses_per_round([r.id for r in rounds], municipality)
+    allowed = tuple(r.id for r in rounds if counts.get(r.id, 0) >= min_size)
+    withheld = tuple(
+        (r.title, counts.get(r.id, 0)) for r in rounds if 0 < counts.get(r.id, 0) < min_size
+    )
+    if not allowed:
+        raise RawRefused("too_few", withheld)
+    return RawSelection(
+        allowed,
+        free_text,
+        withheld,
+        {k: v for k, v in (hidden_groups or {}).items() if v},
+        dict(masked or {}),
+    )
+
+
 # --------------------------------------------------------------------------- the rows
 
 
@@ -63,6 +138,7 @@ class RawColumn:
     question: str  # the stored question_code it reads
     kind: str  # number | choice | multiple | text | comment | any
     width: float
+    free_text: bool = False  # written by the respondent: only when asked for
 
 
 _KIND_OF_TYPE = {
@@ -87,18 +163,26 @@ _WIDTH_OF_KIND = {
 }
 
 
-def _columns(definition: Definition, stored_codes: Iterable[str]) -> list[RawColumn]:
+def _columns(
+    definition: Definition, stored_codes: Iterable[str], free_text: bool = True
+) -> list[RawColumn]:
     columns: list[RawColumn] = []
     for question in definition.questions:
         kind = _KIND_OF_TYPE.get(question.type, "any")
-        columns.append(RawColumn(question.code, question.code, kind, _WIDTH_OF_KIND[kind]))
-        if question.type == "yesno" and question.settings.get("comment"):
+        written = question.type == "text"
+        if written and not free_text:
+            continue
+        columns.append(RawColumn(question.code, question.code, kind, _WIDTH_OF_KIND[kind], written))
+        if question.type == "yesno" and question.settings.get("comment") and free_text:
             code = question.code + COMMENT_SUFFIX
-            columns.append(RawColumn(code, question.code, "comment", _WIDTH_OF_KIND["comment"]))
+            columns.append(
+                RawColumn(code, question.code, "comment", _WIDTH_OF_KIND["comment"], True)
+            )
     known = {q.code for q in definition.questions}
-    # Answers to questions an older or newer version had: kept, never dropped.
+    # Answers to questions an older or newer version had: kept, never dropped (their
+    # written text only with free text).
     for code in sorted(set(stored_codes) - known):
-        columns.append(RawColumn(code, code, "any", _WIDTH_OF_KIND["any"]))
+        columns.append(RawColumn(code, code, "any", _WIDTH_OF_KIND["any"], True))
     return columns
 
 
@@ -115,15 +199,28 @@ class RawAnswers:
         municipality: str,
         columns: list[RawColumn],
         precision: dict[int, str],
+        selection: RawSelection | None = None,
     ) -> None:
         self.rounds = list(rounds)
         self.municipality = municipality
         self.columns = columns
         self._precision = precision
+        self.selection = selection or RawSelection(tuple(self.rounds), free_text=True)
+
+    @classmethod
+    def for_selection(
+        cls, selection: RawSelection, municipality: str, definition: Definition | None = None
+    ) -> RawAnswers:
+        """The rows a selection allows (see ``select_rows``)."""
+        return cls.for_rounds(selection.rounds, municipality, definition, selection)
 
     @classmethod
     def for_rounds(
-        cls, rounds: Sequence[int], municipality: str, definition: Definition | None = None
+        cls,
+        rounds: Sequence[int],
+        municipality: str,
+        definition: Definition | None = None,
+        selection: RawSelection | None = None,
     ) -> RawAnswers:
         """Columns from the definition (the rounds' own when not given), plus stray codes."""
         survey_rounds = list(
@@ -142,17 +239,24 @@ class RawAnswers:
             .where(Answer.round_id.in_(list(rounds)), Answer.municipality_code == municipality)
             .distinct()
         )
+        free_text = selection.free_text if selection is not None else True
         return cls(
             rounds,
             municipality,
-            _columns(definition, stored),
+            _columns(definition, stored, free_text),
             {r.id: r.time_precision for r in survey_rounds},
+            selection,
         )
 
-    def header(self) -> list[str]:
+    def header(self, language: str) -> list[str]:
+        _ = translator(language)
         return [_("Response number"), _("Submitted"), _("Language")] + [
             clean_text(column.code) for column in self.columns
         ]
+
+    def hidden_value(self, language: str) -> str:
+        """What a hidden group's rows read in its column."""
+        return translator(language)("(hidden group)")
 
     def widths(self) -> list[float]:
         fixed = [10.0, 17.0, 10.0]
@@ -187,7 +291,7 @@ class RawAnswers:
 
         return convert
 
-    def rows(self) -> Iterator[list[Any]]:
+    def rows(self, language: str = "nb") -> Iterator[list[Any]]:
         """[number, submitted, language, answers…] per response, ordered by response."""
         if not self.rounds:
             return
@@ -223,16 +327,40 @@ class RawAnswers:
             .execution_options(yield_per=BATCH)
         )
         try:
-            yield from self._merge(_flat(responses), _flat(answers))
+            rows = self._merge(_flat(responses), _flat(answers))
+            if self.selection.hidden_groups:
+                rows = self._mask(rows, self.hidden_value(language))
+            yield from rows
         finally:
             answers.close()
             responses.close()
+
+    def _mask(self, rows: Iterator[list[Any]], hidden: str) -> Iterator[list[Any]]:
+        """Hidden groups under one value; blanks where a question tells them apart."""
+        position = {c.code: i for i, c in enumerate(self.columns, FIXED_COLUMNS)}
+        groups = [
+            (position[code], values)
+            for code, values in self.selection.hidden_groups.items()
+            if code in position
+        ]
+        blanks: dict[int, list[int]] = {}
+        for question, group in self.selection.masked.items():
+            if question in position and group in position:
+                blanks.setdefault(position[group], []).append(position[question])
+        for row in rows:
+            for place, values in groups:
+                if row[place] in values:
+                    row[place] = hidden
+                    for blank in blanks.get(place, ()):
+                        row[blank] = None
+            yield row
 
     def _merge(self, responses: Iterable[Any], answers: Iterable[Any]) -> Iterator[list[Any]]:
         width = FIXED_COLUMNS + len(self.columns)
         # question code → (column, reads value_num first, collects several options)
         main: dict[str, tuple[int, bool, bool]] = {}
         comments: dict[str, int] = {}
+        free_text = self.selection.free_text
         for position, column in enumerate(self.columns, FIXED_COLUMNS):
             if column.kind == "comment":
                 comments[column.question] = position
@@ -240,6 +368,8 @@ class RawAnswers:
                 numeric = column.kind in ("rating", "number")
                 main[column.question] = (position, numeric, column.kind == "multiple")
         submitted = self._submitted()
+        # position → whether the column holds the respondent's own words
+        columns = [False] * FIXED_COLUMNS + [c.free_text for c in self.columns]
         choice_text: dict[str, str] = {}  # option values repeat: clean each once
         stream = iter(answers)
         pending = next(stream, None)
@@ -271,7 +401,7 @@ class RawAnswers:
                         row[position] = text
                     elif value_num is not None:
                         row[position] = _number(value_num)
-                    elif value_text is not None:
+                    elif value_text is not None and (free_text or not columns[position]):
                         row[position] = clean_text(value_text)
                 if value_text is not None and code in comments:
                     row[comments[code]] = clean_text(value_text)
@@ -462,6 +592,7 @@ def write_raw_sheets(
     max_rows: int,
     new_sheet: Callable[[str], object],
     base_name: str = "Svar",
+    language: str = "nb",
 ) -> tuple[dict[str, Path], int]:
     """Stream the rows into as many sheets as they need; never drops a row.
 
@@ -471,7 +602,7 @@ def write_raw_sheets(
     """
     if max_rows < 2:
         raise ValueError("a sheet must hold a header and at least one row")
-    header = source.header()
+    header = source.header(language)
     widths = source.widths()
     names = sheet_names(base_name)
     files: dict[str, Path] = {}
@@ -490,7 +621,7 @@ def write_raw_sheets(
 
     try:
         writer = start(next(names))
-        for row in source.rows():
+        for row in source.rows(language):
             if writer.rows >= max_rows:
                 writer.close()
                 assert out is not None
@@ -541,3 +672,30 @@ def replace_sheets(source: Path, replacements: dict[str, Path], target: IO[bytes
                     out.open(info.filename, "w", force_zip64=large) as part,
                 ):
                     shutil.copyfileobj(sheet, part, 1024 * 1024)
+
+
+# --------------------------------------------------------------------------- from a report
+
+
+def selection_for_report(
+    report: MunicipalityReport, rounds: Sequence[SurveyRound], *, free_text: bool = False
+) -> RawSelection:
+    """The rows and columns of ``report`` that may go out row by row: rounds with enough
+    responses, the report's hidden groups merged, answers that would tell them apart
+    blanked (a question the report hides because it was asked of some hidden groups)."""
+    hidden_groups = {b.question.code: b.hidden_values for b in report.breakdowns}
+    masked = {
+        summary.question.code: summary.question.show_if.question
+        for summary in report.questions
+        if summary.protected
+        and summary.question.show_if is not None
+        and hidden_groups.get(summary.question.show_if.question)
+    }
+    return select_rows(
+        rounds,
+        report.municipality.code,
+        report.min_group_size,
+        free_text=free_text,
+        hidden_groups=hidden_groups,
+        masked=masked,
+    )

@@ -1,11 +1,10 @@
 """The printable report for the council: one MunicipalityReport as an A4 PDF.
 
 Plain: no request and no database. The caller passes the report (the same object the
-dashboard shows, so the printed numbers are the dashboard's), the language, a gettext
-function that translates into that language, and the few facts about the rounds that
-the report does not hold (``PrintFacts``). Every sentence is computed from these; the
-verdict follows the dashboard's three-state rule, and shares are printed with
-``stats.display_decimals`` so the rounded figures never contradict the verdict.
+dashboard shows, so the printed numbers are the dashboard's), the language, and the few
+facts about the rounds that the report does not hold (``PrintFacts``). Numbers go
+through ``formatting`` and sentences through ``results.sentences``, as on the page: the
+same digits, the same hidden cells, the same words.
 
 Layout (reportlab Platypus): title page; the headline; the years (chart and table);
 the other municipalities (chart and table) and the groups; every question (charts);
@@ -47,11 +46,11 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from surveyapp.results import charts, stats
+from surveyapp import formatting
+from surveyapp.catalogs import translator
+from surveyapp.formatting import pick
+from surveyapp.results import charts, sentences, stats
 from surveyapp.results.report import MunicipalityReport, QuestionSummary, Share
-from surveyapp.web.i18n import pick
-
-Translate = Callable[[str], str]
 
 FONT = "DejaVuSans"
 FONT_BOLD = "DejaVuSans-Bold"
@@ -88,7 +87,7 @@ class RoundFacts:
     closes_on: date | None
     by_invitation: bool
     issued: int = 0  # invitations made for this municipality
-    used: int = 0  # of which used
+    answered: int = 0  # responses sent in this municipality
 
 
 @dataclass(frozen=True)
@@ -179,25 +178,6 @@ class _Heading(Paragraph):
 # --------------------------------------------------------------------------- numbers
 
 
-def _percent(value: float | None, decimals: int, language: str) -> str:
-    """A share as a percentage, rounded as ``stats.percent`` rounds (the verdict's rounding)."""
-    if value is None:
-        return "–"
-    text = str(stats.percent(value, decimals))
-    if language in ("nb", "nn"):
-        text = text.replace(".", ",")
-    return text + "\u00a0%"
-
-
-def _number(value: float | None, decimals: int, language: str) -> str:
-    if value is None:
-        return "–"
-    text = f"{value:,.{decimals}f}"
-    if language in ("nb", "nn"):
-        text = text.replace(",", "\u00a0").replace(".", ",")
-    return text
-
-
 def _long_date(value: date, language: str) -> str:
     return str(format_date(value, format="long", locale=language))
 
@@ -251,37 +231,28 @@ class _Builder:
         self,
         report: MunicipalityReport,
         language: str,
-        gettext: Translate,
         facts: PrintFacts,
         images: dict[str, bytes],
     ) -> None:
         self.r = report
         self.lang = language
-        self.gettext = gettext
+        self.translate = translator(language)
         self.facts = facts
         self.images = images
         self.s = _Styles()
-        self.decimals = stats.display_decimals(report.comparison) if report.comparison else 1
         self.min_n = report.min_group_size
 
     # -- helpers
 
     def _(self, msgid: str, **values: Any) -> str:
         """Translate, then fill in the values (as the templates do: ``%%`` becomes ``%``)."""
-        text = self.gettext(msgid)
-        return text % values if "%" in msgid else text
+        return self.translate(msgid, **values)
 
     def pct(self, value: float | None, decimals: int = 1) -> str:
-        return _percent(value, decimals, self.lang)
+        return formatting.percent(value, self.lang, decimals)
 
     def num(self, value: float | None, decimals: int = 1) -> str:
-        return _number(value, decimals, self.lang)
-
-    def pvalue(self, value: float) -> str:
-        """ "p = 0,032", or "p < 0,001" rather than a misleading "p = 0,000"."""
-        if value < 0.001:
-            return "p < " + _number(0.001, 3, self.lang)
-        return "p = " + _number(value, 3, self.lang)
+        return formatting.number(value, self.lang, decimals)
 
     def p(self, text: str, style: ParagraphStyle | None = None) -> Paragraph:
         return Paragraph(escape(text), style or self.s.body)
@@ -338,29 +309,23 @@ class _Builder:
             for i, label in enumerate(labels)
         ]
 
-    def share_cells(
-        self, share: Share, decimals: int, bold: bool = False
-    ) -> tuple[list[Any], bool]:
+    def share_cells(self, share: Share, bold: bool = False) -> tuple[list[Any], bool]:
         """Share, interval and n cells (as the dashboard's share_cells); True when spanned."""
         num = self.s.cell_num_bold if bold else self.s.cell_num
         if share.proportion is not None:
-            p = share.proportion
-            interval = (
-                f"{self.pct(p.interval.low, decimals)} – {self.pct(p.interval.high, decimals)}"
-            )
             return [
-                Paragraph(escape(self.pct(p.share, decimals)), num),
-                Paragraph(escape(interval), num),
-                Paragraph(str(share.n), num),
+                Paragraph(escape(sentences.share_text(share, self.lang)), num),
+                Paragraph(escape(sentences.interval_text(share, self.lang)), num),
+                Paragraph(escape(formatting.count(share.n, self.lang)), num),
             ], False
-        if share.suppressed and share.n > 0:
-            hidden = self._("Hidden: fewer than %(n)s answers", n=self.min_n)
-            return [
-                self.p(hidden, self.s.cell_muted),
-                "",
-                Paragraph(f"&lt; {self.min_n}", num),
-            ], True
-        return [self.p(self._("No answers"), self.s.cell_muted), "", Paragraph("0", num)], True
+        hidden = sentences.hidden_cell(share, self.lang, self.min_n)
+        if share.protected:
+            n = formatting.DASH
+        elif share.suppressed and share.n > 0:
+            n = f"< {self.min_n}"
+        else:
+            n = "0"
+        return [self.p(hidden, self.s.cell_muted), "", Paragraph(escape(n), num)], True
 
     # -- the parts
 
@@ -430,50 +395,19 @@ class _Builder:
             ]
         return parts
 
-    def verdict_text(self) -> str:
-        t = self.pct(self.r.target, 0)
-        return {
-            stats.Verdict.ABOVE: self._(
-                "Over the target: the whole interval lies above %(t)s.", t=t
-            ),
-            stats.Verdict.BELOW: self._(
-                "Under the target: the whole interval lies below %(t)s.", t=t
-            ),
-            stats.Verdict.INDISTINGUISHABLE: self._(
-                "Not distinguishable from the target at this sample size:"
-                " the interval contains %(t)s.",
-                t=t,
-            ),
-        }[self.r.comparison.verdict if self.r.comparison else stats.Verdict.INDISTINGUISHABLE]
-
     def headline_page(self) -> list[Flowable]:
-        s, r, d = self.s, self.r, self.decimals
+        s, r = self.s, self.r
         parts: list[Flowable] = [self.h1(self._("Share satisfied"))]
-        target = self.pct(r.target, 0)
         if r.headline.proportion is not None and r.comparison is not None:
-            p = r.headline.proportion
             parts += [
-                self.p(self.pct(p.share, d), s.big),
-                self.p(
-                    self._(
-                        "%(k)s of %(n)s answers were satisfied (the two best answers;"
-                        " “don't know” left out).",
-                        k=r.headline.k,
-                        n=r.headline.n,
-                    )
-                ),
-                self.p(
-                    self._(
-                        "95 %% interval: %(low)s – %(high)s.",
-                        low=self.pct(p.interval.low, d),
-                        high=self.pct(p.interval.high, d),
-                    )
-                ),
-                self.p(f"{self._('Target')}: {target}"),
+                self.p(sentences.share_text(r.headline, self.lang), s.big),
+                self.p(sentences.answers_line(r, self.lang)),
+                self.p(sentences.interval_line(r, self.lang)),
+                self.p(f"{self._('Target')}: {formatting.target(r.target, self.lang)}"),
                 Spacer(1, 3 * mm),
             ]
             box = Table(
-                [["", self.p(self.verdict_text(), s.verdict)]],
+                [["", self.p(sentences.verdict(r.comparison, self.lang), s.verdict)]],
                 colWidths=[4, FRAME_WIDTH - 4],
             )
             box.setStyle(
@@ -488,35 +422,23 @@ class _Builder:
                 )
             )
             parts += [box, Spacer(1, 3 * mm)]
-            if r.comparison.point_at_or_above:
-                point = self._("The share itself is at or above the target of %(t)s.", t=target)
-            else:
-                point = self._("The share itself is below the target of %(t)s.", t=target)
-            parts.append(self.p(point))
-            if d > 1:
-                parts.append(
-                    self.p(
-                        self._(
-                            "Shares are shown with %(d)s decimals here, so that the rounded"
-                            " figures agree with the verdict.",
-                            d=d,
-                        ),
-                        s.caption,
-                    )
+            parts.append(self.p(sentences.point_side(r.comparison, self.lang)))
+            notes = " ".join(
+                n
+                for n in (
+                    sentences.interval_method(r.headline, self.lang),
+                    sentences.precision_note(r.headline, self.lang),
                 )
-        elif r.headline.suppressed and r.headline.n > 0:
-            parts.append(
-                self.p(
-                    self._(
-                        "Hidden: fewer than %(n)s answers. Figures resting on so few answers"
-                        " are not shown, to protect respondents and because they say little.",
-                        n=self.min_n,
-                    )
-                )
+                if n
             )
+            if notes:
+                parts.append(self.p(notes, s.caption))
         else:
-            parts.append(self.p(self._("No answers to the satisfaction question this year.")))
-        parts += [self.h2(self._("Change since the year before")), self.p(self.change_text())]
+            parts.append(self.p(sentences.headline_hidden(r, self.lang)))
+        parts += [
+            self.h2(self._("Change since the year before")),
+            self.p(sentences.change(r, self.lang)),
+        ]
         # The rest of the report in brief: the same computed sentences as on its pages.
         parts += [self.p(self._("Over the years"), s.h2), self.p(self.trend_caption())]
         ranking = self.ranking_text()
@@ -535,64 +457,10 @@ class _Builder:
             ]
         return parts
 
-    def change_text(self) -> str:
-        r = self.r
-        if r.previous is None:
-            return self._("No earlier year to compare with.")
-        if not r.change_comparable:
-            return self._(
-                "The question was worded differently in %(year)s, so the years are not"
-                " compared as equal.",
-                year=r.previous.year,
-            )
-        if r.change is None:
-            return self._("Hidden: one of the years has fewer than %(n)s answers.", n=self.min_n)
-        c = r.change
-        text = self._(
-            "%(diff)s percentage points since %(year)s (95 %% interval %(low)s to %(high)s;"
-            " Fisher's exact test %(p)s).",
-            diff=self.num(c.estimate * 100, 1),
-            year=r.previous.year,
-            low=self.num(c.interval.low * 100, 1),
-            high=self.num(c.interval.high * 100, 1),
-            p=self.pvalue(c.p_value),
-        )
-        if c.interval.low <= 0 <= c.interval.high:
-            text += " " + self._("The change cannot be told apart from no change.")
-        return text
-
     def trend_caption(self) -> str:
-        r, t = self.r, self.r.trend_test
-        if t is None:
-            text = self._("A trend needs at least three comparable years.")
-        else:
-            values = {
-                "slope": self.num(abs(t.slope_per_year) * 100, 1),
-                "first": t.years[0],
-                "p": self.pvalue(t.p_value),
-            }
-            if values["slope"] == self.num(0.0, 1):
-                text = self._("The share has stayed level since %(first)s (%(p)s).", **values)
-            elif t.slope_per_year > 0:
-                text = self._(
-                    "The share has risen by %(slope)s percentage points per year since"
-                    " %(first)s (%(p)s).",
-                    **values,
-                )
-            else:
-                text = self._(
-                    "The share has fallen by %(slope)s percentage points per year since"
-                    " %(first)s (%(p)s).",
-                    **values,
-                )
-            if t.interval is None or t.interval.low <= 0 <= t.interval.high:
-                text += " " + self._("The change cannot be told apart from no change.")
-        if r.wording_changed:
-            text += " " + self._(
-                "The question's wording changed; years with other wording are marked and"
-                " not compared as equal."
-            )
-        return text
+        text = sentences.trend(self.r, self.lang)
+        hidden = sentences.hidden_years(self.r, self.lang)
+        return f"{text} {hidden}" if hidden else text
 
     def years_section(self) -> list[Flowable]:
         r, s = self.r, self.s
@@ -615,7 +483,7 @@ class _Builder:
         spans: list[tuple[Any, ...]] = []
         for i, point in enumerate(r.trend, start=1):
             bold = point.year == r.year
-            cells, spanned = self.share_cells(point.share, self.decimals, bold)
+            cells, spanned = self.share_cells(point.share, bold)
             if spanned:
                 spans.append(("SPAN", (1, i), (2, i)))
             note = ""
@@ -652,38 +520,7 @@ class _Builder:
         return parts
 
     def ranking_text(self) -> str:
-        r = self.r
-        summary = r.peer_summary
-        text = ""
-        if summary and summary.own_rank and summary.pooled is not None:
-            text = " ".join(
-                [
-                    self._(
-                        "Rank %(rank)s of %(n)s among %(label)s.",
-                        rank=summary.own_rank,
-                        n=summary.n_ranked,
-                        label=r.peer_label,
-                    ),
-                    self._(
-                        "Average of the municipalities: %(mean)s (each municipality counts"
-                        " once). All their answers together: %(pooled)s (%(low)s – %(high)s).",
-                        mean=self.pct(summary.mean_share, 1),
-                        pooled=self.pct(summary.pooled.share, 1),
-                        low=self.pct(summary.pooled.interval.low, 1),
-                        high=self.pct(summary.pooled.interval.high, 1),
-                    ),
-                ]
-            )
-            if summary.band is not None:
-                text += (
-                    " "
-                    + {
-                        stats.QuartileBand.TOP: self._("Among the best 25 %%."),
-                        stats.QuartileBand.MIDDLE: self._("In the middle 50 %%."),
-                        stats.QuartileBand.BOTTOM: self._("Among the worst 25 %%."),
-                    }[summary.band]
-                )
-        return text
+        return sentences.ranking(self.r, self.lang)
 
     def peers_caption(self) -> str:
         r = self.r
@@ -692,16 +529,11 @@ class _Builder:
         )
         text += " " + self._(
             "The dashed line marks the target of %(t)s; this municipality's bar is hatched.",
-            t=self.pct(r.target, 0),
+            t=formatting.target(r.target, self.lang),
         )
-        summary = r.peer_summary
-        if summary and summary.count_suppressed:
-            text += " " + self._(
-                "%(n)s municipalities with fewer than %(min)s answers are left out of these"
-                " figures.",
-                n=summary.count_suppressed,
-                min=self.min_n,
-            )
+        hidden = sentences.hidden_peers(r, self.lang)
+        if hidden:
+            text += " " + hidden
         return text
 
     def peer_table(self) -> list[Flowable]:
@@ -722,20 +554,12 @@ class _Builder:
             if peer.is_own:
                 name += f" ({self._('this municipality')})"
                 extra.append(("BACKGROUND", (0, i), (-1, i), OWN_BG))
-            cells, spanned = self.share_cells(peer.share, 1, peer.is_own)
+            cells, spanned = self.share_cells(peer.share, peer.is_own)
             if spanned:
                 extra.append(("SPAN", (1, i), (2, i)))
             row = [self.p(name, s.cell_bold if peer.is_own else s.cell), *cells]
             if with_difference:
-                diff = ""
-                if peer.difference:
-                    c = peer.difference
-                    diff = (
-                        f"{self.num(c.estimate * 100, 1)} {self._('points')}"
-                        f" ({self.num(c.interval.low * 100, 1)} {self._('to')}"
-                        f" {self.num(c.interval.high * 100, 1)}; p = {self.num(c.p_value, 3)})"
-                    )
-                row.append(self.p(diff, s.cell))
+                row.append(self.p(sentences.difference_cell(peer, self.lang), s.cell))
             rows.append(row)
         widths = [24 * mm, 42 * mm, 18 * mm]
         if with_difference:
@@ -763,7 +587,7 @@ class _Builder:
             ]
             spans: list[tuple[Any, ...]] = []
             for i, row in enumerate(breakdown.rows, start=1):
-                cells, spanned = self.share_cells(row.share, 1)
+                cells, spanned = self.share_cells(row.share)
                 if spanned:
                     spans.append(("SPAN", (1, i), (2, i)))
                 rows.append([self.p(pick(row.label, self.lang), s.cell), *cells])
@@ -773,25 +597,38 @@ class _Builder:
                 "Share satisfied by answer to “%(q)s”", q=pick(breakdown.question.text, self.lang)
             )
             table = self.table(rows, widths, spans)
+            block: list[Flowable] = [self.h2(title), table]
+            if breakdown.hidden_groups:
+                block.append(self.p(sentences.hidden_groups(self.lang, self.min_n), s.caption))
             if len(rows) <= 15:
-                parts.append(KeepTogether([self.h2(title), table]))
+                parts.append(KeepTogether(block))
             else:
-                parts += [CondPageBreak(45 * mm), self.h2(title), table]
+                parts += [CondPageBreak(45 * mm), *block]
         return parts
 
     def question_caption(self, summary: QuestionSummary) -> str:
-        parts = [self._("Answers (n = %(n)s)", n=summary.n) + "."]
+        parts = [self._("Answers (n = %(n)s)", n=formatting.count(summary.n, self.lang)) + "."]
+        if summary.dont_know is not None:
+            parts.append(
+                self._(
+                    "“Don't know”: %(n)s, not part of n.",
+                    n=formatting.count(summary.dont_know, self.lang),
+                )
+            )
+        if summary.hidden_options:
+            parts.append(sentences.hidden_groups(self.lang, self.min_n))
         shown = [o for o in summary.options if o.share.proportion is not None]
         most = max((o.count for o in shown), default=0)
         leaders = [o for o in shown if o.count == most]
-        if most and len(leaders) == 1:  # a tie has no "most common" answer
+        if most and len(leaders) == 1 and not summary.hidden_options:
+            # (a tie has no "most common" answer; nor has a table with hidden groups)
             top = leaders[0]
-            label = pick(top.label, self.lang) if top.label else self._("Don't know")
+            label = pick(top.label, self.lang)
             parts.append(
                 self._(
                     "Most common answer: “%(label)s” (%(share)s).",
                     label=label,
-                    share=self.pct(top.share.proportion.share if top.share.proportion else 0, 1),
+                    share=sentences.share_text(top.share, self.lang),
                 )
             )
         if summary.mean is not None:
@@ -813,6 +650,7 @@ class _Builder:
         parts: list[Flowable] = [self.h1(self._("Every question"))]
         numeric: list[str] = []
         hidden: list[str] = []
+        protected: list[str] = []
         unanswered: list[str] = []
         for summary in self.r.questions:
             text = pick(summary.question.text, self.lang)
@@ -827,16 +665,25 @@ class _Builder:
                     )
                 )
             elif summary.numeric is not None:
+                numbers = summary.numeric
+                if summary.question.type == "duration":
+                    mean, low, high = (
+                        formatting.duration(v, self.lang)
+                        for v in (numbers.mean, numbers.low, numbers.high)
+                    )
+                else:
+                    mean = self.num(numbers.mean, 1)
+                    low, high = self.num(numbers.low, 0), self.num(numbers.high, 0)
                 line = self._(
                     "%(n)s answers; mean %(mean)s (from %(low)s to %(high)s).",
-                    n=summary.numeric.n,
-                    mean=self.num(summary.numeric.mean, 1),
-                    low=self.num(summary.numeric.low, 0),
-                    high=self.num(summary.numeric.high, 0),
+                    n=formatting.count(numbers.n, self.lang),
+                    mean=mean,
+                    low=low,
+                    high=high,
                 )
-                if summary.question.type == "duration":
-                    line += " " + self._("(seconds)")
                 numeric.append(f"{text} {line}")
+            elif summary.protected:
+                protected.append(text)
             elif summary.n == 0:
                 unanswered.append(text)
             else:
@@ -844,6 +691,7 @@ class _Builder:
         for heading, items in (
             (self._("Other questions"), numeric),
             (self._("Hidden: fewer than %(n)s answers.", n=self.min_n), hidden),
+            (self._("Hidden to protect respondents"), protected),
             (self._("No answers"), unanswered),
         ):
             if items:
@@ -920,49 +768,33 @@ class _Builder:
             parts.append(self.table(rows, widths))
             if invitation_rounds:
                 issued = sum(x.issued for x in invitation_rounds)
-                used = sum(x.used for x in invitation_rounds)
+                answered = sum(x.answered for x in invitation_rounds)
                 parts += [
                     Spacer(1, 2 * mm),
                     self.p(
                         self._(
-                            "Response rate: %(used)s of %(issued)s invitations used (%(rate)s).",
-                            used=used,
+                            "Response rate: %(rate)s (%(answered)s of %(issued)s invited "
+                            "people have answered).",
+                            answered=answered,
                             issued=issued,
-                            rate=self.pct(used / issued if issued else None, 1),
+                            rate=self.pct(answered / issued if issued else None, 1),
                         )
                     ),
                 ]
+        goal = formatting.target(r.target, self.lang)
         rules = [
-            self._(
-                "Satisfied means one of the two best answers; “don't know” is left out of"
-                " the denominator."
-            ),
-            self._(
-                "Intervals are 95 %% Wilson score intervals; differences use Newcombe's hybrid"
-                " score interval and Fisher's exact test."
-            ),
-            self._(
-                "The target is only called met or missed when the whole interval lies on one"
-                " side of it."
-            ),
+            *sentences.method(r, self.lang),
             " ".join(
                 [
-                    self._(
-                        "Over the target: the whole interval lies above %(t)s.",
-                        t=self.pct(r.target, 0),
-                    ),
-                    self._(
-                        "Under the target: the whole interval lies below %(t)s.",
-                        t=self.pct(r.target, 0),
-                    ),
+                    self._("Over the target: the whole interval lies above %(t)s.", t=goal),
+                    self._("Under the target: the whole interval lies below %(t)s.", t=goal),
                     self._(
                         "Not distinguishable from the target at this sample size:"
                         " the interval contains %(t)s.",
-                        t=self.pct(r.target, 0),
+                        t=goal,
                     ),
                 ]
             ),
-            self._("Figures resting on fewer than %(n)s answers are hidden.", n=self.min_n),
             self._(
                 "Only municipalities asked the same question with the same wording are compared."
             ),
@@ -970,7 +802,10 @@ class _Builder:
                 "Changes over time are computed only between years in which the question was"
                 " worded the same; the trend uses the Cochran–Armitage test."
             ),
-            self._("Municipalities compared: %(label)s.", label=r.peer_label),
+            self._(
+                "Municipalities compared: %(label)s.",
+                label=sentences.peer_label(r.peer_scope, self.lang),
+            ),
         ]
         parts += [self.h2(self._("Rules")), *(self.bullet(rule) for rule in rules)]
         if f.demo:
@@ -982,35 +817,28 @@ class _Builder:
         return parts
 
 
-def _chart_images(
-    report: MunicipalityReport, language: str, gettext: Translate
-) -> dict[str, bytes]:
+def _chart_images(report: MunicipalityReport, language: str) -> dict[str, bytes]:
     images: dict[str, bytes] = {}
-    if any(p.share.proportion is not None for p in report.trend):
-        images["trend"] = charts.trend_chart(report, language, gettext, "png")
-    if any(p.share.proportion is not None for p in report.peers):
-        images["peers"] = charts.peers_chart(report, language, gettext, "png")
+    if report.shown_years:
+        images["trend"] = charts.trend_chart(report, language, "png")
+    if report.shown_peers:
+        images["peers"] = charts.peers_chart(report, language, "png")
     for summary in report.questions:
         if summary.options and not summary.suppressed:
             images[f"question:{summary.question.code}"] = charts.question_chart(
-                summary, language, gettext, "png"
+                summary, language, "png", report.min_group_size
             )
     return images
 
 
-def build_pdf(
-    report: MunicipalityReport,
-    language: str,
-    gettext: Translate,
-    facts: PrintFacts | None = None,
-) -> bytes:
-    """The council report as PDF bytes, in ``language`` (``gettext`` must translate into it)."""
+def build_pdf(report: MunicipalityReport, language: str, facts: PrintFacts | None = None) -> bytes:
+    """The council report as PDF bytes, in ``language``."""
     _register_fonts()
     facts = facts or PrintFacts()
-    images = _chart_images(report, language, gettext)
+    images = _chart_images(report, language)
 
     def render(total: int | None) -> tuple[bytes, int]:
-        builder = _Builder(report, language, gettext, facts, images)
+        builder = _Builder(report, language, facts, images)
         page_label = builder._("Page %(page)s of %(pages)s", page="{page}", pages="{pages}")
         footer_left = f"{report.municipality.name} ({report.municipality.code}) · {report.year}"
         demo = builder.demo_label() if facts.demo else ""

@@ -1,6 +1,6 @@
 """The printable report (PDF) of the planner's dashboard, as a download.
 
-Same query arguments and access rules as the dashboard (``_report_from_request``):
+Same query arguments and access rules as the dashboard (``loading.report_for_request``):
 planners only for their own municipalities. Every download is in the audit trail.
 """
 
@@ -13,7 +13,6 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import Blueprint, Response, request
-from flask_babel import gettext
 from flask_login import current_user
 
 from surveyapp.accounts.access import PLANNER, access
@@ -22,9 +21,10 @@ from surveyapp.exports.report_pdf import PrintFacts, RoundFacts, build_pdf
 from surveyapp.extensions import db
 from surveyapp.municipalities.models import Municipality
 from surveyapp.questionnaires.models import Questionnaire
+from surveyapp.results.loading import report_for_request
 from surveyapp.results.report import MunicipalityReport
-from surveyapp.results.views import _report_from_request
 from surveyapp.surveys.models import Invitation, SurveyRound
+from surveyapp.surveys.models import Response as SurveyResponse
 from surveyapp.web.templating import current_language
 
 bp = Blueprint("reportpdf", __name__, url_prefix="/results")
@@ -70,7 +70,14 @@ def print_facts(report: MunicipalityReport) -> PrintFacts:
                 sa.select(
                     Invitation.round_id,
                     sa.func.count(Invitation.id),
-                    sa.func.count(Invitation.id).filter(Invitation.used.is_(True)),
+                    # Answers sent, not links used to start (docs/privacy.md): the
+                    # responses of the round in this municipality.
+                    sa.select(sa.func.count(SurveyResponse.id))
+                    .where(
+                        SurveyResponse.round_id == Invitation.round_id,
+                        SurveyResponse.municipality_code == code,
+                    )
+                    .scalar_subquery(),
                 )
                 .where(Invitation.round_id.in_(ids), Invitation.municipality_code == code)
                 .group_by(Invitation.round_id)
@@ -99,7 +106,7 @@ def print_facts(report: MunicipalityReport) -> PrintFacts:
     facts = []
     for r in rounds:
         opens, closes = _local_date(r.opens_at), _local_date(r.closes_at)
-        issued, used = invitations.get(r.id, (0, 0))
+        issued, answered = invitations.get(r.id, (0, 0))
         facts.append(
             RoundFacts(
                 title=r.title,
@@ -108,7 +115,7 @@ def print_facts(report: MunicipalityReport) -> PrintFacts:
                 closes_on=closes.date() if closes else None,
                 by_invitation=r.access == "invitation",
                 issued=issued,
-                used=used,
+                answered=answered,
             )
         )
     return PrintFacts(generated_on=datetime.now(LOCAL_ZONE).date(), rounds=facts, demo=demo)
@@ -117,10 +124,10 @@ def print_facts(report: MunicipalityReport) -> PrintFacts:
 @bp.get("/<code>/report.pdf")
 @access(PLANNER)
 def report_pdf(code: str) -> Response:
-    report = _report_from_request(code)
+    report = report_for_request(code)
     language = current_language()
     facts = print_facts(report)
-    body = build_pdf(report, language, gettext, facts)
+    body = build_pdf(report, language, facts)
     record(
         current_user.id,
         "download",

@@ -25,7 +25,6 @@ from surveyapp.exports.workbook import (
     TITLE,
     WARNING,
     SheetBuilder,
-    text,
 )
 from surveyapp.servicetest import cache, operations, scoring
 from surveyapp.servicetest.models import TestRound
@@ -35,6 +34,17 @@ from surveyapp.web.i18n import pick
 from surveyapp.web.templating import current_language, format_number
 
 RANKING, INDICATORS, CONTACTS = "Rangering", "KKiK", "Kontakter"
+
+
+def text(msgid: str, **variables: Any) -> str:
+    """gettext for msgids shared with the templates, where a literal % is written %%.
+
+    The service-test workbook still reads the request's locale (its reasons come from
+    ``servicetest.phrases``, which does); the municipality workbook is plain.
+    """
+    if variables:
+        return gettext(msgid, **variables)
+    return gettext(msgid).replace("%%", "%")
 
 
 def _channel_labels() -> dict[str, str]:

@@ -1,8 +1,11 @@
-"""Downloads: the municipality workbook, the answers and figures as CSV, the service test.
+"""Downloads: the municipality workbook, the figures and answers as CSV, the service test.
 
-Same query arguments and access rules as the dashboard (``_report_from_request``):
-planners only for their own municipalities, admins for all. Every download is
-recorded in the audit trail before the file is sent.
+Same query arguments and access rules as the dashboard (``loading.report_for_request``):
+planners only for their own municipalities, admins for all. Answers row by row need the
+raw-data right on top (``User.raw_data``, granted by an admin), never come from a round
+with fewer responses in the municipality than the minimum, follow the report's hidden
+groups, and hold free text only when asked for. Every download is recorded in the audit
+trail before the file is sent.
 """
 
 from __future__ import annotations
@@ -16,10 +19,20 @@ from typing import Any
 from urllib.parse import quote
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, send_file, stream_with_context
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    render_template,
+    request,
+    send_file,
+    stream_with_context,
+)
 from flask_login import current_user
 
-from surveyapp.accounts.access import ADMIN, PLANNER, access
+from surveyapp.accounts import scope
+from surveyapp.accounts.access import PLANNER, access
 from surveyapp.audit.operations import record
 from surveyapp.exports import raw
 from surveyapp.exports.servicetest_workbook import write_servicetest_workbook
@@ -31,8 +44,8 @@ from surveyapp.exports.workbook import (
 )
 from surveyapp.extensions import db
 from surveyapp.municipalities.models import Municipality
+from surveyapp.results.loading import report_for_request
 from surveyapp.results.report import MunicipalityReport
-from surveyapp.results.views import _report_from_request
 from surveyapp.servicetest.models import TestRound
 from surveyapp.timeutil import utcnow
 from surveyapp.web.templating import current_language
@@ -109,17 +122,58 @@ def _no_store(response: Response) -> Response:
     return response
 
 
+def _raw_selection(report: MunicipalityReport) -> raw.RawSelection:
+    """What this user may download row by row, or a page saying why not (403)."""
+    if not current_user.raw_data:
+        abort(
+            Response(
+                render_template("exports/raw.html", report=report, refused="no_right"),
+                status=403,
+            )
+        )
+    free_text = request.args.get("free_text") == "1"
+    try:
+        return raw.selection_for_report(report, rounds_of(report), free_text=free_text)
+    except raw.RawRefused as refused:
+        abort(
+            Response(
+                render_template(
+                    "exports/raw.html", report=report, refused=refused.reason, withheld=refused
+                ),
+                status=403,
+            )
+        )
+
+
+def _raw_details(selection: raw.RawSelection) -> dict[str, Any]:
+    return {
+        "rows": "answers",
+        "free_text": selection.free_text,
+        "rounds": list(selection.rounds),
+        "withheld_rounds": len(selection.withheld),
+    }
+
+
 @bp.get("/<code>/workbook.xlsx")
 @access(PLANNER)
 def workbook(code: str) -> Response:
-    report = _report_from_request(code)
+    report = report_for_request(code)
+    answers = _raw_selection(report) if request.args.get("answers") == "1" else None
     out = tempfile.TemporaryFile()
     try:
-        result = write_municipality_workbook(report, out)
+        result = write_municipality_workbook(
+            report,
+            out,
+            language=current_language(),
+            answers=answers,
+            max_rows=current_app.config["SURVEYAPP_XLSX_MAX_ROWS"],
+        )
     except BaseException:
         out.close()
         raise
     details = _report_details(report, "xlsx", "workbook") | {"responses": result.responses}
+    if answers is not None:
+        details |= _raw_details(answers)
     name = file_name(report, "xlsx")
     _audit(_entity(report), details)
     out.seek(0)
@@ -132,23 +186,38 @@ def _csv(rows: Iterator[str], name: str) -> Response:
     return _no_store(response)
 
 
+@bp.get("/<code>/raw")
+@access(PLANNER)
+def raw_data(code: str) -> str:
+    """The page for answers row by row: what is in them, the free-text choice, downloads."""
+    report = report_for_request(code)
+    selection = _raw_selection(report)
+    return render_template(
+        "exports/raw.html",
+        report=report,
+        refused=None,
+        selection=selection,
+        args=request.args.to_dict(flat=True),
+    )
+
+
 @bp.get("/<code>/answers.csv")
 @access(PLANNER)
 def answers_csv(code: str) -> Response:
-    report = _report_from_request(code)
-    source = raw.RawAnswers.for_rounds(
-        [r.id for r in rounds_of(report)], report.municipality.code, report.definition
-    )
-    header = source.header()
+    report = report_for_request(code)
+    selection = _raw_selection(report)
+    language = current_language()
+    source = raw.RawAnswers.for_selection(selection, report.municipality.code, report.definition)
+    header = source.header(language)
     name = file_name(report, "csv", "answers")
-    _audit(_entity(report), _report_details(report, "csv", "answers"))
-    return _csv(raw.csv_stream(header, source.rows()), name)
+    _audit(_entity(report), _report_details(report, "csv", "answers") | _raw_details(selection))
+    return _csv(raw.csv_stream(header, source.rows(language)), name)
 
 
 @bp.get("/<code>/aggregates.csv")
 @access(PLANNER)
 def aggregates_csv(code: str) -> Response:
-    report = _report_from_request(code)
+    report = report_for_request(code)
     rows = list(aggregate_rows(report, current_language()))
     name = file_name(report, "csv", "figures")
     _audit(_entity(report), _report_details(report, "csv", "aggregates"))
@@ -162,7 +231,8 @@ def servicetest_workbook(round_id: int) -> Response:
     if test_round is None:
         abort(404)
     # Planners: their own municipalities' rows and the national figures (as on the page).
-    allowed = None if current_user.role == ADMIN else current_user.municipality_codes()
+    codes = scope.visible_codes(current_user)
+    allowed = None if codes is None else set(codes)
     names = {
         code: name
         for code, name in db.session.execute(sa.select(Municipality.code, Municipality.name))

@@ -1,13 +1,14 @@
 """Charts (matplotlib, Agg) as SVG or PNG, drawn from a MunicipalityReport.
 
-One style for all charts; shares in percent with the language's decimal sign; the
-own municipality is marked by colour *and* hatching, never by colour alone.
+One style for all charts; shares in percent through ``formatting`` in the language
+given; the own municipality is marked by colour *and* hatching, never by colour alone.
+Hidden figures are not drawn (a bar at a hidden value, or a gap in its place, would
+give it away); a note under the chart says what is left out. Plain: no Flask.
 """
 
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
 
 import matplotlib
 
@@ -16,8 +17,11 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
+from surveyapp import formatting  # noqa: E402
+from surveyapp.catalogs import translator  # noqa: E402
+from surveyapp.formatting import pick  # noqa: E402
+from surveyapp.results import sentences  # noqa: E402
 from surveyapp.results.report import MunicipalityReport, QuestionSummary  # noqa: E402
-from surveyapp.web.i18n import pick  # noqa: E402
 
 BLUE = "#0b4f8a"
 GREY = "#8a9199"
@@ -25,17 +29,18 @@ ORANGE = "#b34700"
 TARGET = "#1b1b1b"
 FORMATS = {"svg": "image/svg+xml", "png": "image/png"}
 
-Translate = Callable[[str], str]
-
 
 def _percent_formatter(language: str, decimals: int = 0) -> FuncFormatter:
     def fmt(value: float, _pos: object) -> str:
-        text = f"{value * 100:.{decimals}f}"
-        if language in ("nb", "nn"):
-            text = text.replace(".", ",")
-        return text + " %"
+        return formatting.percent(value, language, decimals)
 
     return FuncFormatter(fmt)
+
+
+def _note(figure: Figure, text: str) -> None:
+    """What the chart leaves out, under it (also in the page's caption and alt text)."""
+    if text:
+        figure.text(0.01, 0.005, text, fontsize=7.5, color=GREY, ha="left", va="bottom", wrap=True)
 
 
 def _figure(width: float, height: float) -> Figure:
@@ -62,8 +67,9 @@ def _render(figure: Figure, fmt: str) -> bytes:
     return buffer.getvalue()
 
 
-def trend_chart(report: MunicipalityReport, language: str, _: Translate, fmt: str = "svg") -> bytes:
+def trend_chart(report: MunicipalityReport, language: str, fmt: str = "svg") -> bytes:
     """Share satisfied per year with 95 % intervals, the target line and wording breaks."""
+    _ = translator(language)
     figure = _figure(7, 3.6)
     axes = figure.add_subplot()
     shown = [p for p in report.trend if p.share.proportion is not None]
@@ -87,7 +93,7 @@ def trend_chart(report: MunicipalityReport, language: str, _: Translate, fmt: st
         color=BLUE,
         ecolor=BLUE,
         capsize=4,
-        label=_("Share satisfied with %(level)s interval") % {"level": "95 %"},
+        label=_("Share satisfied with %(level)s interval", level="95 %"),
     )
     axes.axhline(report.target, color=TARGET, linestyle="--", linewidth=1.2, label=_("Target"))
     for point in report.trend:
@@ -106,13 +112,14 @@ def trend_chart(report: MunicipalityReport, language: str, _: Translate, fmt: st
     axes.set_title(pick(report.definition.title, language), loc="left", fontsize=11)
     axes.legend(loc="lower right", frameon=False, fontsize=8)
     axes.grid(axis="y", color="#dddddd", linewidth=0.6)
+    _note(figure, sentences.hidden_years(report, language))
     return _render(figure, fmt)
 
 
-def peers_chart(report: MunicipalityReport, language: str, _: Translate, fmt: str = "svg") -> bytes:
-    """Peers ranked by share satisfied; the own municipality highlighted."""
-    rows = [p for p in report.peers if p.share.proportion is not None]
-    rows.sort(key=lambda p: p.share.proportion.share if p.share.proportion else 0)
+def peers_chart(report: MunicipalityReport, language: str, fmt: str = "svg") -> bytes:
+    """Peers ranked by share satisfied (highest at the top); the own one highlighted."""
+    _ = translator(language)
+    rows = list(reversed(report.shown_peers))  # barh draws the first row at the bottom
     figure = _figure(7, max(2.5, 0.28 * len(rows) + 1.2))
     axes = figure.add_subplot()
     labels = [p.name for p in rows]
@@ -129,21 +136,34 @@ def peers_chart(report: MunicipalityReport, language: str, _: Translate, fmt: st
     axes.axvline(report.target, color=TARGET, linestyle="--", linewidth=1.2)
     axes.set_xlim(0, 1)
     axes.xaxis.set_major_formatter(_percent_formatter(language))
-    axes.set_title(_("Share satisfied, %(year)s") % {"year": report.year}, loc="left", fontsize=11)
+    axes.set_title(_("Share satisfied, %(year)s", year=report.year), loc="left", fontsize=11)
+    _note(figure, sentences.hidden_peers(report, language))
     return _render(figure, fmt)
 
 
 def question_chart(
-    summary: QuestionSummary, language: str, _: Translate, fmt: str = "svg"
+    summary: QuestionSummary, language: str, fmt: str = "svg", min_group_size: int = 5
 ) -> bytes:
-    """Distribution of the answers to one question."""
-    options = summary.options
-    figure = _figure(7, max(2.2, 0.35 * len(options) + 1.0))
+    """Shares of the valid answers to one question ("don't know" and hidden groups left out)."""
+    _ = translator(language)
+    options = [o for o in summary.options if o.share.proportion is not None]
+    figure = _figure(7, max(2.2, 0.35 * len(options) + 1.2))
     axes = figure.add_subplot()
-    labels = [pick(o.label, language) if o.label else _("Don't know") for o in options]
-    values = [o.share.proportion.share if o.share.proportion else 0 for o in options]
+    labels = [pick(o.label, language) for o in options]
+    values = [o.share.proportion.share for o in options if o.share.proportion]
     axes.barh(labels[::-1], values[::-1], color=BLUE)
     axes.set_xlim(0, 1)
     axes.xaxis.set_major_formatter(_percent_formatter(language))
     axes.set_title(pick(summary.question.text, language), loc="left", fontsize=10, wrap=True)
+    notes = []
+    if summary.hidden_options:
+        notes.append(sentences.hidden_groups(language, min_group_size))
+    if summary.dont_know:
+        notes.append(
+            _(
+                "“Don't know”: %(n)s, not part of n.",
+                n=formatting.count(summary.dont_know, language),
+            )
+        )
+    _note(figure, " ".join(notes))
     return _render(figure, fmt)

@@ -1,13 +1,16 @@
 """Everything a planner's dashboard (and every export) shows for one municipality and year.
 
-Built from the SQL aggregates in ``queries`` and the plain statistics in ``stats``; the
-dashboard, the workbook, the charts and the printed report all read this one object,
-so they always show the same numbers.
+Built from the SQL aggregates in ``queries``, the plain statistics in ``stats`` and the
+disclosure rule in ``disclosure``; the dashboard, the charts, the workbook, the CSV
+files, the printed report and the command line all read this one object, so they show
+the same numbers and hide the same cells. A hidden figure is not in the object at all
+(its counts are zeroed), so no output can print it by mistake.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any
 
 import sqlalchemy as sa
@@ -15,27 +18,68 @@ import sqlalchemy as sa
 from surveyapp.extensions import db
 from surveyapp.municipalities.models import Municipality
 from surveyapp.questionnaires.models import Questionnaire
-from surveyapp.questionnaires.schema import Definition, Question
+from surveyapp.questionnaires.schema import Definition, Indicator, Question
 from surveyapp.questionnaires.store import definition_of
-from surveyapp.results import queries, stats
+from surveyapp.results import disclosure, queries, stats
 from surveyapp.surveys.models import SurveyRound
 
 GROUP_QUESTIONS = ("channel", "service_area")
 
+SHOWN, SMALL, PROTECTED, EMPTY = "shown", "small", "protected", "empty"
+
 
 @dataclass(frozen=True)
 class Share:
-    """A share with its n, interval, and whether it must be hidden (small group)."""
+    """A share with its n and interval, or why it is not shown.
+
+    suppressed: hidden because it rests on fewer answers than the minimum, or (protected)
+    because it is a part of a breakdown hidden by the disclosure rule. A protected share
+    holds no counts: outputs show it as "hidden" without an n, the same whether the part
+    was small or hidden to protect a small one.
+    comparison and precision: against the report's target, for shares of the indicator
+    (the verdict and the decimals that keep the rounded figures truthful).
+    """
 
     k: int
     n: int
     proportion: stats.Proportion | None  # None when suppressed or n == 0
     suppressed: bool
+    protected: bool = False
+    comparison: stats.TargetComparison | None = None
+    precision: stats.Precision = stats.Precision(1, 1)
 
     @classmethod
-    def of(cls, k: int, n: int, min_group_size: int) -> Share:
+    def of(cls, k: int, n: int, min_group_size: int, target: float | None = None) -> Share:
         hidden = stats.is_suppressed(n, min_group_size)
-        return cls(k, n, None if hidden or n == 0 else stats.proportion(k, n), hidden)
+        if hidden or n == 0:
+            return cls(k, n, None, hidden)
+        if target is None:
+            return cls(k, n, stats.proportion(k, n, method=stats.interval_method(n)), False)
+        comparison = stats.judge(k, n, target)
+        return cls(
+            k,
+            n,
+            comparison.proportion,
+            False,
+            comparison=comparison,
+            precision=stats.precision(comparison),
+        )
+
+    @classmethod
+    def protected_part(cls) -> Share:
+        """A breakdown's part hidden by the disclosure rule: no counts kept."""
+        return cls(0, 0, None, True, protected=True)
+
+    @property
+    def state(self) -> str:
+        """shown, small (hidden: fewer answers than the minimum), protected, or empty."""
+        if self.proportion is not None:
+            return SHOWN
+        if self.protected:
+            return PROTECTED
+        if self.suppressed and self.n > 0:
+            return SMALL
+        return EMPTY
 
 
 @dataclass(frozen=True)
@@ -59,11 +103,14 @@ class PeerRow:
 
 @dataclass(frozen=True)
 class ReferenceRow:
-    """A published figure imported with `flask peers import` (indicator satisfied_share)."""
+    """A published figure imported with `flask peers import` (indicator satisfied_share).
+
+    value is None (hidden) when the figure rests on fewer answers than the minimum.
+    """
 
     code: str
     name: str
-    value: float
+    value: float | None
     n: int | None
     interval: stats.Interval | None  # when n is known and not a small group
     source: str
@@ -71,14 +118,28 @@ class ReferenceRow:
 
 @dataclass(frozen=True)
 class OptionShare:
+    """One answer option: its count and share of the valid answers ("don't know" apart).
+
+    For "don't know" (value ``dont_know``) the share is empty: it is not part of the
+    denominator, as in the headline. A protected option (a hidden group of a grouping
+    question) holds no count.
+    """
+
     value: str
     label: dict[str, str]
     count: int
     share: Share
+    protected: bool = False
 
 
 @dataclass(frozen=True)
 class QuestionSummary:
+    """One question's figures. n is the valid answers (the denominator of every share, as
+    in the headline); ``dont_know`` counts "don't know" apart (None when the question
+    has no such option; an option the indicator excludes has its own row, also outside
+    n). protected: hidden by the disclosure rule (a grouping question with nothing left
+    to show, or a question asked of only some hidden groups)."""
+
     question: Question
     n: int
     suppressed: bool
@@ -86,6 +147,12 @@ class QuestionSummary:
     mean: stats.Mean | None = None
     index: stats.Mean | None = None
     numeric: queries.NumericSummary | None = None
+    dont_know: int | None = None
+    protected: bool = False
+
+    @property
+    def hidden_options(self) -> int:
+        return sum(1 for o in self.options if o.protected)
 
 
 @dataclass(frozen=True)
@@ -99,7 +166,22 @@ class GroupRow:
 class Breakdown:
     question: Question
     rows: list[GroupRow]
-    hidden_groups: int
+    hidden_groups: int  # rows hidden by the disclosure rule (small or protecting)
+    whole_hidden: bool = False  # nothing could be shown without giving a group away
+
+    @property
+    def hidden_values(self) -> frozenset[str]:
+        return frozenset(r.value for r in self.rows if r.share.protected)
+
+
+@dataclass(frozen=True)
+class PeerScope:
+    """Which municipalities the report compares with: "all", "county" or "group:<id>",
+    and the county's or group's name (the label is written by each output, in its
+    language: sentences.peer_label)."""
+
+    kind: str = "all"
+    name: str = ""
 
 
 @dataclass(frozen=True)
@@ -134,7 +216,7 @@ class MunicipalityReport:
     trend_test: stats.Trend | None
     peers: list[PeerRow]
     peer_summary: stats.PeerSummary | None
-    peer_label: str
+    peer_scope: PeerScope
     questions: list[QuestionSummary]
     breakdowns: list[Breakdown]
     service_test: ServiceTestSummary | None
@@ -144,6 +226,22 @@ class MunicipalityReport:
     @property
     def wording_changed(self) -> bool:
         return any(point.break_before for point in self.trend)
+
+    @property
+    def shown_peers(self) -> list[PeerRow]:
+        return [p for p in self.peers if p.share.proportion is not None]
+
+    @property
+    def hidden_peers(self) -> list[PeerRow]:
+        return [p for p in self.peers if p.share.proportion is None]
+
+    @property
+    def shown_years(self) -> list[YearPoint]:
+        return [p for p in self.trend if p.share.proportion is not None]
+
+    @property
+    def hidden_years(self) -> list[YearPoint]:
+        return [p for p in self.trend if p.share.proportion is None and p.share.n > 0]
 
 
 class NoData(LookupError):
@@ -189,7 +287,9 @@ def _definition_for(
     return definition_of(survey_round.questionnaire), float(survey_round.target)
 
 
-def _trend(counts: list[queries.IndicatorCount], year: int, min_group_size: int) -> list[YearPoint]:
+def _trend(
+    counts: list[queries.IndicatorCount], year: int, min_group_size: int, target: float
+) -> list[YearPoint]:
     by_year: dict[int, queries.IndicatorCount] = {}
     for count in counts:
         current = by_year.get(count.year)
@@ -204,7 +304,7 @@ def _trend(counts: list[queries.IndicatorCount], year: int, min_group_size: int)
         points.append(
             YearPoint(
                 year=y,
-                share=Share.of(count.k, count.n, min_group_size),
+                share=Share.of(count.k, count.n, min_group_size, target),
                 fingerprint=count.fingerprint,
                 comparable=selected is not None and count.fingerprint == selected.fingerprint,
                 break_before=previous_print is not None and previous_print != count.fingerprint,
@@ -214,42 +314,95 @@ def _trend(counts: list[queries.IndicatorCount], year: int, min_group_size: int)
     return points
 
 
+def _valid_options(question: Question, indicator: Indicator | None) -> set[str]:
+    """Options in the denominator: every option but "don't know" (and, for the
+    indicator's question, its excluded options), as the headline counts."""
+    excluded = set()
+    if indicator is not None and indicator.question == question.code:
+        excluded = {str(v) for v in indicator.excluded}
+    return {str(o.value) for o in question.options} - excluded
+
+
+def _option_summary(
+    question: Question,
+    per_option: dict[str, int],
+    respondents: int,
+    indicator: Indicator | None,
+    min_group_size: int,
+    hidden: frozenset[str],
+) -> QuestionSummary:
+    valid = _valid_options(question, indicator)
+    if question.type == "multiple":
+        n = respondents if per_option else 0  # shares of respondents; options overlap
+    else:
+        n = sum(count for value, count in per_option.items() if value in valid)
+    dont_know = per_option.get(queries.DONT_KNOW, 0) if question.dont_know else None
+    suppressed = stats.is_suppressed(n, min_group_size)
+    if suppressed:
+        return QuestionSummary(question, n, True, [])
+    options: list[OptionShare] = []
+    for option in question.options:
+        value = str(option.value)
+        count = per_option.get(value, 0)
+        if value in hidden:
+            options.append(OptionShare(value, option.label, 0, Share.protected_part(), True))
+        elif value in valid:
+            options.append(
+                OptionShare(value, option.label, count, Share.of(count, n, min_group_size))
+            )
+        else:  # an option the indicator leaves out: counted apart, like "don't know"
+            options.append(OptionShare(value, option.label, count, Share(count, n, None, False)))
+    if question.dont_know:
+        dk = per_option.get(queries.DONT_KNOW, 0)
+        options.append(OptionShare(queries.DONT_KNOW, {}, dk, Share(dk, n, None, False)))
+    mean = index = None
+    if question.type == "rating":
+        rated = {float(v): c for v, c in per_option.items() if v in valid and c}
+        if sum(rated.values()) >= 2:
+            values = [float(o.value) for o in question.options]
+            mean = stats.mean_from_counts(rated)
+            index = stats.index_from_counts(rated, min(values), max(values))
+    return QuestionSummary(question, n, False, options, mean, index, dont_know=dont_know)
+
+
 def _question_summaries(
-    definition: Definition, rounds: list[int], municipality: str, min_group_size: int
+    definition: Definition,
+    rounds: list[int],
+    municipality: str,
+    min_group_size: int,
+    breakdowns: list[Breakdown],
+    counts: dict[str, dict[str, int]],
 ) -> list[QuestionSummary]:
-    counts = queries.option_counts(rounds, municipality)
     numeric_codes = [q.code for q in definition.questions if q.type in ("number", "duration")]
     numeric = queries.numeric_summaries(rounds, municipality, numeric_codes)
+    respondents = queries.response_count(rounds, municipality)
+    by_group = {b.question.code: b for b in breakdowns}
     summaries: list[QuestionSummary] = []
     for question in definition.questions:
+        group = by_group.get(question.code)
+        condition = question.show_if
+        asked_of = by_group.get(condition.question) if condition is not None else None
+        if group is not None and group.whole_hidden:
+            summaries.append(QuestionSummary(question, 0, True, [], protected=True))
+            continue
+        if (
+            asked_of is not None
+            and condition is not None
+            and disclosure.splits(asked_of.hidden_values, [str(v) for v in condition.values])
+        ):
+            # Asked only of some of the hidden groups: its n would tell them apart.
+            summaries.append(QuestionSummary(question, 0, True, [], protected=True))
+            continue
         if question.type in ("rating", "single", "multiple", "yesno"):
-            per_option = counts.get(question.code, {})
-            if question.type == "multiple":
-                n = queries.response_count(rounds, municipality) if per_option else 0
-            else:
-                n = sum(per_option.values())
-            hidden = stats.is_suppressed(n, min_group_size)
-            options = [
-                OptionShare(
-                    str(o.value),
-                    o.label,
-                    per_option.get(str(o.value), 0),
-                    Share.of(per_option.get(str(o.value), 0), n, min_group_size),
-                )
-                for o in question.options
-            ]
-            if question.dont_know:
-                dk = per_option.get("dont_know", 0)
-                options.append(OptionShare("dont_know", {}, dk, Share.of(dk, n, min_group_size)))
-            mean = index = None
-            if question.type == "rating" and not hidden:
-                rated = {float(v): c for v, c in per_option.items() if v != "dont_know" and c}
-                if sum(rated.values()) >= 2:
-                    values = [float(o.value) for o in question.options]
-                    mean = stats.mean_from_counts(rated)
-                    index = stats.index_from_counts(rated, min(values), max(values))
             summaries.append(
-                QuestionSummary(question, n, hidden, [] if hidden else options, mean, index)
+                _option_summary(
+                    question,
+                    counts.get(question.code, {}),
+                    respondents,
+                    definition.indicator,
+                    min_group_size,
+                    group.hidden_values if group is not None else frozenset(),
+                )
             )
         elif question.code in numeric:
             summary = numeric[question.code]
@@ -263,8 +416,15 @@ def _question_summaries(
 
 
 def _breakdowns(
-    definition: Definition, rounds: list[int], municipality: str, min_group_size: int
+    definition: Definition,
+    rounds: list[int],
+    municipality: str,
+    min_group_size: int,
+    target: float,
+    counts: dict[str, dict[str, int]],
 ) -> list[Breakdown]:
+    """Share satisfied per group, with the disclosure rule applied to the groups and to
+    the grouping question's own table (its option counts are the groups' sizes)."""
     if definition.indicator is None:
         return []
     result: list[Breakdown] = []
@@ -273,15 +433,31 @@ def _breakdowns(
         if group_code not in codes:
             continue
         question = definition.question(group_code)
-        counts = queries.indicator_by_group(rounds, municipality, definition.indicator, group_code)
-        rows: list[GroupRow] = []
-        hidden = 0
+        by_group = queries.indicator_by_group(
+            rounds, municipality, definition.indicator, group_code
+        )
+        sizes = counts.get(group_code, {})
+        parts = []
         for option in question.options:
-            k, n = counts.get(str(option.value), (0, 0))
-            share = Share.of(k, n, min_group_size)
-            hidden += share.suppressed and n > 0
-            rows.append(GroupRow(str(option.value), option.label, share))
-        result.append(Breakdown(question, rows, hidden))
+            value = str(option.value)
+            k, n = by_group.get(value, (0, 0))
+            parts.append(disclosure.Part(value, n, k, size=max(sizes.get(value, 0), n)))
+        decision = disclosure.decide(parts, min_group_size)
+        rows: list[GroupRow] = []
+        for option, part in zip(question.options, parts, strict=True):
+            if decision.shows(part.key):
+                share = Share.of(part.k or 0, part.n, min_group_size, target)
+            else:
+                share = Share.protected_part()
+            rows.append(GroupRow(part.key, option.label, share))
+        result.append(
+            Breakdown(
+                question,
+                rows,
+                sum(1 for r in rows if r.share.protected),
+                decision.whole,
+            )
+        )
     return result
 
 
@@ -295,6 +471,16 @@ def _peer_codes(scope: str, own: Municipality, group_members: list[str] | None) 
     if scope.startswith("group:") and group_members is not None:
         return sorted({*group_members, own.code})
     return None  # all municipalities
+
+
+def _peer_order(peers: list[PeerRow]) -> list[PeerRow]:
+    """Shown municipalities by share, highest first (exactly, ties by name); the hidden
+    ones by name after them, never placed by the value they hide."""
+    shown = [p for p in peers if p.share.proportion is not None]
+    hidden = [p for p in peers if p.share.proportion is None]
+    shown.sort(key=lambda p: (-Fraction(p.share.k, p.share.n), p.name, p.code))
+    hidden.sort(key=lambda p: (p.name, p.code))
+    return shown + hidden
 
 
 REFERENCE_INDICATOR = "satisfied_share"
@@ -312,23 +498,26 @@ def _references(year: int, codes: list[str] | None, min_group_size: int) -> list
     )
     if codes is not None:
         query = query.where(PeerValue.municipality_code.in_(codes))
-    rows = []
+    shown: list[ReferenceRow] = []
+    hidden: list[ReferenceRow] = []
     for value, name in db.session.execute(query):
         interval = None
-        if value.n is not None and not stats.is_suppressed(value.n, min_group_size):
+        small = value.n is not None and stats.is_suppressed(value.n, min_group_size)
+        if value.n is not None and not small:
             k = min(value.n, max(0, round(value.value * value.n)))
-            interval = stats.proportion(k, value.n).interval
-        rows.append(
-            ReferenceRow(
-                value.municipality_code,
-                str(name),
-                float(value.value),
-                value.n,
-                interval,
-                value.source,
-            )
+            method = stats.interval_method(value.n)
+            interval = stats.proportion(k, value.n, method=method).interval
+        row = ReferenceRow(
+            value.municipality_code,
+            str(name),
+            None if small else float(value.value),
+            value.n,
+            interval,
+            value.source,
         )
-    return rows
+        (hidden if small else shown).append(row)
+    # Hidden figures by name after the shown ones, never placed by their value.
+    return shown + sorted(hidden, key=lambda r: (r.name, r.source))
 
 
 def _service_test(municipality: str) -> ServiceTestSummary | None:
@@ -374,7 +563,7 @@ def build_report(
     *,
     min_group_size: int = stats.MIN_GROUP_SIZE,
     peer_scope: str = "all",
-    peer_label: str = "",
+    peer_scope_name: str = "",
     group_members: list[str] | None = None,
     compare_with: list[str] | None = None,
 ) -> MunicipalityReport:
@@ -389,12 +578,10 @@ def build_report(
     own_counts = queries.indicator_counts(
         questionnaire_code, indicator, municipality=municipality_code
     )
-    trend = _trend(own_counts, year, min_group_size)
+    trend = _trend(own_counts, year, min_group_size, target)
     current = next((p for p in trend if p.year == year), None)
     headline = current.share if current else Share.of(0, 0, min_group_size)
-    comparison = None
-    if headline.proportion is not None:
-        comparison = stats.compare_to_target(headline.k, headline.n, target)
+    comparison = headline.comparison
     earlier = [p for p in trend if p.year < year]
     previous = earlier[-1] if earlier else None
     change = None
@@ -429,9 +616,19 @@ def build_report(
         )
     }
     chosen = set(compare_with or [])
+    # The pooled figure and the mean count only the shown municipalities, so a hidden one
+    # cannot be worked out from them: primary suppression alone (disclosure.decide).
+    peer_decision = disclosure.decide(
+        [disclosure.Part(c.municipality, c.n, c.k) for c in peer_counts],
+        min_group_size,
+        total_shown=False,
+    )
     peers: list[PeerRow] = []
-    for count in sorted(peer_counts, key=lambda c: -(c.k / c.n if c.n else 0)):
-        share = Share.of(count.k, count.n, min_group_size)
+    for count in peer_counts:
+        if peer_decision.shows(count.municipality):
+            share = Share.of(count.k, count.n, min_group_size, target)
+        else:
+            share = Share.of(count.k, count.n, min_group_size)
         difference = None
         if (
             count.municipality in chosen
@@ -451,6 +648,7 @@ def build_report(
                 difference,
             )
         )
+    peers = _peer_order(peers)
     summary = None
     if any(p.is_own for p in peers):
         summary = stats.peer_summary(
@@ -458,6 +656,8 @@ def build_report(
         )
     rounds = queries.round_ids(questionnaire_code, municipality_code, year)
     years = sorted({p.year for p in trend}, reverse=True)
+    counts = queries.option_counts(rounds, municipality_code)
+    breakdowns = _breakdowns(definition, rounds, municipality_code, min_group_size, target, counts)
     return MunicipalityReport(
         municipality=municipality,
         questionnaire_code=questionnaire_code,
@@ -476,9 +676,14 @@ def build_report(
         trend_test=trend_test,
         peers=peers,
         peer_summary=summary,
-        peer_label=peer_label,
-        questions=_question_summaries(definition, rounds, municipality_code, min_group_size),
-        breakdowns=_breakdowns(definition, rounds, municipality_code, min_group_size),
+        peer_scope=PeerScope(
+            peer_scope if peer_scope in ("county",) or peer_scope.startswith("group:") else "all",
+            peer_scope_name or (municipality.county_name if peer_scope == "county" else ""),
+        ),
+        questions=_question_summaries(
+            definition, rounds, municipality_code, min_group_size, breakdowns, counts
+        ),
+        breakdowns=breakdowns,
         service_test=_service_test(municipality_code),
         references=_references(year, scope_codes, min_group_size),
     )

@@ -10,23 +10,28 @@ import functools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import Decimal
 from enum import StrEnum
 from fractions import Fraction
 
 import numpy as np
 from scipy import stats as sps
 
+from surveyapp import formatting
+from surveyapp.results import disclosure
+
 __all__ = [
     "CLOPPER_PEARSON",
     "Counts",
     "METHODS",
     "MIN_GROUP_SIZE",
+    "SMALL_SAMPLE",
     "WILSON",
     "Difference",
     "Interval",
     "Mean",
     "PeerSummary",
+    "Precision",
     "Proportion",
     "QuartileBand",
     "RatingComparison",
@@ -37,13 +42,15 @@ __all__ = [
     "compare_ratings",
     "compare_to_target",
     "difference",
-    "display_decimals",
     "index_from_counts",
+    "interval_method",
     "is_suppressed",
+    "judge",
     "margin_of_error",
     "mean_from_counts",
     "peer_summary",
     "percent",
+    "precision",
     "proportion",
     "sample_size_for_margin",
     "sample_size_to_distinguish",
@@ -51,12 +58,16 @@ __all__ = [
     "trend",
 ]
 
-MIN_GROUP_SIZE = 5
+MIN_GROUP_SIZE = disclosure.MIN_GROUP_SIZE
 """Figures based on fewer answers than this are hidden (DOMAIN.md §5); a setting."""
 
 WILSON = "wilson"
 CLOPPER_PEARSON = "clopper-pearson"
 METHODS = (WILSON, CLOPPER_PEARSON)
+
+SMALL_SAMPLE = 30
+"""Below this many answers a share's interval (and so its verdict) is the exact
+Clopper-Pearson interval instead of Wilson's (docs/statistics.md, "Very small samples")."""
 
 # value -> number of answers, as an SQL GROUP BY returns it (Mapping keys are invariant).
 Counts = Mapping[float, int] | Mapping[int, int]
@@ -105,12 +116,46 @@ class TargetComparison:
 
 @dataclass(frozen=True)
 class Difference:
-    """Difference of two shares (first minus second) with interval and p-value."""
+    """Difference of two shares (first minus second) with interval and p-value.
+
+    The verdict on a difference follows the interval (``direction``); ``agrees`` says
+    whether the test at the interval's level (alpha = 1 - confidence) decides the same,
+    so that every output can say plainly when the two disagree.
+    """
 
     estimate: float
     interval: Interval
     p_value: float
     test: str
+    alpha: float = 0.05
+
+    @property
+    def direction(self) -> str:
+        """ "up" or "down" when the interval lies wholly above or below 0, else "none"."""
+        if self.interval.low > 0:
+            return "up"
+        if self.interval.high < 0:
+            return "down"
+        return "none"
+
+    @property
+    def significant(self) -> bool:
+        """Whether the test rejects "no difference" at level alpha."""
+        return self.p_value < self.alpha
+
+    @property
+    def agrees(self) -> bool:
+        """Whether the interval and the test say the same (both a change or neither)."""
+        return (self.direction != "none") == self.significant
+
+
+@dataclass(frozen=True)
+class Precision:
+    """Decimals (of a percentage) to show a share and its interval with, so that neither
+    reads as being on the other side of the target than its verdict says."""
+
+    share: int
+    interval: int
 
 
 @dataclass(frozen=True)
@@ -199,6 +244,14 @@ def _check_share(name: str, value: float, *, open_ends: bool) -> None:
         raise ValueError(f"{name} must be between 0 and 1 {bounds}, got {value}")
 
 
+def _check_planning_share(name: str, value: float) -> None:
+    if not 0.0 < value < 1.0:
+        raise ValueError(
+            f"{name} must be above 0 and below 1 (a share of 0 or 1 means every answer is "
+            f"the same, and no sample size follows from it), got {value}"
+        )
+
+
 def _z(confidence: float) -> float:
     """Two-sided normal quantile for the given confidence level."""
     _check_confidence(confidence)
@@ -285,39 +338,43 @@ def compare_to_target(
     )
 
 
-def percent(value: float, decimals: int = 1) -> Decimal:
-    """A fraction as a percentage rounded to nearest (half to even), e.g. 0.7368 -> 73.7.
+def interval_method(n: int) -> str:
+    """The interval every output shows for n answers: exact below SMALL_SAMPLE, else Wilson."""
+    return CLOPPER_PEARSON if n < SMALL_SAMPLE else WILSON
 
-    Decimal(float) is exact, so comparisons of these agree with comparisons of the floats.
+
+def judge(k: int, n: int, target: float = 0.80, confidence: float = 0.95) -> TargetComparison:
+    """The verdict every output shows: compare_to_target with ``interval_method(n)``.
+
+    Below SMALL_SAMPLE answers the Wilson verdict can disagree with the exact binomial
+    test (2/5 "missed" at exact p = .058, 16/16 "met" at p = .055); the exact
+    Clopper-Pearson interval does not call a target met or missed that the exact test
+    cannot tell apart.
     """
-    return (Decimal(value) * 100).quantize(Decimal(1).scaleb(-decimals), ROUND_HALF_EVEN)
+    return compare_to_target(k, n, target, confidence, interval_method(n))
 
 
-def display_decimals(comparison: TargetComparison, minimum: int = 1, maximum: int = 6) -> int:
-    """Fewest percent decimals at which the shown figures agree with the verdict.
+def percent(value: float | Fraction, decimals: int = 1) -> Decimal:
+    """A share as a rounded percentage, with the rule every output uses (half away from
+    zero; see ``formatting``): 0.4625 -> 46.3."""
+    return formatting.round_percent(value, decimals)
 
-    With one decimal, a lower limit of 80.04 % reads "80.0 %" beside a target of 80.0 %
-    and a verdict of "above", and a share of 79.98 % reads "80.0 %" while the point is
-    below the target. This returns the precision (figures rounded with `percent`) at
-    which the shown interval excludes the shown target exactly when the verdict says so
-    and the shown share sits on the same side of the target as the point estimate.
+
+def precision(comparison: TargetComparison) -> Precision:
+    """Fewest percent decimals at which the shown share and interval agree with the verdict.
+
+    With one decimal, a lower limit of 80.04 % reads "80.0 %" beside a target of 80 % and
+    a verdict of "above", and a share of 79.95 % reads "80.0 %" while it is below the
+    target. The share is compared exactly (k/n), the target as set.
     """
-    interval = comparison.proportion.interval
-    for decimals in range(minimum, maximum + 1):
-        low = percent(interval.low, decimals)
-        high = percent(interval.high, decimals)
-        target = percent(comparison.target, decimals)
-        share = percent(comparison.proportion.share, decimals)
-        if comparison.verdict is Verdict.ABOVE:
-            interval_ok = low > target
-        elif comparison.verdict is Verdict.BELOW:
-            interval_ok = high < target
-        else:
-            interval_ok = low <= target <= high
-        share_ok = (share >= target) == comparison.point_at_or_above
-        if interval_ok and share_ok:
-            return decimals
-    return maximum
+    result = comparison.proportion
+    share = formatting.share_decimals(
+        Fraction(result.k, result.n), comparison.target, comparison.point_at_or_above
+    )
+    interval = formatting.interval_decimals(
+        result.interval.low, result.interval.high, comparison.target, comparison.verdict.value
+    )
+    return Precision(share, interval)
 
 
 # ---------------------------------------------------------------------------
@@ -345,6 +402,7 @@ def difference(k1: int, n1: int, k2: int, n2: int, confidence: float = 0.95) -> 
         interval=Interval(max(low, -1.0), min(high, 1.0), "newcombe-hybrid-score"),
         p_value=min(p_value, 1.0),
         test="fisher-exact-two-sided",
+        alpha=round(1.0 - confidence, 12),
     )
 
 
@@ -522,10 +580,12 @@ def sample_size_for_margin(
 ) -> int:
     """Answers needed for a given margin of error: z^2 p(1-p) / margin^2, rounded up.
 
-    With a population size, Cochran's finite-population correction is applied.
+    With a population size, Cochran's finite-population correction is applied. An
+    expected share of 0 or 1 is refused: every answer would be the same and the formula
+    would answer "1".
     """
     _check_share("margin", margin, open_ends=True)
-    _check_share("expected_share", expected_share, open_ends=False)
+    _check_planning_share("expected_share", expected_share)
     n0 = _z(confidence) ** 2 * expected_share * (1.0 - expected_share) / margin**2
     return max(1, _ceil(_fpc_size(n0, population)))
 
@@ -540,7 +600,7 @@ def sample_size_to_distinguish(
     Wilson verdict of compare_to_target, so power is approximately the chance that
     the verdict is ABOVE (or BELOW) when the true share is `share`.
     """
-    _check_share("share", share, open_ends=False)
+    _check_planning_share("share", share)
     _check_share("target", target, open_ends=True)
     _check_share("power", power, open_ends=True)
     if share == target:
@@ -559,9 +619,7 @@ def is_suppressed(n: int, min_group_size: int = MIN_GROUP_SIZE) -> bool:
     """True when a figure based on n answers must be hidden (n < min_group_size)."""
     if min_group_size < 1:
         raise ValueError(f"min_group_size must be at least 1, got {min_group_size}")
-    if n < 0:
-        raise ValueError(f"n must not be negative, got {n}")
-    return n < min_group_size
+    return disclosure.is_small(n, min_group_size)
 
 
 def peer_summary(

@@ -7,9 +7,12 @@ from typing import Any
 
 import click
 
+from surveyapp import formatting
 from surveyapp.results import stats
 
+AUTO = "auto"
 METHOD_NAMES = {stats.WILSON: "Wilson", stats.CLOPPER_PEARSON: "Clopper-Pearson"}
+LANGUAGE = "en"  # the command line speaks English; numbers follow the formatting module
 
 VERDICT_TEXT = {
     stats.Verdict.ABOVE: "met (the whole interval is above the target)",
@@ -44,8 +47,13 @@ SHARE = ShareType()
 SHARE_INCLUSIVE = ShareType(inclusive=True)
 
 
-def _pct(value: float, decimals: int = 1) -> str:
-    return f"{stats.percent(value, decimals)} %"
+def _echo(line: str) -> None:
+    """A line for the terminal: the formatting module's no-break spaces as plain spaces."""
+    click.echo(line.replace(formatting.NBSP, " ").replace(formatting.NNBSP, " "))
+
+
+def _points(value: float) -> str:
+    return formatting.number(value * 100, LANGUAGE, 1)
 
 
 def _confidence_label(confidence: float) -> str:
@@ -88,7 +96,14 @@ stats_cli = click.Group(
 @click.option("--target", type=SHARE, default=0.8, show_default=True, help="Target share.")
 @click.option("--confidence", type=SHARE, default=0.95, show_default=True)
 @click.option(
-    "--method", type=click.Choice(list(METHOD_NAMES)), default=stats.WILSON, show_default=True
+    "--method",
+    type=click.Choice([AUTO, *METHOD_NAMES]),
+    default=AUTO,
+    show_default=True,
+    help=(
+        f"Interval method; auto (as every report): exact Clopper-Pearson below "
+        f"{stats.SMALL_SAMPLE} answers, Wilson from {stats.SMALL_SAMPLE}."
+    ),
 )
 @click.option(
     "--min-group-size",
@@ -110,8 +125,11 @@ def proportion_command(
     """Share satisfied with its interval, and whether the target is met.
 
     The verdict comes only from the interval: met when the whole interval is above
-    the target, missed when it is below, otherwise not distinguishable.
+    the target, missed when it is below, otherwise not distinguishable. Figures are
+    rounded as in every report, with more decimals where one would contradict the verdict.
     """
+    if method == AUTO:
+        method = stats.interval_method(n)
     if k > n:
         raise click.BadParameter(
             f"{k} satisfied answers is more than all answers (--n {n}).",
@@ -139,14 +157,16 @@ def proportion_command(
         }
         click.echo(json.dumps(payload, indent=2))
     else:
-        decimals = stats.display_decimals(comparison)
+        shown = stats.precision(comparison)
         side = "at or above" if comparison.point_at_or_above else "below"
-        click.echo(f"Share satisfied: {_pct(result.share, decimals)} (n = {n})")
-        click.echo(
-            f"{_confidence_label(confidence)} interval ({METHOD_NAMES[method]}): "
-            f"{_pct(result.interval.low, decimals)} – {_pct(result.interval.high, decimals)}"
+        share_text = formatting.share(k, n, LANGUAGE, shown.share)
+        _echo(f"Share satisfied: {share_text} (n = {formatting.count(n, LANGUAGE)})")
+        interval_text = formatting.interval(
+            result.interval.low, result.interval.high, LANGUAGE, shown.interval
         )
-        click.echo(f"Target {_pct(target, decimals)}: {VERDICT_TEXT[comparison.verdict]}")
+        _echo(f"{_confidence_label(confidence)} interval ({METHOD_NAMES[method]}): {interval_text}")
+        goal = formatting.target(target, LANGUAGE)
+        _echo(f"Target {goal}: {VERDICT_TEXT[comparison.verdict]}")
         click.echo(f"Point estimate is {side} the target.")
     _small_sample_warning(n, min_group_size)
 
@@ -155,7 +175,7 @@ def proportion_command(
 @click.option("--margin", type=SHARE, help="Wanted margin of error, e.g. 0.05 for ±5 points.")
 @click.option(
     "--share",
-    type=SHARE_INCLUSIVE,
+    type=SHARE,
     help="With --margin: expected share (default 0.5, the most demanding).",
 )
 @click.option(
@@ -165,7 +185,7 @@ def proportion_command(
 )
 @click.option(
     "--distinguish",
-    type=SHARE_INCLUSIVE,
+    type=SHARE,
     help="Expected true share to tell apart from --target.",
 )
 @click.option("--target", type=SHARE, help="With --distinguish: the target (default 0.8).")
@@ -222,8 +242,9 @@ def sample_size_command(
             }
             where = f", population {population}" if population is not None else ""
             detail = (
-                f"for a margin of ±{stats.percent(margin)} points at an expected share of "
-                f"{_pct(expected)}, {_confidence_label(confidence)} confidence{where}"
+                f"for a margin of ±{_points(margin)} points at an expected share of "
+                f"{formatting.target(expected, LANGUAGE)}, "
+                f"{_confidence_label(confidence)} confidence{where}"
             )
         else:
             assert distinguish is not None
@@ -241,8 +262,9 @@ def sample_size_command(
                 "confidence": confidence,
             }
             detail = (
-                f"to tell a true share of {_pct(distinguish)} apart from the target "
-                f"{_pct(goal)} with {_confidence_label(wanted_power)} power "
+                f"to tell a true share of {formatting.target(distinguish, LANGUAGE)} apart "
+                f"from the target {formatting.target(goal, LANGUAGE)} with "
+                f"{_confidence_label(wanted_power)} power "
                 f"(two-sided, {_confidence_label(confidence)} confidence)"
             )
     except ValueError as exc:
@@ -252,7 +274,7 @@ def sample_size_command(
         click.echo(json.dumps(payload, indent=2))
     else:
         click.echo(f"Answers needed: {needed}")
-        click.echo(detail)
+        _echo(detail)
     _small_sample_warning(needed, min_group_size, planning=True)
 
 
@@ -276,8 +298,9 @@ def margin_command(
         margin = stats.margin_of_error(n, share, confidence, population)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
-    click.echo(
-        f"Margin of error: ±{stats.percent(margin)} points "
-        f"(n = {n}, share {_pct(share)}, {_confidence_label(confidence)} confidence)"
+    _echo(
+        f"Margin of error: ±{_points(margin)} points "
+        f"(n = {n}, share {formatting.target(share, LANGUAGE)}, "
+        f"{_confidence_label(confidence)} confidence)"
     )
     _small_sample_warning(n, min_group_size)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
 from flask import (
     Blueprint,
     Response,
@@ -16,107 +15,22 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext
-from flask_login import current_user
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from surveyapp.accounts.access import ADMIN, PLANNER, access
-from surveyapp.extensions import db
-from surveyapp.municipalities.models import Municipality
+from surveyapp.accounts.access import PLANNER, access
 from surveyapp.questionnaires.store import definition_of, latest_version
-from surveyapp.results import charts, stats
-from surveyapp.results.models import PeerGroup
-from surveyapp.results.report import (
-    MunicipalityReport,
-    NoData,
-    build_report,
-    survey_questionnaires_for,
-)
-from surveyapp.surveys.models import round_municipality
+from surveyapp.results import charts, sentences, stats
+from surveyapp.results.loading import my_municipalities, own_groups, report_for_request
+from surveyapp.results.report import survey_questionnaires_for
 from surveyapp.web.templating import current_language
 
 bp = Blueprint("results", __name__, url_prefix="/results")
 
 
-def _allowed(code: str) -> Municipality:
-    """The municipality, if this user may see its full results."""
-    municipality = db.get_or_404(Municipality, code)
-    if current_user.role != ADMIN and code not in current_user.municipality_codes():
-        abort(403)
-    return municipality
-
-
-def _my_municipalities() -> list[Municipality]:
-    if current_user.role == ADMIN:
-        codes = db.session.scalars(
-            sa.select(round_municipality.c.municipality_code).distinct()
-        ).all()
-        return list(
-            db.session.scalars(
-                sa.select(Municipality)
-                .where(Municipality.code.in_(codes))
-                .order_by(Municipality.name)
-            )
-        )
-    return sorted(current_user.municipalities, key=lambda m: m.name)
-
-
-def _groups() -> list[PeerGroup]:
-    return list(
-        db.session.scalars(
-            sa.select(PeerGroup)
-            .where(PeerGroup.owner_id == current_user.id)
-            .order_by(PeerGroup.name)
-        )
-    )
-
-
-def _report_from_request(code: str) -> MunicipalityReport:
-    municipality = _allowed(code)
-    available = survey_questionnaires_for(code)
-    if not available:
-        abort(404)
-    questionnaire = request.args.get("q") or available[0][0]
-    years = dict(available).get(questionnaire)
-    if not years:
-        abort(404)
-    year = request.args.get("year", type=int) or years[0]
-    scope = request.args.get("peers", "all")
-    members: list[str] | None = None
-    label = gettext("all municipalities with this survey")
-    if scope == "county":
-        label = gettext("municipalities in %(county)s", county=municipality.county_name)
-    elif scope.startswith("group:"):
-        group = (
-            db.session.get(PeerGroup, int(scope.split(":", 1)[1] or 0))
-            if scope.split(":", 1)[1].isdigit()
-            else None
-        )
-        if group is None or group.owner_id != current_user.id:
-            abort(404)
-        members = [m.code for m in group.members]
-        label = gettext("the group “%(name)s”", name=group.name)
-    else:
-        scope = "all"
-    compare = [c for c in request.args.getlist("compare") if c.isdigit() and len(c) == 4][:10]
-    try:
-        return build_report(
-            code,
-            questionnaire,
-            year,
-            min_group_size=current_app.config["SURVEYAPP_MIN_GROUP_SIZE"],
-            peer_scope=scope,
-            peer_label=label,
-            group_members=members,
-            compare_with=compare,
-        )
-    except NoData:
-        abort(404)
-
-
 @bp.get("")
 @access(PLANNER)
 def index() -> str | WerkzeugResponse:
-    municipalities = _my_municipalities()
+    municipalities = my_municipalities()
     if len(municipalities) == 1:
         return redirect(url_for("results.dashboard", code=municipalities[0].code))
     return render_template("results/index.html", municipalities=municipalities)
@@ -132,7 +46,7 @@ def _percent_arg(name: str, default: float) -> tuple[float, bool]:
     except ValueError:
         return default, False
     value = value / 100 if value >= 1 else value
-    return value, 0 < value < 1
+    return value, 0 <= value <= 1
 
 
 @bp.get("/sample-size")
@@ -148,14 +62,21 @@ def sample_size() -> str:
         errors.append(gettext("Write the margin of error as a percentage between 0 and 50."))
     if not expected_ok:
         errors.append(gettext("Write the expected share as a percentage between 0 and 100."))
-    if not target_ok:
+    elif not 0 < expected < 1:
+        errors.append(
+            gettext(
+                "The expected share must lie strictly between 0 and 100: if every answer is "
+                "the same, no margin of error or sample size follows from it."
+            )
+        )
+    if not target_ok or not 0 < target < 1:
         errors.append(gettext("Write the target as a percentage between 0 and 100."))
     if population is not None and population < 1:
         errors.append(gettext("The population must be a positive whole number."))
     result: dict[str, Any] = {}
     if not errors:
         result["for_margin"] = stats.sample_size_for_margin(margin, expected, population=population)
-        if abs(expected - target) >= 0.005:
+        if expected != target:
             result["to_distinguish"] = stats.sample_size_to_distinguish(expected, target)
         result["margins"] = [
             (n, stats.margin_of_error(n, expected, population=population))
@@ -176,8 +97,7 @@ def sample_size() -> str:
 @bp.get("/<code>")
 @access(PLANNER)
 def dashboard(code: str) -> str:
-    report = _report_from_request(code)
-    decimals = stats.display_decimals(report.comparison) if report.comparison else 1
+    report = report_for_request(code)
     available = survey_questionnaires_for(code)
     titles = {}
     for questionnaire_code, _years in available:
@@ -186,10 +106,10 @@ def dashboard(code: str) -> str:
     return render_template(
         "results/dashboard.html",
         report=report,
-        decimals=decimals,
+        say=sentences,
         available=available,
         titles=titles,
-        groups=_groups(),
+        groups=own_groups(),
         args=request.args.to_dict(flat=False),
         peers_scope=request.args.get("peers", "all"),
         compare=request.args.getlist("compare"),
@@ -201,13 +121,13 @@ def dashboard(code: str) -> str:
 def chart(code: str, kind: str, fmt: str) -> Response:
     if fmt not in charts.FORMATS:
         abort(404)
-    report = _report_from_request(code)
+    report = report_for_request(code)
     language = current_language()
     body: bytes
     if kind == "trend":
-        body = charts.trend_chart(report, language, gettext, fmt)
+        body = charts.trend_chart(report, language, fmt)
     elif kind == "peers":
-        body = charts.peers_chart(report, language, gettext, fmt)
+        body = charts.peers_chart(report, language, fmt)
     elif kind == "question":
         wanted = request.args.get("question", "")
         summary = next(
@@ -220,7 +140,7 @@ def chart(code: str, kind: str, fmt: str) -> Response:
         )
         if summary is None:
             abort(404)
-        body = charts.question_chart(summary, language, gettext, fmt)
+        body = charts.question_chart(summary, language, fmt, report.min_group_size)
     else:
         abort(404)
     response = Response(body, mimetype=charts.FORMATS[fmt])

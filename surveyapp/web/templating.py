@@ -1,4 +1,8 @@
-"""Template globals and filters: language, translation maps, number formats."""
+"""Template globals and filters: language, translation maps, number formats.
+
+Numbers go through ``surveyapp.formatting`` in the reader's language, so a page shows
+the same digits as the workbook, the PDF and the command line.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from typing import Any
 from flask import Flask, current_app, request
 from flask_babel import format_datetime, get_locale
 
+from surveyapp import formatting
 from surveyapp.web.i18n import LANGUAGES, pick
 
 
@@ -18,30 +23,16 @@ def current_language() -> str:
 
 def format_percent(value: float | None, decimals: int = 1) -> str:
     """A share as a percentage with the language's decimal sign (comma in Norwegian)."""
-    if value is None:
-        return "–"
-    text = f"{value * 100:.{decimals}f}"
-    if current_language() in ("nb", "nn"):
-        text = text.replace(".", ",")
-    return text + "\u00a0%"
+    return formatting.percent(value, current_language(), decimals)
 
 
 def format_number(value: float | None, decimals: int = 1) -> str:
-    if value is None:
-        return "–"
-    text = f"{value:,.{decimals}f}"
-    if current_language() in ("nb", "nn"):
-        text = text.replace(",", "\u00a0").replace(".", ",")
-    return text
+    return formatting.number(value, current_language(), decimals)
 
 
 def format_p_value(value: float | None) -> str:
     """A p-value as "p = 0,032" or "p < 0,001" (never "p = 0,000")."""
-    if value is None:
-        return "–"
-    if value < 0.001:
-        return "p < " + format_number(0.001, 3)
-    return "p = " + format_number(value, 3)
+    return formatting.p_value(value, current_language())
 
 
 def local_datetime(value: datetime | None) -> str:
@@ -75,4 +66,7 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["number"] = format_number
     app.jinja_env.filters["localdatetime"] = local_datetime
     app.jinja_env.filters["pvalue"] = format_p_value
+    app.jinja_env.filters["count"] = lambda n: formatting.count(n, current_language())
+    app.jinja_env.filters["target"] = lambda v: formatting.target(v, current_language())
+    app.jinja_env.filters["duration"] = lambda s: formatting.duration(s, current_language())
     app.jinja_env.filters["option_label"] = option_label

@@ -33,15 +33,23 @@ def open_workbook(data: bytes) -> Workbook:
 
 
 def excel(values: Any) -> list[Any]:
-    """Values as a workbook holds them: floats to 15 significant digits (Excel's precision;
-    openpyxl writes 16), everything else as it is."""
-    return [float(f"{v:.15g}") if isinstance(v, float) else v for v in values]
+    """Values as a workbook holds them: floats as openpyxl writes them (16 significant
+    digits), then to Excel's 15; everything else as it is."""
+    return [float(f"{float(f'{v:.16g}'):.15g}") if isinstance(v, float) else v for v in values]
 
 
 @pytest.fixture
 def planner(make_user: Callable[..., Any], login: Callable[[Any], FlaskClient]) -> Any:
-    """A planner of Tromsø (5501), logged in."""
+    """A planner of Tromsø (5501), logged in (without the raw-data right)."""
     user = make_user("planner", municipalities=["5501"])
+    login(user)
+    return user
+
+
+@pytest.fixture
+def raw_planner(make_user: Callable[..., Any], login: Callable[[Any], FlaskClient]) -> Any:
+    """A planner of Tromsø (5501) with the raw-data right, logged in."""
+    user = make_user("planner", municipalities=["5501"], raw_data=True)
     login(user)
     return user
 

@@ -19,7 +19,7 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from surveyapp.audit.models import AuditEntry
 from surveyapp.exports import raw
 from surveyapp.exports.safe import neutralise
-from surveyapp.exports.workbook import write_municipality_workbook
+from surveyapp.exports.workbook import rounds_of, write_municipality_workbook
 from surveyapp.extensions import db
 from surveyapp.models import Answer, SurveyRound
 from surveyapp.results.report import build_report
@@ -36,6 +36,11 @@ def _svar_rows(book: Any) -> list[tuple[Any, ...]]:
         if name == "Svar" or re.fullmatch(r"Svar \d+", name):
             rows.extend(book[name].iter_rows(min_row=2, values_only=True))
     return rows
+
+
+def _with_answers(report: Any, free_text: bool = True) -> raw.RawSelection:
+    """Every round of the report's year, rows and free text (the format tests)."""
+    return raw.RawSelection(tuple(r.id for r in rounds_of(report)), free_text=free_text)
 
 
 def _csv(data: bytes) -> list[list[str]]:
@@ -56,23 +61,26 @@ def test_neutralise_leaves_harmless_text(harmless: str) -> None:
 @pytest.mark.parametrize("start", FORMULA_STARTS)
 def test_free_text_cannot_run_as_a_formula_in_svar_and_csv(
     client: FlaskClient,
-    planner: Any,
+    raw_planner: Any,
     add_responses: Callable[..., SurveyRound],
     start: str,
 ) -> None:
     payload = start + 'HYPERLINK("http://evil.example","klikk")'
-    add_responses("citizen-satisfaction", [{"overall": ["5"], "suggestion": ["placeholder"]}])
+    add_responses(
+        "citizen-satisfaction", [{"overall": ["5"], "suggestion": ["placeholder"]}] + [{}] * 4
+    )
     # Stored as is (the form strips tabs and line breaks at the ends; an import might not).
     db.session.execute(
         sa.update(Answer).where(Answer.question_code == "suggestion").values(value_text=payload)
     )
     db.session.commit()
-    book = open_workbook(client.get("/exports/5501/workbook.xlsx", buffered=True).data)
+    chosen = "answers=1&free_text=1"
+    book = open_workbook(client.get(f"/exports/5501/workbook.xlsx?{chosen}", buffered=True).data)
     header = [c.value for c in book["Svar"][1]]
     cell = book["Svar"].cell(2, header.index("suggestion") + 1)
     assert cell.value == "'" + payload
     assert cell.data_type == "s"
-    table = _csv(client.get("/exports/5501/answers.csv", buffered=True).data)
+    table = _csv(client.get(f"/exports/5501/answers.csv?{chosen}", buffered=True).data)
     assert table[1][table[0].index("suggestion")] == "'" + payload
 
 
@@ -108,7 +116,7 @@ def test_svar_has_one_row_per_response_in_order_with_a_running_number(
     )
     report = build_report("5501", "all-types", 2026)
     out = io.BytesIO()
-    result = write_municipality_workbook(report, out)
+    result = write_municipality_workbook(report, out, language="en", answers=_with_answers(report))
     assert result.responses == 3
     book = open_workbook(out.getvalue())
     svar = book["Svar"]
@@ -159,19 +167,15 @@ def test_svar_has_one_row_per_response_in_order_with_a_running_number(
     assert third["single_q"] is None and third["yesno_q"] is None  # no answers at all
 
 
-@pytest.fixture
-def ten_rows_a_sheet(app_config: dict[str, Any]) -> None:
-    """Sheets of 10 rows, header included (request it before anything that builds the app)."""
-    app_config["SURVEYAPP_XLSX_MAX_ROWS"] = 10
-
-
 def test_rows_overflow_into_more_svar_sheets_and_none_is_lost(
-    ten_rows_a_sheet: None, add_round: Callable[..., SurveyRound], in_english: Any
+    add_round: Callable[..., SurveyRound], in_english: Any
 ) -> None:
     survey_round = add_round("5501", 2026, satisfied(15, 23))
     report = build_report("5501", "citizen-satisfaction", 2026)
     out = io.BytesIO()
-    result = write_municipality_workbook(report, out)
+    result = write_municipality_workbook(
+        report, out, language="en", answers=_with_answers(report), max_rows=10
+    )
     book = open_workbook(out.getvalue())
     assert [n for n in book.sheetnames if n.startswith("Svar")] == ["Svar", "Svar 2", "Svar 3"]
     assert [book[n].max_row for n in ("Svar", "Svar 2", "Svar 3")] == [10, 10, 6]
@@ -186,11 +190,14 @@ def test_rows_overflow_into_more_svar_sheets_and_none_is_lost(
 
 
 def test_exactly_full_sheet_needs_no_second_sheet(
-    ten_rows_a_sheet: None, add_round: Callable[..., SurveyRound], in_english: Any
+    add_round: Callable[..., SurveyRound], in_english: Any
 ) -> None:
     add_round("5501", 2026, satisfied(5, 9))
     out = io.BytesIO()
-    write_municipality_workbook(build_report("5501", "citizen-satisfaction", 2026), out)
+    report = build_report("5501", "citizen-satisfaction", 2026)
+    write_municipality_workbook(
+        report, out, language="en", answers=_with_answers(report), max_rows=10
+    )
     book = open_workbook(out.getvalue())
     assert [n for n in book.sheetnames if n.startswith("Svar")] == ["Svar"]
     assert book["Svar"].max_row == 10
@@ -232,9 +239,9 @@ def test_sheet_writer_escapes_xml_and_strips_control_characters(tmp_path: Path) 
 
 
 def test_answers_csv_has_a_bom_and_one_row_per_response(
-    client: FlaskClient, planner: Any, add_round: Callable[..., SurveyRound]
+    client: FlaskClient, raw_planner: Any, add_round: Callable[..., SurveyRound]
 ) -> None:
-    add_round("5501", 2026, satisfied(4, 6), channel=["phone", "email"])
+    add_round("5501", 2026, satisfied(8, 12), channel=["phone", "email"])
     response = client.get("/exports/5501/answers.csv?lang=en", buffered=True)
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
@@ -247,12 +254,12 @@ def test_answers_csv_has_a_bom_and_one_row_per_response(
     table = _csv(response.data)
     header = table[0]
     assert header[:3] == ["Response number", "Submitted", "Language"]
-    assert len(table) == 1 + 6
-    assert [row[0] for row in table[1:]] == [str(i) for i in range(1, 7)]
+    assert len(table) == 1 + 12
+    assert [row[0] for row in table[1:]] == [str(i) for i in range(1, 13)]
     rows = sorted(table[1:], key=lambda row: row[header.index("overall")], reverse=True)
-    assert [row[header.index("overall")] for row in rows] == ["5"] * 4 + ["2"] * 2
+    assert [row[header.index("overall")] for row in rows] == ["5"] * 8 + ["2"] * 4
     channels = sorted(row[header.index("channel")] for row in table[1:])
-    assert channels == ["email"] * 3 + ["phone"] * 3
+    assert channels == ["email"] * 6 + ["phone"] * 6
     assert table[1][1] == "2026-03-01"
 
 
@@ -273,24 +280,30 @@ def test_aggregates_csv_equals_the_report_with_small_groups_hidden(
         "low",
         "high",
         "n",
+        "shown_share",
+        "shown_interval",
         "note",
     ]
     report = build_report("5501", "citizen-satisfaction", 2026)
+    headline = report.headline
+    assert headline.proportion is not None
+    assert table[1][:5] == ["satisfied", "Share satisfied", "", "", str(headline.k)]
+    # 5 of 7: fewer than 30 answers, so the exact (Clopper–Pearson) interval, as on the page.
+    assert table[1][8:11] == ["7", "71.4\u00a0%", "29.0\u00a0% – 96.3\u00a0%"]
     overall = next(q for q in report.questions if q.question.code == "overall")
     rows = [row for row in table[1:] if row[0] == "overall"]
     assert [row[2] for row in rows] == [o.value for o in overall.options]
-    for row, option in zip(rows, overall.options, strict=True):
+    for row, option in zip(rows[:-1], overall.options[:-1], strict=True):
         shown = option.share.proportion
         assert shown is not None
         assert excel([float(v) for v in row[5:8]]) == excel(
             [shown.share, shown.interval.low, shown.interval.high]
         )
         assert (int(row[4]), int(row[8])) == (option.count, option.share.n)
-    assert rows[-1][3] == "Don't know"
+    assert rows[-1][2:5] == ["dont_know", "Don't know", "1"]  # its own count, not in n
+    assert rows[-1][5:9] == ["", "", "", ""] and rows[-1][11] == "Not part of n"
     courtesy = [row for row in table[1:] if row[0] == "courtesy"]
-    assert courtesy == [
-        ["courtesy", courtesy[0][1], "", "", "", "", "", "", "", "Hidden: fewer than 5 answers"]
-    ]
+    assert courtesy == [["courtesy", courtesy[0][1], *[""] * 9, "Hidden: fewer than 5 answers"]]
 
 
 @pytest.mark.parametrize(
@@ -327,7 +340,7 @@ def test_admin_may_download_any_municipality_and_each_download_is_audited(
     login: Callable[[Any], FlaskClient],
     add_round: Callable[..., SurveyRound],
 ) -> None:
-    admin = make_user("admin")
+    admin = make_user("admin", raw_data=True)
     login(admin)
     add_round("1804", 2026, satisfied(8, 10))
     for url in (
@@ -357,7 +370,17 @@ def test_cli_writes_the_workbook_and_the_csv_files(
     add_round("5501", 2026, satisfied(8, 10))
     target = tmp_path / "tromso.xlsx"
     done = runner.invoke(
-        args=["export", "xlsx", "--municipality", "5501", "--year", "2026", "--output", str(target)]
+        args=[
+            "export",
+            "xlsx",
+            "--municipality",
+            "5501",
+            "--year",
+            "2026",
+            "--answers",
+            "--output",
+            str(target),
+        ]
     )
     assert done.exit_code == 0, done.output
     assert "10 responses" in done.output
@@ -413,7 +436,7 @@ def test_answers_csv_is_streamed(
     from tests.conftest import TEST_PASSWORD
 
     add_round("5501", 2026, satisfied(4, 6))
-    user = make_user("planner", municipalities=["5501"])
+    user = make_user("planner", municipalities=["5501"], raw_data=True)
     plain = PlainClient(app, app.response_class, use_cookies=True)
     plain.post("/login", data={"email": user.email, "password": TEST_PASSWORD})
     with plain.get("/exports/5501/answers.csv") as response:

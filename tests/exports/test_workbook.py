@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
-from flask_babel import refresh
 from openpyxl.chart import BarChart, LineChart
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -26,6 +25,7 @@ from tests.results.conftest import satisfied
 
 def _export(report: MunicipalityReport, **kw: Any) -> Any:
     out = io.BytesIO()
+    kw.setdefault("language", "en")
     write_municipality_workbook(report, out, **kw)
     return open_workbook(out.getvalue())
 
@@ -61,7 +61,7 @@ def test_summary_sheet_equals_the_report(
     book = _export(report)
 
     assert book.sheetnames[:3] == ["Sammendrag", "Kommuner", "Utvikling"]
-    assert book.sheetnames[-1] == "Svar"
+    assert "Svar" not in book.sheetnames  # row-level answers only when asked for, with the right
     ws = book["Sammendrag"]
     assert ws.freeze_panes == "A4"
     p = report.headline.proportion
@@ -69,7 +69,8 @@ def test_summary_sheet_equals_the_report(
     assert excel(c.value for c in ws[4][:6]) == excel(
         ["Share satisfied", p.share, p.interval.low, p.interval.high, 400, report.target]
     )
-    assert all(c.number_format == "0.0%" for c in (ws["B4"], ws["C4"], ws["D4"], ws["F4"]))
+    assert all(c.number_format == "0.0%" for c in (ws["B4"], ws["C4"], ws["D4"]))
+    assert ws["F4"].number_format == "0%"  # the target as set: "80 %", as on the page
     assert ws["G4"].value.startswith("Not distinguishable from the target")
     at_or_above = _row_of(ws, "Share at or above the target")
     assert ws.cell(at_or_above, 2).value is False
@@ -99,10 +100,12 @@ def test_headline_gets_more_decimals_only_where_rounding_would_mislead(
     assert tromso["C4"].number_format == "0.0%"
     bodo_report = build_report("1804", "citizen-satisfaction", 2026)
     assert bodo_report.comparison is not None
-    decimals = stats.display_decimals(bodo_report.comparison)
+    decimals = stats.precision(bodo_report.comparison).interval
     assert decimals > 1
     bodo = _export(bodo_report)["Sammendrag"]
     assert bodo["C4"].number_format == "0." + "0" * decimals + "%"
+    assert bodo["D4"].number_format == "0." + "0" * decimals + "%"
+    assert bodo["B4"].number_format == "0.0%"  # 86.8 % needs no more to sit above 80 %
 
 
 @pytest.mark.parametrize(
@@ -171,7 +174,10 @@ def test_peers_and_years_sheets_with_native_charts(
     assert excel([mean]) == excel([summary.mean_share])
     (bar,) = peers._charts
     assert isinstance(bar, BarChart)
-    last = 2 + len(report.peers)
+    # The chart draws the shown municipalities only; the hidden one follows them, by name.
+    assert [p.code for p in report.peers][-1] == "0301"
+    last = 2 + len(report.shown_peers)
+    assert last == 2 + len(report.peers) - 1
     assert bar.series[0].val.numRef.f == f"'Kommuner'!$C$3:$C${last}"
     assert bar.series[0].cat.strRef.f == f"'Kommuner'!$A$3:$A${last}"
 
@@ -235,10 +241,11 @@ def test_one_sheet_per_question_with_suppression_from_the_report(
     assert ws["A1"].value.startswith("All in all, how satisfied")
     assert ws.freeze_panes == "A4"
     rows = list(ws.iter_rows(min_row=4, max_row=3 + len(overall.options), values_only=True))
-    for row, option in zip(rows, overall.options, strict=True):
+    assert overall.n == 7 and overall.dont_know == 1  # the headline's denominator
+    for row, option in zip(rows[:-1], overall.options[:-1], strict=True):
         shown = option.share.proportion
         assert shown is not None
-        assert excel(row[1:]) == excel(
+        assert excel(row[1:7]) == excel(
             [
                 option.count,
                 shown.share,
@@ -249,6 +256,7 @@ def test_one_sheet_per_question_with_suppression_from_the_report(
             ]
         )
     assert rows[-1][0] == "Don't know"
+    assert rows[-1][1:3] == (1, None) and rows[-1][7] == "Not part of n"
     assert ws["C4"].number_format == "0.0%"
     # Four answers each to channel (phone, web): fewer than five, so hidden.
     channel = next(q for q in report.questions if q.question.code == "channel")
@@ -269,7 +277,7 @@ def test_small_headline_is_hidden_everywhere(
     book = _export(report)
     ws = book["Sammendrag"]
     assert [c.value for c in ws[4][1:5]] == [None, None, None, "< 5"]
-    assert ws["G4"].value == "Hidden: fewer than 5 answers"
+    assert ws["G4"].value.startswith("Hidden: fewer than 5 answers. Figures resting on so few")
     assert "overall" in book.sheetnames
     assert book["overall"]["A4"].value == "Hidden: fewer than 5 answers"
     assert book["Utvikling"]["G3"].value == "Hidden: fewer than 5 answers"
@@ -282,11 +290,10 @@ def test_demo_rounds_are_labelled_and_labels_follow_the_language(
     survey_round.is_demo = True
     db.session.commit()
     report = build_report("5501", "citizen-satisfaction", 2026)
-    with app.test_request_context("/?lang=en"):
-        assert _export(report)["Sammendrag"]["A2"].value == "Demo data – fictitious figures"
-    with app.test_request_context("/?lang=nb"):
-        refresh()  # the test's app context remembers the locale across request contexts
-        book = _export(report)
+    assert _export(report, language="en")["Sammendrag"]["A2"].value == (
+        "Demo data – fictitious figures"
+    )
+    book = _export(report, language="nb")  # no request needed: the language is a parameter
     assert book["Sammendrag"]["A2"].value == "Demodata – fiktive tall"
     assert book["Sammendrag"]["A4"].value == "Andel fornøyde"
     assert book["Kommuner"]["A2"].value == "Kommune"
@@ -353,7 +360,7 @@ def test_download_as_planner_is_audited_and_named(
         "year": 2026,
         "format": "xlsx",
         "content": "workbook",
-        "responses": 100,
+        "responses": 0,  # no answers row by row without the raw-data right
     }
 
 
@@ -381,8 +388,15 @@ def test_dashboard_offers_the_downloads_with_its_own_choices(
 ) -> None:
     add_round("5501", 2026, satisfied(80, 100))
     page = client.get("/results/5501?lang=en&year=2026&peers=county").get_data(as_text=True)
-    for path in ("workbook.xlsx", "answers.csv", "aggregates.csv"):
+    for path in ("workbook.xlsx", "aggregates.csv"):
         links = re.findall(rf'href="(/exports/5501/{re.escape(path)}[^"]*)"', page)
         assert len(links) == 1, path
         assert "year=2026" in links[0] and "peers=county" in links[0] and "lang=en" in links[0]
     assert "Excel workbook" in page
+    # Row-level answers are offered only to holders of the raw-data right.
+    assert "/exports/5501/raw" not in page and "answers.csv" not in page
+    planner.raw_data = True
+    db.session.commit()
+    page = client.get("/results/5501?lang=en&year=2026&peers=county").get_data(as_text=True)
+    (link,) = re.findall(r'href="(/exports/5501/raw[^"]*)"', page)
+    assert "year=2026" in link and "peers=county" in link

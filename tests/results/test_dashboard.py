@@ -61,7 +61,7 @@ def test_change_since_last_year_and_trend(
     assert report.change.interval == expected.interval
     assert report.trend_test is not None and report.trend_test.slope_per_year > 0
     page = client.get("/results/5501?lang=en").get_data(as_text=True)
-    assert "Trend over 4 comparable years" in page
+    assert "The share has risen by 10.0 percentage points per year since 2023" in page
 
 
 def test_changed_wording_breaks_the_series(
@@ -203,3 +203,82 @@ def test_sample_size_planner(client: FlaskClient, planner: Any) -> None:
     assert f"{needed} answers are needed to tell" in distinguish.get_data(as_text=True)
     bad = client.get("/results/sample-size?margin=abc&lang=en").get_data(as_text=True)
     assert "Write the margin of error as a percentage" in bad
+
+
+def test_question_tables_use_the_headlines_denominator(
+    client: FlaskClient, planner: Any, add_round: Callable[..., Any]
+) -> None:
+    """Satisfied 39.0 % + very satisfied 36.9 % once made 75.9 % beside a headline of 78.0 %:
+    the tables kept "don't know" in the denominator. Now they add up, and "don't know" is
+    shown as its own count."""
+    add_round("5501", 2026, [5] * 148 + [4] * 156 + [3] * 50 + [2] * 36 + ["dont_know"] * 10)
+    report = build_report("5501", "citizen-satisfaction", 2026)
+    overall = next(q for q in report.questions if q.question.code == "overall")
+    assert overall.n == report.headline.n == 390
+    assert overall.dont_know == 10
+    top_two = [o for o in overall.options if o.value in ("4", "5")]
+    assert sum(o.count for o in top_two) == report.headline.k
+    assert sum(o.share.proportion.share for o in top_two if o.share.proportion) == pytest.approx(
+        report.headline.proportion.share if report.headline.proportion else 0
+    )
+    page = client.get("/results/5501?lang=en").get_data(as_text=True).replace("\u00a0", " ")
+    table = page.split('id="question-overall"')[1].split("</table>")[0]
+    assert "Answers (n = 390)" in table and "“Don't know”: 10, not part of n." in table
+    assert "40.0 %" in table and "37.9 %" in table  # 156/390 and 148/390
+    assert '<p class="big-number">77.9 %</p>' in page  # 304/390, the two together
+
+
+def test_very_small_samples_are_judged_by_the_exact_interval(
+    client: FlaskClient, planner: Any, add_round: Callable[..., Any]
+) -> None:
+    add_round("5501", 2026, satisfied(16, 16))  # Wilson alone said "met" (exact p = .055)
+    report = build_report("5501", "citizen-satisfaction", 2026)
+    assert report.comparison is not None
+    assert report.comparison.verdict is stats.Verdict.INDISTINGUISHABLE
+    assert report.comparison.proportion.interval.method == stats.CLOPPER_PEARSON
+    page = client.get("/results/5501?lang=en").get_data(as_text=True)
+    assert "Not distinguishable from the target at this sample size" in page
+    assert "the interval is the exact (Clopper–Pearson) interval" in page
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("margin=5&share=0&target=80", "must lie strictly between 0 and 100"),
+        ("margin=5&share=100&target=80", "must lie strictly between 0 and 100"),
+    ],
+)
+def test_sample_size_planner_refuses_degenerate_shares(
+    client: FlaskClient, planner: Any, query: str, message: str
+) -> None:
+    text = client.get(f"/results/sample-size?{query}&lang=en").get_data(as_text=True)
+    assert message in text
+    assert "answers give a margin of error" not in text  # no "1 answer needed"
+
+
+def test_sample_size_planner_says_a_share_equal_to_the_target_cannot_be_told_apart(
+    client: FlaskClient, planner: Any
+) -> None:
+    text = client.get("/results/sample-size?margin=5&share=80&target=80&lang=en").get_data(
+        as_text=True
+    )
+    assert "A share equal to the target can never be told apart from it" in text
+    assert "answers are needed to tell" not in text
+
+
+def test_the_results_index_lists_only_municipalities_the_user_may_see(
+    client: FlaskClient,
+    make_user: Callable[..., Any],
+    login: Callable[[Any], FlaskClient],
+    add_round: Callable[..., Any],
+) -> None:
+    add_round("5501", 2026, satisfied(80, 100))
+    add_round("1804", 2026, satisfied(80, 100))
+    login(make_user("planner", municipalities=["5501", "1804", "0301"]))
+    page = client.get("/results?lang=en").get_data(as_text=True)
+    assert "Tromsø (5501)" in page and "Bodø (1804)" in page
+    assert "(0301)" not in page  # assigned, but no survey results
+    client.post("/logout")
+    login(make_user("planner", municipalities=["5501"]))
+    response = client.get("/results")
+    assert response.status_code == 302 and response.location.endswith("/results/5501")

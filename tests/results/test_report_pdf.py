@@ -219,12 +219,13 @@ def test_decimals_agree_with_the_verdict(
     client: FlaskClient, planner: Any, add_round: Callable[..., Any]
 ) -> None:
     # 186 of 218: the interval's lower end is 80.01 %, which one decimal would print as 80.0 %.
+    # The share itself (85.3 %) needs no more than one decimal to sit above the target.
     add_round("5501", 2026, satisfied(186, 218))
     page = dashboard(client, "lang=en")
     interval = found(INTERVAL, page)
     assert interval == "95 % interval: 80.01 % – 89.41 %."
     headline = pages_of(client.get(f"{URL}?lang=en").data)[1]
-    assert "85.32 %" in headline and interval in headline
+    assert "85.3 %" in headline and interval in headline
     assert "Over the target" in headline
 
 
@@ -237,8 +238,8 @@ def test_response_rate_of_invitation_rounds(
     stored.access = "invitation"
     invitations = [
         Invitation(
-            round_id=stored.id, municipality_code="5501", token_hash=f"{i:064x}", used=i < 10
-        )
+            round_id=stored.id, municipality_code="5501", token_hash=f"{i:064x}", used=i < 14
+        )  # 14 links used to start; the round has 10 answers
         for i in range(40)
     ]
     db.session.add_all(invitations)
@@ -248,11 +249,11 @@ def test_response_rate_of_invitation_rounds(
     statements, stop = count_queries(db.engine)
     facts = print_facts(report)
     stop()
-    assert [(r.issued, r.used, r.by_invitation) for r in facts.rounds] == [(40, 10, True)]
+    assert [(r.issued, r.answered, r.by_invitation) for r in facts.rounds] == [(40, 10, True)]
     assert sum("FROM invitation" in s for s in statements) == 1  # one grouped query
 
     method = pages_of(client.get(f"{URL}?lang=en").data)[-1]
-    assert "Response rate: 10 of 40 invitations used (25.0 %)." in method
+    assert "Response rate: 25.0 % (10 of 40 invited people have answered)." in method
     assert "Only people with a personal invitation" in method
 
 

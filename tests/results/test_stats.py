@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import math
+from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import scipy.stats as sps
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from surveyapp.formatting import MAX_DECIMALS
 from surveyapp.results import stats
 from surveyapp.results.stats import (
     Interval,
@@ -22,13 +24,14 @@ from surveyapp.results.stats import (
     compare_ratings,
     compare_to_target,
     difference,
-    display_decimals,
     index_from_counts,
     is_suppressed,
+    judge,
     margin_of_error,
     mean_from_counts,
     peer_summary,
     percent,
+    precision,
     proportion,
     sample_size_for_margin,
     sample_size_to_distinguish,
@@ -47,10 +50,16 @@ def test_module_imports_neither_flask_nor_sqlalchemy() -> None:
     imported: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            imported.update(alias.name.split(".")[0] for alias in node.names)
+            imported.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module:
-            imported.add(node.module.split(".")[0])
-    assert not imported & {"flask", "flask_sqlalchemy", "sqlalchemy", "surveyapp"}
+            imported.update(f"{node.module}.{alias.name}" for alias in node.names)
+    top = {name.split(".")[0] for name in imported}
+    assert not top & {"flask", "flask_sqlalchemy", "sqlalchemy"}
+    # Only the other plain cores: the one rounding rule and the one suppression rule.
+    assert {name for name in imported if name.startswith("surveyapp")} == {
+        "surveyapp.formatting",
+        "surveyapp.results.disclosure",
+    }
 
 
 # ---------------------------------------------------------------------------
@@ -226,17 +235,21 @@ def test_verdict_never_disagrees_with_the_interval(
     if result.verdict is Verdict.BELOW:
         assert interval.high < target
     assert result.point_at_or_above == (k / n >= target)
-    # Shown at the precision display_decimals picks, the figures tell the same story.
-    decimals = display_decimals(result)
-    low, high = percent(interval.low, decimals), percent(interval.high, decimals)
-    shown_target = percent(target, decimals)
-    if decimals < 6:
+    # Shown at the precision `precision` picks, the figures tell the same story; the
+    # target is shown as set.
+    shown = precision(result)
+    low, high = percent(interval.low, shown.interval), percent(interval.high, shown.interval)
+    shown_target = Fraction(Decimal(format(target, ".15g"))) * 100
+    if shown.interval < MAX_DECIMALS:
         if result.verdict is Verdict.ABOVE:
             assert low > shown_target
         elif result.verdict is Verdict.BELOW:
             assert high < shown_target
         else:
             assert low <= shown_target <= high
+    if shown.share < MAX_DECIMALS:
+        shown_share = percent(Fraction(k, n), shown.share)
+        assert (shown_share >= shown_target) == result.point_at_or_above
 
 
 def _first_case_needing_more_decimals() -> tuple[int, int]:
@@ -250,21 +263,42 @@ def _first_case_needing_more_decimals() -> tuple[int, int]:
     raise AssertionError("no case found")
 
 
-def test_display_decimals_reveals_a_lower_limit_just_above_the_target() -> None:
+def test_precision_reveals_a_lower_limit_just_above_the_target() -> None:
     k, n = _first_case_needing_more_decimals()
     result = compare_to_target(k, n, 0.8)
     assert result.verdict is Verdict.ABOVE
     assert percent(result.proportion.interval.low, 1) == percent(0.8, 1)  # would mislead
-    decimals = display_decimals(result)
+    decimals = precision(result).interval
     assert decimals > 1
-    assert percent(result.proportion.interval.low, decimals) > percent(0.8, decimals)
+    assert percent(result.proportion.interval.low, decimals) > 80
 
 
-def test_display_decimals_reveals_a_point_just_below_the_target() -> None:
+def test_precision_reveals_a_point_just_below_the_target() -> None:
     result = compare_to_target(3999, 5000, 0.8)
-    assert display_decimals(result) == 2
+    assert precision(result).share == 2
     assert str(percent(result.proportion.share, 2)) == "79.98"
-    assert display_decimals(compare_to_target(312, 400, 0.8)) == 1
+    assert precision(compare_to_target(312, 400, 0.8)) == stats.Precision(1, 1)
+
+
+@pytest.mark.parametrize(
+    ("k", "n", "share", "share_decimals"),
+    [(1599, 2000, "79.95", 2), (4411, 5587, "79.0", 1), (37, 80, "46.3", 1), (63, 80, "78.8", 1)],
+)
+def test_precision_of_the_issue_cases(k: int, n: int, share: str, share_decimals: int) -> None:
+    result = judge(k, n, 0.8)
+    shown = precision(result)
+    assert shown.share == share_decimals
+    assert str(percent(Fraction(k, n), shown.share)) == share
+    if (k, n) == (4411, 5587):  # the interval ends at 79.99999953 %: missed, just
+        assert result.verdict is Verdict.BELOW
+        assert percent(result.proportion.interval.high, shown.interval) < 80
+        assert shown.interval < MAX_DECIMALS
+
+
+def test_percent_rounds_halves_away_from_zero_like_excel() -> None:
+    assert percent(37 / 80) == Decimal("46.3")  # half to even said 46.2
+    assert percent(63 / 80) == Decimal("78.8")  # a Decimal of the float said 78.7
+    assert percent(Fraction(1599, 2000)) == Decimal("80.0")
 
 
 # ---------------------------------------------------------------------------
@@ -696,3 +730,86 @@ def test_peer_summary_rejects_bad_input(
 ) -> None:
     with pytest.raises(ValueError, match=message):
         peer_summary(values, own)
+
+
+# ---------------------------------------------------------------------------
+# Very small samples: below SMALL_SAMPLE answers the verdict uses the exact interval.
+
+
+@pytest.mark.parametrize(
+    ("k", "n", "wilson_verdict", "exact_p"),
+    [(2, 5, Verdict.BELOW, 0.058), (16, 16, Verdict.ABOVE, 0.055)],
+)
+def test_small_samples_are_judged_by_the_exact_interval(
+    k: int, n: int, wilson_verdict: Verdict, exact_p: float
+) -> None:
+    # Wilson alone calls these met or missed although the exact test cannot tell them apart.
+    assert compare_to_target(k, n, 0.8).verdict is wilson_verdict
+    assert sps.binomtest(k, n, 0.8).pvalue == pytest.approx(exact_p, abs=0.0005)
+    judged = judge(k, n, 0.8)
+    assert judged.proportion.interval.method == stats.CLOPPER_PEARSON
+    assert judged.verdict is Verdict.INDISTINGUISHABLE
+
+
+@pytest.mark.parametrize(
+    ("n", "method"),
+    [(5, "clopper-pearson"), (29, "clopper-pearson"), (30, "wilson"), (400, "wilson")],
+)
+def test_interval_method_switches_at_the_documented_size(n: int, method: str) -> None:
+    assert stats.SMALL_SAMPLE == 30
+    assert stats.interval_method(n) == method
+    assert judge(n // 2, n).proportion.interval.method == method
+
+
+@PROPERTY_SETTINGS
+@given(st.integers(1, 29).flatmap(lambda n: st.tuples(st.integers(0, n), st.just(n))))
+def test_small_sample_verdicts_agree_with_the_exact_test(case: tuple[int, int]) -> None:
+    """Below 30 answers a target is met or missed only when the exact two-sided test
+    (doubled smaller tail, the test the Clopper-Pearson interval inverts) rejects it."""
+    k, n = case
+    judged = judge(k, n, 0.8)
+    tails = min(sps.binom.cdf(k, n, 0.8), sps.binom.sf(k - 1, n, 0.8))
+    rejected = min(1.0, 2 * tails) < 0.05
+    assert (judged.verdict is not Verdict.INDISTINGUISHABLE) == rejected
+
+
+# ---------------------------------------------------------------------------
+# The difference and its test: the verdict follows the interval, disagreement is flagged.
+
+
+def test_the_reference_case_where_interval_and_fisher_disagree() -> None:
+    result = difference(6, 7, 2, 7)  # Newcombe (1998b): .058 to .806; Fisher p = .103
+    assert result.interval.low == pytest.approx(0.0582, abs=ROUNDED_4DP)
+    assert result.p_value == pytest.approx(0.1026, abs=0.0001)
+    assert result.direction == "up"
+    assert not result.significant
+    assert not result.agrees
+
+
+@pytest.mark.parametrize(
+    ("counts", "direction", "agrees"),
+    [
+        ((56, 70, 48, 80), "up", True),
+        ((50, 100, 50, 100), "none", True),
+        ((40, 100, 60, 100), "down", True),
+    ],
+)
+def test_difference_direction_and_agreement(
+    counts: tuple[int, int, int, int], direction: str, agrees: bool
+) -> None:
+    result = difference(*counts)
+    assert result.direction == direction
+    assert result.agrees is agrees
+    assert result.alpha == pytest.approx(0.05)
+
+
+# ---------------------------------------------------------------------------
+# The sample-size planner refuses degenerate inputs.
+
+
+@pytest.mark.parametrize("share", [0.0, 1.0])
+def test_sample_size_refuses_a_share_of_0_or_1(share: float) -> None:
+    with pytest.raises(ValueError, match="a share of 0 or 1"):
+        sample_size_for_margin(0.05, expected_share=share)
+    with pytest.raises(ValueError, match="a share of 0 or 1"):
+        sample_size_to_distinguish(share, target=0.8)

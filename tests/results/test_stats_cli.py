@@ -26,7 +26,7 @@ def test_proportion_text_output(runner: CliRunner) -> None:
     assert result.stdout.splitlines() == [
         "Share satisfied: 78.0 % (n = 400)",
         "95 % interval (Wilson): 73.7 % – 81.8 %",
-        "Target 80.0 %: not distinguishable from the target at this sample size "
+        "Target 80 %: not distinguishable from the target at this sample size "
         "(the interval contains it)",
         "Point estimate is below the target.",
     ]
@@ -39,10 +39,10 @@ def test_proportion_text_output(runner: CliRunner) -> None:
         (
             "380",
             "400",
-            "Target 80.0 %: met (the whole interval is above the target)",
+            "Target 80 %: met (the whole interval is above the target)",
             "at or above",
         ),
-        ("280", "400", "Target 80.0 %: missed (the whole interval is below the target)", "below"),
+        ("280", "400", "Target 80 %: missed (the whole interval is below the target)", "below"),
     ],
 )
 def test_proportion_says_met_or_missed_only_when_the_interval_excludes_the_target(
@@ -73,7 +73,7 @@ def test_proportion_with_clopper_pearson_and_other_confidence(runner: CliRunner)
     assert result.exit_code == 0, result.output
     expected = proportion(81, 263, 0.9, "clopper-pearson").interval
     assert f"90 % interval (Clopper-Pearson): {100 * expected.low:.1f} %" in result.stdout
-    assert "Target 30.0 %: not distinguishable" in result.stdout
+    assert "Target 30 %: not distinguishable" in result.stdout
 
 
 def test_proportion_json(runner: CliRunner) -> None:
@@ -109,8 +109,8 @@ def test_proportion_json_above_target(runner: CliRunner) -> None:
 def test_proportion_shows_more_decimals_when_one_would_mislead(runner: CliRunner) -> None:
     result = invoke(runner, "proportion", "-k", "3999", "-n", "5000")
     assert result.exit_code == 0, result.output
-    assert result.stdout.splitlines()[0] == "Share satisfied: 79.98 % (n = 5000)"
-    assert "Target 80.00 %" in result.stdout
+    assert result.stdout.splitlines()[0] == "Share satisfied: 79.98 % (n = 5,000)"
+    assert "Target 80 %" in result.stdout
     assert "Point estimate is below the target." in result.stdout
 
 
@@ -174,7 +174,7 @@ def test_sample_size_to_distinguish(runner: CliRunner) -> None:
     result = invoke(runner, "sample-size", "--distinguish", "0.75")
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[0] == "Answers needed: 528"
-    assert "target 80.0 % with 80 % power" in result.stdout
+    assert "target 80 % with 80 % power" in result.stdout
     payload = json.loads(
         invoke(
             runner,
@@ -232,3 +232,41 @@ def test_margin_command_reproduces_published_margins(
     result = invoke(runner, "margin", "-n", n, "--share", share)
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith(f"Margin of error: ±{points} points (n = {n}")
+
+
+def test_an_interval_a_hair_below_the_target_is_printed_truthfully(runner: CliRunner) -> None:
+    """4411/5587 once printed "77.862489 % – 80.000000 %; Target 80.000000 %: missed"."""
+    result = invoke(runner, "proportion", "--satisfied", "4411", "--n", "5587")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == "Share satisfied: 79.0 % (n = 5,587)"
+    assert lines[2].startswith("Target 80 %: missed")
+    high = lines[1].split("–")[1].strip().removesuffix(" %")
+    assert high.startswith("79.99999") and float(high) < 80
+    assert "80.000000" not in result.stdout
+
+
+@pytest.mark.parametrize(("k", "n"), [("2", "5"), ("16", "16")])
+def test_small_samples_use_the_exact_interval(runner: CliRunner, k: str, n: str) -> None:
+    result = invoke(runner, "proportion", "-k", k, "-n", n)
+    assert result.exit_code == 0, result.output
+    assert "interval (Clopper-Pearson)" in result.stdout
+    assert "not distinguishable from the target" in result.stdout
+    wilson = invoke(runner, "proportion", "-k", k, "-n", n, "--method", "wilson")
+    assert "not distinguishable" not in wilson.stdout  # Wilson alone would judge
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--margin", "0.05", "--share", "0"],
+        ["--margin", "0.05", "--share", "1"],
+        ["--distinguish", "0"],
+        ["--distinguish", "1"],
+    ],
+)
+def test_sample_size_refuses_shares_of_0_or_1(runner: CliRunner, args: list[str]) -> None:
+    result = invoke(runner, "sample-size", *args)
+    assert result.exit_code == 2
+    assert "Answers needed" not in result.stdout
+    assert "not a fraction between 0 and 1 (exclusive)" in result.stderr

@@ -1,0 +1,423 @@
+"""The sentences every output writes about a report, in a language given as a parameter.
+
+Plain (no Flask): numbers through ``formatting``, words through ``catalogs``. The
+dashboard (as template globals), the workbook and the PDF call these, so a verdict, a
+change or a note reads the same everywhere and the words never contradict the figures
+beside them. Rules behind them: docs/statistics.md.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from surveyapp import formatting
+from surveyapp.catalogs import Translator, translator
+from surveyapp.results import stats
+from surveyapp.results.report import MunicipalityReport, PeerRow, PeerScope, Share
+
+
+def _t(language: str) -> Translator:
+    return translator(language)
+
+
+# --------------------------------------------------------------------------- figures
+
+
+def share_text(share: Share, language: str) -> str:
+    """The share at its own precision ("79,95 %" where "80,0 %" would mislead)."""
+    if share.proportion is None:
+        return formatting.DASH
+    return formatting.share(share.k, share.n, language, share.precision.share)
+
+
+def interval_text(share: Share, language: str) -> str:
+    if share.proportion is None:
+        return formatting.DASH
+    interval = share.proportion.interval
+    return formatting.interval(interval.low, interval.high, language, share.precision.interval)
+
+
+def difference_decimals(difference: stats.Difference) -> int:
+    """Decimals of the points so that the shown interval ends sit on the side of 0 the
+    interval does (never "−0,0" for an end below 0)."""
+    low, high = difference.interval.low, difference.interval.high
+    return formatting.interval_decimals(low, high, 0, formatting.side(low, high))
+
+
+def points_text(difference: stats.Difference, language: str) -> tuple[str, str, str]:
+    """Estimate and interval ends in percentage points, signed with U+2212."""
+    decimals = difference_decimals(difference)
+    return (
+        formatting.points(difference.estimate, language, decimals),
+        formatting.points(difference.interval.low, language, decimals),
+        formatting.points(difference.interval.high, language, decimals),
+    )
+
+
+def side_decimals(value: float | None, target: float) -> int:
+    """Decimals for a share compared with the target only by eye (a mean or a best share):
+    enough that it never reads as sitting on the other side of the target."""
+    if value is None:
+        return 1
+    return formatting.share_decimals(
+        value, target, formatting.exact(value) >= formatting.exact(target)
+    )
+
+
+def pooled_precision(summary: stats.PeerSummary, target: float) -> stats.Precision:
+    """Decimals of the pooled share and its interval beside the target."""
+    pooled = summary.pooled
+    if pooled is None:
+        return stats.Precision(1, 1)
+    low, high = pooled.interval.low, pooled.interval.high
+    return stats.Precision(
+        formatting.share_decimals(
+            Fraction(pooled.k, pooled.n),
+            target,
+            Fraction(pooled.k, pooled.n) >= formatting.exact(target),
+        ),
+        formatting.interval_decimals(low, high, target, formatting.side(low, high, target)),
+    )
+
+
+def level(difference: stats.Difference, language: str) -> str:
+    return formatting.target(difference.alpha, language)
+
+
+# --------------------------------------------------------------------------- headline
+
+
+def peer_label(scope: PeerScope, language: str) -> str:
+    _ = _t(language)
+    if scope.kind == "county":
+        return _("municipalities in %(county)s", county=scope.name)
+    if scope.kind.startswith("group:"):
+        return _("the group “%(name)s”", name=scope.name)
+    return _("all municipalities with this survey")
+
+
+def verdict(comparison: stats.TargetComparison, language: str) -> str:
+    _ = _t(language)
+    goal = formatting.target(comparison.target, language)
+    return {
+        stats.Verdict.ABOVE: _("Over the target: the whole interval lies above %(t)s.", t=goal),
+        stats.Verdict.BELOW: _("Under the target: the whole interval lies below %(t)s.", t=goal),
+        stats.Verdict.INDISTINGUISHABLE: _(
+            "Not distinguishable from the target at this sample size: the interval contains %(t)s.",
+            t=goal,
+        ),
+    }[comparison.verdict]
+
+
+def point_side(comparison: stats.TargetComparison, language: str) -> str:
+    _ = _t(language)
+    goal = formatting.target(comparison.target, language)
+    if comparison.point_at_or_above:
+        return _("The share itself is at or above the target of %(t)s.", t=goal)
+    return _("The share itself is below the target of %(t)s.", t=goal)
+
+
+def interval_method(share: Share, language: str) -> str:
+    """Which interval is shown, when it is the exact one (fewer than 30 answers)."""
+    _ = _t(language)
+    if share.proportion is None or share.proportion.interval.method != stats.CLOPPER_PEARSON:
+        return ""
+    return _(
+        "With fewer than %(n)s answers the interval is the exact (Clopper–Pearson) interval, "
+        "and the verdict follows it.",
+        n=stats.SMALL_SAMPLE,
+    )
+
+
+def answers_line(report: MunicipalityReport, language: str) -> str:
+    _ = _t(language)
+    return _(
+        "%(k)s of %(n)s answers were satisfied (the two best answers; “don't know” left out).",
+        k=formatting.count(report.headline.k, language),
+        n=formatting.count(report.headline.n, language),
+    )
+
+
+def interval_line(report: MunicipalityReport, language: str) -> str:
+    _ = _t(language)
+    share = report.headline
+    assert share.proportion is not None
+    interval = share.proportion.interval
+    decimals = share.precision.interval
+    return _(
+        "95 %% interval: %(low)s – %(high)s.",
+        low=formatting.percent(interval.low, language, decimals),
+        high=formatting.percent(interval.high, language, decimals),
+    )
+
+
+def precision_note(share: Share, language: str) -> str:
+    """Why more decimals are shown, when they are."""
+    _ = _t(language)
+    decimals = max(share.precision.share, share.precision.interval)
+    if share.proportion is None or decimals <= 1:
+        return ""
+    return _(
+        "Shown with more decimals than usual, so that the rounded figures agree with the verdict."
+    )
+
+
+def headline_hidden(report: MunicipalityReport, language: str) -> str:
+    _ = _t(language)
+    if report.headline.suppressed and report.headline.n > 0:
+        return _(
+            "Hidden: fewer than %(n)s answers. Figures resting on so few answers are not "
+            "shown, to protect respondents and because they say little.",
+            n=report.min_group_size,
+        )
+    return _("No answers to the satisfaction question this year.")
+
+
+# --------------------------------------------------------------------------- changes
+
+
+def _difference_verdict(difference: stats.Difference, language: str) -> str:
+    """What the interval says, and plainly whether Fisher's exact test agrees."""
+    _ = _t(language)
+    level_text = level(difference, language)
+    if difference.agrees:
+        return {
+            "up": _("The share has risen: the whole interval lies above 0, and the test agrees."),
+            "down": _(
+                "The share has fallen: the whole interval lies below 0, and the test agrees."
+            ),
+            "none": _("The change cannot be told apart from no change."),
+        }[difference.direction]
+    if difference.direction == "none":
+        return _(
+            "Fisher's exact test is significant at the %(level)s level, but the interval "
+            "contains 0: the two methods disagree. The verdict follows the interval: the "
+            "change cannot be told apart from no change.",
+            level=level_text,
+        )
+    return {
+        "up": _(
+            "The whole interval lies above 0, but Fisher's exact test is not significant at "
+            "the %(level)s level: at so few answers the two methods disagree. The verdict "
+            "follows the interval: the share has risen.",
+            level=level_text,
+        ),
+        "down": _(
+            "The whole interval lies below 0, but Fisher's exact test is not significant at "
+            "the %(level)s level: at so few answers the two methods disagree. The verdict "
+            "follows the interval: the share has fallen.",
+            level=level_text,
+        ),
+    }[difference.direction]
+
+
+def change(report: MunicipalityReport, language: str) -> str:
+    """The year-on-year sentence: figures, the verdict, and whether the test agrees."""
+    _ = _t(language)
+    if report.previous is None:
+        return _("No earlier year to compare with.")
+    if not report.change_comparable:
+        return _(
+            "The question was worded differently in %(year)s, so the years are not compared "
+            "as equal.",
+            year=report.previous.year,
+        )
+    if report.change is None:
+        return _("Hidden: one of the years has fewer than %(n)s answers.", n=report.min_group_size)
+    estimate, low, high = points_text(report.change, language)
+    figures = _(
+        "%(diff)s percentage points since %(year)s (95 %% interval %(low)s to %(high)s; "
+        "Fisher's exact test %(p)s).",
+        diff=estimate,
+        year=report.previous.year,
+        low=low,
+        high=high,
+        p=formatting.p_value(report.change.p_value, language, report.change.alpha),
+    )
+    return f"{figures} {_difference_verdict(report.change, language)}"
+
+
+def difference_cell(peer: PeerRow, language: str) -> str:
+    """ "−6,0 points (−11,7 to −0,04; p = 0,052)", and a note when interval and test
+    disagree."""
+    _ = _t(language)
+    d = peer.difference
+    if d is None:
+        return ""
+    estimate, low, high = points_text(d, language)
+    text = (
+        f"{estimate} {_('points')} ({low} {_('to')} {high}; "
+        f"{formatting.p_value(d.p_value, language, d.alpha)})"
+    )
+    if not d.agrees:
+        text += " " + _("– the interval and the test disagree; the verdict follows the interval.")
+    return text
+
+
+def trend(report: MunicipalityReport, language: str) -> str:
+    """The trend over comparable years, with the Cochran–Armitage test."""
+    _ = _t(language)
+    t = report.trend_test
+    if t is None:
+        text = _("A trend needs at least three comparable years.")
+    else:
+        decimals = 1
+        if t.interval is not None:
+            decimals = formatting.interval_decimals(
+                t.interval.low, t.interval.high, 0, formatting.side(t.interval.low, t.interval.high)
+            )
+        values = {
+            "slope": formatting.points(abs(t.slope_per_year), language, decimals),
+            "first": t.years[0],
+            "p": formatting.p_value(t.p_value, language),
+        }
+        if formatting.round_percent(t.slope_per_year, decimals) == 0:
+            text = _("The share has stayed level since %(first)s (%(p)s).", **values)
+        elif t.slope_per_year > 0:
+            text = _(
+                "The share has risen by %(slope)s percentage points per year since %(first)s "
+                "(%(p)s).",
+                **values,
+            )
+        else:
+            text = _(
+                "The share has fallen by %(slope)s percentage points per year since %(first)s "
+                "(%(p)s).",
+                **values,
+            )
+        if t.interval is None or t.interval.low <= 0 <= t.interval.high:
+            text += " " + _("The change cannot be told apart from no change.")
+    if report.wording_changed:
+        text += " " + _(
+            "The question's wording changed; years with other wording are marked and not "
+            "compared as equal."
+        )
+    return text
+
+
+# --------------------------------------------------------------------------- peers
+
+
+def ranking(report: MunicipalityReport, language: str) -> str:
+    _ = _t(language)
+    summary = report.peer_summary
+    if not summary or not summary.own_rank or summary.pooled is None:
+        return ""
+    pooled = summary.pooled
+    shown = pooled_precision(summary, report.target)
+    text = " ".join(
+        [
+            _(
+                "Rank %(rank)s of %(n)s among %(label)s.",
+                rank=summary.own_rank,
+                n=summary.n_ranked,
+                label=peer_label(report.peer_scope, language),
+            ),
+            _(
+                "Average of the municipalities: %(mean)s (each municipality counts once). All "
+                "their answers together: %(pooled)s (%(low)s – %(high)s).",
+                mean=formatting.percent(
+                    summary.mean_share, language, side_decimals(summary.mean_share, report.target)
+                ),
+                pooled=formatting.share(pooled.k, pooled.n, language, shown.share),
+                low=formatting.percent(pooled.interval.low, language, shown.interval),
+                high=formatting.percent(pooled.interval.high, language, shown.interval),
+            ),
+        ]
+    )
+    if summary.band is not None:
+        text += (
+            " "
+            + {
+                stats.QuartileBand.TOP: _("Among the best 25 %%."),
+                stats.QuartileBand.MIDDLE: _("In the middle 50 %%."),
+                stats.QuartileBand.BOTTOM: _("Among the worst 25 %%."),
+            }[summary.band]
+        )
+    return text
+
+
+def hidden_peers(report: MunicipalityReport, language: str) -> str:
+    """Why some municipalities have no figure and no place in the order or the chart."""
+    _ = _t(language)
+    hidden = len(report.hidden_peers)
+    if not hidden:
+        return ""
+    return _(
+        "%(n)s municipalities with fewer than %(min)s answers are left out of these figures "
+        "and the chart, and listed by name at the end.",
+        n=hidden,
+        min=report.min_group_size,
+    )
+
+
+def hidden_years(report: MunicipalityReport, language: str) -> str:
+    _ = _t(language)
+    if not report.hidden_years:
+        return ""
+    return _(
+        "Years with fewer than %(n)s answers are hidden and not drawn in the chart.",
+        n=report.min_group_size,
+    )
+
+
+def hidden_groups(language: str, min_group_size: int) -> str:
+    _ = _t(language)
+    return _(
+        "Groups with fewer than %(n)s answers are hidden, and so are as many others as it "
+        "takes that no hidden group can be worked out from the rest and the total. Hidden "
+        "groups are not drawn in charts.",
+        n=min_group_size,
+    )
+
+
+def hidden_cell(share: Share, language: str, min_group_size: int) -> str:
+    """The note in place of a hidden figure."""
+    _ = _t(language)
+    if share.protected:
+        return _("Hidden to protect respondents")
+    if share.suppressed and share.n > 0:
+        return _("Hidden: fewer than %(n)s answers", n=min_group_size)
+    return _("No answers")
+
+
+# --------------------------------------------------------------------------- method
+
+
+def method(report: MunicipalityReport, language: str) -> list[str]:
+    """How the figures are made: the same list on the page, in the workbook and the PDF."""
+    _ = _t(language)
+    return [
+        _(
+            "Satisfied means one of the two best answers; “don't know” is left out of the "
+            "denominator."
+        ),
+        _(
+            "Every share in every table is of the valid answers, as in the headline; "
+            "“don't know” is shown as its own count."
+        ),
+        _(
+            "Intervals are 95 %% Wilson score intervals; differences use Newcombe's hybrid "
+            "score interval and Fisher's exact test."
+        ),
+        _(
+            "With fewer than %(n)s answers the interval is the exact (Clopper–Pearson) "
+            "interval, and the verdict follows it.",
+            n=stats.SMALL_SAMPLE,
+        ),
+        _(
+            "The target is only called met or missed when the whole interval lies on one "
+            "side of it."
+        ),
+        _(
+            "A change is called a rise or a fall when its whole interval lies on one side of "
+            "0; where Fisher's exact test disagrees, this is said beside it."
+        ),
+        _("Figures resting on fewer than %(n)s answers are hidden.", n=report.min_group_size),
+        hidden_groups(language, report.min_group_size),
+        _(
+            "Shares are rounded half away from zero from the exact count, as Excel rounds; "
+            "where that would put a figure on the other side of the target, more decimals "
+            "are shown."
+        ),
+    ]
