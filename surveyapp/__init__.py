@@ -23,6 +23,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     register_extensions(app)
+    register_url_converters(app)
     register_blueprints(app)
     register_request_hooks(app)
     register_template_helpers(app)
@@ -55,6 +56,12 @@ def register_extensions(app: Flask) -> None:
     )
     limiter.init_app(app)
     configure_login(app)
+
+
+def register_url_converters(app: Flask) -> None:
+    from surveyapp.web.routing import register_url_converters as bounded_integers
+
+    bounded_integers(app)
 
 
 def register_blueprints(app: Flask) -> None:

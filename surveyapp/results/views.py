@@ -32,9 +32,12 @@ from surveyapp.results.report import (
     survey_questionnaires_for,
 )
 from surveyapp.surveys.models import round_municipality
+from surveyapp.web.routing import int_arg, whole_number
 from surveyapp.web.templating import current_language
 
 bp = Blueprint("results", __name__, url_prefix="/results")
+
+MAX_POPULATION = 10**9  # more people than any municipality has; keeps the formulas finite
 
 
 def _allowed(code: str) -> Municipality:
@@ -79,18 +82,15 @@ def _report_from_request(code: str) -> MunicipalityReport:
     years = dict(available).get(questionnaire)
     if not years:
         abort(404)
-    year = request.args.get("year", type=int) or years[0]
+    year = int_arg("year", high=9999) or years[0]
     scope = request.args.get("peers", "all")
     members: list[str] | None = None
     label = gettext("all municipalities with this survey")
     if scope == "county":
         label = gettext("municipalities in %(county)s", county=municipality.county_name)
     elif scope.startswith("group:"):
-        group = (
-            db.session.get(PeerGroup, int(scope.split(":", 1)[1] or 0))
-            if scope.split(":", 1)[1].isdigit()
-            else None
-        )
+        group_id = whole_number(scope.split(":", 1)[1])
+        group = db.session.get(PeerGroup, group_id) if group_id is not None else None
         if group is None or group.owner_id != current_user.id:
             abort(404)
         members = [m.code for m in group.members]
@@ -142,7 +142,8 @@ def sample_size() -> str:
     margin, margin_ok = _percent_arg("margin", 0.05)
     expected, expected_ok = _percent_arg("share", 0.5)
     target, target_ok = _percent_arg("target", current_app.config["SURVEYAPP_DEFAULT_TARGET"])
-    population = request.args.get("population", type=int)
+    typed_population = (request.args.get("population") or "").strip()
+    population = whole_number(typed_population, high=MAX_POPULATION) if typed_population else None
     errors = []
     if not margin_ok or not 0 < margin < 0.5:
         errors.append(gettext("Write the margin of error as a percentage between 0 and 50."))
@@ -150,7 +151,7 @@ def sample_size() -> str:
         errors.append(gettext("Write the expected share as a percentage between 0 and 100."))
     if not target_ok:
         errors.append(gettext("Write the target as a percentage between 0 and 100."))
-    if population is not None and population < 1:
+    if typed_population and population is None:
         errors.append(gettext("The population must be a positive whole number."))
     result: dict[str, Any] = {}
     if not errors:
