@@ -26,6 +26,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_url_converters(app)
     register_blueprints(app)
     register_request_hooks(app)
+    register_middleware(app)
     register_template_helpers(app)
     register_commands(app)
     return app
@@ -102,6 +103,12 @@ def register_request_hooks(app: Flask) -> None:
     @app.teardown_request
     def _forget_request_language(_exc: BaseException | None) -> None:
         g.pop("default_language", None)
+
+
+def register_middleware(app: Flask) -> None:
+    from surveyapp.web.bodies import limit_chunked_bodies
+
+    limit_chunked_bodies(app)
 
 
 def register_template_helpers(app: Flask) -> None:
