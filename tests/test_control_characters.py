@@ -23,8 +23,10 @@ from surveyapp.extensions import db
 from surveyapp.models import Municipality, PeerGroup
 from surveyapp.municipalities.register import RegisterError, parse_register
 from surveyapp.plaintext import has_controls, strip_controls
+from surveyapp.questionnaires.schema import DefinitionError, parse_definition
 from surveyapp.surveys.forms import SurveyPageForm
 from surveyapp.web.forms import StaffForm, without_controls
+from tests.conftest import PROJECT_ROOT
 from tests.results.conftest import add_round  # noqa: F401  (fixture)
 
 HOSTILE = "Naboer\x00 i nord\x1b[31m\x07\ufffe"
@@ -149,3 +151,18 @@ def test_users_create_drops_control_characters(app: Any, register: None) -> None
     assert result.exit_code == 0, result.output
     assert db.session.scalar(sa.text("SELECT name FROM user_account")) == "Ola Nordmann"
     assert db.session.get(Municipality, "5501") is not None
+
+
+def test_questionnaire_texts_refuse_control_characters_written_as_escapes() -> None:
+    source = (PROJECT_ROOT / "tests/questionnaires/valid/minimal-survey.yaml").read_text()
+    title = next(line for line in source.splitlines() if line.startswith("title:"))
+    broken = source.replace(title, 'title: {nb: "Inn\\0byggere", nn: "Inn\\x1bbyggjarar", en: A}')
+    with pytest.raises(DefinitionError) as caught:
+        parse_definition(broken, "escaped.yaml")
+    assert [str(p) for p in caught.value.problems] == [
+        "escaped.yaml: line 4: the text contains the control character U+0000; remove it"
+        " (it would break the database and the exports)",
+        "escaped.yaml: line 4: the text contains the control character U+001B; remove it"
+        " (it would break the database and the exports)",
+    ]
+    assert parse_definition(source.replace(title, 'title: {nb: "A\\tB", nn: B, en: C}'), "t.yaml")

@@ -27,6 +27,8 @@ import yaml
 from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from surveyapp.plaintext import CONTROL_CHARACTERS
+
 __all__ = [
     "KINDS",
     "LANGUAGES",
@@ -682,7 +684,18 @@ class _Converter:
         self.constructor = SafeConstructor()
 
     def scalar(self, node: ScalarNode) -> Any:
-        return self.constructor.construct_object(node)
+        value = self.constructor.construct_object(node)
+        if isinstance(value, str):
+            found = CONTROL_CHARACTERS.search(value)
+            if found is not None:
+                # Written as an escape ("\0", "\x1b"): YAML refuses them typed raw.
+                self.report.add(
+                    node.start_mark.line + 1,
+                    "",
+                    f"the text contains the control character U+{ord(found.group()):04X};"
+                    " remove it (it would break the database and the exports)",
+                )
+        return value
 
     def convert(self, node: Node) -> _Value:
         self.count += 1
