@@ -18,6 +18,7 @@ import json
 import math
 import os
 import re
+import stat
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -257,13 +258,7 @@ def parse_definition(text: str | bytes, filename: str) -> Definition:
     report = _Report(filename)
     size = len(text) if isinstance(text, bytes) else len(text.encode("utf-8", "surrogatepass"))
     if size > MAX_FILE_BYTES:
-        report.add(
-            None,
-            "",
-            f"the file is too large: {size:,} bytes, and a definition file may have at most "
-            f"{MAX_FILE_BYTES:,} ({MAX_FILE_BYTES // 1024} KB)",
-        )
-        raise report.error()
+        raise DefinitionError([_too_large(filename, size)])
     if isinstance(text, bytes):
         decoded = _decode(text, report)
         if decoded is None:
@@ -285,7 +280,11 @@ def load_file(path: str | os.PathLike[str]) -> Definition:
     filename = os.fspath(path)
     try:
         with open(filename, "rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)  # parse_definition refuses a larger one
+            data = handle.read(MAX_FILE_BYTES + 1)  # never more: /dev/zero has no end
+            if len(data) > MAX_FILE_BYTES:
+                info = os.fstat(handle.fileno())
+                size = info.st_size if stat.S_ISREG(info.st_mode) else None
+                raise DefinitionError([_too_large(filename, size)])
     except FileNotFoundError:
         raise DefinitionError([Problem(filename, "", "file not found")]) from None
     except IsADirectoryError:
@@ -294,6 +293,17 @@ def load_file(path: str | os.PathLike[str]) -> Definition:
         reason = exc.strerror or str(exc)
         raise DefinitionError([Problem(filename, "", f"cannot read the file: {reason}")]) from None
     return parse_definition(data, filename)
+
+
+def _too_large(filename: str, size: int | None) -> Problem:
+    """A file over MAX_FILE_BYTES (``size`` None: a stream, its size unknown)."""
+    told = f"{size:,} bytes" if size is not None else f"more than {MAX_FILE_BYTES:,} bytes"
+    return Problem(
+        filename,
+        "",
+        f"the file is too large: {told}, and a definition file may have at most "
+        f"{MAX_FILE_BYTES:,} ({MAX_FILE_BYTES // 1024} KB)",
+    )
 
 
 def fingerprint_payload(
