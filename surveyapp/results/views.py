@@ -32,6 +32,7 @@ from surveyapp.results.report import (
     survey_questionnaires_for,
 )
 from surveyapp.surveys.models import round_municipality
+from surveyapp.typed_numbers import parse_number
 from surveyapp.web.routing import int_arg, whole_number
 from surveyapp.web.templating import current_language
 
@@ -124,12 +125,11 @@ def index() -> str | WerkzeugResponse:
 
 def _percent_arg(name: str, default: float) -> tuple[float, bool]:
     """A share from a query argument written as percent ("5", "2,5") or share ("0.05")."""
-    raw = (request.args.get(name) or "").strip().replace(",", ".").rstrip("%").strip()
+    raw = (request.args.get(name) or "").strip().rstrip("%").strip()
     if not raw:
         return default, True
-    try:
-        value = float(raw)
-    except ValueError:
+    value = parse_number(raw)  # ASCII digits, bounded, finite ("1e400" and "٥" are not)
+    if value is None:
         return default, False
     value = value / 100 if value >= 1 else value
     return value, 0 < value < 1
