@@ -30,8 +30,9 @@ NUMBERISH = st.lists(
 BOUNDS = st.one_of(st.none(), st.floats(-1e6, 1e6, allow_nan=False))
 
 
-@given(text=st.one_of(NUMBERISH, st.text(max_size=60)), low=BOUNDS, high=BOUNDS,
-       integer=st.booleans())
+@given(
+    text=st.one_of(NUMBERISH, st.text(max_size=60)), low=BOUNDS, high=BOUNDS, integer=st.booleans()
+)
 @example(text="1" * 400, low=None, high=None, integer=False)
 @example(text="1" * 5000, low=0.0, high=None, integer=True)
 @example(text="9" * 309, low=None, high=None, integer=False)
@@ -110,12 +111,18 @@ def test_whole_numbers_for_durations() -> None:
 
 
 @settings(max_examples=200)
-@given(posted=st.fixed_dictionaries({
-    "n": st.lists(st.one_of(NUMBERISH, st.text(max_size=20)), max_size=2),
-    "d__min": st.lists(st.one_of(NUMBERISH, st.text(max_size=20)), max_size=2),
-    "d__sec": st.lists(st.one_of(NUMBERISH, st.text(max_size=20)), max_size=2),
-    "r": st.lists(st.one_of(NUMBERISH, st.sampled_from(["1", "2", "dont_know"])), max_size=2),
-}))
+@given(
+    posted=st.fixed_dictionaries(
+        {
+            "n": st.lists(st.one_of(NUMBERISH, st.text(max_size=20)), max_size=2),
+            "d__min": st.lists(st.one_of(NUMBERISH, st.text(max_size=20)), max_size=2),
+            "d__sec": st.lists(st.one_of(NUMBERISH, st.text(max_size=20)), max_size=2),
+            "r": st.lists(
+                st.one_of(NUMBERISH, st.sampled_from(["1", "2", "dont_know"])), max_size=2
+            ),
+        }
+    )
+)
 def test_stored_rows_are_finite_and_inside_the_questions_range(posted: flow.RawInputs) -> None:
     """Whatever a draft holds (the back button saves unchecked input), the rows to store
     are valid: answer_rows never raises and never stores what the page would refuse."""

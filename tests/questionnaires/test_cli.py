@@ -148,14 +148,25 @@ def test_the_definitions_ship_inside_the_package(tmp_path: Path) -> None:
     for name in ("pyproject.toml", "README.md"):
         shutil.copy(PROJECT_ROOT / name, project / name)
     shutil.copytree(
-        PROJECT_ROOT / "surveyapp", project / "surveyapp",
+        PROJECT_ROOT / "surveyapp",
+        project / "surveyapp",
         ignore=shutil.ignore_patterns("__pycache__"),
     )
     built = tmp_path / "site-packages"
     done = subprocess.run(
-        [sys.executable, "-c", "import setuptools; setuptools.setup()", "-q", "build_py",
-         "--build-lib", str(built)],
-        cwd=project, capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-c",
+            "import setuptools; setuptools.setup()",
+            "-q",
+            "build_py",
+            "--build-lib",
+            str(built),
+        ],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert done.returncode == 0, done.stderr[-2000:]
     shipped = sorted(p.name for p in (built / "surveyapp/questionnaires/definitions").glob("*"))
@@ -166,12 +177,20 @@ def test_the_definitions_ship_inside_the_package(tmp_path: Path) -> None:
     env.update({"PYTHONPATH": str(built), "SURVEYAPP_DEMO": "1"})
     done = subprocess.run(
         [sys.executable, "-c", "import surveyapp; print(surveyapp.__file__)"],
-        cwd=elsewhere, env=env, capture_output=True, text=True, timeout=60,
+        cwd=elsewhere,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert done.stdout.startswith(str(built)), done.stdout  # the built copy, not the checkout
     done = subprocess.run(
         [sys.executable, "-m", "flask", "--app", "surveyapp", "questionnaires", "check"],
-        cwd=elsewhere, env=env, capture_output=True, text=True, timeout=120,
+        cwd=elsewhere,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.count("ok  ") == 4

@@ -371,14 +371,18 @@ def test_parser_reports_each_line_with_invalid_utf8() -> None:
 @pytest.mark.parametrize(
     ("line", "message"),
     [
-        ("0301,2024,satisfied_share,0.77," + "9" * 5000 + ",Test", "n 999999999999… (5000 digits)"
-         " is too large (at most 2147483647)"),
+        (
+            "0301,2024,satisfied_share,0.77," + "9" * 5000 + ",Test",
+            "n 999999999999… (5000 digits) is too large (at most 2147483647)",
+        ),
         ("0301,2024,satisfied_share,0.77,00000000000000000000398,Test", None),
         ("0301,٢٠٢٤,satisfied_share,0.77,398,Test", "is not a four-digit year"),
         ("0301,2024,satisfied_share,٠.٧٧,398,Test", "is not a number"),
         ("0301,2024,satisfied_share,0.77,٣٩٨,Test", "is not a whole number of 0 or more"),
-        ("0301,2024,satisfied_share,0." + "7" * 400 + ",398,Test",
-         "value is 402 characters long; a number has at most 40"),
+        (
+            "0301,2024,satisfied_share,0." + "7" * 400 + ",398,Test",
+            "value is 402 characters long; a number has at most 40",
+        ),
     ],
 )
 def test_numbers_are_ascii_digits_of_bounded_length(

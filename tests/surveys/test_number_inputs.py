@@ -18,8 +18,14 @@ from surveyapp.questionnaires.cli import load_definitions
 
 ALL_TYPES = Path(__file__).parent / "all-types.yaml"
 PAGE1 = {"rating_q": "4", "single_q": "a", "multiple_q": ["x"], "yesno_q": "yes"}
-PAGE2 = {"number_q": "12", "duration_q__min": "4", "duration_q__sec": "30",
-         "date_q": "17.05.2026", "datetime_q": "2026-05-17T14:30", "text_q": "ok"}
+PAGE2 = {
+    "number_q": "12",
+    "duration_q__min": "4",
+    "duration_q__sec": "30",
+    "date_q": "17.05.2026",
+    "datetime_q": "2026-05-17T14:30",
+    "text_q": "ok",
+}
 
 
 @pytest.fixture
@@ -131,8 +137,13 @@ def test_back_from_the_last_page_then_submit_never_fails(
     slug = make_round().slug
     client.get(f"/s/{slug}?lang=en")
     client.post(f"/s/{slug}/1", data={"service_area": "technical", "channel": "phone"})
-    page2 = {"courtesy": "4", "reach_right_person": "5", "wait_satisfaction": "3",
-             "got_answer": "yes", "understandable": "4"}
+    page2 = {
+        "courtesy": "4",
+        "reach_right_person": "5",
+        "wait_satisfaction": "3",
+        "got_answer": "yes",
+        "understandable": "4",
+    }
     back = client.post(
         f"/s/{slug}/2",
         data={**page2, "wait_time__min": "1" * 5000, "wait_time__sec": "²", "action": "back"},
@@ -165,9 +176,11 @@ def test_census_staff_fte_never_stores_infinity(
         good = client.post(good.headers["Location"], data={})
         assert good.status_code == 302
     assert good.headers["Location"].endswith("/thanks")
-    values = list(db.session.scalars(sa.select(Answer.value_num).where(
-        Answer.value_num.is_not(None))))
+    values = list(
+        db.session.scalars(sa.select(Answer.value_num).where(Answer.value_num.is_not(None)))
+    )
     assert values and all(math.isfinite(v) for v in values)
-    assert db.session.scalar(
-        sa.select(Answer.value_num).where(Answer.question_code == "staff_fte")
-    ) == 2.5
+    assert (
+        db.session.scalar(sa.select(Answer.value_num).where(Answer.question_code == "staff_fte"))
+        == 2.5
+    )
