@@ -36,8 +36,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     trust_proxies(app)
 
     register_extensions(app)
+    register_url_converters(app)
     register_blueprints(app)
     register_request_hooks(app)
+    register_middleware(app)
     register_template_helpers(app)
     register_commands(app)
     register_jobs(app)
@@ -108,6 +110,12 @@ def register_extensions(app: Flask) -> None:
     configure_login(app)
 
 
+def register_url_converters(app: Flask) -> None:
+    from surveyapp.web.routing import register_url_converters as bounded_integers
+
+    bounded_integers(app)
+
+
 def register_blueprints(app: Flask) -> None:
     from surveyapp.accounts.views import bp as accounts_bp
     from surveyapp.exports.report_views import bp as reportpdf_bp
@@ -148,6 +156,12 @@ def register_request_hooks(app: Flask) -> None:
     @app.teardown_request
     def _forget_request_language(_exc: BaseException | None) -> None:
         g.pop("default_language", None)
+
+
+def register_middleware(app: Flask) -> None:
+    from surveyapp.web.bodies import limit_chunked_bodies
+
+    limit_chunked_bodies(app)
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -31,7 +31,7 @@ DEFAULTS: dict[str, Any] = {
     "SURVEYAPP_DEMO": False,
     "SURVEYAPP_MIN_GROUP_SIZE": 5,
     "SURVEYAPP_DEFAULT_TARGET": 0.80,
-    "SURVEYAPP_QUESTIONNAIRE_DIR": None,  # None: the questionnaires/ folder next to the package
+    "SURVEYAPP_QUESTIONNAIRE_DIR": None,  # None: the definitions shipped inside the package
     "SURVEYAPP_BASE_URL": "http://127.0.0.1:5000",
     "SURVEYAPP_LOGIN_LIMIT": "5 per 15 minutes",
     "SURVEYAPP_LOGIN_CLIENT_LIMIT": "20 per 15 minutes",
@@ -54,6 +54,8 @@ DEFAULTS: dict[str, Any] = {
 INSECURE_SECRET_KEYS = {None, "", "dev", "change-me", "secret"}
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+#: The shipped questionnaire definitions (package data, so an installed app has them).
+SHIPPED_QUESTIONNAIRES = Path(__file__).resolve().parent / "questionnaires" / "definitions"
 
 
 #: The demo/debug key's file in the instance folder (made once, mode 0600).
@@ -124,7 +126,7 @@ def build_config(
             instance_path, "surveyapp.db"
         )
     if not config["SURVEYAPP_QUESTIONNAIRE_DIR"]:
-        config["SURVEYAPP_QUESTIONNAIRE_DIR"] = str(PROJECT_ROOT / "questionnaires")
+        config["SURVEYAPP_QUESTIONNAIRE_DIR"] = str(SHIPPED_QUESTIONNAIRES)
     uri = str(config["SQLALCHEMY_DATABASE_URI"])
     if uri.startswith("postgresql"):
         options = dict(config["SQLALCHEMY_ENGINE_OPTIONS"])

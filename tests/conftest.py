@@ -16,6 +16,7 @@ from surveyapp import create_app
 from surveyapp.extensions import db
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SHIPPED = PROJECT_ROOT / "surveyapp" / "questionnaires" / "definitions"
 POSTGRES_URL = os.environ.get("SURVEYAPP_TEST_POSTGRES_URL")
 TEST_PASSWORD = "Fjellvann-og-brunost-93"
 
@@ -57,7 +58,7 @@ def app_config(database_url: str, tmp_path: Path) -> dict[str, Any]:
         "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
         "SQLALCHEMY_DATABASE_URI": database_url,
         "WTF_CSRF_ENABLED": False,
-        "SURVEYAPP_QUESTIONNAIRE_DIR": str(PROJECT_ROOT / "questionnaires"),
+        "SURVEYAPP_QUESTIONNAIRE_DIR": str(SHIPPED),
         "SURVEYAPP_TASK_QUEUE_URL": f"sqlite:///{tmp_path / 'tasks.db'}",
         "SURVEYAPP_JOB_FILES_DIR": str(tmp_path / "job-files"),
     }

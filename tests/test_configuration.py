@@ -15,7 +15,7 @@ from flask import Flask
 from flask.sessions import SecureCookieSessionInterface
 
 from surveyapp.config import SECRET_KEY_FILE, ConfigurationError, instance_secret_key
-from tests.conftest import PROJECT_ROOT, TEST_PASSWORD, build_app
+from tests.conftest import PROJECT_ROOT, SHIPPED, TEST_PASSWORD, build_app
 
 #: The key that demo, debug and test runs used to sign cookies with (it was in the code).
 OLD_CODE_KEY = "insecure-development-key-" + "x" * 16
@@ -132,7 +132,7 @@ def test_offline_commands_work_without_a_secret_key(tmp_path: Path) -> None:
         tmp_path,
         "questionnaires",
         "check",
-        str(PROJECT_ROOT / "questionnaires" / "citizen-satisfaction.yaml"),
+        str(SHIPPED / "citizen-satisfaction.yaml"),
     )
     assert checked.returncode == 0, checked.stderr
     assert "ok " in checked.stdout and "Traceback" not in checked.stderr

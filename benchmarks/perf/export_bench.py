@@ -38,6 +38,8 @@ from typing import Any
 
 import yaml
 
+from surveyapp.config import SHIPPED_QUESTIONNAIRES
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 QUESTIONNAIRE = "export-bench"
 MUNICIPALITY = "5501"
@@ -54,7 +56,7 @@ GOAL_RATIO = 1.3
 def bench_definition() -> dict[str, Any]:
     """The shipped citizen survey plus four questions: 15 in all."""
     data = yaml.safe_load(
-        (PROJECT_ROOT / "questionnaires" / "citizen-satisfaction.yaml").read_text(encoding="utf-8")
+        (SHIPPED_QUESTIONNAIRES / "citizen-satisfaction.yaml").read_text(encoding="utf-8")
     )
     data["code"] = QUESTIONNAIRE
     data["title"] = {lang: f"Benchmark ({lang}) – fiktive tall" for lang in ("nb", "nn", "en")}

@@ -498,7 +498,9 @@ class Browser:
         body: bytes | None = None,
         content_type: str | None = None,
         headers: dict[str, str] | None = None,
+        chunked: bool = False,
     ) -> Reply:
+        """One request; ``chunked`` sends the body in 64 KiB chunks without a Content-Length."""
         if self._conn is None:
             self._conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
         sent = dict(headers or {})
@@ -508,7 +510,11 @@ class Browser:
             sent["Content-Type"] = content_type
         started = time.perf_counter()
         try:
-            self._conn.request(method, path, body=body, headers=sent)
+            if chunked and body is not None:
+                parts = (body[i : i + 65536] for i in range(0, len(body), 65536))
+                self._conn.request(method, path, body=parts, headers=sent, encode_chunked=True)
+            else:
+                self._conn.request(method, path, body=body, headers=sent)
             response = self._conn.getresponse()
             data = response.read()
         except BaseException:

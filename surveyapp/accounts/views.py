@@ -31,6 +31,7 @@ from surveyapp.audit.models import AuditEntry
 from surveyapp.extensions import db
 from surveyapp.municipalities.models import Municipality
 from surveyapp.web.i18n import safe_next
+from surveyapp.web.routing import MAX_PAGE, int_arg
 
 bp = Blueprint("accounts", __name__)
 
@@ -190,7 +191,7 @@ def edit_user(user_id: int) -> str | WerkzeugResponse:
 @bp.get("/admin/audit")
 @access(ADMIN)
 def audit() -> str:
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = int_arg("page", high=MAX_PAGE) or 1
     query = (
         sa.select(AuditEntry)
         .options(selectinload(AuditEntry.user))

@@ -18,14 +18,17 @@ import json
 import math
 import os
 import re
+import stat
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, TypeAlias
+from typing import Any, TypeAlias, TypeVar
 
 import yaml
 from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from surveyapp.plaintext import CONTROL_CHARACTERS
 
 __all__ = [
     "KINDS",
@@ -126,8 +129,21 @@ _OPTION_CODE_RE = re.compile(r"[a-z0-9_]+")
 _ITEM_CODE_RE = re.compile(r"[a-z0-9][a-z0-9_-]*")
 _TIME_RE = re.compile(r"(?:[01][0-9]|2[0-3]):[0-5][0-9]")
 
-# Guards against alias bombs ("billion laughs") and absurdly large files.
-_MAX_NODES = 200_000
+# Guards against alias bombs ("billion laughs"), merge-key chains and absurdly large
+# files: every file is accepted or refused in about a second and well under 200 MB.
+# The largest shipped definition is 41 KB with 1,500 values.
+#: Bytes a definition file may have (composing YAML in Python takes ~2 µs a byte).
+MAX_FILE_BYTES = 512 * 1024
+#: Values (YAML nodes) a file may write down: room for about 1,300 questions.
+MAX_NODES = 20_000
+#: Values and characters of text once every alias (*name) and merge key (<<) is
+#: expanded: what the validator, the stored JSON and every page would have to hold.
+MAX_EXPANDED_NODES = 40_000
+MAX_EXPANDED_CHARS = 1_000_000
+#: Problems reported at most; a file with more is refused after listing these.
+MAX_PROBLEMS = 200
+
+_N = TypeVar("_N", bound=Node)
 
 _TAG_MAP = "tag:yaml.org,2002:map"
 _TAG_SEQ = "tag:yaml.org,2002:seq"
@@ -240,6 +256,9 @@ class Definition:
 def parse_definition(text: str | bytes, filename: str) -> Definition:
     """Validate and parse one definition file; raises :class:`DefinitionError`."""
     report = _Report(filename)
+    size = len(text) if isinstance(text, bytes) else len(text.encode("utf-8", "surrogatepass"))
+    if size > MAX_FILE_BYTES:
+        raise DefinitionError([_too_large(filename, size)])
     if isinstance(text, bytes):
         decoded = _decode(text, report)
         if decoded is None:
@@ -261,7 +280,11 @@ def load_file(path: str | os.PathLike[str]) -> Definition:
     filename = os.fspath(path)
     try:
         with open(filename, "rb") as handle:
-            data = handle.read()
+            data = handle.read(MAX_FILE_BYTES + 1)  # never more: /dev/zero has no end
+            if len(data) > MAX_FILE_BYTES:
+                info = os.fstat(handle.fileno())
+                size = info.st_size if stat.S_ISREG(info.st_mode) else None
+                raise DefinitionError([_too_large(filename, size)])
     except FileNotFoundError:
         raise DefinitionError([Problem(filename, "", "file not found")]) from None
     except IsADirectoryError:
@@ -270,6 +293,17 @@ def load_file(path: str | os.PathLike[str]) -> Definition:
         reason = exc.strerror or str(exc)
         raise DefinitionError([Problem(filename, "", f"cannot read the file: {reason}")]) from None
     return parse_definition(data, filename)
+
+
+def _too_large(filename: str, size: int | None) -> Problem:
+    """A file over MAX_FILE_BYTES (``size`` None: a stream, its size unknown)."""
+    told = f"{size:,} bytes" if size is not None else f"more than {MAX_FILE_BYTES:,} bytes"
+    return Problem(
+        filename,
+        "",
+        f"the file is too large: {told}, and a definition file may have at most "
+        f"{MAX_FILE_BYTES:,} ({MAX_FILE_BYTES // 1024} KB)",
+    )
 
 
 def fingerprint_payload(
@@ -363,7 +397,7 @@ def _suggest(word: str, choices: Iterable[str]) -> str:
 
 
 class _TooBig(Exception):
-    pass
+    """The file is beyond one of the size limits; the message says which."""
 
 
 class _Report:
@@ -386,7 +420,13 @@ class _Report:
         return bool(self._items)
 
     def error(self) -> DefinitionError:
-        return DefinitionError(p for _, _, p in sorted(self._items, key=lambda t: t[:2]))
+        problems = [p for _, _, p in sorted(self._items, key=lambda t: t[:2])]
+        if len(problems) > MAX_PROBLEMS:
+            more = len(problems) - MAX_PROBLEMS
+            problems = problems[:MAX_PROBLEMS] + [
+                Problem(self.filename, "", f"... and {more:,} more problems (not listed)")
+            ]
+        return DefinitionError(problems)
 
 
 # --------------------------------------------------------------------------- reading YAML
@@ -517,9 +557,9 @@ def _yaml_error_hint(problem: str) -> str:
 
 def _load_yaml(text: str, report: _Report) -> tuple[_Value, Any] | None:
     """Compose and construct the YAML; problems go to ``report``."""
-    loader: yaml.SafeLoader | None = None
+    loader: _BoundedLoader | None = None
     try:
-        loader = yaml.SafeLoader(text)
+        loader = _BoundedLoader(text)
         node = loader.get_single_node()
         if node is None or (
             isinstance(node, ScalarNode) and node.tag == _TAG_NULL and not node.value
@@ -558,13 +598,60 @@ def _load_yaml(text: str, report: _Report) -> tuple[_Value, Any] | None:
     except RecursionError:
         report.add(None, "", "the file is nested too deeply to read")
         return None
-    except _TooBig:
-        report.add(None, "", "the file is too large (or expands too many aliases) to read")
+    except _TooBig as exc:
+        report.add(None, "", str(exc))
         return None
     finally:
         if loader is not None:
             loader.dispose()
     return value, raw
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """A SafeLoader that measures each node as it is composed, counting every use of an
+    alias at the full size of what it refers to, and stops (``_TooBig``) as soon as the
+    file writes down too many values or would expand beyond the limits. Nothing is
+    built from the nodes before the whole file has passed."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._sizes: dict[int, tuple[int, int]] = {}  # id(node) -> (values, characters)
+        self._composed = 0
+
+    def _measured(self, node: _N, children: Iterable[Node]) -> _N:
+        values, chars = 1, len(node.value) if isinstance(node, ScalarNode) else 0
+        for child in children:
+            # A node still being composed is a recursive alias: the converter reports it.
+            child_values, child_chars = self._sizes.get(id(child), (1, 0))
+            values += child_values
+            chars += child_chars
+        self._composed += 1
+        if self._composed > MAX_NODES:
+            raise _TooBig(
+                f"the file is too large: it has more than {MAX_NODES:,} values"
+                " (entries, items and texts)"
+            )
+        if values > MAX_EXPANDED_NODES or chars > MAX_EXPANDED_CHARS:
+            line = node.start_mark.line + 1
+            raise _TooBig(
+                f"the file is too large: with its aliases (*name) and merge keys (<<)"
+                f" expanded, the structure starting at line {line} holds more than"
+                f" {MAX_EXPANDED_NODES:,} values or {MAX_EXPANDED_CHARS:,} characters of text"
+            )
+        self._sizes[id(node)] = (values, chars)
+        return node
+
+    # ``anchor`` is the anchor's name (types-PyYAML spells it as a dict).
+    def compose_scalar_node(self, anchor: Any) -> ScalarNode:
+        return self._measured(super().compose_scalar_node(anchor), ())
+
+    def compose_sequence_node(self, anchor: Any) -> SequenceNode:
+        node = super().compose_sequence_node(anchor)
+        return self._measured(node, node.value)
+
+    def compose_mapping_node(self, anchor: Any) -> MappingNode:
+        node = super().compose_mapping_node(anchor)
+        return self._measured(node, [part for pair in node.value for part in pair])
 
 
 def _check_duplicate_keys(root: Node, report: _Report) -> None:
@@ -607,12 +694,23 @@ class _Converter:
         self.constructor = SafeConstructor()
 
     def scalar(self, node: ScalarNode) -> Any:
-        return self.constructor.construct_object(node)
+        value = self.constructor.construct_object(node)
+        if isinstance(value, str):
+            found = CONTROL_CHARACTERS.search(value)
+            if found is not None:
+                # Written as an escape ("\0", "\x1b"): YAML refuses them typed raw.
+                self.report.add(
+                    node.start_mark.line + 1,
+                    "",
+                    f"the text contains the control character U+{ord(found.group()):04X};"
+                    " remove it (it would break the database and the exports)",
+                )
+        return value
 
     def convert(self, node: Node) -> _Value:
         self.count += 1
-        if self.count > _MAX_NODES:
-            raise _TooBig
+        if self.count > MAX_EXPANDED_NODES:  # cannot happen after _BoundedLoader; a backstop
+            raise _TooBig(f"the file is too large: more than {MAX_EXPANDED_NODES:,} values")
         line = node.start_mark.line + 1
         if isinstance(node, ScalarNode):
             return _Scalar(line, self.scalar(node))

@@ -10,7 +10,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response as WerkzeugResponse
 from wtforms import SelectChoice, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
@@ -30,6 +29,7 @@ from surveyapp.results.group_ops import (
     visible_group,
 )
 from surveyapp.results.models import PeerGroup
+from surveyapp.web.forms import StaffForm
 
 # The look-ups are re-exported for pages that offer saved groups as peer choices.
 __all__ = ["GroupNotFound", "bp", "members_of", "peer_groups_for"]
@@ -39,7 +39,7 @@ bp = Blueprint("peergroups", __name__, url_prefix="/peer-groups")
 _CODE_SEPARATORS = re.compile(r"[\s,;]+")
 
 
-class PeerGroupForm(FlaskForm):
+class PeerGroupForm(StaffForm):
     name = StringField(
         _l("Name of the group"),
         description=_l("For example “Neighbours” or “Cities over 50,000”."),

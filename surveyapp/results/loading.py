@@ -23,6 +23,7 @@ from surveyapp.results.report import (
     survey_questionnaires_for,
 )
 from surveyapp.surveys.models import round_municipality
+from surveyapp.web.routing import int_arg, whole_number
 
 MAX_COMPARED = 10
 
@@ -62,7 +63,8 @@ def _peer_scope(municipality: Municipality) -> tuple[PeerScope, list[str] | None
         return PeerScope("county", municipality.county_name), None
     if asked.startswith("group:"):
         number = asked.split(":", 1)[1]
-        group = db.session.get(PeerGroup, int(number)) if number.isdigit() else None
+        group_id = whole_number(number)
+        group = db.session.get(PeerGroup, group_id) if group_id is not None else None
         if group is None or group.owner_id != current_user.id:
             abort(404)
         return PeerScope(f"group:{group.id}", group.name), [m.code for m in group.members]
@@ -79,7 +81,7 @@ def report_for_request(code: str) -> MunicipalityReport:
     years = dict(available).get(questionnaire)
     if not years:
         abort(404)
-    year = request.args.get("year", type=int) or years[0]
+    year = int_arg("year", high=9999) or years[0]
     peers, members = _peer_scope(municipality)
     compare = [c for c in request.args.getlist("compare") if c.isdigit() and len(c) == 4]
     try:

@@ -13,9 +13,22 @@ from surveyapp.audit.operations import record
 from surveyapp.extensions import db
 from surveyapp.municipalities.models import Municipality
 from surveyapp.results.peer_store import StoreCounts, store_peer_rows
-from surveyapp.results.peers import PeerFileError, parse_peer_csv
+from surveyapp.results.peers import MAX_FILE_BYTES, PeerFileError, file_too_large, parse_peer_csv
 
 peers_cli = AppGroup("peers", help="Peer reference values from other surveys and statistics.")
+
+
+def read_at_most(path: Path, limit: int) -> bytes:
+    """The file's bytes; PeerFileError before reading when it holds more than ``limit``
+    (the size is checked again while reading: a pipe or a growing file has no size)."""
+    size = path.stat().st_size
+    if size > limit:
+        raise PeerFileError(str(path), [file_too_large(size, limit)])
+    with path.open("rb") as handle:
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise PeerFileError(str(path), [file_too_large(None, limit)])
+    return data
 
 
 def import_peer_file(path: Path) -> StoreCounts:
@@ -25,7 +38,7 @@ def import_peer_file(path: Path) -> StoreCounts:
         raise click.ClickException(
             "The municipality register is empty; run `flask municipalities load` first."
         )
-    rows = parse_peer_csv(path.read_bytes(), str(path), known_codes)
+    rows = parse_peer_csv(read_at_most(path, MAX_FILE_BYTES), str(path), known_codes)
     counts = store_peer_rows(rows)
     if counts.added or counts.updated:
         record(

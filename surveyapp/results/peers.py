@@ -15,20 +15,28 @@ from collections.abc import Iterator, Set
 from dataclasses import dataclass
 
 COLUMNS = ("municipality_code", "year", "indicator", "value", "n", "source")
-MAX_ROWS = 1_000_000
+#: The largest file read at all: refused before reading (a file of a million rows took
+#: half a minute and a gigabyte before its row count was checked). Every municipality,
+#: ten years, twenty indicators and two sources fit with room to spare.
+MAX_FILE_BYTES = 10 * 1024 * 1024
+MAX_ROWS = 200_000
 MAX_LINE_LENGTH = 10_000
+#: Bad lines reported at most; a file with more is refused after that many.
+MAX_PROBLEMS = 200
+MAX_NUMBER_LENGTH = 40
 YEAR_RANGE = (1990, 2100)
 MAX_SOURCE_LENGTH = 200
 MAX_N = 2_147_483_647  # the largest value a 32-bit database integer holds
 SHARE_SUFFIX = "_share"
 
-_CODE = re.compile(r"\d{4}")
-_YEAR = re.compile(r"\d{4}")
+# ASCII digits only: \d also matches other scripts' digits, which int() and float() read.
+_CODE = re.compile(r"[0-9]{4}")
+_YEAR = re.compile(r"[0-9]{4}")
 _INDICATOR = re.compile(r"[a-z0-9_]{1,80}")
 # Decimal point or decimal comma, no thousands separators; float() alone would also
 # accept "nan", "inf" and "1_000".
-_NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d+)?(?:[eE][+-]?\d+)?")
-_COUNT = re.compile(r"\d+")
+_NUMBER = re.compile(r"[+-]?[0-9]+(?:[.,][0-9]+)?(?:[eE][+-]?[0-9]+)?")
+_COUNT = re.compile(r"[0-9]+")
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -48,6 +56,15 @@ class PeerRow:
     def key(self) -> tuple[str, int, str, str]:
         """What identifies a stored value: municipality, year, indicator and source."""
         return (self.municipality_code, self.year, self.indicator, self.source)
+
+
+def file_too_large(size: int | None, limit: int = MAX_FILE_BYTES) -> str:
+    """The message for a file refused by its size (None: larger than the limit, size unknown)."""
+    told = f"{size:,} bytes" if size is not None else f"more than {limit:,} bytes"
+    return (
+        f"the file is {told}; at most {limit:,} bytes ({limit // 1024 // 1024} MB) are "
+        "imported at a time (split it into smaller files)"
+    )
 
 
 class PeerFileError(ValueError):
@@ -84,7 +101,7 @@ def parse_peer_csv(
     ]
     if too_long:
         # Nothing sensible can be said about the columns of such a file.
-        raise PeerFileError(filename, too_long)
+        raise PeerFileError(filename, _at_most(too_long))
     delimiter = _delimiter(lines[0])
     records = _records(text, delimiter)
     _, header = next(records, (1, []))
@@ -101,10 +118,18 @@ def parse_peer_csv(
         )
     rows, problems = _parse_records(records, known_codes, max_rows)
     if problems:
-        raise PeerFileError(filename, problems)
+        raise PeerFileError(filename, _at_most(problems))
     if not rows:
         raise PeerFileError(filename, ["the file has a header but no data rows"])
     return rows
+
+
+def _at_most(problems: list[str]) -> list[str]:
+    if len(problems) <= MAX_PROBLEMS:
+        return problems
+    return problems[:MAX_PROBLEMS] + [
+        f"(stopped after {MAX_PROBLEMS} bad lines; fix these and import the file again)"
+    ]
 
 
 def _decode(data: bytes, filename: str) -> str:
@@ -153,6 +178,8 @@ def _parse_records(
     first_line: dict[tuple[str, int, str, str], int] = {}
     count = 0
     for line, fields in records:
+        if len(problems) > MAX_PROBLEMS:
+            break  # enough to show what is wrong; parse_peer_csv says it stopped
         if isinstance(fields, str):
             problems.append(f"line {line}: {fields}")
             continue
@@ -204,7 +231,11 @@ def _parse_row(fields: list[str], known_codes: Set[str]) -> tuple[PeerRow | None
         wrong.append(f"indicator {indicator[:90]!r} must be 1–80 characters of a–z, 0–9 and _")
 
     value = _number(value_text)
-    if value is None:
+    if len(value_text) > MAX_NUMBER_LENGTH:
+        wrong.append(
+            f"value is {len(value_text)} characters long; a number has at most {MAX_NUMBER_LENGTH}"
+        )
+    elif value is None:
         wrong.append(f"value {value_text[:40]!r} is not a number")
     elif indicator.endswith(SHARE_SUFFIX) and not 0.0 <= value <= 1.0:
         wrong.append(
@@ -216,8 +247,9 @@ def _parse_row(fields: list[str], known_codes: Set[str]) -> tuple[PeerRow | None
     if n_text:
         if not _COUNT.fullmatch(n_text):
             wrong.append(f"n {n_text[:40]!r} is not a whole number of 0 or more")
-        elif int(n_text) > MAX_N:
-            wrong.append(f"n {n_text} is too large")
+        elif len(n_text.lstrip("0")) > len(str(MAX_N)) or int(n_text) > MAX_N:
+            shown = n_text if len(n_text) <= 20 else f"{n_text[:12]}… ({len(n_text)} digits)"
+            wrong.append(f"n {shown} is too large (at most {MAX_N})")
         else:
             n = int(n_text)
 
@@ -237,7 +269,7 @@ def _parse_row(fields: list[str], known_codes: Set[str]) -> tuple[PeerRow | None
 
 def _number(text: str) -> float | None:
     """A finite number written with a decimal point or a decimal comma, else None."""
-    if not _NUMBER.fullmatch(text):
+    if len(text) > MAX_NUMBER_LENGTH or not _NUMBER.fullmatch(text):
         return None
     number = float(text.replace(",", "."))
     return number if math.isfinite(number) else None

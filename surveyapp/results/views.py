@@ -22,9 +22,13 @@ from surveyapp.questionnaires.store import definition_of, latest_version
 from surveyapp.results import charts, sentences, stats
 from surveyapp.results.loading import my_municipalities, own_groups, report_for_request
 from surveyapp.results.report import survey_questionnaires_for
+from surveyapp.typed_numbers import parse_number
+from surveyapp.web.routing import whole_number
 from surveyapp.web.templating import current_language
 
 bp = Blueprint("results", __name__, url_prefix="/results")
+
+MAX_POPULATION = 10**9  # more people than any municipality has; keeps the formulas finite
 
 
 @bp.get("")
@@ -38,12 +42,11 @@ def index() -> str | WerkzeugResponse:
 
 def _percent_arg(name: str, default: float) -> tuple[float, bool]:
     """A share from a query argument written as percent ("5", "2,5") or share ("0.05")."""
-    raw = (request.args.get(name) or "").strip().replace(",", ".").rstrip("%").strip()
+    raw = (request.args.get(name) or "").strip().rstrip("%").strip()
     if not raw:
         return default, True
-    try:
-        value = float(raw)
-    except ValueError:
+    value = parse_number(raw)  # ASCII digits, bounded, finite ("1e400" and "٥" are not)
+    if value is None:
         return default, False
     value = value / 100 if value >= 1 else value
     return value, 0 <= value <= 1
@@ -56,7 +59,8 @@ def sample_size() -> str:
     margin, margin_ok = _percent_arg("margin", 0.05)
     expected, expected_ok = _percent_arg("share", 0.5)
     target, target_ok = _percent_arg("target", current_app.config["SURVEYAPP_DEFAULT_TARGET"])
-    population = request.args.get("population", type=int)
+    typed_population = (request.args.get("population") or "").strip()
+    population = whole_number(typed_population, high=MAX_POPULATION) if typed_population else None
     errors = []
     if not margin_ok or not 0 < margin < 0.5:
         errors.append(gettext("Write the margin of error as a percentage between 0 and 50."))
@@ -71,7 +75,7 @@ def sample_size() -> str:
         )
     if not target_ok or not 0 < target < 1:
         errors.append(gettext("Write the target as a percentage between 0 and 100."))
-    if population is not None and population < 1:
+    if typed_population and population is None:
         errors.append(gettext("The population must be a positive whole number."))
     result: dict[str, Any] = {}
     if not errors:

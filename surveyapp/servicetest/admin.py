@@ -24,6 +24,7 @@ from surveyapp.servicetest import cache, operations, scoring
 from surveyapp.servicetest.admin_forms import ConfirmForm, DeciderForm, PlanForm, ReassignForm
 from surveyapp.servicetest.models import TestAssignment, TestRound, test_round_municipality
 from surveyapp.servicetest.phrases import headline_text, reason_text
+from surveyapp.web.routing import MAX_PAGE, int_arg
 from surveyapp.web.templating import current_language
 
 bp = Blueprint("servicetest", __name__, url_prefix="/servicetest")
@@ -288,7 +289,7 @@ def assignments(round_id: int) -> str:
     if municipality:
         query = query.where(TestAssignment.municipality_code == municipality)
     page = db.paginate(
-        query, page=request.args.get("page", 1, type=int), per_page=100, error_out=False
+        query, page=int_arg("page", high=MAX_PAGE) or 1, per_page=100, error_out=False
     )
     form = ReassignForm()
     form.caller.choices = _caller_choices()

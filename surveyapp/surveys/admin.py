@@ -47,6 +47,7 @@ from surveyapp.surveys.admin_forms import (
 )
 from surveyapp.surveys.models import SurveyRound, round_municipality
 from surveyapp.web.i18n import LANGUAGES, pick
+from surveyapp.web.routing import MAX_PAGE, int_arg
 from surveyapp.web.templating import current_language
 
 bp = Blueprint("rounds", __name__)
@@ -200,7 +201,7 @@ def _labels() -> dict[str, Any]:
 @bp.get("/rounds")
 @access(PLANNER)
 def index() -> str:
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = int_arg("page", high=MAX_PAGE) or 1
     query = (
         sa.select(SurveyRound)
         .options(selectinload(SurveyRound.municipalities), selectinload(SurveyRound.questionnaire))
@@ -504,9 +505,11 @@ def _render_preview(
     # The preview is in the page's language; ?lang= switches both (select_locale).
     language = current_language()
     sections = _preview_sections(definition, language)
-    page = request.args.get("page", type=int)
-    if page is not None and not 1 <= page <= len(sections):
-        abort(404)
+    page = None
+    if "page" in request.args:
+        page = int_arg("page", high=len(sections))
+        if page is None:
+            abort(404)
     return render_template(
         "surveys/admin/preview.html",
         questionnaire=questionnaire,

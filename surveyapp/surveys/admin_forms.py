@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -12,7 +11,6 @@ from wtforms import (
     BooleanField,
     DateTimeLocalField,
     Field,
-    IntegerField,
     RadioField,
     SelectChoice,
     SelectField,
@@ -29,7 +27,9 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from surveyapp import typed_numbers
 from surveyapp.surveys.rounds import MAX_INVITATIONS
+from surveyapp.web.forms import StaffForm, WholeNumberField
 from surveyapp.web.i18n import LANGUAGES
 from surveyapp.web.templating import current_language
 
@@ -58,10 +58,10 @@ def parse_share(text: str) -> float:
 
     A number above 1, or one written with a per cent sign, is a percentage.
     """
-    cleaned = text.strip().replace("\u00a0", "").replace(" ", "")
+    cleaned = text.strip()
     percent = cleaned.endswith("%")
-    number = float(cleaned.rstrip("%").replace(",", "."))
-    if not math.isfinite(number):
+    number = typed_numbers.parse_number(cleaned.removesuffix("%"))  # ASCII digits, finite
+    if number is None:
         raise ValueError(text)
     return number / 100 if percent or number > 1 else number
 
@@ -99,7 +99,7 @@ def _strictly_a_share(_form: FlaskForm, field: Field) -> None:
         raise ValidationError(str(_l("The target must be more than 0 % and less than 100 %.")))
 
 
-class RoundForm(FlaskForm):
+class RoundForm(StaffForm):
     questionnaire = SelectField(
         _l("Questionnaire"), coerce=int, validators=[InputRequired()], choices=[]
     )
@@ -110,7 +110,7 @@ class RoundForm(FlaskForm):
         validators=[DataRequired(message=_l("Choose at least one municipality."))],
     )
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
-    year = IntegerField(_l("Year"), validators=[InputRequired(), NumberRange(2000, 2100)])
+    year = WholeNumberField(_l("Year"), validators=[InputRequired(), NumberRange(2000, 2100)])
     period = StringField(
         _l("Period"),
         description=_l("Optional, for example “spring” or “Q3”."),
@@ -165,13 +165,13 @@ class RoundForm(FlaskForm):
             raise ValidationError(str(_l("The round must close after it opens.")))
 
 
-class StatusForm(FlaskForm):
+class StatusForm(StaffForm):
     status = StringField(validators=[AnyOf(["open", "paused", "closed"])])
     confirm = BooleanField(_l("I understand that a closed round cannot be opened again"))
 
 
-class InvitationForm(FlaskForm):
-    count = IntegerField(
+class InvitationForm(StaffForm):
+    count = WholeNumberField(
         _l("Number of invitations"),
         description=_l("Between 1 and %(max)s.", max=MAX_INVITATIONS),
         validators=[InputRequired(), NumberRange(1, MAX_INVITATIONS)],

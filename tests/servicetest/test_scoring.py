@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 from datetime import datetime, time, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -39,6 +38,7 @@ from surveyapp.servicetest.scoring import (
     score_round,
 )
 from surveyapp.servicetest.workdays import add_working_days
+from tests.conftest import SHIPPED
 
 
 def tr(nb: str, nn: str | None = None, en: str | None = None) -> dict[str, str]:
@@ -849,7 +849,7 @@ def test_whole_national_round_is_consistent(protocol: dict[str, Any]) -> None:
     assert result.missing == sum(m.missing for m in result.municipalities) > 0
 
 
-REAL_PROTOCOL = Path(__file__).resolve().parents[2] / "questionnaires" / "servicetest-protocol.yaml"
+REAL_PROTOCOL = SHIPPED / "servicetest-protocol.yaml"
 
 
 def test_the_shipped_protocol_scores_a_synthetic_round() -> None:
