@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import contextvars
 import os
+import shutil
+import socket
+import subprocess
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -183,3 +187,53 @@ def login(client: FlaskClient) -> Callable[[Any], FlaskClient]:
         return client
 
     return do_login
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def redis_url(tmp_path: Path) -> Iterator[str]:
+    """A real redis-server on a free port of 127.0.0.1, for this test only.
+
+    Skipped without redis-server, unless SURVEYAPP_REQUIRE_REDIS is set (CI)."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        if os.environ.get("SURVEYAPP_REQUIRE_REDIS"):
+            pytest.fail("SURVEYAPP_REQUIRE_REDIS is set but redis-server is not installed")
+        pytest.skip("redis-server not installed (apt-get install redis-server)")
+    port = _free_port()
+    process = subprocess.Popen(
+        [
+            binary,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(tmp_path),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise
+                time.sleep(0.05)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
