@@ -60,7 +60,8 @@ def test_summary_sheet_equals_the_report(
     report = build_report("5501", "citizen-satisfaction", 2026)
     book = _export(report)
 
-    assert book.sheetnames[:3] == ["Sammendrag", "Kommuner", "Utvikling"]
+    assert book.sheetnames[:5] == ["Sammendrag", "Om tallene", "Kommuner", "Utvikling", "Grupper"]
+    assert book.sheetnames[-2:] == ["Over tid", "Tall"]
     assert "Svar" not in book.sheetnames  # row-level answers only when asked for, with the right
     ws = book["Sammendrag"]
     assert ws.freeze_panes == "A4"
@@ -73,7 +74,7 @@ def test_summary_sheet_equals_the_report(
     assert ws["F4"].number_format == "0%"  # the target as set: "80 %", as on the page
     assert ws["G4"].value.startswith("Not distinguishable from the target")
     at_or_above = _row_of(ws, "Share at or above the target")
-    assert ws.cell(at_or_above, 2).value is False
+    assert ws.cell(at_or_above, 2).value == "No"  # in words, not a bare FALSE
     assert "below the target of 80" in ws.cell(at_or_above, 7).value
     change = report.change
     assert change is not None
@@ -310,7 +311,7 @@ def test_labels_from_data_are_neutralised(
     report = build_report("5501", "citizen-satisfaction", 2026)
     peers = _export(report)["Kommuner"]
     cell = peers["A3"]
-    assert cell.value == '\'=HYPERLINK("http://x")'
+    assert cell.value == '=HYPERLINK("http://x")'  # text, typed as text: no apostrophe
     assert cell.data_type == "s"
 
 
