@@ -37,23 +37,23 @@ PERCENT, POINTS, MEAN, INDEX, RANK, SCORE, SECONDS, NUMBER = (
     "number",
 )
 
-#: (code, message) of each column, in order. The codes are the CSV's second header row.
-COLUMNS: list[tuple[str, str]] = [
-    ("table_code", "Table code"),
-    ("table", "Table"),
-    ("question_code", "Question code"),
-    ("question", "Question"),
-    ("row_code", "Row code"),
-    ("row", "Row"),
-    ("year", "Year"),
-    ("unit", "Unit"),
-    ("count", "Count"),
-    ("value", "Value"),
-    ("low", "95 %% interval, low"),
-    ("high", "95 %% interval, high"),
-    ("n", "n"),
-    ("p", "p"),
-    ("note", "Note"),
+#: The columns' codes: the CSV's second header row and the sheet's table.
+CODES = [
+    "table_code",
+    "table",
+    "question_code",
+    "question",
+    "row_code",
+    "row",
+    "year",
+    "unit",
+    "count",
+    "value",
+    "low",
+    "high",
+    "n",
+    "p",
+    "note",
 ]
 
 
@@ -119,12 +119,29 @@ class Figure:
 
 
 def header(language: str) -> list[str]:
+    """The columns' names in the user's language (in the order of ``CODES``)."""
     text = translator(language)
-    return [text(message) if message != "n" else "n" for _code, message in COLUMNS]
+    return [
+        text("Table code"),
+        text("Table"),
+        text("Question code"),
+        text("Question"),
+        text("Row code"),
+        text("Row"),
+        text("Year"),
+        text("Unit"),
+        text("Count"),
+        text("Value"),
+        text("95 %% interval, low"),
+        text("95 %% interval, high"),
+        "n",
+        "p",
+        text("Note"),
+    ]
 
 
 def codes() -> list[str]:
-    return [code for code, _message in COLUMNS]
+    return list(CODES)
 
 
 def unit_label(unit: str | None, language: str) -> str | None:

@@ -31,7 +31,7 @@ from openpyxl.chart.label import DataLabelList
 from openpyxl.chart.marker import DataPoint
 from openpyxl.drawing.fill import ColorChoice, PatternFillProperties
 from openpyxl.formatting.rule import FormulaRule
-from openpyxl.styles import Font, PatternFill
+from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 
 from surveyapp import formatting
@@ -62,6 +62,7 @@ BOLD = Font(bold=True)
 TITLE = Font(bold=True, size=14)
 WARNING = Font(bold=True, color="FFC00000")
 MAX_ROWS = 1_048_576  # Excel's limit, header included
+_HEADER_ALIGNMENT = Alignment(wrap_text=True, vertical="bottom")
 
 SUMMARY, PEERS, YEARS, ANSWERS = "Sammendrag", "Kommuner", "Utvikling", "Svar"
 ABOUT, GROUPS, OVER_TIME, FIGURES = "Om tallene", "Grupper", "Over tid", "Tall"
@@ -120,6 +121,7 @@ class SheetBuilder:
     def __init__(self, ws: Worksheet) -> None:
         self.ws = ws
         self._widths: dict[int, float] = {}
+        self._headers: dict[int, list[str]] = {}
 
     def put(
         self,
@@ -155,10 +157,42 @@ class SheetBuilder:
             fmt = formats[column - 1] if column <= len(formats) else None
             self.put(row, column, value, fmt, font)
 
+    def header(self, row: int, values: Sequence[Any]) -> None:
+        """A table's header row: bold, wrapped; the widths follow the data below it."""
+        for column, value in enumerate(values, 1):
+            cell = self.put(row, column, value, font=BOLD, fit=False)
+            cell.alignment = _HEADER_ALIGNMENT
+        self._headers[row] = [str(v) if v is not None else "" for v in values]
+
     def fit(self, minimum: float = 8.0, maximum: float = 90.0) -> None:
         for column, width in self._widths.items():
             letter = raw.column_letter(column)
             self.ws.column_dimensions[letter].width = min(max(width, minimum), maximum)
+        for row, labels in self._headers.items():
+            for column, label in enumerate(labels, 1):
+                letter = raw.column_letter(column)
+                width = self.ws.column_dimensions[letter].width or minimum
+                longest = max((len(word) for word in label.split()), default=0)
+                wanted = max(width, longest + 1.5)  # never break a word
+                if label and len(label) > 2 * wanted:  # a header on at most three lines
+                    wanted = max(len(label) / 3 + 1, wanted)
+                self.ws.column_dimensions[letter].width = min(wanted, maximum)
+            lines = max(
+                (
+                    -(
+                        -len(label)
+                        // max(
+                            int(self.ws.column_dimensions[raw.column_letter(c)].width or minimum)
+                            - 1,
+                            1,
+                        )
+                    )
+                    for c, label in enumerate(labels, 1)
+                    if label
+                ),
+                default=1,
+            )
+            self.ws.row_dimensions[row].height = 15.0 * max(lines, 1)
 
 
 def _width(value: Any, number_format: str | None) -> float:
@@ -345,7 +379,7 @@ def _summary_sheet(ws: Worksheet, ctx: Context) -> None:
     ws["A1"].font = TITLE
     if ctx.is_demo:
         sheet.put(2, 1, text("Demo data – fictitious figures"), font=WARNING)
-    sheet.row(
+    sheet.header(
         3,
         [
             text("Indicator"),
@@ -356,10 +390,8 @@ def _summary_sheet(ws: Worksheet, ctx: Context) -> None:
             text("Target"),
             text("Verdict"),
         ],
-        font=BOLD,
     )
-    for cell in ws[3]:
-        cell.alignment = printing.WRAP
+    ws.row_dimensions[3].height = 45.0  # "95 % interval, low" on up to three lines
     r = HEADLINE_ROW
     headline = report.headline
     verdict = (
@@ -457,7 +489,9 @@ def _summary_sheet(ws: Worksheet, ctx: Context) -> None:
     sheet.put(r, 1, text("Data source"))
     _note(sheet, r, 2, 7, ctx.source(), SUMMARY_TEXT - 32)
     r += 1
-    sheet.row(r, [text("Exported"), ctx.exported_at, "Europe/Oslo"], [None, DATETIME])
+    sheet.row(r, [text("Exported"), ctx.exported_at, None, "Europe/Oslo"], [None, DATETIME])
+    ws.merge_cells(start_row=r, start_column=2, end_row=r, end_column=3)  # room for the time
+    ws.cell(r, 2).alignment = Alignment(horizontal="left")
     r += 1
     if ctx.answers is None:
         sheet.put(r, 1, text("Answers row by row are not in this workbook."), fit=False)
@@ -528,10 +562,9 @@ def _about_sheet(ws: Worksheet, ctx: Context) -> None:
         r += 1
         _note(sheet, r, 1, 6, line, width)
     r += 2
-    sheet.row(
+    sheet.header(
         r,
         [text("Survey rounds"), text("Round number"), text("Opens"), text("Closes"), "n"],
-        font=BOLD,
     )
     counts = raw.responses_per_round([x.id for x in ctx.rounds], report.municipality.code)
     for survey_round in ctx.rounds:
@@ -578,7 +611,7 @@ def _about_sheet(ws: Worksheet, ctx: Context) -> None:
     sheet.put(r, 1, text("Codebook"), font=BOLD)
     r += 1
     header_row = r
-    sheet.row(
+    sheet.header(
         r,
         [
             text("Question code"),
@@ -588,7 +621,6 @@ def _about_sheet(ws: Worksheet, ctx: Context) -> None:
             text("Answer"),
             text("In the sheet"),
         ],
-        font=BOLD,
     )
     sheets = ctx.question_sheets
     for question in report.definition.questions:
@@ -633,7 +665,7 @@ def _peers_sheet(ws: Worksheet, ctx: Context) -> None:
     heading = text("Share satisfied in %(year)s", year=report.year)
     heading += f" – {sentences.peer_label(report.peer_scope, lang)}"
     sheet.put(1, 1, heading, font=TITLE, fit=False)
-    sheet.row(
+    sheet.header(
         2,
         [
             text("Municipality"),
@@ -650,7 +682,6 @@ def _peers_sheet(ws: Worksheet, ctx: Context) -> None:
             text("Verdict"),
             text("Target"),
         ],
-        font=BOLD,
     )
     ws.freeze_panes = "A3"
     first = r = 3
@@ -832,7 +863,7 @@ def _years_sheet(ws: Worksheet, ctx: Context) -> None:
     sheet = SheetBuilder(ws)
     heading = text("Share satisfied per year")
     sheet.put(1, 1, heading, font=TITLE, fit=False)
-    sheet.row(
+    sheet.header(
         2,
         [
             text("Year"),
@@ -844,7 +875,6 @@ def _years_sheet(ws: Worksheet, ctx: Context) -> None:
             text("Note"),
             text("Verdict"),
         ],
-        font=BOLD,
     )
     ws.freeze_panes = "A3"
     first = r = 3
@@ -950,7 +980,7 @@ def _groups_sheet(ws: Worksheet, ctx: Context) -> None:
         r += 1
         header_row = r
         group_column = f"{text('Group')} ({breakdown.question.code})"
-        sheet.row(
+        sheet.header(
             r,
             [
                 group_column,
@@ -961,7 +991,6 @@ def _groups_sheet(ws: Worksheet, ctx: Context) -> None:
                 "n",
                 text("Verdict"),
             ],
-            font=BOLD,
         )
         for row in breakdown.rows:
             r += 1
@@ -1012,7 +1041,7 @@ def _question_sheet(ws: Worksheet, ctx: Context, summary: QuestionSummary) -> No
         return
     if summary.numeric is not None:
         numeric = summary.numeric
-        sheet.row(3, ["n", text("Mean"), text("Lowest"), text("Highest")], font=BOLD)
+        sheet.header(3, ["n", text("Mean"), text("Lowest"), text("Highest")])
         values: list[Any] = [numeric.mean, numeric.low, numeric.high]
         formats: list[str | None] = [MEAN, None, None]
         if question.type == "duration":
@@ -1025,7 +1054,7 @@ def _question_sheet(ws: Worksheet, ctx: Context, summary: QuestionSummary) -> No
         ws.freeze_panes = "A4"
         sheet.fit()
         return
-    sheet.row(
+    sheet.header(
         3,
         [
             text("Answer"),
@@ -1037,7 +1066,6 @@ def _question_sheet(ws: Worksheet, ctx: Context, summary: QuestionSummary) -> No
             text("Value"),
             text("Note"),
         ],
-        font=BOLD,
     )
     ws.freeze_panes = "A4"
     r = 4
@@ -1084,7 +1112,7 @@ def _question_sheet(ws: Worksheet, ctx: Context, summary: QuestionSummary) -> No
     r += 1
     if summary.mean is not None:
         interval = summary.mean.interval
-        sheet.row(
+        sheet.header(
             r,
             [
                 None,
@@ -1094,7 +1122,6 @@ def _question_sheet(ws: Worksheet, ctx: Context, summary: QuestionSummary) -> No
                 text("95 %% interval, high"),
                 "n",
             ],
-            font=BOLD,
         )
         r += 1
         sheet.row(
@@ -1181,7 +1208,7 @@ def _questions_over_time_sheet(ws: Worksheet, ctx: Context) -> None:
         "n",
         text("Note"),
     ]
-    sheet.row(2, header, font=BOLD)
+    sheet.header(2, header)
     ws.freeze_panes = "A3"
     r = 2
     current = {q.code: q for q in report.definition.questions}
@@ -1254,7 +1281,7 @@ def _figures_sheet(ws: Worksheet, ctx: Context) -> None:
     text, lang = ctx.text, ctx.language
     sheet = SheetBuilder(ws)
     sheet.put(1, 1, text("Every figure, one per row"), font=TITLE, fit=False)
-    sheet.row(2, figures.header(lang), font=BOLD)
+    sheet.header(2, figures.header(lang))
     ws.freeze_panes = "A3"
     r = 2
     for row in figures.figure_rows(ctx.report, lang):

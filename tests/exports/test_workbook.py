@@ -87,7 +87,7 @@ def test_summary_sheet_equals_the_report(
     source = ws.cell(_row_of(ws, "Data source"), 2).value
     assert source.startswith("surveyapp – ") and "Runde 2026" in source
     exported = ws.cell(_row_of(ws, "Exported"), 2)
-    assert exported.is_date and ws.cell(exported.row, 3).value == "Europe/Oslo"
+    assert exported.is_date and ws.cell(exported.row, 4).value == "Europe/Oslo"
     assert ws["A2"].value is None  # not demo data
     assert ws.column_dimensions["G"].width > 40  # the verdict sentence fits
 
