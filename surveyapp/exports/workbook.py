@@ -262,7 +262,7 @@ class Context:
 
     @property
     def is_demo(self) -> bool:
-        return any(r.is_demo for r in self.rounds)
+        return self.report.demo or any(r.is_demo for r in self.rounds)
 
     @property
     def title(self) -> str:
