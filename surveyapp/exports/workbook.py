@@ -179,20 +179,26 @@ class SheetBuilder:
                 self.ws.column_dimensions[letter].width = min(wanted, maximum)
             lines = max(
                 (
-                    -(
-                        -len(label)
-                        // max(
-                            int(self.ws.column_dimensions[raw.column_letter(c)].width or minimum)
-                            - 1,
-                            1,
-                        )
-                    )
+                    _header_lines(label, self.ws.column_dimensions[raw.column_letter(c)].width)
                     for c, label in enumerate(labels, 1)
                     if label
                 ),
                 default=1,
             )
             self.ws.row_dimensions[row].height = 15.0 * max(lines, 1)
+
+
+def _header_lines(label: str, width: float | None) -> int:
+    """Lines a bold header takes when wrapped at word boundaries in a column this wide."""
+    room = max((width or 8.0) - 1.0, 1.0)
+    lines, used = 1, 0.0
+    for word in label.split():
+        size = len(word) * 1.15  # bold letters are wider
+        if used and used + 1 + size > room:
+            lines, used = lines + 1, size
+        else:
+            used += size + (1 if used else 0)
+    return lines
 
 
 def _width(value: Any, number_format: str | None) -> float:
@@ -391,7 +397,6 @@ def _summary_sheet(ws: Worksheet, ctx: Context) -> None:
             text("Verdict"),
         ],
     )
-    ws.row_dimensions[3].height = 45.0  # "95 % interval, low" on up to three lines
     r = HEADLINE_ROW
     headline = report.headline
     verdict = (
@@ -508,6 +513,11 @@ def _summary_sheet(ws: Worksheet, ctx: Context) -> None:
     sheet.put(r, 1, text("More in the sheet “%(sheet)s”.", sheet=ABOUT), fit=False)
     for letter, width in SUMMARY_WIDTHS.items():
         ws.column_dimensions[letter].width = width
+    ws.row_dimensions[3].height = 15.0 * max(
+        _header_lines(str(cell.value), SUMMARY_WIDTHS[cell.column_letter])
+        for cell in ws[3]
+        if cell.value
+    )
     printing.print_setup(
         ws, _labels(ctx), orientation=printing.PORTRAIT, one_page=True, print_area=f"A1:G{r}"
     )
@@ -644,6 +654,7 @@ def _about_sheet(ws: Worksheet, ctx: Context) -> None:
                 ],
             )
             ws.cell(r, 2).alignment = printing.WRAP
+            ws.row_dimensions[r].height = printing.wrapped_height(wording, 46)
     _table(ctx, ws, "Kodebok", header_row, r)
     sheet.fit(maximum=40)
     ws.column_dimensions["A"].width = 24
@@ -1173,6 +1184,10 @@ def _question_chart(ws: Worksheet, ctx: Context, summary: QuestionSummary, last:
     series.graphicalProperties.solidFill = charts.BLUE.lstrip("#").upper()
     series.dLbls = DataLabelList()
     series.dLbls.showVal = True
+    series.dLbls.showCatName = False
+    series.dLbls.showSerName = False
+    series.dLbls.showLegendKey = False
+    series.dLbls.showPercent = False
     series.dLbls.numFmt = percent_format(1)
     chart.width = 15
     chart.height = max(6.0, 0.9 * (last - 3) + 3)
