@@ -20,7 +20,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from surveyapp.audit.operations import record
-from surveyapp.exports import csv_files, figures, raw
+from surveyapp.exports import analysts, csv_files, figures, pack, raw
 from surveyapp.exports.servicetest_workbook import write_servicetest_workbook
 from surveyapp.exports.workbook import rounds_of, write_municipality_workbook
 from surveyapp.extensions import db
@@ -28,6 +28,7 @@ from surveyapp.municipalities.models import Municipality
 from surveyapp.results.models import PeerGroup
 from surveyapp.results.report import MunicipalityReport, NoData, build_report
 from surveyapp.servicetest.models import TestRound
+from surveyapp.timeutil import utcnow
 
 export_cli = AppGroup("export", help="Write result workbooks and CSV files.")
 
@@ -279,6 +280,93 @@ def csv_command(
             out.write(piece.encode("utf-8"))
     _audit(f"{municipality}/{questionnaire}/{year}", details)
     click.echo(f"{output}: {kind} ({chosen.name})")
+
+
+def _analyst_command(fmt: str, program: str) -> None:
+    @export_cli.command(
+        fmt,
+        help=f"The answers row by row for {program} (.{fmt}), with "
+        "variable and value labels; same rules and audit as the download.",
+    )
+    @_survey_options
+    @FREE_TEXT
+    @LANGUAGE
+    @OUTPUT
+    def command(
+        municipality: str,
+        year: int,
+        questionnaire: str,
+        peers: str,
+        group: int | None,
+        compare: tuple[str, ...],
+        free_text: bool,
+        language: str,
+        output: Path,
+    ) -> None:
+        if not analysts.available():
+            raise click.ClickException(
+                "install the analysts extra: pip install 'surveyapp[analysts]'"
+            )
+        report = _report(municipality, questionnaire, year, peers, group, compare)
+        selection = _selection(report, free_text)
+        source = raw.RawAnswers.for_selection(selection, municipality, report.definition)
+        with tempfile.TemporaryDirectory(prefix="surveyapp-analysts-") as folder:
+            written = Path(folder) / f"answers.{fmt}"
+            responses = analysts.write_answers(source, report.definition, written, fmt, language)
+            with _replacing(output) as out:
+                out.write(written.read_bytes())
+        details: dict[str, Any] = {
+            "municipality": municipality,
+            "questionnaire": questionnaire,
+            "year": year,
+            "format": fmt,
+            "content": "answers",
+        }
+        _audit(f"{municipality}/{questionnaire}/{year}", details | _raw_details(selection))
+        click.echo(f"{output}: {responses} responses")
+
+
+_analyst_command("sav", "SPSS")
+_analyst_command("dta", "Stata")
+
+
+@export_cli.command("pack")
+@_survey_options
+@LANGUAGE
+@OUTPUT
+def pack_command(
+    municipality: str,
+    year: int,
+    questionnaire: str,
+    peers: str,
+    group: int | None,
+    compare: tuple[str, ...],
+    language: str,
+    output: Path,
+) -> None:
+    """The council pack (ZIP): the report PDF, the workbook without answers, the charts
+    as PNG and SVG, and a README."""
+    from surveyapp.exports.report_views import print_facts, slug
+
+    report = _report(municipality, questionnaire, year, peers, group, compare)
+    stem = (
+        f"{slug(report.questionnaire_code)}-{municipality}-{slug(report.municipality.name)}-{year}"
+    )
+    names = pack.PackNames(pdf=f"{stem}-report.pdf", workbook=f"{stem}.xlsx")
+    body = pack.build_council_pack(report, language, print_facts(report), names, utcnow())
+    with _replacing(output) as out:
+        out.write(body)
+    _audit(
+        f"{municipality}/{questionnaire}/{year}",
+        {
+            "municipality": municipality,
+            "questionnaire": questionnaire,
+            "year": year,
+            "format": "zip",
+            "content": "council-pack",
+        },
+    )
+    click.echo(f"{output}: council pack")
 
 
 @export_cli.command("servicetest")

@@ -15,6 +15,7 @@ import tempfile
 import unicodedata
 from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -34,7 +35,8 @@ from flask_login import current_user
 from surveyapp.accounts import scope
 from surveyapp.accounts.access import PLANNER, access
 from surveyapp.audit.operations import record
-from surveyapp.exports import csv_files, figures, raw
+from surveyapp.exports import analysts, csv_files, figures, pack, raw
+from surveyapp.exports.report_views import print_facts
 from surveyapp.exports.servicetest_workbook import write_servicetest_workbook
 from surveyapp.exports.workbook import rounds_of, write_municipality_workbook
 from surveyapp.extensions import db
@@ -214,6 +216,47 @@ def answers_csv(code: str) -> Response:
     details = _report_details(report, "csv", "answers") | {"dialect": dialect.name}
     _audit(_entity(report), details | _raw_details(selection))
     return _csv(raw.csv_stream(header, source.rows(language), dialect), name)
+
+
+@bp.get("/<code>/answers.<fmt>")
+@access(PLANNER)
+def answers_for_analysts(code: str, fmt: str) -> Response:
+    """The answers row by row as SPSS .sav or Stata .dta, with labels in the user's
+    language: the same rows, right and audit as the CSV."""
+    if fmt not in analysts.FORMATS:
+        abort(404)
+    report = report_for_request(code)
+    selection = _raw_selection(report)
+    if not analysts.available():
+        abort(501)
+    language = current_language()
+    source = raw.RawAnswers.for_selection(selection, report.municipality.code, report.definition)
+    with tempfile.TemporaryDirectory(prefix="surveyapp-analysts-") as folder:
+        path = Path(folder) / f"answers.{fmt}"
+        analysts.write_answers(source, report.definition, path, fmt, language)
+        body = path.read_bytes()
+    name = file_name(report, fmt, "answers")
+    details = _report_details(report, fmt, "answers") | _raw_details(selection)
+    _audit(_entity(report), details)
+    response = Response(body, mimetype=analysts.FORMATS[fmt])
+    response.headers["Content-Disposition"] = attachment(name)
+    return _no_store(response)
+
+
+@bp.get("/<code>/council-pack.zip")
+@access(PLANNER)
+def council_pack(code: str) -> Response:
+    """The PDF, the workbook (aggregates only), the charts and a README in one ZIP."""
+    report = report_for_request(code)
+    language = current_language()
+    names = pack.PackNames(
+        pdf=file_name(report, "pdf", "report"), workbook=file_name(report, "xlsx")
+    )
+    body = pack.build_council_pack(report, language, print_facts(report), names, utcnow())
+    _audit(_entity(report), _report_details(report, "zip", "council-pack"))
+    response = Response(body, mimetype="application/zip")
+    response.headers["Content-Disposition"] = attachment(file_name(report, "zip", "council-pack"))
+    return _no_store(response)
 
 
 @bp.get("/<code>/aggregates.csv")

@@ -389,10 +389,14 @@ def test_dashboard_offers_the_downloads_with_its_own_choices(
 ) -> None:
     add_round("5501", 2026, satisfied(80, 100))
     page = client.get("/results/5501?lang=en&year=2026&peers=county").get_data(as_text=True)
-    for path in ("workbook.xlsx", "aggregates.csv"):
+    for path, count in (("workbook.xlsx", 1), ("aggregates.csv", 2), ("council-pack.zip", 1)):
         links = re.findall(rf'href="(/exports/5501/{re.escape(path)}[^"]*)"', page)
-        assert len(links) == 1, path
-        assert "year=2026" in links[0] and "peers=county" in links[0] and "lang=en" in links[0]
+        assert len(links) == count, path
+        for link in links:
+            assert "year=2026" in link and "peers=county" in link and "lang=en" in link
+    csv_links = re.findall(r'href="(/exports/5501/aggregates.csv[^"]*)"', page)
+    assert ["dialect=excel-no" in link for link in csv_links] == [True, False]
+    assert "dialect=standard" in csv_links[1]
     assert "Excel workbook" in page
     # Row-level answers are offered only to holders of the raw-data right.
     assert "/exports/5501/raw" not in page and "answers.csv" not in page
