@@ -19,14 +19,20 @@ NORWEGIAN_BOKMAL = 1044  # LCID nb-NO: decimal comma
 ENGLISH_US = 1033
 
 
+def tool(*names: str) -> str:
+    """The first of ``names`` on the PATH, or skip (fail when LibreOffice is required)."""
+    for name in names:
+        found = shutil.which(name)
+        if found is not None:
+            return found
+    reason = f"{names[0]} is not installed"
+    if os.environ.get("SURVEYAPP_REQUIRE_LIBREOFFICE"):
+        pytest.fail(f"{reason} (and SURVEYAPP_REQUIRE_LIBREOFFICE is set)", pytrace=False)
+    pytest.skip(f"{reason}; set SURVEYAPP_REQUIRE_LIBREOFFICE=1 to make this an error")
+
+
 def soffice() -> str:
-    found = shutil.which("soffice") or shutil.which("libreoffice")
-    if found is None:
-        reason = "LibreOffice (soffice) is not installed"
-        if os.environ.get("SURVEYAPP_REQUIRE_LIBREOFFICE"):
-            pytest.fail(f"{reason} (and SURVEYAPP_REQUIRE_LIBREOFFICE is set)", pytrace=False)
-        pytest.skip(f"{reason}; set SURVEYAPP_REQUIRE_LIBREOFFICE=1 to make this an error")
-    return found
+    return tool("soffice", "libreoffice")
 
 
 def csv_filter(separator: str, language: int) -> str:

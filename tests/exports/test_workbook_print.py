@@ -19,7 +19,7 @@ from surveyapp.exports.workbook import write_municipality_workbook
 from surveyapp.models import SurveyRound
 from surveyapp.results.report import MunicipalityReport, build_report
 from tests.exports.conftest import open_workbook
-from tests.exports.libreoffice import convert
+from tests.exports.libreoffice import convert, tool
 from tests.results.conftest import satisfied
 
 
@@ -76,12 +76,13 @@ def test_the_summary_prints_on_one_page_in_libreoffice(
     path = tmp_path / "workbook.xlsx"
     with path.open("wb") as out:
         write_municipality_workbook(report, out, language="nb")
+    pdfinfo, pdftotext = tool("pdfinfo"), tool("pdftotext")  # poppler-utils
     (pdf,) = convert([path], "pdf", tmp_path, tmp_path / "profile")
     pages = int(
         next(
             line.split()[-1]
             for line in subprocess.run(
-                ["pdfinfo", str(pdf)], capture_output=True, text=True, check=True
+                [pdfinfo, str(pdf)], capture_output=True, text=True, check=True
             ).stdout.splitlines()
             if line.startswith("Pages:")
         )
@@ -89,7 +90,7 @@ def test_the_summary_prints_on_one_page_in_libreoffice(
 
     def page(number: int) -> str:
         return subprocess.run(
-            ["pdftotext", "-f", str(number), "-l", str(number), str(pdf), "-"],
+            [pdftotext, "-f", str(number), "-l", str(number), str(pdf), "-"],
             capture_output=True,
             text=True,
             check=True,
