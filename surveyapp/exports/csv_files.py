@@ -80,16 +80,46 @@ def line(values: Sequence[Any], dialect: Dialect) -> str:
     return dialect.delimiter.join(field(v, dialect) for v in values) + "\r\n"
 
 
+class _Fields:
+    """``field`` with the common cases first and repeated short texts (option codes,
+    languages) quoted once: the answers file has a million fields per 100,000 rows."""
+
+    def __init__(self, dialect: Dialect) -> None:
+        self.dialect = dialect
+        self._texts: dict[str, str] = {}
+
+    def line(self, values: Sequence[Any]) -> str:
+        parts = []
+        texts = self._texts
+        for value in values:
+            kind = type(value)
+            if value is None:
+                parts.append("")
+            elif kind is str:
+                quoted = texts.get(value)
+                if quoted is None:
+                    quoted = _text(value)
+                    if len(value) <= 80 and len(texts) < 50_000:
+                        texts[value] = quoted
+                parts.append(quoted)
+            elif kind is int:
+                parts.append(str(value))
+            else:
+                parts.append(field(value, self.dialect))
+        return self.dialect.delimiter.join(parts) + "\r\n"
+
+
 def stream(
     header: Sequence[Sequence[Any]], rows: Iterable[Sequence[Any]], dialect: Dialect
 ) -> Iterator[str]:
     """CSV text in pieces: the byte order mark, the header line(s), the rows."""
     buffer = io.StringIO()
     buffer.write("\ufeff")
+    fields = _Fields(dialect)
     for values in header:
         buffer.write(line(values, dialect))
     for row in rows:
-        buffer.write(line(row, dialect))
+        buffer.write(fields.line(row))
         if buffer.tell() >= CHUNK:
             yield buffer.getvalue()
             buffer.seek(0)

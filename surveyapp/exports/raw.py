@@ -4,9 +4,11 @@ Rows come from two server-side cursors read side by side (``yield_per``): the re
 in id order, and their answers in the same order. Nothing holds more than one response
 at a time, so memory stays flat however many responses a round has.
 
-Excel sheets are written as SpreadsheetML by :class:`SheetWriter` straight to a file
-(openpyxl's own streaming writer spends ~0.5 ms a row without lxml) and put into the
-workbook openpyxl saved with :func:`replace_sheets`, in place of empty placeholders.
+Excel sheets' rows are written as SpreadsheetML by :class:`SheetWriter` straight to a
+file (openpyxl's own streaming writer spends ~0.5 ms a row without lxml) and put into the
+workbook openpyxl saved with :func:`replace_sheets`, in place of the rows of placeholder
+sheets that carry everything else (widths, frozen header, print setup, the Excel table).
+A full sheet ends with a note saying on which sheet the answers continue.
 
 Row-level data follows the report's disclosure decisions (:class:`RawSelection`): no
 rows from a round with fewer responses in the municipality than the minimum; groups the

@@ -102,7 +102,7 @@ def test_no_text_becomes_a_formula_under_either_separator(
         csv_filter(";", NORWEGIAN_BOKMAL),
     )[0]
     cells = _texts(answers)
-    assert "Bra service;'=2+5" in cells and "'=HYPERLINK(\"http://evil.example\",\"klikk\")" in cells
+    assert "Bra service;'=2+5" in cells and '\'=HYPERLINK("http://evil.example","klikk")' in cells
 
 
 def test_norwegian_excel_gets_columns_and_numbers(
@@ -116,7 +116,9 @@ def test_norwegian_excel_gets_columns_and_numbers(
     ):
         path = tmp_path / f"figures-{dialect}.csv"
         path.write_bytes(
-            client.get(f"/exports/5501/aggregates.csv?lang=nb&dialect={dialect}", buffered=True).data
+            client.get(
+                f"/exports/5501/aggregates.csv?lang=nb&dialect={dialect}", buffered=True
+            ).data
         )
         out = tmp_path / dialect
         out.mkdir()
