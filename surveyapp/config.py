@@ -50,6 +50,10 @@ DEFAULTS: dict[str, Any] = {
     "SURVEYAPP_JOB_DOWNLOAD_GRACE_MINUTES": 10,  # …and a downloaded one this long after
 }
 
+#: Rows of a "Svar" sheet: at least a header, an answer and the note where the answers
+#: continue; at most what Excel opens.
+XLSX_MIN_ROWS, XLSX_MAX_ROWS = 3, 1_048_576
+
 #: Settings whose value may be insecure placeholders in development only.
 INSECURE_SECRET_KEYS = {None, "", "dev", "change-me", "secret"}
 
@@ -148,6 +152,13 @@ def check_settings(config: Mapping[str, Any]) -> None:
         raise ConfigurationError("SURVEYAPP_PROXY_COUNT must be 0 or more.")
     if float(config["SURVEYAPP_SESSION_HOURS"]) <= 0:
         raise ConfigurationError("SURVEYAPP_SESSION_HOURS must be more than 0.")
+    rows = int(config["SURVEYAPP_XLSX_MAX_ROWS"])
+    if not XLSX_MIN_ROWS <= rows <= XLSX_MAX_ROWS:
+        raise ConfigurationError(
+            f"SURVEYAPP_XLSX_MAX_ROWS must be from {XLSX_MIN_ROWS} (a header, one answer and "
+            f"the note where the answers continue) to {XLSX_MAX_ROWS:,} (Excel's limit), "
+            f"got {rows}."
+        )
 
 
 def relaxed(config: Mapping[str, Any]) -> bool:

@@ -167,6 +167,18 @@ def test_a_malformed_number_setting_is_one_line(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.parametrize("rows", ["1", "2", "1048577"])
+def test_xlsx_rows_out_of_range_stop_at_start_up_in_one_line(tmp_path: Path, rows: str) -> None:
+    """SURVEYAPP_XLSX_MAX_ROWS=1 once crashed the first export; now the app refuses to
+    start, and says the range."""
+    done = _flask(tmp_path, "stats", "--help", SURVEYAPP_XLSX_MAX_ROWS=rows)
+    assert done.returncode == 1
+    assert _one_line(done.stderr) == (
+        "Error: SURVEYAPP_XLSX_MAX_ROWS must be from 3 (a header, one answer and the note "
+        "where the answers continue) to 1,048,576 (Excel's limit), got " + rows + "."
+    )
+
+
 def test_gunicorn_without_a_key_stops_with_one_clear_line(tmp_path: Path) -> None:
     done = subprocess.run(
         [

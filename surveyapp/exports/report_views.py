@@ -83,26 +83,7 @@ def print_facts(report: MunicipalityReport) -> PrintFacts:
                 .group_by(Invitation.round_id)
             )
         }
-    # Demo data anywhere in the figures: the own series (every year) or the peers' year.
-    demo = bool(
-        db.session.scalar(
-            sa.select(
-                sa.exists().where(
-                    SurveyRound.is_demo.is_(True),
-                    SurveyRound.questionnaire_id.in_(of_questionnaire),
-                    sa.or_(
-                        SurveyRound.year == report.year,
-                        SurveyRound.municipalities.any(Municipality.code == code),
-                    ),
-                )
-            )
-        )
-    )
-    if report.service_test is not None and not demo:
-        from surveyapp.servicetest.models import TestRound
-
-        test_round = db.session.get(TestRound, report.service_test.round_id)
-        demo = bool(test_round and test_round.is_demo)
+    demo = report.demo
     facts = []
     for r in rounds:
         opens, closes = _local_date(r.opens_at), _local_date(r.closes_at)

@@ -222,6 +222,7 @@ class MunicipalityReport:
     service_test: ServiceTestSummary | None
     references: list[ReferenceRow] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    demo: bool = False  # demo data anywhere in the figures: every output says so
 
     @property
     def wording_changed(self) -> bool:
@@ -556,6 +557,34 @@ def _service_test(municipality: str) -> ServiceTestSummary | None:
     )
 
 
+def _is_demo(
+    questionnaire_code: str, municipality: str, year: int, service_test: ServiceTestSummary | None
+) -> bool:
+    """Demo data anywhere in the figures: the own series (every year), the peers' year, or
+    the service test shown beside them (one query, two at most)."""
+    of_questionnaire = sa.select(Questionnaire.id).where(Questionnaire.code == questionnaire_code)
+    demo = bool(
+        db.session.scalar(
+            sa.select(
+                sa.exists().where(
+                    SurveyRound.is_demo.is_(True),
+                    SurveyRound.questionnaire_id.in_(of_questionnaire),
+                    sa.or_(
+                        SurveyRound.year == year,
+                        SurveyRound.municipalities.any(Municipality.code == municipality),
+                    ),
+                )
+            )
+        )
+    )
+    if service_test is not None and not demo:
+        from surveyapp.servicetest.models import TestRound
+
+        test_round = db.session.get(TestRound, service_test.round_id)
+        demo = bool(test_round and test_round.is_demo)
+    return demo
+
+
 def build_report(
     municipality_code: str,
     questionnaire_code: str,
@@ -658,6 +687,7 @@ def build_report(
     years = sorted({p.year for p in trend}, reverse=True)
     counts = queries.option_counts(rounds, municipality_code)
     breakdowns = _breakdowns(definition, rounds, municipality_code, min_group_size, target, counts)
+    service_test = _service_test(municipality_code)
     return MunicipalityReport(
         municipality=municipality,
         questionnaire_code=questionnaire_code,
@@ -684,8 +714,9 @@ def build_report(
             definition, rounds, municipality_code, min_group_size, breakdowns, counts
         ),
         breakdowns=breakdowns,
-        service_test=_service_test(municipality_code),
+        service_test=service_test,
         references=_references(year, scope_codes, min_group_size),
+        demo=_is_demo(questionnaire_code, municipality_code, year, service_test),
     )
 
 

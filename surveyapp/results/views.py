@@ -144,7 +144,7 @@ def chart(code: str, kind: str, fmt: str) -> Response:
         )
         if summary is None:
             abort(404)
-        body = charts.question_chart(summary, language, fmt, report.min_group_size)
+        body = charts.question_chart(summary, language, fmt, report.min_group_size, report.demo)
     else:
         abort(404)
     response = Response(body, mimetype=charts.FORMATS[fmt])
