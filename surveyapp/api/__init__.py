@@ -11,7 +11,6 @@ from flask_smorest import Api
 
 from surveyapp.api.schemas import ErrorSchema
 
-
 API_VERSION = "1.0"
 
 

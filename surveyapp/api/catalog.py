@@ -143,15 +143,22 @@ def _format_description(fmt: str, language: str) -> str:
     return _("CSV (comma-separated, decimal point, UTF-8), one line per row, with a status column.")
 
 
+def _keywords(language: str) -> tuple[str, ...]:
+    _ = translator(language)
+    return (_("citizen survey"), _("user satisfaction"), _("municipality"))
+
+
 def _survey_dataset(settings: Settings, item: SurveyDataset) -> dict[str, Any]:
     def title(language: str) -> str:
-        return translator(language)(
+        _ = translator(language)
+        return _(
             "%(survey)s: share satisfied per municipality and year",
             survey=formatting.pick(item.definition.title, language),
         )
 
     def description(language: str) -> str:
-        return translator(language)(
+        _ = translator(language)
+        return _(
             "The share of satisfied answers (top two boxes, \u201cdon't know\u201d left out) "
             "with the number of answers, a 95 %% interval and the verdict against the "
             "target, for %(count)s municipalities, %(first)s\u2013%(last)s. Figures resting "
@@ -164,11 +171,7 @@ def _survey_dataset(settings: Settings, item: SurveyDataset) -> dict[str, Any]:
     keywords = [
         {"@value": word, "@language": language}
         for language in LANGUAGES
-        for word in (
-            translator(language)("citizen survey"),
-            translator(language)("user satisfaction"),
-            translator(language)("municipality"),
-        )
+        for word in _keywords(language)
     ]
     return {
         "@id": settings.url("api.questionnaire", code=item.code) + "#dataset",
@@ -193,10 +196,12 @@ def _survey_dataset(settings: Settings, item: SurveyDataset) -> dict[str, Any]:
 
 def _test_dataset(settings: Settings, item: TestDataset) -> dict[str, Any]:
     def title(language: str) -> str:
-        return translator(language)("Service test %(title)s: scores and ranking", title=item.title)
+        _ = translator(language)
+        return _("Service test %(title)s: scores and ranking", title=item.title)
 
     def description(language: str) -> str:
-        return translator(language)(
+        _ = translator(language)
+        return _(
             "Mystery-shopper test of the municipalities' service by phone, e-mail and web "
             "(%(year)s): score 0\u2013100, rank, grade and quartile band per municipality, "
             "and the score per channel and sector.",
@@ -220,6 +225,21 @@ def _test_dataset(settings: Settings, item: TestDataset) -> dict[str, Any]:
     }
 
 
+def _text(language: str, key: str) -> str:
+    _ = translator(language)
+    return {
+        "service_title": _("Open data API for survey and service-test results"),
+        "service_description": _(
+            "Read-only API with the published results as JSON, JSON-stat 2.0 and CSV."
+        ),
+        "catalogue_title": _("Published survey and service-test results"),
+        "catalogue_description": _(
+            "Citizen satisfaction surveys and mystery-shopper service tests of Norwegian "
+            "municipalities, published as open data."
+        ),
+    }[key]
+
+
 def build(published: Published, settings: Settings) -> dict[str, Any]:
     """The catalogue with its datasets and the API as a data service."""
     datasets = [_survey_dataset(settings, s) for s in published.surveys]
@@ -241,14 +261,8 @@ def build(published: Published, settings: Settings) -> dict[str, Any]:
     service = {
         "@id": settings.url("api_pages.index") + "#service",
         "@type": "dcat:DataService",
-        "dct:title": _texts(
-            lambda lang: translator(lang)("Open data API for survey and service-test results")
-        ),
-        "dct:description": _texts(
-            lambda lang: translator(lang)(
-                "Read-only API with the published results as JSON, JSON-stat 2.0 and CSV."
-            )
-        ),
+        "dct:title": _texts(lambda lang: _text(lang, "service_title")),
+        "dct:description": _texts(lambda lang: _text(lang, "service_description")),
         "dct:publisher": {"@id": settings.publisher_uri},
         "dcat:contactPoint": _contact(settings),
         "dcat:endpointURL": {"@id": settings.url("api_pages.index")},
@@ -260,15 +274,8 @@ def build(published: Published, settings: Settings) -> dict[str, Any]:
         "@context": CONTEXT,
         "@id": settings.url("api.catalogue"),
         "@type": "dcat:Catalog",
-        "dct:title": _texts(
-            lambda lang: translator(lang)("Published survey and service-test results")
-        ),
-        "dct:description": _texts(
-            lambda lang: translator(lang)(
-                "Citizen satisfaction surveys and mystery-shopper service tests of Norwegian "
-                "municipalities, published as open data."
-            )
-        ),
+        "dct:title": _texts(lambda lang: _text(lang, "catalogue_title")),
+        "dct:description": _texts(lambda lang: _text(lang, "catalogue_description")),
         "dct:publisher": {
             "@id": settings.publisher_uri,
             "@type": "foaf:Agent",

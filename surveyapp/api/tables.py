@@ -48,7 +48,8 @@ def status_labels(language: str, min_group_size: int) -> dict[str, str]:
 
 
 def _percent_unit(language: str) -> Unit:
-    return Unit(decimals=1, label=translator(language)("percent"), symbol="%")
+    _ = translator(language)
+    return Unit(decimals=1, label=_("percent"), symbol="%")
 
 
 def _measure_dimension(language: str, ids: Sequence[str]) -> Dimension:
@@ -248,7 +249,8 @@ def group_cube(report: MunicipalityReport, question_code: str, meta: Meta) -> Cu
 
 
 def _dont_know_label(language: str) -> str:
-    return translator(language)("Don't know")
+    _ = translator(language)
+    return _("Don't know")
 
 
 def answers_cube(report: MunicipalityReport, question_code: str, meta: Meta) -> Cube | None:
