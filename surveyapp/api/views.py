@@ -57,6 +57,10 @@ ERRORS = {
     429: "Too many requests from this client; see Retry-After.",
 }
 CSV_TYPE = "text/csv; charset=utf-8"
+CSV_SCHEMA = {
+    "type": "string",
+    "description": "CSV (RFC 4180): a header line, then one line per row",
+}
 JSONLD_TYPE = "application/ld+json"
 
 
@@ -494,7 +498,13 @@ def results(_args: dict[str, Any], questionnaire: str, year: int, municipality: 
 @access(PUBLIC)
 @bp.arguments(schemas.TableQuery, location="query")
 @bp.response(200, schemas.JsonStatSchema, description="JSON-stat 2.0 dataset")
-@bp.alt_response(200, content_type="text/csv", description="CSV, one line per row", success=True)
+@bp.alt_response(
+    200,
+    schema=CSV_SCHEMA,
+    content_type="text/csv",
+    description="CSV, one line per row",
+    success=True,
+)
 @documented_errors(400, 401, 404, 429)
 def results_table(
     args: dict[str, Any], questionnaire: str, year: int, municipality: str, table: str
@@ -525,7 +535,13 @@ def results_table(
 @access(PUBLIC)
 @bp.arguments(schemas.TableQuery, location="query")
 @bp.response(200, schemas.JsonStatSchema, description="JSON-stat 2.0 dataset")
-@bp.alt_response(200, content_type="text/csv", description="CSV, one line per row", success=True)
+@bp.alt_response(
+    200,
+    schema=CSV_SCHEMA,
+    content_type="text/csv",
+    description="CSV, one line per row",
+    success=True,
+)
 @documented_errors(400, 401, 404, 429)
 def national(args: dict[str, Any], questionnaire: str) -> Any:
     """Share satisfied per municipality and year: each cell as that municipality's
@@ -587,7 +603,13 @@ def test_rounds(_args: dict[str, Any]) -> Any:
 @access(PUBLIC)
 @bp.arguments(schemas.TableQuery, location="query")
 @bp.response(200, schemas.JsonStatSchema, description="JSON-stat 2.0 dataset")
-@bp.alt_response(200, content_type="text/csv", description="CSV, one line per row", success=True)
+@bp.alt_response(
+    200,
+    schema=CSV_SCHEMA,
+    content_type="text/csv",
+    description="CSV, one line per row",
+    success=True,
+)
 @documented_errors(400, 401, 403, 404, 429)
 def ranking(args: dict[str, Any], round_id: int) -> Any:
     """A service-test round's scores, ranks, grades and quartile bands per municipality,
