@@ -98,7 +98,9 @@ def test_small_figures_are_hidden_with_a_status(
     for measure in ("share", "low", "high", "k", "n", "verdict"):
         assert _cell(dataset, "1804", "2026", measure) == (None, "small")
     assert dataset["extension"]["status"]["small"].startswith("Skjult")
-    rows = list(csv.DictReader(io.StringIO(api.get(f"{NATIONAL}?format=csv").get_data(as_text=True))))
+    rows = list(
+        csv.DictReader(io.StringIO(api.get(f"{NATIONAL}?format=csv").get_data(as_text=True)))
+    )
     hidden = next(r for r in rows if r["municipality"] == "1804")
     assert hidden["status"] == "small" and hidden["k"] == "" and hidden["n"] == ""
     report = api.get(f"{RESULTS}/2026/5501").get_json()
