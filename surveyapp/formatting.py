@@ -62,18 +62,30 @@ def exact(value: Number) -> Fraction:
     return Fraction(Decimal(format(value, ".15g")))
 
 
-def round_half_up(value: Number, decimals: int) -> Decimal:
-    """``value`` rounded to ``decimals`` places, halves away from zero (Excel's rule)."""
-    fraction = exact(value)
-    scaled = abs(fraction) * 10**decimals
-    whole = int(scaled + Fraction(1, 2))  # floor(x + 1/2) for x >= 0
+def _rounded(fraction: Fraction, shift: int, decimals: int) -> Decimal:
+    """``fraction × 10**shift`` to ``decimals`` places, halves away from zero.
+
+    floor(|x| + 1/2) in whole numbers: (2·num·10^k + den) // (2·den), so that tables of
+    thousands of figures are rounded without Fraction arithmetic (the same result)."""
+    numerator, denominator = abs(fraction.numerator), fraction.denominator
+    power = decimals + shift
+    if power >= 0:
+        numerator *= 10**power
+    else:
+        denominator *= 10**-power
+    whole = (2 * numerator + denominator) // (2 * denominator)
     rounded = Decimal(whole).scaleb(-decimals)
     return -rounded if fraction < 0 and whole else rounded
 
 
+def round_half_up(value: Number, decimals: int) -> Decimal:
+    """``value`` rounded to ``decimals`` places, halves away from zero (Excel's rule)."""
+    return _rounded(exact(value), 0, decimals)
+
+
 def round_percent(value: Number, decimals: int = 1) -> Decimal:
     """A share as a rounded percentage: 0.4625 → Decimal("46.3")."""
-    return round_half_up(exact(value) * 100, decimals)
+    return _rounded(exact(value), 2, decimals)
 
 
 # --------------------------------------------------------------------------- text

@@ -313,7 +313,9 @@ class Gunicorn:
         log_path: Path | None = None,
         app_spec: str = "wsgi:app",
         pythonpath: str | None = None,
+        env: dict[str, str] | None = None,
     ) -> None:
+        self.env = dict(env or {})  # settings beside the database and key (SURVEYAPP_…)
         self.app_spec = app_spec  # another module only for experiments (profiling a fix)
         self.pythonpath = pythonpath
         self.database_url = database_url
@@ -371,7 +373,7 @@ class Gunicorn:
             self.proc = subprocess.Popen(
                 self.command,
                 cwd=PROJECT_ROOT,
-                env=server_env(self.database_url, self.secret_key),
+                env={**server_env(self.database_url, self.secret_key), **self.env},
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,

@@ -14,7 +14,7 @@ from surveyapp.api.schemas import ErrorSchema
 API_VERSION = "1.0"
 
 
-class OpenDataApi(Api):  # type: ignore[misc]
+class OpenDataApi(Api):
     """flask-smorest's Api without its app-wide error handler: the app keeps its HTML
     error pages, and /api/ paths get JSON errors from ``http.json_error`` (documented
     with our own error schema)."""

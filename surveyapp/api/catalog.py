@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from surveyapp import formatting
@@ -118,12 +119,8 @@ def _distributions(
         distribution: dict[str, Any] = {
             "@id": address + "#distribution",
             "@type": "dcat:Distribution",
-            "dct:title": _texts(
-                lambda lang, fmt=fmt: (
-                    f"{title(lang)} ({'JSON-stat 2.0' if fmt == 'jsonstat' else 'CSV'})"
-                )
-            ),
-            "dct:description": _texts(lambda lang, fmt=fmt: _format_description(fmt, lang)),
+            "dct:title": _texts(partial(_format_title, title, fmt)),
+            "dct:description": _texts(partial(_format_description, fmt)),
             "dcat:accessURL": {"@id": address},
             "dcat:downloadURL": {"@id": address},
             "dct:format": {"@id": file_type},
@@ -134,6 +131,10 @@ def _distributions(
             distribution["dct:conformsTo"] = {"@id": JSONSTAT_SPEC}
         result.append(distribution)
     return result
+
+
+def _format_title(title: Callable[[str], str], fmt: str, language: str) -> str:
+    return f"{title(language)} ({'JSON-stat 2.0' if fmt == 'jsonstat' else 'CSV'})"
 
 
 def _format_description(fmt: str, language: str) -> str:

@@ -203,27 +203,31 @@ def report_version(client: Client, questionnaire: str, year: int, municipality: 
 
 
 def _publications_of(questionnaire: str) -> list[Any]:
-    return [
-        list(row)
-        for row in db.session.execute(
-            sa.select(Publication.id, Publication.published_at)
-            .join(SurveyRound, SurveyRound.id == Publication.survey_round_id)
-            .join(Questionnaire, Questionnaire.id == SurveyRound.questionnaire_id)
-            .where(Questionnaire.code == questionnaire)
-            .order_by(Publication.id)
+    """The questionnaire's publications in a few numbers (one aggregate, whatever their
+    count): any publication or withdrawal changes them."""
+    row = db.session.execute(
+        sa.select(
+            sa.func.count(Publication.id),
+            sa.func.sum(Publication.id),
+            sa.func.max(Publication.id),
+            sa.func.max(Publication.published_at),
         )
-    ]
+        .join(SurveyRound, SurveyRound.id == Publication.survey_round_id)
+        .join(Questionnaire, Questionnaire.id == SurveyRound.questionnaire_id)
+        .where(Questionnaire.code == questionnaire)
+    ).one()
+    return [str(value) for value in row]
 
 
 def _test_publications() -> list[Any]:
-    return [
-        list(row)
-        for row in db.session.execute(
-            sa.select(Publication.id, Publication.published_at)
-            .where(Publication.test_round_id.is_not(None))
-            .order_by(Publication.id)
-        )
-    ]
+    row = db.session.execute(
+        sa.select(
+            sa.func.count(Publication.id),
+            sa.func.sum(Publication.id),
+            sa.func.max(Publication.published_at),
+        ).where(Publication.test_round_id.is_not(None))
+    ).one()
+    return [str(value) for value in row]
 
 
 def _response_counts(questionnaire: str, only: Sequence[int] | None = None) -> list[Any]:
@@ -365,8 +369,8 @@ def national_data(client: Client, questionnaire: str, min_group_size: int) -> Na
             cells.append(
                 tables.NationalCell(code, year, Share.of(count.k, count.n, min_group_size, target))
             )
-    names = dict(
-        db.session.execute(
+    names: dict[str, str] = dict(
+        db.session.execute(  # type: ignore[arg-type]
             sa.select(Municipality.code, Municipality.name).where(
                 Municipality.code.in_(list(by_municipality))
             )
@@ -463,7 +467,10 @@ def ranking_rows(
     from surveyapp.servicetest import cache
 
     result = cache.scored_round(test_round)
-    names = dict(db.session.execute(sa.select(Municipality.code, Municipality.name)).all())
+    names: dict[str, str] = {
+        str(code): str(name)
+        for code, name in db.session.execute(sa.select(Municipality.code, Municipality.name))
+    }
     rows = [
         tables.ScoreRow(
             municipality=m.municipality,

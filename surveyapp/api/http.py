@@ -5,7 +5,9 @@
 * Every request counts against a per-client limit (``SURVEYAPP_API_LIMIT``) in the
   log-in throttle's shared store (the database or Redis, ``RATELIMIT_STORAGE_URI``), so
   the limit holds across workers and hosts: per token, else per client address
-  (IPv6 per /64). Over the limit: 429 with ``Retry-After``.
+  (IPv6 per /64). Over the limit: 429 with ``Retry-After``. A worker adds its
+  requests to the store at most once a second while a client is far from its limit,
+  and at every request near it (``Allowance``), so a cached answer costs no write.
 * Every request made with a token is logged (``api_token_use``), whatever its answer.
 * Responses carry a strong ETag computed from the data's version (never from the body,
   so a conditional request answers 304 without building the table), ``Cache-Control``
@@ -17,7 +19,9 @@
 from __future__ import annotations
 
 import math
+import threading
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Response, current_app, g, jsonify, request
@@ -43,14 +47,69 @@ def is_api_request() -> bool:
     return request.path.startswith(PREFIX)
 
 
-def rate(config: Any) -> RateLimitItem:
+def rate(config: Any) -> Allowance:
     text = str(config["SURVEYAPP_API_LIMIT"])
     try:
-        return parse(text)
+        return Allowance(parse(text))
     except ValueError:
         raise ConfigurationError(
             f"SURVEYAPP_API_LIMIT must be a rate such as '120 per minute', got {text!r}."
         ) from None
+
+
+@dataclass
+class _Entry:
+    pending: int  # requests let through and not yet added to the shared store
+    known: int  # the shared count when this process last wrote
+    reset: float  # when the window ends
+    written: float  # when this process last wrote
+
+
+class Allowance:
+    """A rate per client, counted in the shared store, written in batches.
+
+    While a client is far from the limit, this process lets requests through and adds
+    them to the store once a second (one write for many); when the count it knows plus
+    its own unwritten requests reaches the limit, every request writes and reads the
+    shared count, so the limit itself holds across workers and hosts. Other workers'
+    unwritten requests (at most a second's worth each) are the only slack.
+    """
+
+    WRITE_SECONDS = 1.0
+
+    def __init__(self, rate: RateLimitItem) -> None:
+        self.rate = rate
+        self._entries: dict[tuple[str, ...], _Entry] = {}
+        self._lock = threading.Lock()
+
+    def hit(self, identifiers: tuple[str, ...]) -> float | None:
+        """Count one request; None when it may go ahead, else the window's end."""
+        now = time.time()
+        with self._lock:
+            entry = self._entries.get(identifiers)
+            if (
+                entry is not None
+                and now < entry.reset
+                and now - entry.written < self.WRITE_SECONDS
+                and entry.known + entry.pending + 1 < self.rate.amount
+            ):
+                entry.pending += 1
+                return None
+            cost = 1 + (entry.pending if entry is not None and now < entry.reset else 0)
+            if entry is not None:
+                entry.pending = 0
+        limiter = throttle().limiter
+        with write_transaction():
+            allowed = limiter.hit(self.rate, *identifiers, cost=cost)
+            stats = limiter.get_window_stats(self.rate, *identifiers)
+            db.session.commit()
+        with self._lock:
+            if len(self._entries) > 10_000:
+                self._entries.clear()  # forget idle clients now and then
+            self._entries[identifiers] = _Entry(
+                0, self.rate.amount - stats.remaining, stats.reset_time, now
+            )
+        return None if allowed else stats.reset_time
 
 
 def client() -> Client:
@@ -73,27 +132,21 @@ def before_api_request() -> None:
     if request.method == "OPTIONS":
         return
     raw = _bearer()
-    limit = current_app.extensions["surveyapp.api_rate"]
-    with write_transaction():
-        token = tokens.find_token(raw) if raw else None
-        if token is not None:
-            g.api_client = Client(token)
-            identifiers = ("api-token", str(token.id))
-        else:
-            identifiers = ("api-client", client_key(request.remote_addr))
-        limiter = throttle().limiter
-        allowed = limiter.hit(limit, *identifiers)
-        db.session.commit()
+    allowance: Allowance = current_app.extensions["surveyapp.api_rate"]
+    token = tokens.find_token(raw) if raw else None
+    db.session.commit()  # end the read (SQLite: before the counter's write transaction)
+    if token is not None:
+        g.api_client = Client(token)
+        identifiers = ("api-token", str(token.id))
+    else:
+        identifiers = ("api-client", client_key(request.remote_addr))
+    refused_until = allowance.hit(identifiers)
     if raw is not None and token is None:
-        error = Unauthorized(_("The API token is unknown, expired or revoked."))
-        raise error
-    if not allowed:
-        reset = limiter.get_window_stats(limit, *identifiers).reset_time
-        db.session.commit()
-        error = TooManyRequests(
-            _("Too many requests. Wait %(n)s seconds and try again.", n=_wait(reset))
-        )
-        error.retry_after = _wait(reset)  # type: ignore[attr-defined]
+        raise Unauthorized(_("The API token is unknown, expired or revoked."))
+    if refused_until is not None:
+        wait = _wait(refused_until)
+        error = TooManyRequests(_("Too many requests. Wait %(n)s seconds and try again.", n=wait))
+        error.retry_after = wait
         raise error
 
 

@@ -72,7 +72,8 @@ class Cube:
     def _row_keys(self) -> list[tuple[str, ...]]:
         keys: list[tuple[str, ...]] = [()]
         for dimension in self.dimensions[:-1]:
-            keys = [(*prefix, category) for prefix in keys for category in dimension.ids]
+            ids = dimension.ids
+            keys = [(*prefix, category) for prefix in keys for category in ids]
         return keys
 
 

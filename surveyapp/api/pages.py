@@ -17,7 +17,7 @@ def index() -> str:
     return render_template(
         "api/index.html",
         base=str(current_app.config["SURVEYAPP_BASE_URL"]).rstrip("/"),
-        limit=current_app.extensions["surveyapp.api_rate"],
+        limit=current_app.extensions["surveyapp.api_rate"].rate,
         max_age=current_app.config["SURVEYAPP_API_MAX_AGE"],
         min_n=current_app.config["SURVEYAPP_MIN_GROUP_SIZE"],
     )

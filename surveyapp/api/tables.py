@@ -236,9 +236,9 @@ def group_cube(report: MunicipalityReport, question_code: str, meta: Meta) -> Cu
     ]
     cube = _cube(meta, label, dims, report.min_group_size)
     for row in breakdown.rows:
-        if breakdown.whole_hidden:
-            values, status = {}, PROTECTED
-        else:
+        values: dict[str, Value] = {}
+        status: str | None = PROTECTED
+        if not breakdown.whole_hidden:
             values, status = share_values(row.share)
         cube.set(
             (report.municipality.code, str(report.year), breakdown.question.code, row.value),

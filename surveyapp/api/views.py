@@ -216,15 +216,12 @@ def questionnaire(_args: dict[str, Any], code: str) -> Any:
     etag = _version("questionnaire", code, [(q.id, q.content_hash) for q in versions])
     if (cached := not_modified(etag)) is not None:
         return cached
-    body = {
-        "code": code,
-        "kind": versions[0].kind,
-        "versions": [],
-    }
+    listed: list[dict[str, Any]] = []
+    body = {"code": code, "kind": versions[0].kind, "versions": listed}
     for version in versions:
         definition = definition_of(version)
         indicator = definition.indicator.question if definition.indicator else None
-        body["versions"].append(
+        listed.append(
             {
                 "version": version.version,
                 "title": definition.title,
@@ -298,6 +295,7 @@ def round_detail(_args: dict[str, Any], round_id: int) -> Any:
         abort(403)
     if info is None:
         abort(404)
+    assert info is not None  # abort raises
     etag = _version(
         "round", round_id, info.survey_round.status, info.published_at, info.municipalities
     )
