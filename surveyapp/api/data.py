@@ -290,8 +290,46 @@ def national_version(client: Client, questionnaire: str) -> str:
 
 
 @dataclass(frozen=True)
+class IndicatorInfo:
+    """What the national table says about its survey: the title and the question."""
+
+    title: dict[str, str]
+    question: str
+    text: dict[str, str]
+
+
+def _texts(value: Any) -> dict[str, str]:
+    return (
+        {str(k): str(v) for k, v in value.items()}
+        if isinstance(value, dict)
+        else {"nb": str(value)}
+    )
+
+
+def indicator_info(code: str) -> IndicatorInfo | None:
+    """The survey's title and its share-satisfied question, read from the stored definition.
+
+    The stored definition was validated when it was loaded; parsing it again
+    (``definition_of``) costs about 0.2 s in a new process, a large part of the national
+    table's first request, for two texts."""
+    latest = latest_version(code)
+    if latest is None or latest.kind != "survey":
+        return None
+    raw = latest.definition
+    indicator = raw.get("indicator")
+    if not isinstance(indicator, dict):
+        return None
+    question = str(indicator["question"])
+    for section in raw.get("sections", []):
+        for item in section.get("questions", []):
+            if item.get("code") == question:
+                return IndicatorInfo(_texts(raw["title"]), question, _texts(item["text"]))
+    return None
+
+
+@dataclass(frozen=True)
 class NationalData:
-    definition: Definition
+    info: IndicatorInfo
     municipalities: list[tuple[str, str]]
     years: list[int]
     cells: list[tables.NationalCell]
@@ -302,8 +340,8 @@ def national_data(client: Client, questionnaire: str, min_group_size: int) -> Na
     """Share satisfied per municipality and year: the published rounds' frozen counts,
     and for a token the counts of the unpublished rounds it sees (live, as the owner's
     dashboard counts them)."""
-    definition = questionnaire_definition(questionnaire)
-    if definition is None or definition.indicator is None:
+    info = indicator_info(questionnaire)
+    if info is None:
         return None
     updated = db.session.scalar(
         sa.select(sa.func.max(Publication.published_at))
@@ -343,6 +381,8 @@ def national_data(client: Client, questionnaire: str, min_group_size: int) -> Na
         add(int(round_id), int(year), float(target), str(code), str(print_), int(k), int(n))
     unpublished = _unpublished_rounds(client, questionnaire)
     if unpublished:
+        definition = questionnaire_definition(questionnaire)
+        assert definition is not None and definition.indicator is not None
         years_targets = {
             int(i): (int(y), float(t))
             for i, y, t in db.session.execute(
@@ -380,7 +420,7 @@ def national_data(client: Client, questionnaire: str, min_group_size: int) -> Na
         ((c, str(names.get(c, c))) for c in by_municipality), key=lambda m: m[0]
     )
     years = sorted({cell.year for cell in cells})
-    return NationalData(definition, municipalities, years, cells, updated)
+    return NationalData(info, municipalities, years, cells, updated)
 
 
 # --------------------------------------------------------------------------- service test

@@ -18,7 +18,7 @@ from fractions import Fraction
 from surveyapp import formatting
 from surveyapp.api.jsonstat import Cube, Dimension, Unit, Value
 from surveyapp.catalogs import translator
-from surveyapp.questionnaires.schema import Definition, Question
+from surveyapp.questionnaires.schema import Question
 from surveyapp.results.report import (
     EMPTY,
     PROTECTED,
@@ -345,7 +345,8 @@ class NationalCell:
 
 
 def national_cube(
-    definition: Definition,
+    question: str,
+    question_text: Mapping[str, str],
     municipalities: Sequence[tuple[str, str]],
     years: Sequence[int],
     cells: Sequence[NationalCell],
@@ -355,20 +356,20 @@ def national_cube(
     """Share satisfied per municipality and year: each cell the headline of that
     municipality's dashboard for that year (its round's target, its verdict)."""
     _ = translator(meta.language)
-    question = definition.question(definition.indicator.question) if definition.indicator else None
-    assert question is not None
     dims = [
         Dimension("municipality", _("Municipality"), list(municipalities), "geo"),
         Dimension("year", _("Year"), [(str(y), str(y)) for y in years], "time"),
         Dimension(
-            "question", _("Question"), [(question.code, _question_label(question, meta.language))]
+            "question",
+            _("Question"),
+            [(question, formatting.pick(question_text, meta.language) or question)],
         ),
         _measure_dimension(meta.language, SHARE_MEASURES),
     ]
     cube = _cube(meta, meta.title, dims, min_group_size)
     for cell in cells:
         values, status = share_values(cell.share)
-        cube.set((cell.municipality, str(cell.year), question.code), values, status)
+        cube.set((cell.municipality, str(cell.year), question), values, status)
     return cube
 
 

@@ -556,14 +556,20 @@ def national(args: dict[str, Any], questionnaire: str) -> Any:
     meta = tables.Meta(
         title=_(
             "%(survey)s: share satisfied per municipality and year",
-            survey=formatting.pick(found.definition.title, language),
+            survey=formatting.pick(found.info.title, language),
         ),
         source=_source(),
         updated=_updated(found.updated),
         language=language,
     )
     cube = tables.national_cube(
-        found.definition, found.municipalities, found.years, found.cells, meta, _min_group_size()
+        found.info.question,
+        found.info.text,
+        found.municipalities,
+        found.years,
+        found.cells,
+        meta,
+        _min_group_size(),
     )
     return _table(cube, fmt, etag, f"{questionnaire}-national")
 
