@@ -69,6 +69,7 @@ def production_threads(database_url: str) -> int:
     """Threads per gunicorn worker as documented in README.md for this database."""
     return THREADS if is_postgresql(database_url) else SQLITE_THREADS
 
+
 SLUG = "bench"
 QUESTIONNAIRE = "citizen-satisfaction"
 MUNICIPALITY = "5501"
@@ -1171,9 +1172,7 @@ def profile_steps(
         for index, fields in enumerate(answers, start=1):
             reply = timed(
                 f"POST page {index}",
-                lambda i=index, f=fields: client.post(
-                    f"{base}/{i}", data={**f, "state": token}
-                ),
+                lambda i=index, f=fields: client.post(f"{base}/{i}", data={**f, "state": token}),
             )
             assert reply.status_code == 302, reply.status_code
 
