@@ -130,8 +130,8 @@ def unpublish_test_round(user_id: int | None, test_round: TestRound) -> None:
 
 
 def publish_all_closed(user_id: int | None, questionnaire_code: str) -> int:
-    """Publish every closed, unpublished round of a questionnaire (bulk: the benchmark's
-    national database). The counts come from one grouped query per year."""
+    """Publish every closed, unpublished round of a questionnaire (the benchmark's national
+    database); each round's counts come from one small query on its own answers."""
     rounds = list(
         db.session.scalars(
             sa.select(SurveyRound)

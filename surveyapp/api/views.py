@@ -400,7 +400,7 @@ def report_out(report: MunicipalityReport) -> dict[str, Any]:
         "years": report.years,
         "target": report.target,
         "min_group_size": report.min_group_size,
-        "responses": report.responses if not report.headline.suppressed else None,
+        "responses": report.responses,  # shown on the dashboard too
         "headline": share_out(report.headline),
         "change": (
             {
