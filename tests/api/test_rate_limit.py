@@ -25,3 +25,27 @@ def test_too_many_requests_get_429_with_retry_after(api: FlaskClient) -> None:
     # Another client address has its own allowance.
     other = api.get("/api/v1/rounds", environ_base={"REMOTE_ADDR": "192.0.2.7"})
     assert other.status_code == 200
+
+
+def test_far_from_the_limit_a_worker_writes_its_count_in_batches(
+    api: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlalchemy as sa
+
+    from surveyapp.accounts.models import ThrottleCounter
+    from surveyapp.api.http import Allowance
+    from surveyapp.extensions import db
+
+    monkeypatch.setattr(Allowance, "WRITE_SECONDS", 3600.0)
+
+    def counted() -> int:
+        db.session.rollback()
+        return int(db.session.scalar(sa.select(sa.func.sum(ThrottleCounter.hits))) or 0)
+
+    assert api.get("/api/v1/rounds").status_code == 200
+    assert counted() == 1  # the first request of a client is written at once
+    assert api.get("/api/v1/rounds").status_code == 200
+    assert counted() == 1  # far from the limit (3): kept in this worker for now
+    assert api.get("/api/v1/rounds").status_code == 200
+    assert counted() == 3  # at the limit every request is written, with those kept back
+    assert api.get("/api/v1/rounds").status_code == 429
