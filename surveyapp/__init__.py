@@ -118,6 +118,7 @@ def register_url_converters(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from surveyapp.accounts.views import bp as accounts_bp
+    from surveyapp.api import init_api
     from surveyapp.exports.report_views import bp as reportpdf_bp
     from surveyapp.exports.views import bp as exports_bp
     from surveyapp.jobs.views import bp as jobs_bp
@@ -140,6 +141,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(reportpdf_bp)
     app.register_blueprint(exports_bp)
     app.register_blueprint(jobs_bp)
+    init_api(app)
 
 
 def register_request_hooks(app: Flask) -> None:

@@ -48,6 +48,15 @@ DEFAULTS: dict[str, Any] = {
     "SURVEYAPP_JOB_FILES_DIR": None,  # None: instance/job-files
     "SURVEYAPP_JOB_FILE_HOURS": 24,  # a result file not downloaded is deleted after this
     "SURVEYAPP_JOB_DOWNLOAD_GRACE_MINUTES": 10,  # …and a downloaded one this long after
+    # The open-data API (surveyapp/api): requests per client, public caching, tokens, and
+    # who publishes (the DCAT-AP-NO catalogue).
+    "SURVEYAPP_API_LIMIT": "120 per minute",
+    "SURVEYAPP_API_MAX_AGE": 300,
+    "SURVEYAPP_API_TOKEN_MAX_DAYS": 365,
+    "SURVEYAPP_PUBLISHER_NAME": "surveyapp",
+    "SURVEYAPP_PUBLISHER_ORGNR": "",  # nine digits: the Brønnøysund register's URI
+    "SURVEYAPP_CONTACT_EMAIL": "",
+    "SURVEYAPP_DATA_LICENSE": "http://publications.europa.eu/resource/authority/licence/CC_BY_4_0",
 }
 
 #: Rows of a "Svar" sheet: at least a header, an answer and the note where the answers
@@ -159,6 +168,10 @@ def check_settings(config: Mapping[str, Any]) -> None:
             f"the note where the answers continue) to {XLSX_MAX_ROWS:,} (Excel's limit), "
             f"got {rows}."
         )
+    if int(config["SURVEYAPP_API_MAX_AGE"]) < 0:
+        raise ConfigurationError("SURVEYAPP_API_MAX_AGE must be 0 or more.")
+    if int(config["SURVEYAPP_API_TOKEN_MAX_DAYS"]) < 1:
+        raise ConfigurationError("SURVEYAPP_API_TOKEN_MAX_DAYS must be 1 or more.")
 
 
 def relaxed(config: Mapping[str, Any]) -> bool:

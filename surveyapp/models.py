@@ -1,6 +1,7 @@
 """Import every model so metadata (and Alembic) sees the whole schema."""
 
 from surveyapp.accounts.models import StaffSession, ThrottleCounter, User, user_municipality
+from surveyapp.api.models import ApiToken, ApiTokenUse, Publication, PublishedCount
 from surveyapp.audit.models import AuditEntry
 from surveyapp.jobs.models import Job
 from surveyapp.municipalities.models import Municipality
@@ -22,12 +23,16 @@ from surveyapp.surveys.models import (
 
 __all__ = [
     "Answer",
+    "ApiToken",
+    "ApiTokenUse",
     "AuditEntry",
     "Invitation",
     "Job",
     "Municipality",
     "PeerGroup",
     "PeerValue",
+    "Publication",
+    "PublishedCount",
     "QuestionFingerprint",
     "Questionnaire",
     "Response",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -17,6 +18,17 @@ from surveyapp.questionnaires.schema import Indicator
 from surveyapp.surveys.models import Answer, SurveyRound, round_municipality
 
 DONT_KNOW = "dont_know"
+
+#: Only these rounds count (ids, or a SELECT of ids): the published ones, for the
+#: open-data API. None: every round, as the planner's dashboard counts.
+RoundFilter = sa.Select[Any] | Sequence[int] | None
+
+
+def restrict_rounds(query: sa.Select[Any], only_rounds: RoundFilter) -> sa.Select[Any]:
+    if only_rounds is None:
+        return query
+    ids = only_rounds if isinstance(only_rounds, sa.Select) else list(only_rounds)
+    return query.where(SurveyRound.id.in_(ids))
 
 
 @dataclass(frozen=True)
@@ -39,6 +51,7 @@ def indicator_counts(
     municipality: str | None = None,
     year: int | None = None,
     municipalities: Sequence[str] | None = None,
+    only_rounds: RoundFilter = None,
 ) -> list[IndicatorCount]:
     """Satisfied and valid answers to the indicator question, grouped in SQL."""
     satisfied = _options(indicator.satisfied)
@@ -48,6 +61,7 @@ def indicator_counts(
         .join(Questionnaire, Questionnaire.id == SurveyRound.questionnaire_id)
         .where(Questionnaire.code == questionnaire_code)
     )
+    rounds = restrict_rounds(rounds, only_rounds)
     if year is not None:
         rounds = rounds.where(SurveyRound.year == year)
     if municipality is not None:
@@ -92,20 +106,21 @@ def indicator_counts(
     ]
 
 
-def round_ids(questionnaire_code: str, municipality: str, year: int) -> list[int]:
+def round_ids(
+    questionnaire_code: str, municipality: str, year: int, only_rounds: RoundFilter = None
+) -> list[int]:
     """The rounds of a questionnaire in which a municipality took part in a year."""
-    return list(
-        db.session.scalars(
-            sa.select(SurveyRound.id)
-            .join(Questionnaire, Questionnaire.id == SurveyRound.questionnaire_id)
-            .join(round_municipality, round_municipality.c.round_id == SurveyRound.id)
-            .where(
-                Questionnaire.code == questionnaire_code,
-                SurveyRound.year == year,
-                round_municipality.c.municipality_code == municipality,
-            )
+    query = (
+        sa.select(SurveyRound.id)
+        .join(Questionnaire, Questionnaire.id == SurveyRound.questionnaire_id)
+        .join(round_municipality, round_municipality.c.round_id == SurveyRound.id)
+        .where(
+            Questionnaire.code == questionnaire_code,
+            SurveyRound.year == year,
+            round_municipality.c.municipality_code == municipality,
         )
     )
+    return list(db.session.scalars(restrict_rounds(query, only_rounds)))
 
 
 def option_counts(rounds: Sequence[int], municipality: str) -> dict[str, dict[str, int]]:

@@ -249,9 +249,11 @@ class NoData(LookupError):
     """No round of this questionnaire for the municipality (and year)."""
 
 
-def survey_questionnaires_for(municipality: str) -> list[tuple[str, list[int]]]:
+def survey_questionnaires_for(
+    municipality: str, only_rounds: queries.RoundFilter = None
+) -> list[tuple[str, list[int]]]:
     """(questionnaire code, years) with rounds in the municipality, newest year first."""
-    rows = db.session.execute(
+    query = (
         sa.select(Questionnaire.code, SurveyRound.year)
         .join(SurveyRound, SurveyRound.questionnaire_id == Questionnaire.id)
         .where(
@@ -259,7 +261,8 @@ def survey_questionnaires_for(municipality: str) -> list[tuple[str, list[int]]]:
             Questionnaire.kind == "survey",
         )
         .distinct()
-    ).all()
+    )
+    rows = db.session.execute(queries.restrict_rounds(query, only_rounds)).all()
     years: dict[str, set[int]] = {}
     for code, year in rows:
         years.setdefault(str(code), set()).add(int(year))
@@ -270,9 +273,9 @@ def survey_questionnaires_for(municipality: str) -> list[tuple[str, list[int]]]:
 
 
 def _definition_for(
-    questionnaire_code: str, municipality: str, year: int
+    questionnaire_code: str, municipality: str, year: int, only_rounds: queries.RoundFilter = None
 ) -> tuple[Definition, float]:
-    survey_round = db.session.scalar(
+    query = (
         sa.select(SurveyRound)
         .join(Questionnaire, Questionnaire.id == SurveyRound.questionnaire_id)
         .where(
@@ -283,20 +286,29 @@ def _definition_for(
         .order_by(SurveyRound.id.desc())
         .limit(1)
     )
+    survey_round = db.session.scalar(queries.restrict_rounds(query, only_rounds))
     if survey_round is None:
         raise NoData(f"no {questionnaire_code} round for {municipality} in {year}")
     return definition_of(survey_round.questionnaire), float(survey_round.target)
 
 
-def _trend(
-    counts: list[queries.IndicatorCount], year: int, min_group_size: int, target: float
-) -> list[YearPoint]:
+def one_wording_per_year(
+    counts: list[queries.IndicatorCount],
+) -> dict[int, queries.IndicatorCount]:
+    """The count each year shows: with two wordings in one year (a mid-year change), the
+    larger group."""
     by_year: dict[int, queries.IndicatorCount] = {}
     for count in counts:
         current = by_year.get(count.year)
-        # Two wordings in one year (a mid-year change): keep the larger group.
         if current is None or count.n > current.n:
             by_year[count.year] = count
+    return by_year
+
+
+def _trend(
+    counts: list[queries.IndicatorCount], year: int, min_group_size: int, target: float
+) -> list[YearPoint]:
+    by_year = one_wording_per_year(counts)
     selected = by_year.get(year)
     points: list[YearPoint] = []
     previous_print: str | None = None
@@ -521,11 +533,13 @@ def _references(year: int, codes: list[str] | None, min_group_size: int) -> list
     return shown + sorted(hidden, key=lambda r: (r.name, r.source))
 
 
-def _service_test(municipality: str) -> ServiceTestSummary | None:
+def _service_test(
+    municipality: str, only_test_rounds: queries.RoundFilter = None
+) -> ServiceTestSummary | None:
     from surveyapp.servicetest import cache
     from surveyapp.servicetest.models import TestAssignment, TestRound
 
-    test_round = db.session.scalar(
+    query = (
         sa.select(TestRound)
         .where(
             TestRound.id.in_(
@@ -537,6 +551,12 @@ def _service_test(municipality: str) -> ServiceTestSummary | None:
         .order_by((TestRound.status == "locked").desc(), TestRound.year.desc(), TestRound.id.desc())
         .limit(1)
     )
+    if only_test_rounds is not None:
+        ids = (
+            only_test_rounds if isinstance(only_test_rounds, sa.Select) else list(only_test_rounds)
+        )
+        query = query.where(TestRound.id.in_(ids))
+    test_round = db.session.scalar(query)
     if test_round is None:
         return None
     result = cache.scored_round(test_round)
@@ -595,17 +615,23 @@ def build_report(
     peer_scope_name: str = "",
     group_members: list[str] | None = None,
     compare_with: list[str] | None = None,
+    only_rounds: queries.RoundFilter = None,
+    only_test_rounds: queries.RoundFilter = None,
 ) -> MunicipalityReport:
-    """The whole dashboard for one municipality, questionnaire and year."""
+    """The whole dashboard for one municipality, questionnaire and year.
+
+    only_rounds / only_test_rounds: count only these survey and service-test rounds
+    (the open-data API passes the published ones); None counts every round.
+    """
     municipality = db.session.get(Municipality, municipality_code)
     if municipality is None:
         raise NoData(municipality_code)
-    definition, target = _definition_for(questionnaire_code, municipality_code, year)
+    definition, target = _definition_for(questionnaire_code, municipality_code, year, only_rounds)
     indicator = definition.indicator
     if indicator is None:
         raise NoData(f"{questionnaire_code} has no satisfaction indicator")
     own_counts = queries.indicator_counts(
-        questionnaire_code, indicator, municipality=municipality_code
+        questionnaire_code, indicator, municipality=municipality_code, only_rounds=only_rounds
     )
     trend = _trend(own_counts, year, min_group_size, target)
     current = next((p for p in trend if p.year == year), None)
@@ -632,7 +658,11 @@ def build_report(
 
     scope_codes = _peer_codes(peer_scope, municipality, group_members)
     peer_counts = queries.indicator_counts(
-        questionnaire_code, indicator, year=year, municipalities=scope_codes
+        questionnaire_code,
+        indicator,
+        year=year,
+        municipalities=scope_codes,
+        only_rounds=only_rounds,
     )
     if current is not None:
         peer_counts = [c for c in peer_counts if c.fingerprint == current.fingerprint]
@@ -683,11 +713,11 @@ def build_report(
         summary = stats.peer_summary(
             [(c.municipality, c.k, c.n) for c in peer_counts], municipality_code, min_group_size
         )
-    rounds = queries.round_ids(questionnaire_code, municipality_code, year)
+    rounds = queries.round_ids(questionnaire_code, municipality_code, year, only_rounds)
     years = sorted({p.year for p in trend}, reverse=True)
     counts = queries.option_counts(rounds, municipality_code)
     breakdowns = _breakdowns(definition, rounds, municipality_code, min_group_size, target, counts)
-    service_test = _service_test(municipality_code)
+    service_test = _service_test(municipality_code, only_test_rounds)
     return MunicipalityReport(
         municipality=municipality,
         questionnaire_code=questionnaire_code,

@@ -26,6 +26,9 @@ from wtforms import SelectChoice
 
 from surveyapp.accounts import scope
 from surveyapp.accounts.access import PLANNER, access
+from surveyapp.api import publishing
+from surveyapp.api.admin import ConfirmForm
+from surveyapp.api.admin import messages as publishing_messages
 from surveyapp.extensions import db, task_queue
 from surveyapp.jobs import operations as job_operations
 from surveyapp.jobs.models import Job
@@ -325,6 +328,39 @@ def change_status(round_id: int) -> WerkzeugResponse:
     else:
         db.session.commit()
         flash(_("The round is now: %(status)s.", status=STATUS_LABELS[status]), "info")
+    return redirect(url_for("rounds.detail", round_id=round_id))
+
+
+@bp.post("/rounds/<int:round_id>/publish")
+@access(PLANNER)
+def publish(round_id: int) -> WerkzeugResponse:
+    """Make a closed round's results open data (the API; audited, reversible)."""
+    survey_round = _load_round_to_change(round_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        publishing.publish_survey_round(current_user.id, survey_round)
+    except publishing.PublishError as err:
+        flash(publishing_messages()[err.reason], "error")
+    else:
+        db.session.commit()
+        flash(_("The results are published as open data."), "info")
+    return redirect(url_for("rounds.detail", round_id=round_id))
+
+
+@bp.post("/rounds/<int:round_id>/unpublish")
+@access(PLANNER)
+def unpublish(round_id: int) -> WerkzeugResponse:
+    survey_round = _load_round_to_change(round_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        publishing.unpublish_survey_round(current_user.id, survey_round)
+    except publishing.PublishError as err:
+        flash(publishing_messages()[err.reason], "error")
+    else:
+        db.session.commit()
+        flash(_("The results are no longer published."), "info")
     return redirect(url_for("rounds.detail", round_id=round_id))
 
 

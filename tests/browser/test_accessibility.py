@@ -38,6 +38,7 @@ OTHER_STATES = (
     "invitation used",
     "staff log-in",
     "front page",
+    "open data API",
 )
 
 
@@ -134,6 +135,9 @@ def test_axe_other_public_pages(
     elif state == "staff log-in":
         response = page.goto(live_server(f"/login{query}"))
         assert response is not None and response.status == 200
+    elif state == "open data API":
+        response = page.goto(live_server(f"/api/v1/{query}"))
+        assert response is not None and response.status == 200
     else:
         response = page.goto(live_server(f"/{query}"))
         assert response is not None and response.status == 200
@@ -221,6 +225,7 @@ def test_other_public_pages_reflow_at_320px(
         ("invitation used", f"/i/{make_live_invitation(invited, used=True)}"),
         ("staff log-in", "/login"),
         ("front page", "/"),
+        ("open data API", "/api/v1/"),
     ]:
         page.goto(live_server(f"{path}?lang={language}"))
         measure(state)
