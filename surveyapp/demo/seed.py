@@ -19,9 +19,10 @@ from flask import current_app
 from surveyapp.accounts.operations import create_user
 from surveyapp.extensions import db
 from surveyapp.municipalities.models import Municipality
+from surveyapp.questionnaires.definition import Definition
 from surveyapp.questionnaires.models import Questionnaire
-from surveyapp.questionnaires.schema import Definition, Question
 from surveyapp.questionnaires.store import definition_of, latest_version
+from surveyapp.questionnaires.survey import Question
 from surveyapp.servicetest.models import TestAssignment, TestResult, TestRound
 from surveyapp.servicetest.planning import plan_round
 from surveyapp.surveys.models import Answer, Response, SurveyRound

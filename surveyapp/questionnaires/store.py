@@ -8,8 +8,8 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from surveyapp.extensions import db
+from surveyapp.questionnaires.definition import Definition
 from surveyapp.questionnaires.models import QuestionFingerprint, Questionnaire
-from surveyapp.questionnaires.schema import Definition
 
 
 @dataclass(frozen=True)
@@ -86,7 +86,7 @@ def definition_of(questionnaire: Questionnaire) -> Definition:
     """The parsed definition of a stored version (validated again, cached per content)."""
     import yaml
 
-    from surveyapp.questionnaires.schema import parse_definition
+    from surveyapp.questionnaires.definition import parse_definition
 
     key = (questionnaire.id, questionnaire.content_hash)
     cached = _DEFINITION_CACHE.get(key)

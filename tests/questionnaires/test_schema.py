@@ -10,18 +10,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from surveyapp.questionnaires.schema import (
-    KINDS,
-    LANGUAGES,
-    QUESTION_TYPES,
-    Condition,
-    Definition,
-    DefinitionError,
-    Option,
-    Problem,
-    load_file,
-    parse_definition,
-)
+from surveyapp.questionnaires.checks import LANGUAGES
+from surveyapp.questionnaires.definition import KINDS, Definition, load_file, parse_definition
+from surveyapp.questionnaires.problems import DefinitionError, Problem
+from surveyapp.questionnaires.survey import QUESTION_TYPES, Condition, Option
 
 HERE = Path(__file__).parent
 BROKEN = HERE / "broken"
