@@ -22,7 +22,12 @@ from typing import Any
 
 from surveyapp.questionnaires.checks import MAX_CODE_LENGTH, Checker, is_int
 from surveyapp.questionnaires.problems import Report
-from surveyapp.questionnaires.protocol import PROTOCOL_KEYS, PROTOCOL_REQUIRED, ProtocolReader
+from surveyapp.questionnaires.protocol import (
+    PROTOCOL_KEYS,
+    PROTOCOL_REQUIRED,
+    Protocol,
+    read_protocol,
+)
 from surveyapp.questionnaires.survey import (
     Indicator,
     Question,
@@ -52,7 +57,7 @@ class Definition:
     source: str | None
     sections: tuple[Section, ...]
     indicator: Indicator | None
-    protocol: dict[str, Any] | None
+    protocol: Protocol | None
     raw: dict[str, Any]
     content_hash: str
 
@@ -140,7 +145,7 @@ def _read(root: Value, raw: Any, report: Report) -> Definition | None:
     scales = survey.scales(root)
     sections = []
     indicator: Indicator | None = None
-    protocol: dict[str, Any] | None = None
+    protocol: Protocol | None = None
     # With an unknown kind, still check whatever parts are there.
     if kind in SECTIONED_KINDS or (kind is None and "sections" in root.entries):
         sections = survey.sections(root, scales)
@@ -148,7 +153,7 @@ def _read(root: Value, raw: Any, report: Report) -> Definition | None:
         if kind in ("survey", None) and "indicator" in root.entries:
             indicator = survey.indicator(root.entries["indicator"])
     if kind == "protocol" or (kind is None and any(key in root.entries for key in PROTOCOL_KEYS)):
-        protocol = ProtocolReader(report).read(root)
+        protocol = read_protocol(root, report)
 
     if report:
         return None
