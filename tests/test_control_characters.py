@@ -23,7 +23,8 @@ from surveyapp.extensions import db
 from surveyapp.models import Municipality, PeerGroup
 from surveyapp.municipalities.register import RegisterError, parse_register
 from surveyapp.plaintext import has_controls, strip_controls
-from surveyapp.questionnaires.schema import DefinitionError, parse_definition
+from surveyapp.questionnaires.definition import parse_definition
+from surveyapp.questionnaires.problems import DefinitionError
 from surveyapp.surveys.forms import SurveyPageForm
 from surveyapp.web.forms import StaffForm, without_controls
 from tests.conftest import PROJECT_ROOT

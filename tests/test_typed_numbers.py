@@ -9,7 +9,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from surveyapp import typed_numbers
-from surveyapp.questionnaires.schema import parse_definition
+from surveyapp.questionnaires.definition import parse_definition
 from surveyapp.surveys import flow
 from surveyapp.typed_numbers import (
     FORMAT,

@@ -183,7 +183,8 @@ def run_measured(
 
 def parse_alone(path: Path) -> int:
     """``--parse FILE``: read one definition file; print the outcome and the seconds."""
-    from surveyapp.questionnaires.schema import DefinitionError, load_file
+    from surveyapp.questionnaires.definition import load_file
+    from surveyapp.questionnaires.problems import DefinitionError
 
     started = time.perf_counter()
     try:

@@ -19,10 +19,13 @@ from flask import current_app
 from surveyapp.accounts.operations import create_user
 from surveyapp.extensions import db
 from surveyapp.municipalities.models import Municipality
+from surveyapp.questionnaires.definition import Definition
 from surveyapp.questionnaires.models import Questionnaire
-from surveyapp.questionnaires.schema import Definition, Question
+from surveyapp.questionnaires.protocol import Scenario
 from surveyapp.questionnaires.store import definition_of, latest_version
+from surveyapp.questionnaires.survey import Question
 from surveyapp.servicetest.models import TestAssignment, TestResult, TestRound
+from surveyapp.servicetest.operations import protocol_in
 from surveyapp.servicetest.planning import plan_round
 from surveyapp.surveys.models import Answer, Response, SurveyRound
 
@@ -223,9 +226,9 @@ def _seed_survey(questionnaire: Questionnaire) -> tuple[int, int]:
 
 
 def _demo_record(
-    channel: str, scenario: dict[str, Any], due: datetime, rng: random.Random, quality: float
+    channel: str, scenario: Scenario, due: datetime, rng: random.Random, quality: float
 ) -> dict[str, Any]:
-    checkpoints = [c["code"] for c in scenario.get("checkpoints", [])]
+    checkpoints = list(scenario.checkpoint_codes)
     covered = [c for c in checkpoints if rng.random() < quality]
     if channel == "phone":
         first_reached = rng.random() < 0.8 + 0.15 * quality
@@ -275,7 +278,7 @@ def _demo_record(
 
 
 def _seed_service_test(protocol_q: Questionnaire, caller_ids: list[int], demo_caller: int) -> int:
-    protocol = definition_of(protocol_q).protocol or {}
+    protocol = protocol_in(protocol_q)
     all_codes = list(db.session.scalars(sa.select(Municipality.code).order_by(Municipality.code)))
     rng = random.Random(SEED + 1)
     others = [c for c in all_codes if c not in {HOME, *PEERS}]
@@ -297,7 +300,7 @@ def _seed_service_test(protocol_q: Questionnaire, caller_ids: list[int], demo_ca
     db.session.add(test_round)
     db.session.flush()
     plan = plan_round(protocol, chosen, caller_ids, test_round.starts_on, test_round.ends_on, SEED)
-    scenarios = {s["code"]: s for s in protocol["scenarios"]}
+    scenarios = {s.code: s for s in protocol.scenarios}
     quality = {code: 0.35 + 0.6 * rng.random() for code in chosen}
     rows = [
         {

@@ -36,7 +36,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from surveyapp.catalogs import translator
 from surveyapp.exports import csv_files
 from surveyapp.extensions import db
-from surveyapp.questionnaires.schema import Definition
+from surveyapp.questionnaires.definition import Definition
 from surveyapp.results.report import MunicipalityReport
 from surveyapp.surveys.flow import COMMENT_SUFFIX
 from surveyapp.surveys.models import Answer, Response, SurveyRound

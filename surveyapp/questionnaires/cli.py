@@ -9,7 +9,8 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from surveyapp.extensions import db
-from surveyapp.questionnaires.schema import Definition, DefinitionError, load_file
+from surveyapp.questionnaires.definition import Definition, load_file
+from surveyapp.questionnaires.problems import DefinitionError
 from surveyapp.questionnaires.store import store_definition
 
 questionnaires_cli = AppGroup("questionnaires", help="Questionnaire definition files.")

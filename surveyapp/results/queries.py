@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from surveyapp.extensions import db
 from surveyapp.questionnaires.models import QuestionFingerprint, Questionnaire
-from surveyapp.questionnaires.schema import Indicator
+from surveyapp.questionnaires.survey import Indicator
 from surveyapp.surveys.models import Answer, SurveyRound, round_municipality
 
 DONT_KNOW = "dont_know"

@@ -17,9 +17,10 @@ import sqlalchemy as sa
 
 from surveyapp.extensions import db
 from surveyapp.municipalities.models import Municipality
+from surveyapp.questionnaires.definition import Definition
 from surveyapp.questionnaires.models import Questionnaire
-from surveyapp.questionnaires.schema import Definition, Indicator, Question
 from surveyapp.questionnaires.store import definition_of
+from surveyapp.questionnaires.survey import Indicator, Question
 from surveyapp.results import disclosure, queries, stats
 from surveyapp.surveys.models import SurveyRound
 

@@ -59,6 +59,7 @@ from wtforms import (
 from wtforms.validators import Optional
 
 from surveyapp import typed_numbers
+from surveyapp.questionnaires.protocol import Protocol, Scenario
 from surveyapp.servicetest.workdays import is_working_day
 from surveyapp.web.forms import StaffForm
 
@@ -226,10 +227,10 @@ class SheetRules:
     checkpoints: tuple[str, ...]
     starts_on: date
     ends_on: date
-    max_attempts: int = 2
-    max_wait_seconds: int | None = None
-    phone_start: time = time(9, 30)
-    phone_end: time = time(15, 0)
+    max_attempts: int  # 0 when the protocol has no phone channel
+    max_wait_seconds: int | None  # None when the protocol has no phone channel
+    phone_start: time
+    phone_end: time
 
     @property
     def wait_limit(self) -> str | None:
@@ -237,29 +238,16 @@ class SheetRules:
         return None if self.max_wait_seconds is None else _minutes(self.max_wait_seconds)
 
 
-def parse_hhmm(value: Any, default: time) -> time:
-    if value is None:
-        return default
-    if isinstance(value, time):
-        return value
-    hours, minutes = str(value).split(":")
-    return time(int(hours), int(minutes))
-
-
-def rules_for(
-    protocol: Mapping[str, Any], scenario: Mapping[str, Any], starts_on: date, ends_on: date
-) -> SheetRules:
-    phone = protocol.get("channels", {}).get("phone", {})
-    hours = protocol.get("phone_hours") or {}
-    wait = phone.get("max_wait_seconds")
+def rules_for(protocol: Protocol, scenario: Scenario, starts_on: date, ends_on: date) -> SheetRules:
+    phone = protocol.channels.phone
     return SheetRules(
-        checkpoints=tuple(str(c["code"]) for c in scenario.get("checkpoints", [])),
+        checkpoints=scenario.checkpoint_codes,
         starts_on=starts_on,
         ends_on=ends_on,
-        max_attempts=int(phone.get("max_attempts", 2)),
-        max_wait_seconds=None if wait is None else int(wait),
-        phone_start=parse_hhmm(hours.get("start"), time(9, 30)),
-        phone_end=parse_hhmm(hours.get("end"), time(15, 0)),
+        max_attempts=phone.max_attempts if phone is not None else 0,
+        max_wait_seconds=phone.max_wait_seconds if phone is not None else None,
+        phone_start=protocol.phone_hours.start,
+        phone_end=protocol.phone_hours.end,
     )
 
 

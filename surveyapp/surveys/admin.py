@@ -33,9 +33,10 @@ from surveyapp.extensions import db, task_queue
 from surveyapp.jobs import operations as job_operations
 from surveyapp.jobs.models import Job
 from surveyapp.municipalities.models import Municipality
+from surveyapp.questionnaires.definition import SECTIONED_KINDS, Definition
 from surveyapp.questionnaires.models import QuestionFingerprint, Questionnaire
-from surveyapp.questionnaires.schema import DONT_KNOW, SECTIONED_KINDS, Definition, Question
 from surveyapp.questionnaires.store import definition_of
+from surveyapp.questionnaires.survey import DONT_KNOW, Question
 from surveyapp.surveys import invitation_job, rounds
 from surveyapp.surveys.admin_forms import (
     ACCESS_LABELS,

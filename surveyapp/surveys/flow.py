@@ -12,7 +12,8 @@ from datetime import date, datetime
 
 from surveyapp import typed_numbers
 from surveyapp.plaintext import strip_controls
-from surveyapp.questionnaires.schema import Definition, Question
+from surveyapp.questionnaires.definition import Definition
+from surveyapp.questionnaires.survey import Question
 
 RawInputs = dict[str, list[str]]
 

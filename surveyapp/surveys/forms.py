@@ -13,7 +13,8 @@ from wtforms import Field, RadioField, SelectChoice, SelectMultipleField, String
 from wtforms.validators import StopValidation, ValidationError
 
 from surveyapp import typed_numbers
-from surveyapp.questionnaires.schema import Definition, Question
+from surveyapp.questionnaires.definition import Definition
+from surveyapp.questionnaires.survey import Question
 from surveyapp.surveys import flow
 from surveyapp.web.i18n import pick, wtforms_translations
 

@@ -33,7 +33,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from surveyapp.accounts.access import PUBLIC, access
 from surveyapp.database import is_lock_conflict
 from surveyapp.extensions import csrf, db
-from surveyapp.questionnaires.schema import Definition
+from surveyapp.questionnaires.definition import Definition
 from surveyapp.questionnaires.store import definition_for
 from surveyapp.surveys import flow, submission
 from surveyapp.surveys import state as survey_state

@@ -26,8 +26,8 @@ import sqlalchemy as sa
 
 from surveyapp.extensions import db
 from surveyapp.municipalities.models import Municipality
+from surveyapp.questionnaires.definition import Definition
 from surveyapp.questionnaires.models import Questionnaire
-from surveyapp.questionnaires.schema import Definition
 from surveyapp.surveys import flow
 from surveyapp.surveys.models import (
     Answer,

@@ -19,7 +19,7 @@ from benchmarks.perf.generate import (
     round_counts,
 )
 from surveyapp.extensions import db
-from surveyapp.questionnaires.schema import load_file
+from surveyapp.questionnaires.definition import load_file
 from tests.conftest import SHIPPED, build_app
 
 YEARS = (2025, 2026)

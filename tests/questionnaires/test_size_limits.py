@@ -16,12 +16,9 @@ from pathlib import Path
 import pytest
 
 from benchmarks.perf.bad_input import merge_chain, text_anchor
-from surveyapp.questionnaires.schema import (
-    MAX_FILE_BYTES,
-    MAX_PROBLEMS,
-    DefinitionError,
-    parse_definition,
-)
+from surveyapp.questionnaires.definition import parse_definition
+from surveyapp.questionnaires.problems import MAX_PROBLEMS, DefinitionError
+from surveyapp.questionnaires.yaml_source import MAX_FILE_BYTES
 from tests.conftest import PROJECT_ROOT, SHIPPED
 
 SECONDS = 2.0
@@ -29,7 +26,8 @@ MEGABYTES = 200
 CHILD = """
 import resource, sys, time
 resource.setrlimit(resource.RLIMIT_AS, (1024**3, 1024**3))
-from surveyapp.questionnaires.schema import DefinitionError, load_file
+from surveyapp.questionnaires.definition import load_file
+from surveyapp.questionnaires.problems import DefinitionError
 started = time.perf_counter()
 try:
     outcome = "accepted: %d questions" % len(load_file(sys.argv[1]).questions)
