@@ -24,8 +24,8 @@ from surveyapp.api.models import ApiToken, Publication, PublishedCount
 from surveyapp.api.publishing import published_survey_rounds, published_test_rounds
 from surveyapp.extensions import db
 from surveyapp.municipalities.models import Municipality
+from surveyapp.questionnaires.definition import Definition
 from surveyapp.questionnaires.models import Questionnaire
-from surveyapp.questionnaires.schema import Definition
 from surveyapp.questionnaires.store import definition_of, latest_version
 from surveyapp.results import queries
 from surveyapp.results.report import (

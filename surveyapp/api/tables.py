@@ -18,7 +18,7 @@ from fractions import Fraction
 from surveyapp import formatting
 from surveyapp.api.jsonstat import Cube, Dimension, Unit, Value
 from surveyapp.catalogs import translator
-from surveyapp.questionnaires.schema import Question
+from surveyapp.questionnaires.survey import Question
 from surveyapp.results.report import (
     EMPTY,
     PROTECTED,

@@ -30,7 +30,8 @@ from typing import Any
 from surveyapp.catalogs import translator
 from surveyapp.exports.raw import FIXED_COLUMNS, MULTIPLE_SEPARATOR, RawAnswers
 from surveyapp.formatting import pick
-from surveyapp.questionnaires.schema import Definition, Question
+from surveyapp.questionnaires.definition import Definition
+from surveyapp.questionnaires.survey import Question
 from surveyapp.results.queries import DONT_KNOW
 
 FORMATS = {"sav": "application/x-spss-sav", "dta": "application/x-stata-dta"}
