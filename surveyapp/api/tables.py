@@ -18,6 +18,7 @@ from fractions import Fraction
 from surveyapp import formatting
 from surveyapp.api.jsonstat import Cube, Dimension, Unit, Value
 from surveyapp.catalogs import translator
+from surveyapp.questionnaires import types as question_types
 from surveyapp.questionnaires.survey import Question
 from surveyapp.results.report import (
     EMPTY,
@@ -258,7 +259,7 @@ def answers_cube(report: MunicipalityReport, question_code: str, meta: Meta) -> 
     summary: QuestionSummary | None = next(
         (q for q in report.questions if q.question.code == question_code), None
     )
-    if summary is None or summary.question.type not in ("rating", "single", "multiple", "yesno"):
+    if summary is None or question_types.get(summary.question.type).summary != "options":
         return None
     _ = translator(meta.language)
     question = summary.question
@@ -315,7 +316,7 @@ def table_names(report: MunicipalityReport) -> list[str]:
     names += [
         f"answers-{q.question.code}"
         for q in report.questions
-        if q.question.type in ("rating", "single", "multiple", "yesno")
+        if question_types.get(q.question.type).summary == "options"
     ]
     return names
 

@@ -19,11 +19,13 @@ from flask import current_app
 from surveyapp.accounts.operations import create_user
 from surveyapp.extensions import db
 from surveyapp.municipalities.models import Municipality
+from surveyapp.questionnaires import types as question_types
 from surveyapp.questionnaires.definition import Definition
 from surveyapp.questionnaires.models import Questionnaire
 from surveyapp.questionnaires.protocol import Scenario
 from surveyapp.questionnaires.store import definition_of, latest_version
 from surveyapp.questionnaires.survey import Question
+from surveyapp.questionnaires.types.base import DemoContext
 from surveyapp.servicetest.models import TestAssignment, TestResult, TestRound
 from surveyapp.servicetest.operations import protocol_in
 from surveyapp.servicetest.planning import plan_round
@@ -107,53 +109,13 @@ def _answer_rows(
             continue
         if not q.required and rng.random() < 0.08:
             continue
-        row: dict[str, Any] = {
-            "question_code": q.code,
-            "option": None,
-            "value_num": None,
-            "value_text": None,
-        }
-        if q.type == "rating":
-            if q.dont_know and rng.random() < 0.03:
-                row["option"] = "dont_know"
-            else:
-                values = [int(o.value) for o in q.options]
-                top = values[-2:]
-                if indicator and indicator.question == q.code:
-                    top = [int(v) for v in indicator.satisfied]
-                p = satisfied_p if rng.random() < 0.9 else satisfied_p - 0.1
-                rest = [v for v in values if v not in top]
-                value = rng.choice(top) if rng.random() < p or not rest else rng.choice(rest)
-                row["option"], row["value_num"] = str(value), float(value)
-        elif q.type in ("single", "multiple"):
-            picks = [rng.choice(q.options)]
-            if q.type == "multiple" and len(q.options) > 1 and rng.random() < 0.4:
-                picks = rng.sample(list(q.options), 2)
-            for option in picks:
-                rows.append({**row, "option": str(option.value)})
-            given[q.code] = [str(o.value) for o in picks]
-            continue
-        elif q.type == "yesno":
-            choice = "yes" if rng.random() < 0.75 else ("no" if rng.random() < 0.8 else "dont_know")
-            if choice == "dont_know" and not q.dont_know:
-                choice = "no"
-            row["option"] = choice
-            row["value_num"] = {"yes": 1.0, "no": 0.0}.get(choice)
-        elif q.type == "number":
-            low = float(q.settings.get("min", 0) or 0)
-            high = float(q.settings.get("max", low + 100) or low + 100)
-            row["value_num"] = float(round(rng.uniform(low, high)))
-        elif q.type == "duration":
-            row["value_num"] = float(int(rng.expovariate(1 / 240)))
-        elif q.type == "text":
-            if rng.random() > 0.12:
-                continue
-            row["value_text"] = rng.choice(DEMO_TEXTS)
-        else:  # date and datetime questions are left unanswered in the demo
-            continue
-        if row["option"] is not None:
-            given[q.code] = [row["option"]]
-        rows.append(row)
+        satisfied = indicator.satisfied if indicator and indicator.question == q.code else None
+        demo = DemoContext(rng, satisfied_p, satisfied, tuple(DEMO_TEXTS))
+        answered = question_types.get(q.type).demo_rows(q, demo)
+        options = [r["option"] for r in answered if r["option"] is not None]
+        if options:
+            given[q.code] = options
+        rows.extend(answered)
     return rows
 
 

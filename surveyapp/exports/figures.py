@@ -22,6 +22,7 @@ from typing import Any
 from surveyapp import formatting
 from surveyapp.catalogs import translator
 from surveyapp.formatting import pick
+from surveyapp.questionnaires import types as question_types
 from surveyapp.results import sentences
 from surveyapp.results.report import EMPTY, MunicipalityReport, Share
 
@@ -433,8 +434,9 @@ def figure_rows(report: MunicipalityReport, language: str) -> Iterator[Figure]:
             continue
         if summary_q.numeric is not None:
             numeric = summary_q.numeric
-            unit = SECONDS if question.type == "duration" else NUMBER
-            decimals = 0 if question.type == "duration" else 1
+            duration = question_types.get(question.type).duration
+            unit = SECONDS if duration else NUMBER
+            decimals = 0 if duration else 1
             for code, label, value in (
                 ("mean", text("Mean"), numeric.mean),
                 ("lowest", text("Lowest"), numeric.low),

@@ -36,9 +36,9 @@ from openpyxl.worksheet.worksheet import Worksheet
 from surveyapp.catalogs import translator
 from surveyapp.exports import csv_files
 from surveyapp.extensions import db
+from surveyapp.questionnaires import types as question_types
 from surveyapp.questionnaires.definition import Definition
 from surveyapp.results.report import MunicipalityReport
-from surveyapp.surveys.flow import COMMENT_SUFFIX
 from surveyapp.surveys.models import Answer, Response, SurveyRound
 
 OSLO = ZoneInfo("Europe/Oslo")
@@ -143,17 +143,6 @@ class RawColumn:
     free_text: bool = False  # written by the respondent: only when asked for
 
 
-_KIND_OF_TYPE = {
-    "rating": "rating",
-    "single": "choice",
-    "yesno": "choice",
-    "multiple": "multiple",
-    "number": "number",
-    "duration": "number",
-    "date": "text",
-    "datetime": "text",
-    "text": "text",
-}
 _WIDTH_OF_KIND = {
     "rating": 10.0,
     "choice": 16.0,
@@ -170,15 +159,13 @@ def _columns(
 ) -> list[RawColumn]:
     columns: list[RawColumn] = []
     for question in definition.questions:
-        kind = _KIND_OF_TYPE.get(question.type, "any")
-        written = question.type == "text"
-        if written and not free_text:
-            continue
-        columns.append(RawColumn(question.code, question.code, kind, _WIDTH_OF_KIND[kind], written))
-        if question.type == "yesno" and question.settings.get("comment") and free_text:
-            code = question.code + COMMENT_SUFFIX
+        # The question's type names its columns (questionnaires/types).
+        for column in question_types.get(question.type).export_columns(question):
+            if column.free_text and not free_text:
+                continue
+            width = _WIDTH_OF_KIND.get(column.kind, _WIDTH_OF_KIND["any"])
             columns.append(
-                RawColumn(code, question.code, "comment", _WIDTH_OF_KIND["comment"], True)
+                RawColumn(column.code, question.code, column.kind, width, column.free_text)
             )
     known = {q.code for q in definition.questions}
     # Answers to questions an older or newer version had: kept, never dropped (their

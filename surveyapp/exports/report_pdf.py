@@ -37,6 +37,7 @@ from markupsafe import Markup
 from surveyapp import formatting
 from surveyapp.catalogs import translator
 from surveyapp.formatting import pick
+from surveyapp.questionnaires import types as question_types
 from surveyapp.results import charts, sentences
 from surveyapp.results.report import MunicipalityReport, QuestionSummary
 
@@ -208,7 +209,7 @@ class _Printer:
                 continue  # drawn as a chart
             if summary.numeric is not None:
                 numbers = summary.numeric
-                if summary.question.type == "duration":
+                if question_types.get(summary.question.type).duration:
                     mean, low, high = (
                         formatting.duration(v, self.lang)
                         for v in (numbers.mean, numbers.low, numbers.high)

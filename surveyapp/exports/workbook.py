@@ -39,6 +39,7 @@ from surveyapp.catalogs import Translator, translator
 from surveyapp.exports import figures, printing, raw
 from surveyapp.extensions import db
 from surveyapp.formatting import pick
+from surveyapp.questionnaires import types as question_types
 from surveyapp.results import charts, queries, sentences, stats
 from surveyapp.results.report import (
     MunicipalityReport,
@@ -1055,12 +1056,12 @@ def _question_sheet(ws: Worksheet, ctx: Context, summary: QuestionSummary) -> No
         sheet.header(3, ["n", text("Mean"), text("Lowest"), text("Highest")])
         values: list[Any] = [numeric.mean, numeric.low, numeric.high]
         formats: list[str | None] = [MEAN, None, None]
-        if question.type == "duration":
+        if question_types.get(question.type).duration:
             # Whole seconds as Excel times: "2:05" beside the page's "2 min 5 s".
             values = [_excel_time(v) for v in values]
             formats = [DURATION] * 3
         sheet.row(4, [numeric.n, *values], [None, *formats])
-        if question.type == "duration":
+        if question_types.get(question.type).duration:
             sheet.put(5, 1, text("(minutes and seconds)"))
         ws.freeze_panes = "A4"
         sheet.fit()

@@ -4,7 +4,7 @@ The reader checks nodes by hand (see :class:`~surveyapp.questionnaires.checks.Ch
 most of what it checks is cross-references (scales, show_if conditions on earlier
 questions, the indicator's question and values, codes unique in the whole file) and keys
 that depend on the question's type, each with its own message. Each question type's keys
-and reading live in one row of ``_QUESTION_TYPES``.
+and reading live in its module of :mod:`surveyapp.questionnaires.types`.
 """
 
 from __future__ import annotations
@@ -14,12 +14,14 @@ import hashlib
 import json
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any, TypeAlias
 
+from surveyapp.questionnaires import types as question_types
 from surveyapp.questionnaires.checks import MAX_CODE_LENGTH, Checker, fmt, fmt_list, is_int
 from surveyapp.questionnaires.problems import Report
+from surveyapp.questionnaires.types.base import TypeParts
 from surveyapp.questionnaires.yaml_source import (
     Entry,
     Map,
@@ -31,14 +33,11 @@ from surveyapp.questionnaires.yaml_source import (
     text_hint,
 )
 
-CONDITION_TYPES = ("rating", "single", "multiple", "yesno")
-INDICATOR_TYPES = ("rating", "single")
+CONDITION_TYPES = question_types.choosing()
+INDICATOR_TYPES = question_types.for_indicator()
 DONT_KNOW = "dont_know"
 DEFAULT_TARGET = 0.80
 DEFAULT_TEXT_MAX_LENGTH = 2000
-
-_YES_LABEL = {"nb": "Ja", "nn": "Ja", "en": "Yes"}
-_NO_LABEL = {"nb": "Nei", "nn": "Nei", "en": "No"}
 _COMMON_QUESTION_KEYS = ("code", "type", "text", "help", "required", "show_if")
 
 # Settings that only change how a free-text field is shown; they do not change the
@@ -165,14 +164,7 @@ Scales: TypeAlias = dict[str, list[tuple[int, Option]] | None]
 """Named option lists with the line of each option; a broken scale is None (reported)."""
 
 
-@dataclass(frozen=True)
-class _TypeParts:
-    """What a question's type reads besides the common keys."""
-
-    options: tuple[Option, ...] = ()
-    options_ok: bool = True
-    dont_know: bool = False
-    settings: dict[str, Any] = field(default_factory=dict)
+_TypeParts = TypeParts
 
 
 @dataclass(eq=False)
@@ -463,9 +455,9 @@ class SurveyReader(Checker):
         required = self.get_bool(item, "required", where, False)
 
         parts = (
-            _QUESTION_TYPES[qtype].read(self, item, qtype, where, scales)
+            question_types.get(qtype).read(self, item, where, scales)
             if qtype is not None
-            else _TypeParts()
+            else TypeParts()
         )
         draft = _Draft(
             index=len(self.drafts),
@@ -487,60 +479,6 @@ class SurveyReader(Checker):
         if code is not None:
             self.by_code[code] = draft
         return draft
-
-    # ---------------------------------------------------------------- question types
-
-    def choice_parts(self, item: Map, qtype: str, where: str, scales: Scales) -> _TypeParts:
-        """rating and single: options (or a scale) and dont_know."""
-        options_ok, options = self.question_options(item, qtype, where, scales)
-        dont_know = self.get_bool(item, "dont_know", where, False)
-        return _TypeParts(options, options_ok, dont_know)
-
-    def multiple_parts(self, item: Map, qtype: str, where: str, scales: Scales) -> _TypeParts:
-        options_ok, options = self.question_options(item, qtype, where, scales)
-        settings = self.multiple_settings(item, where, len(options) if options_ok else None)
-        return _TypeParts(options, options_ok, settings=settings)
-
-    def yesno_parts(self, item: Map, qtype: str, where: str, scales: Scales) -> _TypeParts:
-        dont_know = self.get_bool(item, "dont_know", where, True)
-        settings = {"comment": self.get_bool(item, "comment", where, False)}
-        options = (Option("yes", dict(_YES_LABEL)), Option("no", dict(_NO_LABEL)))
-        return _TypeParts(options, True, dont_know, settings)
-
-    def number_parts(self, item: Map, qtype: str, where: str, scales: Scales) -> _TypeParts:
-        low = self.get_number(item, "min", where)
-        high = self.get_number(item, "max", where)
-        if low is not None and high is not None and low > high:
-            self.err(
-                item.entries["min"].line,
-                where,
-                f"'min' ({fmt(low)}) is greater than 'max' ({fmt(high)})",
-            )
-        settings = {
-            "min": low,
-            "max": high,
-            "integer": self.get_bool(item, "integer", where, True),
-            "unit": self.get_translation(item, "unit", where),
-        }
-        return _TypeParts(settings=settings)
-
-    def duration_parts(self, item: Map, qtype: str, where: str, scales: Scales) -> _TypeParts:
-        return _TypeParts(
-            settings={"max_minutes": self.get_int(item, "max_minutes", where, minimum=1)}
-        )
-
-    def no_parts(self, item: Map, qtype: str, where: str, scales: Scales) -> _TypeParts:
-        """date and datetime: nothing besides the common keys."""
-        return _TypeParts()
-
-    def text_parts(self, item: Map, qtype: str, where: str, scales: Scales) -> _TypeParts:
-        settings = {
-            "max_length": self.get_int(
-                item, "max_length", where, DEFAULT_TEXT_MAX_LENGTH, minimum=1
-            ),
-            "multiline": self.get_bool(item, "multiline", where, True),
-        }
-        return _TypeParts(settings=settings)
 
     def question_options(
         self,
@@ -813,25 +751,6 @@ class SurveyReader(Checker):
         )
 
 
-@dataclass(frozen=True)
-class _QuestionType:
-    keys: tuple[str, ...]  # accepted besides code, type, text, help, required and show_if
-    read: Callable[[SurveyReader, Map, str, str, Scales], _TypeParts]
-
-
-_QUESTION_TYPES: dict[str, _QuestionType] = {
-    "rating": _QuestionType(("scale", "options", "dont_know"), SurveyReader.choice_parts),
-    "single": _QuestionType(("scale", "options", "dont_know"), SurveyReader.choice_parts),
-    "multiple": _QuestionType(
-        ("scale", "options", "min_choices", "max_choices"), SurveyReader.multiple_parts
-    ),
-    "yesno": _QuestionType(("dont_know", "comment"), SurveyReader.yesno_parts),
-    "number": _QuestionType(("min", "max", "integer", "unit"), SurveyReader.number_parts),
-    "duration": _QuestionType(("max_minutes",), SurveyReader.duration_parts),
-    "date": _QuestionType((), SurveyReader.no_parts),
-    "datetime": _QuestionType((), SurveyReader.no_parts),
-    "text": _QuestionType(("max_length", "multiline"), SurveyReader.text_parts),
-}
-QUESTION_TYPES = tuple(_QUESTION_TYPES)
-_TYPE_KEYS = {name: spec.keys for name, spec in _QUESTION_TYPES.items()}
+QUESTION_TYPES = question_types.NAMES
+_TYPE_KEYS = {name: spec.keys for name, spec in question_types.REGISTRY.items()}
 _ALL_TYPE_KEYS = tuple(dict.fromkeys(k for keys in _TYPE_KEYS.values() for k in keys))

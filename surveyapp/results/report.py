@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from surveyapp.extensions import db
 from surveyapp.municipalities.models import Municipality
+from surveyapp.questionnaires import types as question_types
 from surveyapp.questionnaires.definition import Definition
 from surveyapp.questionnaires.models import Questionnaire
 from surveyapp.questionnaires.store import definition_of
@@ -346,7 +347,7 @@ def _option_summary(
     hidden: frozenset[str],
 ) -> QuestionSummary:
     valid = _valid_options(question, indicator)
-    if question.type == "multiple":
+    if question_types.get(question.type).overlapping:
         n = respondents if per_option else 0  # shares of respondents; options overlap
     else:
         n = sum(count for value, count in per_option.items() if value in valid)
@@ -370,7 +371,7 @@ def _option_summary(
         dk = per_option.get(queries.DONT_KNOW, 0)
         options.append(OptionShare(queries.DONT_KNOW, {}, dk, Share(dk, n, None, False)))
     mean = index = None
-    if question.type == "rating":
+    if question_types.get(question.type).scored:
         rated = {float(v): c for v, c in per_option.items() if v in valid and c}
         if sum(rated.values()) >= 2:
             values = [float(o.value) for o in question.options]
@@ -387,7 +388,9 @@ def _question_summaries(
     breakdowns: list[Breakdown],
     counts: dict[str, dict[str, int]],
 ) -> list[QuestionSummary]:
-    numeric_codes = [q.code for q in definition.questions if q.type in ("number", "duration")]
+    numeric_codes = [
+        q.code for q in definition.questions if question_types.get(q.type).summary == "numeric"
+    ]
     numeric = queries.numeric_summaries(rounds, municipality, numeric_codes)
     respondents = queries.response_count(rounds, municipality)
     by_group = {b.question.code: b for b in breakdowns}
@@ -407,7 +410,7 @@ def _question_summaries(
             # Asked only of some of the hidden groups: its n would tell them apart.
             summaries.append(QuestionSummary(question, 0, True, [], protected=True))
             continue
-        if question.type in ("rating", "single", "multiple", "yesno"):
+        if question_types.get(question.type).summary == "options":
             summaries.append(
                 _option_summary(
                     question,

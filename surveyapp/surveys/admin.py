@@ -33,6 +33,7 @@ from surveyapp.extensions import db, task_queue
 from surveyapp.jobs import operations as job_operations
 from surveyapp.jobs.models import Job
 from surveyapp.municipalities.models import Municipality
+from surveyapp.questionnaires import types as question_types
 from surveyapp.questionnaires.definition import SECTIONED_KINDS, Definition
 from surveyapp.questionnaires.models import QuestionFingerprint, Questionnaire
 from surveyapp.questionnaires.store import definition_of
@@ -418,20 +419,6 @@ class PreviewSection:
     questions: tuple[PreviewQuestion, ...]
 
 
-def _type_labels() -> dict[str, str]:
-    return {
-        "rating": _("Rating scale"),
-        "single": _("One choice"),
-        "multiple": _("Several choices"),
-        "yesno": _("Yes or no"),
-        "number": _("Number"),
-        "duration": _("Duration (minutes and seconds)"),
-        "date": _("Date"),
-        "datetime": _("Date and time"),
-        "text": _("Free text"),
-    }
-
-
 def _dont_know(language: str) -> str:
     with force_locale(language):
         return _("Don't know")
@@ -470,35 +457,12 @@ def _condition(definition: Definition, question: Question, language: str) -> str
 
 
 def _details(question: Question, language: str) -> tuple[str, ...]:
-    settings = question.settings
-    found: list[str] = []
-    if question.type == "multiple":
-        if settings.get("min_choices"):
-            found.append(_("Choose at least %(n)s.", n=settings["min_choices"]))
-        if settings.get("max_choices"):
-            found.append(_("Choose at most %(n)s.", n=settings["max_choices"]))
-    elif question.type == "yesno" and settings.get("comment"):
-        found.append(_("With a free-text comment."))
-    elif question.type == "number":
-        if settings.get("min") is not None:
-            found.append(_("Lowest: %(n)s.", n=settings["min"]))
-        if settings.get("max") is not None:
-            found.append(_("Highest: %(n)s.", n=settings["max"]))
-        found.append(
-            _("Whole numbers only.") if settings.get("integer") else _("Decimals allowed.")
-        )
-        if settings.get("unit"):
-            found.append(_("Unit: %(unit)s.", unit=pick(settings["unit"], language)))
-    elif question.type == "duration" and settings.get("max_minutes"):
-        found.append(_("At most %(n)s minutes.", n=settings["max_minutes"]))
-    elif question.type == "text":
-        found.append(_("At most %(n)s characters.", n=settings.get("max_length")))
-        found.append(_("Several lines.") if settings.get("multiline") else _("One line."))
-    return tuple(found)
+    """The question's settings in words: its type's (questionnaires/types)."""
+    question_type = question_types.get(question.type)
+    return tuple(question_type.details(question, _, lambda texts: pick(texts, language)))
 
 
 def _preview_sections(definition: Definition, language: str) -> list[PreviewSection]:
-    types = _type_labels()
     sections = []
     for number, section in enumerate(definition.sections, 1):
         questions = []
@@ -511,7 +475,7 @@ def _preview_sections(definition: Definition, language: str) -> list[PreviewSect
                     code=question.code,
                     text=pick(question.text, language),
                     help=pick(question.help, language),
-                    type_label=types.get(question.type, question.type),
+                    type_label=_(question_types.get(question.type).label),
                     required=question.required,
                     options=tuple(options),
                     details=_details(question, language),

@@ -9,12 +9,13 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
-from wtforms import Field, RadioField, SelectChoice, SelectMultipleField, StringField, TextAreaField
-from wtforms.validators import StopValidation, ValidationError
+from wtforms import Field, SelectChoice
+from wtforms.validators import StopValidation
 
-from surveyapp import typed_numbers
+from surveyapp.questionnaires import types as question_types
 from surveyapp.questionnaires.definition import Definition
 from surveyapp.questionnaires.survey import Question
+from surveyapp.questionnaires.types.base import FieldContext
 from surveyapp.surveys import flow
 from surveyapp.web.i18n import pick, wtforms_translations
 
@@ -27,11 +28,6 @@ def _dont_know_label() -> str:
 
 def option_choices(question: Question, language: str) -> list[SelectChoice]:
     choices = [SelectChoice(str(o.value), pick(o.label, language)) for o in question.options]
-    if question.type == "yesno":
-        choices = [
-            SelectChoice("yes", pick(question.options[0].label, language)),
-            SelectChoice("no", pick(question.options[1].label, language)),
-        ]
     if question.dont_know:
         choices.append(SelectChoice(flow.DONT_KNOW, _dont_know_label()))
     return choices
@@ -74,10 +70,9 @@ def _required(definition: Definition, question: Question) -> Validator:
             field.errors = []
             raise StopValidation()  # hidden: not required, not validated
         data = field.data
-        if question.type == "duration":
-            data = "".join(
-                str(form[name].data or "").strip() for name in flow.field_names(question)
-            )
+        names = question_types.get(question.type).answered_by(question)
+        if len(names) > 1:  # one answer typed in several boxes (minutes and seconds)
+            data = "".join(str(form[name].data or "").strip() for name in names)
         empty = data in (None, "", []) or (isinstance(data, str) and not data.strip())
         if empty and question.required:
             field.errors.clear()  # one clear message, not also "Not a valid choice"
@@ -89,139 +84,15 @@ def _required(definition: Definition, question: Question) -> Validator:
     return check
 
 
-def _bound_text(value: float, language: str) -> str:
-    """A question's bound as the citizen would type it: 1990, 0,5 (0.5 in English)."""
-    text = f"{value:f}".rstrip("0").rstrip(".") if value != int(value) else str(int(value))
-    return text.replace(".", ",") if language in ("nb", "nn") else text
-
-
-def _number_check(question: Question, language: str) -> Validator:
-    settings = question.settings
-    low, high = settings.get("min"), settings.get("max")
-
-    def check(_form: FlaskForm, field: Field) -> None:
-        _value, problem = flow.read_number_answer(question, str(field.data or ""))
-        if problem is None:
-            return
-        if problem == typed_numbers.NOT_WHOLE:
-            raise ValidationError(_("Write a whole number."))
-        if problem in (typed_numbers.TOO_LOW, typed_numbers.TOO_HIGH):
-            if low is not None and high is not None:
-                raise ValidationError(
-                    _(
-                        "Write a number from %(min)s to %(max)s.",
-                        min=_bound_text(low, language),
-                        max=_bound_text(high, language),
-                    )
-                )
-            if low is not None:
-                raise ValidationError(
-                    _("The number must be at least %(min)s.", min=_bound_text(low, language))
-                )
-            if high is not None:
-                raise ValidationError(
-                    _("The number must be at most %(max)s.", max=_bound_text(high, language))
-                )
-        if problem == typed_numbers.TOO_LONG:
-            raise ValidationError(
-                _("Write a number with at most %(n)s digits.", n=typed_numbers.MAX_DIGITS)
-            )
-        raise ValidationError(_("Write a number, for example 12 or 2,5."))
-
-    return check
-
-
-def _duration_check(question: Question, part: str) -> Validator:
-    def check(_form: FlaskForm, field: Field) -> None:
-        text = str(field.data or "").strip()
-        if not text:
-            return
-        _value, problem = flow.read_duration_part(question, part, text)
-        if problem is None:
-            return
-        if problem == typed_numbers.TOO_HIGH and part == "sec":
-            raise ValidationError(_("Seconds must be between 0 and 59."))
-        if problem == typed_numbers.TOO_HIGH:
-            raise ValidationError(_("At most %(max)s minutes.", max=flow.max_minutes(question)))
-        raise ValidationError(_("Write whole minutes and seconds, for example 4 and 30."))
-
-    return check
-
-
-def _date_check(kind: str) -> Validator:
-    def check(_form: FlaskForm, field: Field) -> None:
-        parser = flow.parse_date if kind == "date" else flow.parse_datetime
-        if parser(str(field.data)) is None:
-            if kind == "date":
-                raise ValidationError(_("Write the date as dd.mm.yyyy, for example 17.05.2026."))
-            raise ValidationError(_("Write the date and time, for example 17.05.2026 14:30."))
-
-    return check
-
-
-def _choice_count_check(question: Question) -> Validator:
-    low, high = question.settings.get("min_choices"), question.settings.get("max_choices")
-
-    def check(_form: FlaskForm, field: Field) -> None:
-        chosen = [v for v in field.data or [] if v != flow.DONT_KNOW]
-        if low is not None and len(chosen) < low:
-            raise ValidationError(_("Choose at least %(n)s.", n=low))
-        if high is not None and len(chosen) > high:
-            raise ValidationError(_("Choose at most %(n)s.", n=high))
-
-    return check
-
-
-def _max_length(limit: int) -> Validator:
-    def check(_form: FlaskForm, field: Field) -> None:
-        if len(str(field.data or "")) > limit:
-            raise ValidationError(
-                _(
-                    "Write at most %(n)s characters (you wrote %(m)s).",
-                    n=limit,
-                    m=len(str(field.data)),
-                )
-            )
-
-    return check
-
-
 def _fields_for(definition: Definition, question: Question, language: str) -> dict[str, Field]:
-    label = pick(question.text, language)
-    required = _required(definition, question)
-    code = question.code
-    kind = question.type
-    fields: dict[str, Any] = {}
-    if kind in ("rating", "single", "yesno"):
-        fields[code] = RadioField(
-            label, choices=option_choices(question, language), validators=[required]
-        )
-        if kind == "yesno" and question.settings.get("comment"):
-            fields[code + flow.COMMENT_SUFFIX] = TextAreaField(
-                _("Comment (optional)"), validators=[_max_length(2000)]
-            )
-    elif kind == "multiple":
-        fields[code] = SelectMultipleField(
-            label,
-            choices=option_choices(question, language),
-            validators=[required, _choice_count_check(question)],
-        )
-    elif kind == "number":
-        fields[code] = StringField(label, validators=[required, _number_check(question, language)])
-    elif kind == "duration":
-        fields[code + flow.MINUTES_SUFFIX] = StringField(
-            _("Minutes"), validators=[required, _duration_check(question, "min")]
-        )
-        fields[code + flow.SECONDS_SUFFIX] = StringField(
-            _("Seconds"), validators=[_duration_check(question, "sec")]
-        )
-    elif kind in ("date", "datetime"):
-        fields[code] = StringField(label, validators=[required, _date_check(kind)])
-    else:
-        limit = int(question.settings.get("max_length") or 2000)
-        field_class = TextAreaField if question.settings.get("multiline", True) else StringField
-        fields[code] = field_class(label, validators=[required, _max_length(limit)])
-    return fields
+    context = FieldContext(
+        language=language,
+        gettext=_,
+        label=pick(question.text, language),
+        required=_required(definition, question),
+        choices=lambda q: option_choices(q, language),
+    )
+    return question_types.get(question.type).form_fields(question, context)
 
 
 _FORM_CLASSES: dict[tuple[str, int, str], type[SurveyPageForm]] = {}

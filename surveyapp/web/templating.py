@@ -13,6 +13,7 @@ from flask import Flask, current_app, request
 from flask_babel import format_datetime, get_locale
 
 from surveyapp import formatting
+from surveyapp.questionnaires import types as question_types
 from surveyapp.web.i18n import LANGUAGES, pick
 
 
@@ -70,3 +71,7 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["target"] = lambda v: formatting.target(v, current_language())
     app.jinja_env.filters["duration"] = lambda s: formatting.duration(s, current_language())
     app.jinja_env.filters["option_label"] = option_label
+    # Which macro shows a question, and whether its numbers are durations: the type's
+    # (surveyapp.questionnaires.types), so templates never list types.
+    app.jinja_env.filters["question_widget"] = lambda q: question_types.get(q.type).widget
+    app.jinja_env.tests["duration_question"] = lambda q: question_types.get(q.type).duration
