@@ -9,7 +9,8 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from surveyapp.extensions import db
-from surveyapp.questionnaires.definition import Definition, load_file
+from surveyapp.questionnaires.definition import Definition
+from surveyapp.questionnaires.files import read_path
 from surveyapp.questionnaires.problems import DefinitionError
 from surveyapp.questionnaires.store import store_definition
 
@@ -48,12 +49,13 @@ def _files_or_shipped(files: tuple[Path, ...]) -> list[Path]:
     return found
 
 
-def _check_all(paths: list[Path]) -> tuple[list[tuple[Path, Definition]], list[str]]:
-    good: list[tuple[Path, Definition]] = []
+def _check_all(paths: list[Path]) -> tuple[list[tuple[Path, Definition, str | None]], list[str]]:
+    good: list[tuple[Path, Definition, str | None]] = []
     errors: list[str] = []
     for path in paths:
         try:
-            good.append((path, load_file(path)))
+            imported = read_path(path)
+            good.append((path, imported.definition, imported.source_version))
         except DefinitionError as err:
             errors.extend(str(problem) for problem in err.problems)
     return good, errors
@@ -62,10 +64,11 @@ def _check_all(paths: list[Path]) -> tuple[list[tuple[Path, Definition]], list[s
 @questionnaires_cli.command("check")
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
 def check_command(files: tuple[Path, ...]) -> None:
-    """Validate definition files without touching the database (default: the shipped ones)."""
+    """Validate definition files (.yaml, XLSForm .xlsx, LimeSurvey .lss) without touching
+    the database (default: the shipped ones)."""
     paths = _files_or_shipped(files)
     good, errors = _check_all(paths)
-    for path, definition in good:
+    for path, definition, _version in good:
         click.echo(
             f"ok  {path}: {definition.kind} '{definition.code}', "
             f"{len(definition.questions)} questions"
@@ -82,8 +85,8 @@ def load_definitions(paths: list[Path]) -> list[str]:
     if errors:
         raise click.ClickException("nothing loaded:\n" + "\n".join(errors))
     report = []
-    for path, definition in good:
-        outcome = store_definition(definition, str(path))
+    for path, definition, version in good:
+        outcome = store_definition(definition, str(path), source_version=version)
         q = outcome.questionnaire
         if not outcome.created:
             report.append(f"unchanged  {q.code} v{q.version}")
@@ -98,7 +101,7 @@ def load_definitions(paths: list[Path]) -> list[str]:
 @questionnaires_cli.command("load")
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
 def load_command(files: tuple[Path, ...]) -> None:
-    """Store new versions of definition files (default: the shipped ones)."""
+    """Store new versions of definition files (.yaml, .xlsx, .lss; default: the shipped ones)."""
     paths = _files_or_shipped(files)
     try:
         report = load_definitions(paths)

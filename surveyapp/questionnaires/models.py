@@ -37,6 +37,21 @@ class Questionnaire(db.Model):  # type: ignore[name-defined]
     content_hash: Mapped[str] = mapped_column(sa.String(64))
     source_file: Mapped[str] = mapped_column(sa.String(300))
     loaded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # A municipality's own questionnaire (uploaded by its planner); None: national.
+    owner_code: Mapped[str | None] = mapped_column(
+        sa.String(4),
+        sa.ForeignKey("municipality.code", name="fk_questionnaire_owner_code_municipality"),
+        index=True,
+    )
+    uploaded_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey(
+            "user_account.id",
+            name="fk_questionnaire_uploaded_by_id_user_account",
+            ondelete="SET NULL",
+        )
+    )
+    # What the file said its version was (XLSForm settings.version); not compared.
+    source_version: Mapped[str | None] = mapped_column(sa.String(100))
 
     questions: Mapped[list[QuestionFingerprint]] = relationship(
         back_populates="questionnaire",

@@ -29,8 +29,31 @@ def latest_version(code: str) -> Questionnaire | None:
     )
 
 
-def store_definition(definition: Definition, source_file: str) -> StoreOutcome:
-    """Store a definition as a new version unless the same content is already stored."""
+def same_content(a: Definition, b: Definition) -> bool:
+    """Whether two definitions say the same, however their files wrote it (a YAML file
+    and the XLSForm exported from it are the same questionnaire)."""
+    return (
+        a.code == b.code
+        and a.kind == b.kind
+        and a.title == b.title
+        and a.description == b.description
+        and a.source == b.source
+        and a.sections == b.sections
+        and a.indicator == b.indicator
+        and a.protocol == b.protocol
+    )
+
+
+def store_definition(
+    definition: Definition,
+    source_file: str,
+    *,
+    source_version: str | None = None,
+    owner_code: str | None = None,
+    uploaded_by_id: int | None = None,
+) -> StoreOutcome:
+    """Store a definition as a new version unless the same content is already stored
+    (the same file, or the latest version saying the same in another format)."""
     same = db.session.scalar(
         sa.select(Questionnaire).where(
             Questionnaire.code == definition.code,
@@ -40,6 +63,8 @@ def store_definition(definition: Definition, source_file: str) -> StoreOutcome:
     if same is not None:
         return StoreOutcome(same, False, ())
     previous = latest_version(definition.code)
+    if previous is not None and same_content(definition_of(previous), definition):
+        return StoreOutcome(previous, False, ())
     old_prints = {q.code: q.fingerprint for q in previous.questions} if previous else {}
     questionnaire = Questionnaire(
         code=definition.code,
@@ -48,7 +73,10 @@ def store_definition(definition: Definition, source_file: str) -> StoreOutcome:
         title_nb=definition.title["nb"][:300],
         definition=definition.raw,
         content_hash=definition.content_hash,
-        source_file=Path(source_file).name,
+        source_file=Path(source_file).name[:300],
+        source_version=(source_version or None) and source_version[:100],
+        owner_code=owner_code,
+        uploaded_by_id=uploaded_by_id,
     )
     questionnaire.questions = [
         QuestionFingerprint(
