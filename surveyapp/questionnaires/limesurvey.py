@@ -260,7 +260,10 @@ class _Reader:
             intro = self.texts(group_rows, "description")
             if any(intro.values()):
                 section["intro"] = self.translation(
-                    intro, group_rows[0] if group_rows else group, "group description", (*path, "intro")
+                    intro,
+                    group_rows[0] if group_rows else group,
+                    "group description",
+                    (*path, "intro"),
                 )
             members = sorted(
                 (q for q in top if q.get("gid") == group.get("gid")),
