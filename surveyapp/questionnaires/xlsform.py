@@ -168,7 +168,7 @@ class _Row:
     def get(self, *tokens: str) -> _Cell | None:
         return self.cells.get(tokens)
 
-    def text(self, *tokens: str) -> str:
+    def string(self, *tokens: str) -> str:
         cell = self.cells.get(tokens)
         return cell.value if cell else ""
 
@@ -246,7 +246,7 @@ class _Reader:
         definition_data = self.definition(sheets[SURVEY], lists, settings, settings_sheet)
         definition = validated(definition_data, self.cells, self.problems)
         self.reference_check(book)
-        version = settings.text("version") or None
+        version = settings.string("version") or None
         return Imported(definition, "xlsform", version)
 
     def sheet(self, name: str, title: str, book: dict[str, Any], letters: dict[str, str]) -> _Sheet:
@@ -357,8 +357,8 @@ class _Reader:
             return lists
         seen: dict[tuple[str, str], int] = {}
         for row in sheet.rows:
-            list_name = row.text("list name")
-            name = row.text("name")
+            list_name = row.string("list name")
+            name = row.string("name")
             if not list_name and not name:
                 continue
             if not list_name or not name:
@@ -402,7 +402,7 @@ class _Reader:
 
     def translation(self, row: _Row, key: str, path: Path, required: bool = True) -> Any:
         """A translation map from ``key::`` columns; missing languages reported at the row."""
-        texts = {lang: row.text(key, lang) for lang in LANGUAGES}
+        texts = {lang: row.string(key, lang) for lang in LANGUAGES}
         given = {lang: text for lang, text in texts.items() if text}
         first = next((row.get(key, lang) for lang in LANGUAGES if row.get(key, lang)), None)
         if first is not None:
@@ -439,12 +439,12 @@ class _Reader:
         else:
             self.cells[("code",)] = code_cell.place
         data["code"] = code_cell.value if code_cell else ""
-        kind = settings.text("kind") or "survey"
+        kind = settings.string("kind") or "survey"
         data["kind"] = kind
         if settings.get("kind"):
             self.cells[("kind",)] = settings.get("kind").place  # type: ignore[union-attr]
-        title_single = settings.text("title")
-        titles = {lang: settings.text("title", lang) or title_single for lang in LANGUAGES}
+        title_single = settings.string("title")
+        titles = {lang: settings.string("title", lang) or title_single for lang in LANGUAGES}
         if not all(titles.values()):
             self.fail(
                 settings_sheet.place(2),
@@ -452,8 +452,8 @@ class _Reader:
             )
         data["title"] = titles
         self.cells[("title",)] = _row_place(settings)
-        if settings.text("source"):
-            data["source"] = settings.text("source")
+        if settings.string("source"):
+            data["source"] = settings.string("source")
         scales: dict[str, Any] = {}
         sections: list[dict[str, Any]] = []
         data["sections"] = sections
@@ -541,7 +541,7 @@ class _Reader:
                 name=section["code"],
             )
             return section
-        appearance = row.text("control", "appearance")
+        appearance = row.string("control", "appearance")
         if appearance and appearance.split() != ["field-list"]:
             self.fail(
                 row.get("control", "appearance").place,  # type: ignore[union-attr]
@@ -552,11 +552,11 @@ class _Reader:
         path: Path = ("sections", len(sections))
         self.cells[path] = self.cells[(*path, "code")] = _place_of(row, "name", survey)
         new = {
-            "code": row.text("name"),
+            "code": row.string("name"),
             "title": self.translation(row, "label", (*path, "title")),
             "questions": [],
         }
-        if row.text("hint", "nb") or row.text("hint", "nn") or row.text("hint", "en"):
+        if row.string("hint", "nb") or row.string("hint", "nn") or row.string("hint", "en"):
             new["intro"] = self.translation(row, "hint", (*path, "intro"))
         sections.append(new)
         return new
@@ -572,7 +572,7 @@ class _Reader:
                         " page; a note is a text); remove the value"
                     ),
                     column=_column_name(tokens),
-                    type=row.text("type"),
+                    type=row.string("type"),
                 )
 
     def note(
@@ -625,7 +625,7 @@ class _Reader:
             )
             list_name = select.group("list_name")
         base = base.lower()
-        appearance = tuple(row.text("control", "appearance").split())
+        appearance = tuple(row.string("control", "appearance").split())
         candidates = [t for t in question_types.REGISTRY.values() if base in t.xlsform_types]
         if not candidates:
             self.fail(
@@ -646,7 +646,7 @@ class _Reader:
                 type=kind_text,
             )
         index = len(section["questions"])
-        code = row.text("name")
+        code = row.string("name")
         path: Path = ("sections", self.section_index, "questions", index)
         name_cell = row.get("name")
         if not code:
@@ -798,16 +798,16 @@ class _Reader:
         return {"question": name, "in": out}
 
     def indicator(self, settings: _Row, data: dict[str, Any]) -> None:
-        question = settings.text("indicator_question")
+        question = settings.string("indicator_question")
         if not question:
             return
         indicator: dict[str, Any] = {"question": question}
         for key in ("satisfied", "excluded"):
-            text = settings.text(f"indicator_{key}")
+            text = settings.string(f"indicator_{key}")
             indicator[key] = [
                 int(v) if _INT_RE.fullmatch(v) else v for v in text.replace(",", " ").split()
             ]
-        target = settings.text("indicator_target")
+        target = settings.string("indicator_target")
         if target:
             try:
                 indicator["target"] = float(target.replace(",", "."))

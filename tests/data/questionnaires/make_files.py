@@ -71,8 +71,15 @@ def lss(definition: Definition, sid: int) -> bytes:
             )
         for qorder, q in enumerate(section.questions):
             qid = next(ids)
-            letter = {"rating": "F", "single": "L", "multiple": "M", "yesno": "Y",
-                      "number": "N", "duration": "N", "date": "D"}.get(q.type, "T")
+            letter = {
+                "rating": "F",
+                "single": "L",
+                "multiple": "M",
+                "yesno": "Y",
+                "number": "N",
+                "duration": "N",
+                "date": "D",
+            }.get(q.type, "T")
             if q.type == "text" and not q.settings.get("multiline", True):
                 letter = "S"
             relevance = "1"
@@ -83,20 +90,37 @@ def lss(definition: Definition, sid: int) -> bytes:
                     if controller.type == "multiple":
                         terms.append(f'{titles[controller.code]}_{value} == "Y"')
                     elif controller.type == "yesno":
-                        terms.append(f'{controller.code}.NAOK == "{"Y" if value == "yes" else "N"}"')
+                        terms.append(
+                            f'{controller.code}.NAOK == "{"Y" if value == "yes" else "N"}"'
+                        )
                     else:
                         terms.append(f'{controller.code}.NAOK == "{value}"')
                 relevance = "(" + " or ".join(terms) + ")"
             titles[q.code] = q.code
             questions.append(
-                {"qid": qid, "parent_qid": 0, "sid": sid, "gid": gid, "type": letter,
-                 "title": q.code, "other": "N", "mandatory": "Y" if q.required else "N",
-                 "question_order": qorder, "scale_id": 0, "relevance": relevance}
+                {
+                    "qid": qid,
+                    "parent_qid": 0,
+                    "sid": sid,
+                    "gid": gid,
+                    "type": letter,
+                    "title": q.code,
+                    "other": "N",
+                    "mandatory": "Y" if q.required else "N",
+                    "question_order": qorder,
+                    "scale_id": 0,
+                    "relevance": relevance,
+                }
             )
             for lang in LANGS:
                 question_l10ns.append(
-                    {"id": next(ids), "qid": qid, "question": q.text[lang],
-                     "help": (q.help or {}).get(lang, ""), "language": lang}
+                    {
+                        "id": next(ids),
+                        "qid": qid,
+                        "question": q.text[lang],
+                        "help": (q.help or {}).get(lang, ""),
+                        "language": lang,
+                    }
                 )
             rows = [("r", {lang: "" for lang in LANGS})] if q.type == "rating" else []
             if q.type == "multiple":
@@ -104,39 +128,79 @@ def lss(definition: Definition, sid: int) -> bytes:
             for sorder, (title, label) in enumerate(rows):
                 sub = next(ids)
                 subquestions.append(
-                    {"qid": sub, "parent_qid": qid, "sid": sid, "gid": gid, "type": "T",
-                     "title": title, "question_order": sorder, "scale_id": 0}
+                    {
+                        "qid": sub,
+                        "parent_qid": qid,
+                        "sid": sid,
+                        "gid": gid,
+                        "type": "T",
+                        "title": title,
+                        "question_order": sorder,
+                        "scale_id": 0,
+                    }
                 )
                 for lang in LANGS:
                     question_l10ns.append(
-                        {"id": next(ids), "qid": sub, "question": label.get(lang, ""),
-                         "help": "", "language": lang}
+                        {
+                            "id": next(ids),
+                            "qid": sub,
+                            "question": label.get(lang, ""),
+                            "help": "",
+                            "language": lang,
+                        }
                     )
             if q.type in ("rating", "single"):
                 for aorder, option in enumerate(q.options):
                     aid = next(ids)
-                    answers.append({"aid": aid, "qid": qid, "code": option.value,
-                                    "sortorder": aorder, "scale_id": 0})
+                    answers.append(
+                        {
+                            "aid": aid,
+                            "qid": qid,
+                            "code": option.value,
+                            "sortorder": aorder,
+                            "scale_id": 0,
+                        }
+                    )
                     for lang in LANGS:
-                        answer_l10ns.append({"id": next(ids), "aid": aid,
-                                             "answer": option.label[lang], "language": lang})
+                        answer_l10ns.append(
+                            {
+                                "id": next(ids),
+                                "aid": aid,
+                                "answer": option.label[lang],
+                                "language": lang,
+                            }
+                        )
             settings = q.settings
             if q.type == "number":
-                attributes.append({"qid": qid, "attribute": "num_value_int_only",
-                                   "value": "1" if settings.get("integer", True) else "0"})
+                attributes.append(
+                    {
+                        "qid": qid,
+                        "attribute": "num_value_int_only",
+                        "value": "1" if settings.get("integer", True) else "0",
+                    }
+                )
                 for key, attribute in (("min", "min_num_value_n"), ("max", "max_num_value_n")):
                     if settings.get(key) is not None:
-                        attributes.append({"qid": qid, "attribute": attribute,
-                                           "value": f"{settings[key]:g}"})
+                        attributes.append(
+                            {"qid": qid, "attribute": attribute, "value": f"{settings[key]:g}"}
+                        )
             if q.type == "text":
-                attributes.append({"qid": qid, "attribute": "maximum_chars",
-                                   "value": settings.get("max_length") or 2000})
+                attributes.append(
+                    {
+                        "qid": qid,
+                        "attribute": "maximum_chars",
+                        "value": settings.get("max_length") or 2000,
+                    }
+                )
             if q.type == "multiple":
-                for key, attribute in (("min_choices", "min_answers"),
-                                       ("max_choices", "max_answers")):
+                for key, attribute in (
+                    ("min_choices", "min_answers"),
+                    ("max_choices", "max_answers"),
+                ):
                     if settings.get(key) is not None:
-                        attributes.append({"qid": qid, "attribute": attribute,
-                                           "value": settings[key]})
+                        attributes.append(
+                            {"qid": qid, "attribute": attribute, "value": settings[key]}
+                        )
     _table(root, "answers", answers)
     _table(root, "answer_l10ns", answer_l10ns)
     _table(root, "groups", groups)
@@ -150,9 +214,12 @@ def lss(definition: Definition, sid: int) -> bytes:
         root,
         "surveys_languagesettings",
         [
-            {"surveyls_survey_id": sid, "surveyls_language": lang,
-             "surveyls_title": definition.title[lang],
-             "surveyls_description": (definition.description or {}).get(lang, "")}
+            {
+                "surveyls_survey_id": sid,
+                "surveyls_language": lang,
+                "surveyls_title": definition.title[lang],
+                "surveyls_description": (definition.description or {}).get(lang, ""),
+            }
             for lang in LANGS
         ],
     )
@@ -165,22 +232,55 @@ def pyxform_group() -> bytes:
     survey = book.active
     assert survey is not None
     survey.title = "survey"
-    head = ["type", "name", "label:Norsk bokmål (nb)", "label:Norsk nynorsk (nn)",
-            "label:English (en)"]
+    head = [
+        "type",
+        "name",
+        "label:Norsk bokmål (nb)",
+        "label:Norsk nynorsk (nn)",
+        "label:English (en)",
+    ]
     survey.append(head)
     survey.append(["begin group", "family", "Familie", "Familie", "Family"])
-    survey.append(["text", "family_name", "Hva er etternavnet ditt?", "Kva er etternamnet ditt?",
-                   "What is your family name?"])
+    survey.append(
+        [
+            "text",
+            "family_name",
+            "Hva er etternavnet ditt?",
+            "Kva er etternamnet ditt?",
+            "What is your family name?",
+        ]
+    )
     survey.append(["end group"])
     survey.append(["begin group", "father", "Far", "Far", "Father"])
-    survey.append(["integer", "age", "Hvor gammel er faren din?", "Kor gammal er far din?",
-                   "How old is your father?"])
-    survey.append(["select one from yes_or_no", "good_day", "Har du hatt en god dag i dag?",
-                   "Har du hatt ein god dag i dag?", "Have you had a good day today?"])
+    survey.append(
+        [
+            "integer",
+            "age",
+            "Hvor gammel er faren din?",
+            "Kor gammal er far din?",
+            "How old is your father?",
+        ]
+    )
+    survey.append(
+        [
+            "select one from yes_or_no",
+            "good_day",
+            "Har du hatt en god dag i dag?",
+            "Har du hatt ein god dag i dag?",
+            "Have you had a good day today?",
+        ]
+    )
     survey.append(["end group"])
     choices = book.create_sheet("choices")
-    choices.append(["list name", "name", "label:Norsk bokmål (nb)", "label:Norsk nynorsk (nn)",
-                    "label:English (en)"])
+    choices.append(
+        [
+            "list name",
+            "name",
+            "label:Norsk bokmål (nb)",
+            "label:Norsk nynorsk (nn)",
+            "label:English (en)",
+        ]
+    )
     choices.append(["yes_or_no", "yes", "ja", "ja", "yes"])
     choices.append(["yes_or_no", "no", "nei", "nei", "no"])
     settings = book.create_sheet("settings")
