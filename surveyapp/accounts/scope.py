@@ -55,6 +55,15 @@ def may_see_any(user: Any, codes: Collection[str]) -> bool:
     return own is None or bool(own & set(codes))
 
 
+def may_see_owned(user: Any, owner_code: str | None) -> bool:
+    """Whether a user may see and use something a municipality owns (None: national).
+
+    A questionnaire uploaded for one municipality is that municipality's: its planners
+    (and admins) see it, choose it for rounds and download it; other planners do not.
+    """
+    return owner_code is None or may_see(user, owner_code)
+
+
 def may_change(user: Any, codes: Collection[str]) -> bool:
     """Whether a user may change a round running in ``codes`` (all of them theirs)."""
     own = visible_codes(user)

@@ -295,9 +295,7 @@ def _download(questionnaire: Questionnaire, data: bytes, suffix: str, mimetype: 
 
 def _visible(questionnaire_id: int) -> Questionnaire:
     questionnaire = db.get_or_404(Questionnaire, questionnaire_id)
-    if questionnaire.owner_code is not None and not scope.may_see(
-        current_user, questionnaire.owner_code
-    ):
+    if not scope.may_see_owned(current_user, questionnaire.owner_code):
         abort(403)
     return questionnaire
 

@@ -108,15 +108,36 @@ def _load_round_to_change(round_id: int) -> SurveyRound:
 # --------------------------------------------------------------------------- form choices
 
 
+def _usable_questionnaires(query: sa.Select[Any], keep_id: int | None = None) -> sa.Select[Any]:
+    """Only the questionnaires the user may use (scope.may_see_owned): national ones and
+    their municipalities' (and ``keep_id``, a round's own)."""
+    own = scope.visible_codes(current_user)
+    if own is None:
+        return query
+    return query.where(
+        sa.or_(
+            Questionnaire.owner_code.is_(None),
+            Questionnaire.owner_code.in_(own),
+            Questionnaire.id == keep_id,
+        )
+    )
+
+
 def _questionnaire_choices(all_versions: bool, keep_id: int | None = None) -> list[SelectChoice]:
-    """Versions of questionnaires a round can use: the latest of each unless all are asked for."""
-    rows = db.session.execute(
+    """Versions of questionnaires a round can use: the latest of each unless all are asked for.
+
+    Planners choose among national questionnaires and their own municipalities', never
+    another municipality's; the round's own questionnaire stays choosable.
+    """
+    query = _usable_questionnaires(
         sa.select(
             Questionnaire.id, Questionnaire.code, Questionnaire.version, Questionnaire.title_nb
         )
         .where(Questionnaire.kind.in_(rounds.ROUND_KINDS))
-        .order_by(Questionnaire.code, Questionnaire.version.desc())
+        .order_by(Questionnaire.code, Questionnaire.version.desc()),
+        keep_id,
     )
+    rows = db.session.execute(query)
     choices = []
     seen: set[str] = set()
     for row in rows:
@@ -548,21 +569,32 @@ def questionnaires() -> str:
         .subquery()
     )
     rows = db.session.execute(
-        sa.select(
-            Questionnaire.id,
-            Questionnaire.code,
-            Questionnaire.version,
-            Questionnaire.kind,
-            Questionnaire.title_nb,
-            Questionnaire.loaded_at,
-            sa.func.coalesce(question_counts.c.questions, 0).label("questions"),
+        _usable_questionnaires(
+            sa.select(
+                Questionnaire.id,
+                Questionnaire.code,
+                Questionnaire.version,
+                Questionnaire.kind,
+                Questionnaire.title_nb,
+                Questionnaire.owner_code,
+                Questionnaire.loaded_at,
+                sa.func.coalesce(question_counts.c.questions, 0).label("questions"),
+            )
+            .outerjoin(question_counts, question_counts.c.questionnaire_id == Questionnaire.id)
+            .order_by(Questionnaire.code, Questionnaire.version.desc())
         )
-        .outerjoin(question_counts, question_counts.c.questionnaire_id == Questionnaire.id)
-        .order_by(Questionnaire.code, Questionnaire.version.desc())
     ).all()
+    owners = {row.owner_code for row in rows if row.owner_code}
+    names = {
+        code: name
+        for code, name in db.session.execute(
+            sa.select(Municipality.code, Municipality.name).where(Municipality.code.in_(owners))
+        )
+    }
     return render_template(
         "surveys/admin/questionnaires.html",
         questionnaires=rows,
+        municipality_names=names,
         previewable=SECTIONED_KINDS,
         **_labels(),
     )
@@ -572,6 +604,8 @@ def questionnaires() -> str:
 @access(PLANNER)
 def questionnaire_preview(questionnaire_id: int) -> str:
     questionnaire = db.get_or_404(Questionnaire, questionnaire_id)
+    if not scope.may_see_owned(current_user, questionnaire.owner_code):
+        abort(403)
     return _render_preview(
         questionnaire, "rounds.questionnaire_preview", {"questionnaire_id": questionnaire_id}
     )
