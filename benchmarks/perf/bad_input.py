@@ -10,6 +10,14 @@ The corpus is in ``benchmarks/perf/corpus/`` (plus a few large files made here):
   YAML amplification attacks (a 690-byte merge-key chain, a text anchor of 1 MB and
   one of 100 KB used by 3,000 questions), each also read alone in a fresh process:
   refused within 2 s and 200 MB;
+* bad XLSForm and LimeSurvey uploads, all made here from the shipped questionnaires (a
+  truncated workbook, one that is no zip, a zip bomb of 60 MB, macros in an .xlsx and an
+  .xlsm, a 20 MB .xlsx and .lss, billion laughs and an external entity in .lss, a
+  cut-short .lss, an unknown column, a duplicate name, a ``relevant`` on a later and on
+  an unknown question) → ``flask questionnaires check FILE`` (the message and its sheet
+  and cell), each alone in a fresh process (decided within 2 s and 200 MB), and the
+  upload page over HTTP as an administrator: the problems listed with their cells (or
+  413 beyond the request limit) within 2 s, never a 5xx, nothing stored;
 * ``peers/*.csv`` → ``flask peers import FILE``: exit status 1, the file and the bad
   line (or the file's size) named, and the database unchanged (row counts of
   ``peer_value`` and ``audit_entry`` before and after). Made here: a line over 10,000
@@ -36,16 +44,20 @@ The corpus is in ``benchmarks/perf/corpus/`` (plus a few large files made here):
 from __future__ import annotations
 
 import argparse
+import contextlib
 import html
 import io
 import json
 import re
 import secrets
+import select
+import socket
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.parse
+import zipfile
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -63,7 +75,7 @@ VALID_SUGGESTION = "Korpus: et gyldig svar"
 
 @dataclass
 class Outcome:
-    kind: str  # questionnaire | peers | form | redirect
+    kind: str  # questionnaire | peers | form | redirect | staff | upload
     name: str
     answer: str  # exit status or HTTP status, and the message
     problems: list[str] = field(default_factory=list)
@@ -182,13 +194,21 @@ def run_measured(
 
 
 def parse_alone(path: Path) -> int:
-    """``--parse FILE``: read one definition file; print the outcome and the seconds."""
+    """``--parse FILE``: read one definition file; print the outcome and the seconds.
+
+    YAML through the YAML reader; XLSForm and LimeSurvey files (and any other name)
+    through the entry point the upload page and ``questionnaires check`` use.
+    """
     from surveyapp.questionnaires.definition import load_file
+    from surveyapp.questionnaires.files import read_path
     from surveyapp.questionnaires.problems import DefinitionError
 
     started = time.perf_counter()
     try:
-        load_file(path)
+        if path.suffix.lower() in (".yaml", ".yml"):
+            load_file(path)
+        else:
+            read_path(path)
         print("accepted")
     except DefinitionError as error:
         print(error.problems[0])
@@ -272,6 +292,299 @@ def check_questionnaires_command(files: list[Path], env: dict[str, str]) -> Outc
         f"exit {done.returncode}: {lines} error lines on stderr, every file named",
         problems,
     )
+
+
+# --------------------------------------------------------------------------- uploads
+
+#: Each bad XLSForm or LimeSurvey file is decided within these, alone in a process.
+UPLOAD_SECONDS = 2.0
+UPLOAD_MEGABYTES = 200
+#: Uncompressed size of the zip bomb's one part (it compresses to about 60 KB).
+ZIP_BOMB_BYTES = 60_000_000
+#: The "20 MB file": larger than any upload may be (5 MB, and 2 MB for a request).
+HUGE_UPLOAD_BYTES = 20 * 1024 * 1024
+
+# Nine levels of ten: a billion "lol"s (3 GB) if a parser expanded the entities.
+BILLION_LAUGHS = (
+    b'<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol0 "lol">'
+    + "".join(f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10}">' for i in range(1, 10)).encode()
+    + b"]>\n<document><LimeSurveyDocType>&lol9;</LimeSurveyDocType></document>\n"
+)
+EXTERNAL_ENTITY = (
+    b'<?xml version="1.0"?>\n<!DOCTYPE document [<!ENTITY secret SYSTEM "file:///etc/passwd">]>'
+    b"\n<document><LimeSurveyDocType>Survey</LimeSurveyDocType><x>&secret;</x></document>\n"
+)
+
+#: What the message must say for each bad upload (the CLI's English; the place too).
+UPLOAD_EXPECTED = {
+    "truncated.xlsx": "not a readable .xlsx workbook",
+    "not-a-workbook.xlsx": "not a readable .xlsx workbook",
+    "zip-bomb-60mb.xlsx": "unpacks to more than",
+    "macros-vbaproject.xlsx": "contains macros",
+    "macro-enabled.xlsm": "contains macros",
+    "huge-20mb.xlsx": "the file is too large",
+    "huge-20mb.lss": "the file is too large",
+    "billion-laughs.lss": "declares a DTD, entities or external references",
+    "external-entity.lss": "declares a DTD, entities or external references",
+    "truncated.lss": "not valid XML",
+    "unknown-column.xlsx": "sheet 'survey', cell T6: the column 'constraint_message'",
+    "duplicate-name.xlsx": "sheet 'survey', cell B7: duplicate name 'respondent_role'",
+    "relevant-later-question.xlsx": "sheet 'survey', cell J4:",
+    "relevant-unknown-question.xlsx": "sheet 'survey', cell J6:",
+}
+
+
+def _shipped(code: str) -> Any:
+    from surveyapp.questionnaires.definition import load_file
+
+    return load_file(load.PROJECT_ROOT / "surveyapp/questionnaires/definitions" / f"{code}.yaml")
+
+
+def _zip_bytes(members: dict[str, bytes], compression: int = zipfile.ZIP_DEFLATED) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return out.getvalue()
+
+
+def _edited(workbook: bytes, cells: dict[str, Any]) -> bytes:
+    """The workbook with ``{"survey!B7": value}`` cells set (as someone would in Excel)."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(io.BytesIO(workbook))
+    for ref, value in cells.items():
+        sheet, cell = ref.split("!")
+        book[sheet][cell] = value
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def upload_files(folder: Path) -> list[Path]:
+    """The bad XLSForm and LimeSurvey files, made in ``folder`` from the shipped
+    questionnaires (exported with the app's own XLSForm writer)."""
+    from surveyapp.questionnaires.xlsform import write_xlsform
+
+    citizen = write_xlsform(_shipped("citizen-satisfaction"), "1")
+    census = write_xlsform(_shipped("service-office-census"), "1")
+    source = zipfile.ZipFile(io.BytesIO(citizen))
+    parts = {info.filename: source.read(info) for info in source.infolist()}
+    lss = (
+        b'<?xml version="1.0" encoding="UTF-8"?>\n<document>'
+        b"<LimeSurveyDocType>Survey</LimeSurveyDocType><DBVersion>366</DBVersion>"
+        b"<languages><language>nb</language></languages><questions><rows>"
+        + b"<row><qid>1</qid><type>L</type><title>q1</title></row>" * 50
+        + b"</rows></questions></document>"
+    )
+    made = {
+        "truncated.xlsx": citizen[: len(citizen) // 2],
+        "not-a-workbook.xlsx": b"Dette er ikke en arbeidsbok.\n",
+        "zip-bomb-60mb.xlsx": _zip_bytes(
+            {"[Content_Types].xml": b"<Types/>", "xl/worksheets/sheet1.xml": b"0" * ZIP_BOMB_BYTES}
+        ),
+        "macros-vbaproject.xlsx": _zip_bytes({**parts, "xl/vbaProject.bin": b"\xd0\xcf\x11\xe0"}),
+        "macro-enabled.xlsm": citizen,
+        "huge-20mb.xlsx": _zip_bytes(
+            {"xl/media/image1.png": secrets.token_bytes(HUGE_UPLOAD_BYTES)}, zipfile.ZIP_STORED
+        ),
+        "huge-20mb.lss": b"<document>" + b" " * HUGE_UPLOAD_BYTES + b"</document>",
+        "billion-laughs.lss": BILLION_LAUGHS,
+        "external-entity.lss": EXTERNAL_ENTITY,
+        "truncated.lss": lss[: len(lss) // 2],
+        "unknown-column.xlsx": _edited(
+            census, {"survey!T1": "constraint_message", "survey!T6": "For stort"}
+        ),
+        "duplicate-name.xlsx": _edited(census, {"survey!B7": "respondent_role"}),
+        "relevant-later-question.xlsx": _edited(
+            census, {"survey!J4": "${year_established} = '2000'"}
+        ),
+        "relevant-unknown-question.xlsx": _edited(census, {"survey!J6": "${nowhere} = 'yes'"}),
+    }
+    assert set(made) == set(UPLOAD_EXPECTED)
+    for name, data in made.items():
+        (folder / name).write_bytes(data)
+    return [folder / name for name in made]
+
+
+def check_upload_files(app: Any, files: list[Path]) -> list[Outcome]:
+    """``flask questionnaires check FILE`` for each bad upload: exit 1, the file named and
+    the expected message with its place, no traceback."""
+    outcomes = check_questionnaires(app, files)
+    for outcome, path in zip(outcomes, files, strict=True):
+        expected = UPLOAD_EXPECTED.get(path.name)
+        if expected and expected not in outcome.answer:
+            outcome.problems.append(f"the message does not say {expected!r}")
+    return outcomes
+
+
+def upload_bounds(files: list[Path]) -> list[Outcome]:
+    """Each bad upload read alone in a fresh process: refused within 2 s and 200 MB."""
+    outcomes = []
+    for path in files:
+        used = run_measured("benchmarks.perf.bad_input", ["--parse", str(path)], timeout=60)
+        lines = used.stdout.splitlines()
+        message = lines[0].replace(str(path.parent) + "/", "") if lines else used.stderr[-200:]
+        seconds = float(lines[1]) if len(lines) > 1 else used.seconds
+        problems = []
+        if used.status != 0 or not lines or lines[0] == "accepted":
+            problems.append(f"not refused (exit {used.status})")
+        expected = UPLOAD_EXPECTED.get(path.name)
+        if expected and expected not in message:
+            problems.append(f"the message does not say {expected!r}")
+        if seconds >= UPLOAD_SECONDS:
+            problems.append(f"{seconds:.1f} s to decide (goal < {UPLOAD_SECONDS:.0f} s)")
+        if used.megabytes >= UPLOAD_MEGABYTES:
+            problems.append(f"peak {used.megabytes:.0f} MB (goal < {UPLOAD_MEGABYTES} MB)")
+        outcomes.append(
+            Outcome(
+                "questionnaire",
+                f"{path.name} ({path.stat().st_size:,} bytes) alone: time and memory",
+                f"refused in {seconds:.2f} s, peak {used.megabytes:.0f} MB of the process: "
+                + message[:120],
+                problems,
+            )
+        )
+    return outcomes
+
+
+_UPLOAD_PROBLEMS = re.compile(r'<h2 id="problems-title">(.*?)</h2>', re.S)
+
+
+def _multipart(fields: dict[str, str], filename: str, data: bytes) -> tuple[bytes, str]:
+    boundary = "----surveyapp-corpus-" + secrets.token_hex(12)
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+        for name, value in fields.items()
+    ]
+    parts.append(
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"'
+            "\r\nContent-Type: application/octet-stream\r\n\r\n"
+        ).encode()
+        + data
+        + b"\r\n"
+    )
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
+
+
+#: The app's request limit (MAX_CONTENT_LENGTH): a larger upload is refused with 413.
+REQUEST_LIMIT = 2 * 1024 * 1024
+
+
+def post_reading_early(
+    browser: load.Browser, path: str, body: bytes, content_type: str
+) -> load.Reply:
+    """POST ``body`` to gunicorn, reading the answer as soon as the server sends one.
+
+    The app refuses a body over its limit with 413 before reading it, and gunicorn then
+    closes the connection: a client that reads only after sending all of 20 MB gets a
+    broken pipe instead of the answer. This one stops sending when the answer arrives.
+    """
+    started = time.perf_counter()
+    head = [
+        f"POST {path} HTTP/1.1",
+        f"Host: {browser.host}:{browser.port}",
+        f"Content-Type: {content_type}",
+        f"Content-Length: {len(body)}",
+        "Connection: close",
+    ]
+    if browser.cookies:
+        head.append("Cookie: " + "; ".join(f"{k}={v}" for k, v in browser.cookies.items()))
+    with socket.create_connection((browser.host, browser.port), timeout=10) as sock:
+        sock.sendall(("\r\n".join(head) + "\r\n\r\n").encode("latin-1"))
+        for start in range(0, len(body), 65536):
+            if select.select([sock], [], [], 0)[0]:
+                break  # the answer is there: stop sending
+            try:
+                sock.sendall(body[start : start + 65536])
+            except (BrokenPipeError, ConnectionResetError):
+                break
+        answer = b""
+        with contextlib.suppress(ConnectionResetError, TimeoutError):
+            while chunk := sock.recv(65536):
+                answer += chunk
+    seconds = time.perf_counter() - started
+    head_part, _, content = answer.partition(b"\r\n\r\n")
+    status_line = head_part.split(b"\r\n", 1)[0].split()
+    status = int(status_line[1]) if len(status_line) > 1 else 0
+    return load.Reply(status, "", content, seconds)
+
+
+def upload_outcomes(
+    browser: BrowserLike, files: list[Path], stored: Callable[[], int], health: Callable[[], int]
+) -> list[Outcome]:
+    """Each bad file posted to the upload page, logged in as an administrator: the page
+    lists its problems (or 413 for a body over the request limit) within 2 s, never a
+    5xx, and nothing is stored."""
+    status = log_in(browser)
+    if status != 302:
+        return [Outcome("upload", "log in as an administrator", str(status), ["could not log in"])]
+    outcomes = []
+    for path in files:
+        before = stored()
+        page = browser.request("GET", "/questionnaires/upload?lang=en")
+        token = _FORM_TOKEN.search(page.text())
+        if token is None:
+            outcomes.append(Outcome("upload", path.name, str(page.status), ["no upload form"]))
+            continue
+        fields = {"csrf_token": html.unescape(token.group(1)), "owner": "national"}
+        body, content_type = _multipart(fields, path.name, path.read_bytes())
+        if len(body) > REQUEST_LIMIT and isinstance(browser, load.Browser):
+            reply = post_reading_early(browser, "/questionnaires/upload", body, content_type)
+        else:
+            reply = browser.request("POST", "/questionnaires/upload", body, content_type)
+        problems = []
+        found = _UPLOAD_PROBLEMS.search(reply.text())
+        if reply.status >= 500:
+            problems.append(f"server error {reply.status}")
+        elif reply.status == 413:
+            if len(body) <= REQUEST_LIMIT:
+                problems.append("413 for a body within the request limit")
+            answer = f"413 in {reply.seconds:.2f} s: {_title(reply)}"
+        elif reply.status != 200 or found is None:
+            problems.append(f"status {reply.status} without a list of problems")
+            answer = f"{reply.status}: {_title(reply)}"
+        else:
+            listed = html.unescape(re.sub(r"<[^>]+>", "", reply.text()))
+            if path.name not in listed:
+                problems.append("the file is not named")
+            expected = UPLOAD_EXPECTED.get(path.name, "")
+            cell = re.search(r"cell ([A-Z]+[0-9]+)", expected)
+            if cell and f"<td>{cell.group(1)}</td>" not in reply.text():
+                problems.append(f"cell {cell.group(1)} is not listed")
+            answer = f"200 in {reply.seconds:.2f} s: " + " ".join(found.group(1).split())
+        if reply.seconds >= UPLOAD_SECONDS:
+            problems.append(f"{reply.seconds:.1f} s to answer (goal < {UPLOAD_SECONDS:.0f} s)")
+        after = stored()
+        if after != before:
+            problems.append(f"questionnaires stored: {before} → {after}")
+        outcomes.append(Outcome("upload", f"{path.name} ({len(body):,} bytes)", answer, problems))
+    alive = health()
+    outcomes.append(
+        Outcome(
+            "upload",
+            f"after {len(files)} bad uploads",
+            f"GET /healthz {alive}",
+            [] if alive == 200 else ["the server is not answering"],
+        )
+    )
+    return outcomes
+
+
+def stored_questionnaires(database_url: str) -> Callable[[], int]:
+    """Counts the stored questionnaire versions (nothing may be stored by a bad upload)."""
+
+    def count() -> int:
+        engine = load.engine_for(database_url)
+        try:
+            with engine.connect() as conn:
+                return int(conn.execute(sa.text("SELECT count(*) FROM questionnaire")).scalar_one())
+        finally:
+            engine.dispose()
+
+    return count
 
 
 # --------------------------------------------------------------------------- peers
@@ -963,6 +1276,9 @@ def bad_input_run(
                     check_questionnaires_command(files, load.server_env(database_url, key))
                 )
                 outcomes += questionnaire_bounds([f for f in files if f.parent == Path(folder)])
+                uploads = upload_files(Path(folder))
+                outcomes += check_upload_files(app, uploads)
+                outcomes += upload_bounds(uploads)
                 peers = peer_files(Path(folder))
                 outcomes += import_peers(app, peers)
                 huge = [p for p in peers if p.name.startswith("rows-")]
@@ -998,6 +1314,17 @@ def bad_input_run(
                     )
                 finally:
                     staff.close()
+                uploader = load.Browser(load.HOST, server.port)
+                try:
+                    with tempfile.TemporaryDirectory(prefix="surveyapp-uploads.") as made:
+                        outcomes += upload_outcomes(
+                            uploader,
+                            upload_files(Path(made)),
+                            stored_questionnaires(database_url),
+                            http_health(server.port),
+                        )
+                finally:
+                    uploader.close()
                 alive = server.alive() and http_health(server.port)() == 200
                 outcomes.append(
                     Outcome(
@@ -1022,6 +1349,7 @@ def markdown(run: BadInputRun) -> tuple[str, bool]:
         "form": "HTTP form post to gunicorn",
         "redirect": "`next` after language switch and log-in (gunicorn)",
         "staff": "HTTP request to gunicorn, logged in as an administrator",
+        "upload": "questionnaire upload page (gunicorn), as an administrator",
     }
     lines = [
         "| entry point | input | answer | result |",

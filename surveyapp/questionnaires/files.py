@@ -20,8 +20,11 @@ from surveyapp.questionnaires.xlsform import read_xlsform
 SUFFIXES = (".yaml", ".yml", ".xlsx", ".lss")
 
 
-def read_definition(data: bytes, filename: str) -> Imported:
-    """The validated definition in ``data``; DefinitionError lists every problem."""
+def read_definition(data: bytes, filename: str, size: int | None = None) -> Imported:
+    """The validated definition in ``data``; DefinitionError lists every problem.
+
+    ``size``: the whole file's size when only its beginning was read (a file too large).
+    """
     suffix = PurePath(filename).suffix.lower()
     problems = Problems(filename)
     if suffix in (".xlsm", ".xltm", ".xlam"):
@@ -44,7 +47,7 @@ def read_definition(data: bytes, filename: str) -> Imported:
         problems.add(
             None,
             N_("the file is too large: %(size)s bytes; an uploaded file may have at most %(max)s"),
-            size=f"{len(data):,}",
+            size=f"{size or len(data):,}",
             max=f"{MAX_UPLOAD_BYTES:,}",
         )
         raise problems.error()
@@ -61,6 +64,7 @@ def read_path(path: str | os.PathLike[str]) -> Imported:
     try:
         with open(filename, "rb") as handle:
             data = handle.read(MAX_UPLOAD_BYTES + 1)
+            size = os.fstat(handle.fileno()).st_size
     except FileNotFoundError:
         raise DefinitionError([Problem(filename, "", "file not found")]) from None
     except IsADirectoryError:
@@ -68,4 +72,4 @@ def read_path(path: str | os.PathLike[str]) -> Imported:
     except OSError as exc:
         reason = exc.strerror or str(exc)
         raise DefinitionError([Problem(filename, "", f"cannot read the file: {reason}")]) from None
-    return read_definition(data, filename)
+    return read_definition(data, filename, size)

@@ -78,6 +78,47 @@ def test_yaml_amplification_is_refused_within_two_seconds_and_200_mb(tmp_path: P
     assert all("too large" in o.answer for o in outcomes)
 
 
+def test_bad_uploads_are_refused_by_the_cli_with_their_place(app: Flask, tmp_path: Path) -> None:
+    files = bad_input.upload_files(tmp_path)
+    assert len(files) == 14
+    assert {f.suffix for f in files} == {".xlsx", ".xlsm", ".lss"}
+    outcomes = bad_input.check_upload_files(app, files)
+    assert _failures(outcomes) == {}
+    answers = {o.name: o.answer for o in outcomes}
+    assert "sheet 'survey', cell B7: duplicate name" in answers["duplicate-name.xlsx"]
+
+
+def test_each_bad_upload_alone_is_decided_within_two_seconds_and_200_mb(tmp_path: Path) -> None:
+    outcomes = bad_input.upload_bounds(bad_input.upload_files(tmp_path))
+    assert len(outcomes) == 14
+    assert _failures(outcomes) == {}
+    assert all(o.answer.startswith("refused in ") for o in outcomes)
+
+
+def test_bad_uploads_on_the_upload_page_list_their_problems_and_store_nothing(
+    app: Flask,
+    questionnaires: None,
+    make_user: Callable[..., Any],
+    database_url: str,
+    tmp_path: Path,
+) -> None:
+    make_user("admin", email=bad_input.ADMIN_EMAIL, password=bad_input.ADMIN_PASSWORD)
+    stored = bad_input.stored_questionnaires(database_url)
+    assert stored() == 4
+    outcomes = bad_input.upload_outcomes(
+        bad_input.FlaskBrowser(app),
+        bad_input.upload_files(tmp_path),
+        stored,
+        lambda: app.test_client().get("/healthz").status_code,
+    )
+    assert _failures(outcomes) == {}
+    statuses = {o.name.split(" (")[0]: o.answer.split()[0] for o in outcomes[:-1]}
+    too_large = {"huge-20mb.xlsx", "huge-20mb.lss"}
+    assert {name for name, status in statuses.items() if status == "413"} == too_large
+    assert {status for name, status in statuses.items() if name not in too_large} == {"200"}
+    assert stored() == 4
+
+
 def test_a_million_row_peer_file_is_refused_from_its_size(
     app: Flask, register: None, tmp_path: Path, database_url: str
 ) -> None:
@@ -185,3 +226,5 @@ def test_the_http_corpus_against_gunicorn(tmp_path: Path) -> None:
     assert run.server_errors == 0, text
     assert _failures(run.outcomes) == {}, text
     assert ok and len(run.outcomes) > 60
+    uploads = [o for o in run.outcomes if o.kind == "upload"]
+    assert len(uploads) == 15  # 14 bad files and the health check after them

@@ -210,3 +210,14 @@ def test_bad_files_are_refused_clearly_within_two_seconds(name: str) -> None:
     assert len(found) == 1 and EXPECTED[name] in found[0], found
     assert elapsed < 2.0
     assert grown_mb < 200
+
+
+def test_a_file_too_large_on_disk_is_named_with_its_whole_size(tmp_path: Path) -> None:
+    huge = tmp_path / "huge.lss"
+    huge.write_bytes(b"<document>" + b" " * (20 * 1024 * 1024))
+    with pytest.raises(DefinitionError) as caught:
+        read_path(huge)
+    assert [p.message for p in caught.value.problems] == [
+        f"the file is too large: {huge.stat().st_size:,} bytes;"
+        f" an uploaded file may have at most {5 * 1024 * 1024:,}"
+    ]
