@@ -619,6 +619,14 @@ class _Reader:
             if select.group("specify_other"):
                 self.fail(type_cell.place, N_("'or_other' is not supported by the app"))
                 return None
+            if "file" in select.group("select_command").lower():
+                # choices from an attached file: pyxform reads them as a plain select
+                self.fail(
+                    type_cell.place,
+                    N_("the question type '%(type)s' is not supported by the app"),
+                    type=kind_text,
+                )
+                return None
             command = aliases.select.get(select.group("select_command"))
             base = {"select one": "select_one", "select all that apply": "select_multiple"}.get(
                 str(command), str(command)
