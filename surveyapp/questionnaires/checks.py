@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from surveyapp.questionnaires.problems import Report
+from surveyapp.questionnaires.problems import N_, Report, Text, msg
 from surveyapp.questionnaires.yaml_source import (
     Entry,
     Map,
@@ -26,6 +26,7 @@ from surveyapp.questionnaires.yaml_source import (
 )
 
 LANGUAGES = ("nb", "nn", "en")
+_CODE = msg(N_("code"))
 #: Longest questionnaire or question code (the database columns hold 80 characters).
 MAX_CODE_LENGTH = 80
 
@@ -53,13 +54,13 @@ def fmt_list(values: Iterable[Any]) -> str:
     return ", ".join(fmt(v) if not isinstance(v, str) else v for v in values)
 
 
-def suggest(word: str, choices: Iterable[str]) -> str:
+def suggest(word: str, choices: Iterable[str]) -> Text:
     choices = list(choices)
     close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
     if close:
-        return f" (did you mean '{close[0]}'?)"
+        return msg(N_(" (did you mean '%(word)s'?)"), word=close[0])
     if choices:
-        return f" (expected one of: {', '.join(choices)})"
+        return msg(N_(" (expected one of: %(choices)s)"), choices=", ".join(choices))
     return ""
 
 
@@ -68,9 +69,17 @@ def read_translation(
 ) -> tuple[dict[str, str] | None, list[tuple[str | None, str]]]:
     """A translation map ``{nb, nn, en}`` read from a node or plain data.
 
-    Returns the texts (None if anything is wrong) and the problems, each with the
-    language it is about (None: the map itself).
+    Returns the texts (None if anything is wrong) and the problems in English, each with
+    the language it is about (None: the map itself).
     """
+    texts, problems = translation_problems(key, value)
+    return texts, [(lang, str(message)) for lang, message in problems]
+
+
+def translation_problems(
+    key: str, value: Value | Any
+) -> tuple[dict[str, str] | None, list[tuple[str | None, Text]]]:
+    """:func:`read_translation` with the problems as translatable messages."""
     if isinstance(value, Map):
         entries: dict[str, Any] = {lang: entry.value for lang, entry in value.entries.items()}
     elif isinstance(value, dict):
@@ -86,8 +95,8 @@ def read_translation(
                 f" not {describe(value)}{hint}",
             )
         ]
-    problems: list[tuple[str | None, str]] = [
-        (None, f"'{key}' is missing the language '{lang}'")
+    problems: list[tuple[str | None, Text]] = [
+        (None, msg(N_("'%(key)s' is missing the language '%(lang)s'"), key=key, lang=lang))
         for lang in LANGUAGES
         if lang not in entries
     ]
@@ -97,14 +106,19 @@ def read_translation(
             problems.append(
                 (
                     lang,
-                    f"'{key}' has an unknown language '{lang}' (expected: {', '.join(LANGUAGES)})",
+                    msg(
+                        N_("'%(key)s' has an unknown language '%(lang)s' (expected: %(expected)s)"),
+                        key=key,
+                        lang=lang,
+                        expected=", ".join(LANGUAGES),
+                    ),
                 )
             )
             continue
         is_scalar = not isinstance(text, Map | Seq | dict | list)
         x = text.value if isinstance(text, Scalar) else text
         if is_scalar and (x is None or (isinstance(x, str) and not x.strip())):
-            problems.append((lang, f"'{key}' in '{lang}' is empty"))
+            problems.append((lang, msg(N_("'%(key)s' in '%(lang)s' is empty"), key=key, lang=lang)))
         elif not (is_scalar and isinstance(x, str)):
             problems.append(
                 (lang, f"'{key}' in '{lang}' must be text, not {describe(text)}{text_hint(text)}")
@@ -122,16 +136,16 @@ class Checker:
     def __init__(self, report: Report) -> None:
         self.report = report
 
-    def err(self, line: int | None, where: str, message: str) -> None:
+    def err(self, line: int | None, where: Text, message: Text) -> None:
         self.report.add(line, where, message)
 
     def keys(
         self,
         m: Map,
-        where: str,
+        where: Text,
         required: Iterable[str],
         optional: Iterable[str] = (),
-        misplaced: Callable[[str], str | None] | None = None,
+        misplaced: Callable[[str], Text | None] | None = None,
         line: int | None = None,
     ) -> None:
         """Missing required keys and unknown keys (``misplaced`` words the known-elsewhere)."""
@@ -139,7 +153,7 @@ class Checker:
         allowed = list(dict.fromkeys([*required, *optional]))
         for key in required:
             if key not in m.entries:
-                self.err(line or m.line, where, f"missing required key '{key}'")
+                self.err(line or m.line, where, msg(N_("missing required key '%(key)s'"), key=key))
         for key, entry in m.entries.items():
             if key in allowed:
                 continue
@@ -147,37 +161,41 @@ class Checker:
             if special:
                 self.err(entry.line, where, special)
             else:
-                self.err(entry.line, where, f"unknown key '{key}'{suggest(key, allowed)}")
+                self.err(
+                    entry.line,
+                    where,
+                    msg(N_("unknown key '%(key)s'%(hint)s"), key=key, hint=suggest(key, allowed)),
+                )
 
-    def expected(self, entry: Entry, key: str, where: str, what: str, hint: str = "") -> None:
+    def expected(self, entry: Entry, key: str, where: Text, what: str, hint: str = "") -> None:
         self.err(entry.line, where, f"'{key}' must be {what}, not {describe(entry.value)}{hint}")
 
-    def as_map(self, entry: Entry, key: str, where: str, what: str = "") -> Map | None:
+    def as_map(self, entry: Entry, key: str, where: Text, what: str = "") -> Map | None:
         if isinstance(entry.value, Map):
             return entry.value
         self.expected(entry, key, where, what or "a mapping (key: value pairs)")
         return None
 
-    def as_list(self, entry: Entry, key: str, where: str, what: str = "a list") -> Seq | None:
+    def as_list(self, entry: Entry, key: str, where: Text, what: str = "a list") -> Seq | None:
         if isinstance(entry.value, Seq):
             return entry.value
         self.expected(entry, key, where, what)
         return None
 
-    def get_str(self, m: Map, key: str, where: str) -> str | None:
+    def get_str(self, m: Map, key: str, where: Text) -> str | None:
         entry = m.entries.get(key)
         if entry is None:
             return None
         value = entry.value
         if isinstance(value, Scalar) and isinstance(value.value, str):
             if not value.value.strip():
-                self.err(entry.line, where, f"'{key}' is empty")
+                self.err(entry.line, where, msg(N_("'%(key)s' is empty"), key=key))
                 return None
             return value.value
         self.expected(entry, key, where, "text", text_hint(value))
         return None
 
-    def get_bool(self, m: Map, key: str, where: str, default: bool) -> bool:
+    def get_bool(self, m: Map, key: str, where: Text, default: bool) -> bool:
         entry = m.entries.get(key)
         if entry is None:
             return default
@@ -191,7 +209,7 @@ class Checker:
         self,
         m: Map,
         key: str,
-        where: str,
+        where: Text,
         default: int | None = None,
         minimum: int | None = None,
     ) -> int | None:
@@ -204,7 +222,16 @@ class Checker:
             return default
         number: int = value.value
         if minimum is not None and number < minimum:
-            self.err(entry.line, where, f"'{key}' must be at least {minimum}, not {number}")
+            self.err(
+                entry.line,
+                where,
+                msg(
+                    N_("'%(key)s' must be at least %(min)s, not %(value)s"),
+                    key=key,
+                    min=minimum,
+                    value=number,
+                ),
+            )
             return default
         return number
 
@@ -212,7 +239,7 @@ class Checker:
         self,
         m: Map,
         key: str,
-        where: str,
+        where: Text,
         default: float | None = None,
         non_negative: bool = False,
     ) -> float | None:
@@ -225,12 +252,16 @@ class Checker:
             return default
         number: float = value.value
         if non_negative and number < 0:
-            self.err(entry.line, where, f"'{key}' must not be negative ({fmt(number)})")
+            self.err(
+                entry.line,
+                where,
+                msg(N_("'%(key)s' must not be negative (%(value)s)"), key=key, value=fmt(number)),
+            )
             return default
         return number
 
-    def translation(self, entry: Entry, key: str, where: str) -> dict[str, str] | None:
-        texts, problems = read_translation(key, entry.value)
+    def translation(self, entry: Entry, key: str, where: Text) -> dict[str, str] | None:
+        texts, problems = translation_problems(key, entry.value)
         for lang, message in problems:
             line = entry.line
             if lang is not None and isinstance(entry.value, Map):
@@ -238,7 +269,7 @@ class Checker:
             self.err(line, where, message)
         return texts
 
-    def get_translation(self, m: Map, key: str, where: str) -> dict[str, str] | None:
+    def get_translation(self, m: Map, key: str, where: Text) -> dict[str, str] | None:
         entry = m.entries.get(key)
         return None if entry is None else self.translation(entry, key, where)
 
@@ -246,10 +277,10 @@ class Checker:
         self,
         m: Map,
         key: str,
-        where: str,
+        where: Text,
         pattern: re.Pattern[str],
-        rule: str,
-        what: str = "code",
+        rule: Text,
+        what: Text = _CODE,
         max_length: int | None = None,
     ) -> str | None:
         value = self.get_str(m, key, where)
@@ -257,13 +288,28 @@ class Checker:
             return None
         entry = m.entries[key]
         if not pattern.fullmatch(value):
-            self.err(entry.line, where, f"{what} '{value}' is not valid: {rule}")
+            self.err(
+                entry.line,
+                where,
+                msg(
+                    N_("%(what)s '%(value)s' is not valid: %(rule)s"),
+                    what=what,
+                    value=value,
+                    rule=rule,
+                ),
+            )
             return None
         if max_length is not None and len(value) > max_length:
             self.err(
                 entry.line,
                 where,
-                f"{what} '{value}' is too long ({len(value)} characters; at most {max_length})",
+                msg(
+                    N_("%(what)s '%(value)s' is too long (%(n)s characters; at most %(max)s)"),
+                    what=what,
+                    value=value,
+                    n=len(value),
+                    max=max_length,
+                ),
             )
             return None
         return value

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from surveyapp.questionnaires.checks import MAX_CODE_LENGTH, Checker, is_int
-from surveyapp.questionnaires.problems import Report
+from surveyapp.questionnaires.problems import N_, Report, Text, msg
 from surveyapp.questionnaires.protocol import (
     PROTOCOL_KEYS,
     PROTOCOL_REQUIRED,
@@ -124,8 +124,12 @@ def _read(root: Value, raw: Any, report: Report) -> Definition | None:
         "code",
         "",
         _CODE_RE,
-        "use lower-case letters a-z, digits and '-', starting with a letter or digit"
-        " (e.g. citizen-satisfaction)",
+        msg(
+            N_(
+                "use lower-case letters a-z, digits and '-', starting with a letter or digit"
+                " (e.g. citizen-satisfaction)"
+            )
+        ),
         max_length=MAX_CODE_LENGTH,
     )
     if kind_entry is not None and kind is None:
@@ -133,7 +137,11 @@ def _read(root: Value, raw: Any, report: Report) -> Definition | None:
             check.err(
                 kind_entry.line,
                 "",
-                f"unknown kind '{kind_value}' (expected one of: {', '.join(KINDS)})",
+                msg(
+                    N_("unknown kind '%(kind)s' (expected one of: %(kinds)s)"),
+                    kind=kind_value,
+                    kinds=", ".join(KINDS),
+                ),
             )
         else:
             check.expected(kind_entry, "kind", "", f"one of {', '.join(KINDS)}")
@@ -185,16 +193,20 @@ def _check_top_keys(check: Checker, root: Map, kind: str | None) -> None:
         required = ["format", "code", "kind", "title"]
         optional = [*_BASE_KEYS, *_SECTIONED_KEYS, *PROTOCOL_KEYS]
 
-    def misplaced(key: str) -> str | None:
+    def misplaced(key: str) -> Text | None:
         if key in PROTOCOL_KEYS and kind in SECTIONED_KINDS:
-            return f"'{key}' is only used with kind: protocol"
+            return msg(N_("'%(key)s' is only used with kind: protocol"), key=key)
         if key == "sections" and kind == "protocol":
-            return (
-                "a protocol has no sections (it has channels, sectors, scenarios and"
-                " grade_bands instead)"
+            return msg(
+                N_(
+                    "a protocol has no sections (it has channels, sectors, scenarios and"
+                    " grade_bands instead)"
+                )
             )
         if key == "indicator" and kind is not None and kind != "survey":
-            return f"'indicator' is only used with kind: survey, not kind: {kind}"
+            return msg(
+                N_("'indicator' is only used with kind: survey, not kind: %(kind)s"), kind=kind
+            )
         return None
 
     check.keys(root, "", required, optional, misplaced)

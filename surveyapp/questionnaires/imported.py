@@ -103,7 +103,18 @@ def validated(data: dict[str, Any], cells: Mapping[Path, Place], problems: Probl
             place = _nearest(cells, lines.get(line, ())) if line is not None else None
             detail = problem.location.split(", ", 1)[1] if ", " in problem.location else ""
             message = f"{detail}: {problem.message}" if detail else problem.message
-            problems.keep(Problem(problems.filename, where(place), message, place))
+            problems.keep(
+                Problem(
+                    problems.filename,
+                    where(place),
+                    message,
+                    place,
+                    problem.msgid,
+                    problem.params,
+                    problem.context,
+                    problem.message,
+                )
+            )
         raise problems.error() from None
 
 

@@ -2,6 +2,11 @@
 
 Every problem in a file is collected before anything is raised: a broken file gives one
 :class:`DefinitionError` whose ``problems`` are in file order.
+
+A message is English where it is made (the command line prints it) and, where it is a
+:class:`Msg`, also shown in the reader's language: a msgid marked with ``N_`` and its
+values, which may be messages too (``question 'x'``). Rendering takes any gettext, the
+request's (Flask-Babel) or one of :mod:`surveyapp.catalogs`; nothing here needs Flask.
 """
 
 from __future__ import annotations
@@ -12,6 +17,45 @@ from typing import Any
 
 #: Problems reported at most; a file with more is refused after listing these.
 MAX_PROBLEMS = 200
+
+
+def N_(message: str) -> str:  # noqa: N802 - the conventional name of the gettext marker
+    """Marks a message for translation where it is defined; translated where it is shown."""
+    return message
+
+
+def english(msgid: str, **values: Any) -> str:
+    """The untranslated message (what a catalogue without the msgid gives)."""
+    return msgid % values if values else msgid
+
+
+@dataclass(frozen=True)
+class Msg:
+    """A message in no language yet: ``Msg(N_("question '%(code)s'"), {"code": "age"})``."""
+
+    msgid: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    def render(self, gettext: Callable[..., str]) -> str:
+        values = {key: render(value, gettext) for key, value in self.params.items()}
+        return gettext(self.msgid, **values) if values else gettext(self.msgid)
+
+    def __str__(self) -> str:
+        return self.render(english)
+
+
+def msg(msgid: str, **params: Any) -> Msg:
+    """A :class:`Msg`; mark ``msgid`` with ``N_`` where it is written."""
+    return Msg(msgid, params)
+
+
+#: A text in a problem: plain English (not translated yet) or a :class:`Msg`.
+Text = str | Msg
+
+
+def render(value: Any, gettext: Callable[..., str]) -> Any:
+    """A message in ``gettext``'s language; any other value as it is."""
+    return value.render(gettext) if isinstance(value, Msg) else value
 
 
 @dataclass(frozen=True)
@@ -35,9 +79,11 @@ class Place:
 class Problem:
     """One thing wrong with a definition file.
 
-    ``message`` is English (the command line shows it); a problem found by the XLSForm
-    or LimeSurvey reader also has ``msgid`` and ``params``, so a page can show it in the
-    reader's language with :meth:`text`, and its ``place`` in the file.
+    ``message`` is English (the command line shows it after ``location``). A translatable
+    problem also has ``msgid`` and ``params``, so a page can show it in the reader's
+    language with :meth:`text`, and its ``place`` in the file. ``context`` is what the
+    problem is about (a question, a section) when the place does not say it; ``body``
+    the English message without it, when ``message`` starts with it.
     """
 
     file: str
@@ -46,6 +92,8 @@ class Problem:
     place: Place | None = None
     msgid: str | None = None
     params: Mapping[str, Any] = field(default_factory=dict)
+    context: Text | None = None
+    body: str | None = None
 
     def __str__(self) -> str:
         if self.location:
@@ -53,10 +101,15 @@ class Problem:
         return f"{self.file}: {self.message}"
 
     def text(self, gettext: Callable[..., str]) -> str:
-        """The message in the language ``gettext`` translates to."""
-        if self.msgid is None:
-            return self.message
-        return gettext(self.msgid, **self.params)
+        """The message, with what it is about, in the language ``gettext`` translates to."""
+        if self.msgid is not None:
+            core = Msg(self.msgid, self.params).render(gettext)
+        else:
+            core = self.body if self.body is not None else self.message
+        if not self.context:
+            return core
+        about = render(self.context, gettext)
+        return gettext(N_("%(about)s: %(message)s"), about=about, message=core)
 
 
 class DefinitionError(Exception):
@@ -77,15 +130,18 @@ class Report:
         self.filename = filename
         self._items: list[tuple[int, int, Problem]] = []
 
-    def add(self, line: int | None, where: str, message: str) -> None:
+    def add(self, line: int | None, where: Text, message: Text) -> None:
         """A problem at ``line`` (None: the whole file) in ``where`` (a question, a scenario...)."""
         parts = []
         if line is not None:
             parts.append(f"line {line}")
         if where:
-            parts.append(where)
+            parts.append(str(where))
         place = Place(line=line) if line is not None else None
-        problem = Problem(self.filename, ", ".join(parts), message, place)
+        msgid, params = (message.msgid, message.params) if isinstance(message, Msg) else (None, {})
+        problem = Problem(
+            self.filename, ", ".join(parts), str(message), place, msgid, params, where or None
+        )
         self._items.append((line or 0, len(self._items), problem))
 
     def __bool__(self) -> bool:

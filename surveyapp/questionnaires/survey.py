@@ -20,7 +20,7 @@ from typing import Any, TypeAlias
 
 from surveyapp.questionnaires import types as question_types
 from surveyapp.questionnaires.checks import MAX_CODE_LENGTH, Checker, fmt, fmt_list, is_int
-from surveyapp.questionnaires.problems import Report
+from surveyapp.questionnaires.problems import N_, Report, Text, msg
 from surveyapp.questionnaires.types.base import TypeParts
 from surveyapp.questionnaires.yaml_source import (
     Entry,
@@ -173,7 +173,7 @@ class _Draft:
 
     index: int
     line: int
-    where: str
+    where: Text
     section: str
     code: str | None
     type: str | None
@@ -217,7 +217,7 @@ class SurveyReader(Checker):
             return result
         return None
 
-    def value_list(self, entry: Entry, key: str, where: str) -> list[tuple[int, int | str]]:
+    def value_list(self, entry: Entry, key: str, where: Text) -> list[tuple[int, int | str]]:
         """A scalar or a list of option values, with their lines."""
         items = entry.value.items if isinstance(entry.value, Seq) else [entry.value]
         out: list[tuple[int, int | str]] = []
@@ -251,15 +251,16 @@ class SurveyReader(Checker):
         if scales is None:
             return result
         for name, scale_entry in scales.entries.items():
-            result[name] = self.options(scale_entry, "options", f"scale '{name}'")
+            where = msg(N_("scale '%(name)s'"), name=name)
+            result[name] = self.options(scale_entry, "options", where)
         return result
 
-    def options(self, entry: Entry, key: str, where: str) -> list[tuple[int, Option]] | None:
+    def options(self, entry: Entry, key: str, where: Text) -> list[tuple[int, Option]] | None:
         items = self.as_list(entry, key, where, "a list of {value, label} items")
         if items is None:
             return None
         if not items.items:
-            self.err(entry.line, where, f"'{key}' is an empty list")
+            self.err(entry.line, where, msg(N_("'%(key)s' is an empty list"), key=key))
             return None
         ok = True
         out: list[tuple[int, Option]] = []
@@ -285,15 +286,24 @@ class SurveyReader(Checker):
                         self.err(
                             value_entry.line,
                             where,
-                            "the option value 'dont_know' is reserved; use dont_know: true on"
-                            " the question instead",
+                            msg(
+                                N_(
+                                    "the option value 'dont_know' is reserved; use dont_know:"
+                                    " true on the question instead"
+                                )
+                            ),
                         )
                     elif not _OPTION_CODE_RE.fullmatch(x.value):
                         self.err(
                             value_entry.line,
                             where,
-                            f"option value '{x.value}' is not valid: use an integer or a code"
-                            " of lower-case letters a-z, digits and '_'",
+                            msg(
+                                N_(
+                                    "option value '%(value)s' is not valid: use an integer or a"
+                                    " code of lower-case letters a-z, digits and '_'"
+                                ),
+                                value=x.value,
+                            ),
                         )
                     else:
                         value = x.value
@@ -305,7 +315,11 @@ class SurveyReader(Checker):
                     self.err(
                         value_entry.line if value_entry else item.line,
                         where,
-                        f"duplicate option value {fmt(value)} (first at line {seen[ident]})",
+                        msg(
+                            N_("duplicate option value %(value)s (first at line %(line)s)"),
+                            value=fmt(value),
+                            line=seen[ident],
+                        ),
                     )
                     ok = False
                 else:
@@ -329,7 +343,7 @@ class SurveyReader(Checker):
         if items is None:
             return result
         if not items.items:
-            self.err(entry.line, "", "'sections' is empty; at least one section is needed")
+            self.err(entry.line, "", msg(N_("'sections' is empty; at least one section is needed")))
             return result
         seen: dict[str, int] = {}
         for n, item in enumerate(items.items, 1):
@@ -342,22 +356,30 @@ class SurveyReader(Checker):
                 )
                 continue
             raw_code = raw_value(item.entries.get("code"))
-            where = f"section '{raw_code}'" if isinstance(raw_code, str) else f"section {n}"
+            where = (
+                msg(N_("section '%(code)s'"), code=raw_code)
+                if isinstance(raw_code, str)
+                else msg(N_("section %(n)s"), n=n)
+            )
             self.keys(item, where, ["code", "title", "questions"], ["intro"])
             code = self.code(
                 item,
                 "code",
                 where,
                 _SECTION_CODE_RE,
-                "use lower-case letters a-z, digits and '_'",
-                what="section code",
+                msg(N_("use lower-case letters a-z, digits and '_'")),
+                what=msg(N_("section code")),
             )
             if code is not None:
                 if code in seen:
                     self.err(
                         item.entries["code"].line,
                         where,
-                        f"duplicate section code '{code}' (first at line {seen[code]})",
+                        msg(
+                            N_("duplicate section code '%(code)s' (first at line %(line)s)"),
+                            code=code,
+                            line=seen[code],
+                        ),
                     )
                 else:
                     seen[code] = item.entries["code"].line
@@ -368,7 +390,7 @@ class SurveyReader(Checker):
             if questions_entry is not None:
                 questions = self.as_list(questions_entry, "questions", where, "a list of questions")
                 if questions is not None and not questions.items:
-                    self.err(questions_entry.line, where, "'questions' is an empty list")
+                    self.err(questions_entry.line, where, msg(N_("'questions' is an empty list")))
                 elif questions is not None:
                     for qn, q in enumerate(questions.items, 1):
                         draft = self.question(q, code or str(raw_code), where, qn, scales)
@@ -381,7 +403,7 @@ class SurveyReader(Checker):
         self,
         item: Value,
         section: str,
-        section_where: str,
+        section_where: Text,
         n: int,
         scales: Scales,
     ) -> _Draft | None:
@@ -394,9 +416,9 @@ class SurveyReader(Checker):
             return None
         raw_code = raw_value(item.entries.get("code"))
         if isinstance(raw_code, str):
-            where = f"question '{raw_code}'"
+            where: Text = msg(N_("question '%(code)s'"), code=raw_code)
         else:
-            where = f"question {n} of {section_where}"
+            where = msg(N_("question %(n)s of %(section)s"), n=n, section=section_where)
 
         type_entry = item.entries.get("type")
         qtype: str | None = None
@@ -436,9 +458,13 @@ class SurveyReader(Checker):
             "code",
             where,
             _QUESTION_CODE_RE,
-            "it must start with a lower-case letter a-z, followed by lower-case letters,"
-            " digits or '_'",
-            what="question code",
+            msg(
+                N_(
+                    "it must start with a lower-case letter a-z, followed by lower-case"
+                    " letters, digits or '_'"
+                )
+            ),
+            what=msg(N_("question code")),
             max_length=MAX_CODE_LENGTH,
         )
         if code is not None:
@@ -446,8 +472,14 @@ class SurveyReader(Checker):
                 self.err(
                     item.entries["code"].line,
                     where,
-                    f"duplicate question code '{code}' (first at line {self.by_code[code].line});"
-                    " question codes must be unique in the whole file",
+                    msg(
+                        N_(
+                            "duplicate question code '%(code)s' (first at line %(line)s);"
+                            " question codes must be unique in the whole file"
+                        ),
+                        code=code,
+                        line=self.by_code[code].line,
+                    ),
                 )
                 code = None
         text = self.get_translation(item, "text", where)
@@ -484,7 +516,7 @@ class SurveyReader(Checker):
         self,
         item: Map,
         qtype: str,
-        where: str,
+        where: Text,
         scales: Scales,
     ) -> tuple[bool, tuple[Option, ...]]:
         scale_entry = item.entries.get("scale")
@@ -525,32 +557,51 @@ class SurveyReader(Checker):
                         self.err(
                             line,
                             where,
-                            f"scale '{scale_name}' cannot be used for a rating question:"
-                            f" its value {fmt(option.value)} (line {option_line}) is not an"
-                            " integer",
+                            msg(
+                                N_(
+                                    "scale '%(scale)s' cannot be used for a rating question:"
+                                    " its value %(value)s (line %(line)s) is not an integer"
+                                ),
+                                scale=scale_name,
+                                value=fmt(option.value),
+                                line=option_line,
+                            ),
                         )
                     else:
                         self.err(
                             option_line,
                             where,
-                            f"rating options must have integer values; {fmt(option.value)}"
-                            " is not an integer",
+                            msg(
+                                N_(
+                                    "rating options must have integer values; %(value)s is not"
+                                    " an integer"
+                                ),
+                                value=fmt(option.value),
+                            ),
                         )
                     ok = False
         minimum = 2 if qtype in ("rating", "single") else 1
         if len(parsed) < minimum:
-            self.err(line, where, f"a {qtype} question needs at least {minimum} options")
+            self.err(
+                line,
+                where,
+                msg(N_("a %(type)s question needs at least %(n)s options"), type=qtype, n=minimum),
+            )
             ok = False
         return ok, tuple(option for _, option in parsed)
 
-    def multiple_settings(self, item: Map, where: str, count: int | None) -> dict[str, Any]:
+    def multiple_settings(self, item: Map, where: Text, count: int | None) -> dict[str, Any]:
         low = self.get_int(item, "min_choices", where, minimum=0)
         high = self.get_int(item, "max_choices", where, minimum=1)
         if low is not None and high is not None and low > high:
             self.err(
                 item.entries["min_choices"].line,
                 where,
-                f"'min_choices' ({low}) is greater than 'max_choices' ({high})",
+                msg(
+                    N_("'min_choices' (%(low)s) is greater than 'max_choices' (%(high)s)"),
+                    low=low,
+                    high=high,
+                ),
             )
         if count is not None:
             for key, value in (("min_choices", low), ("max_choices", high)):
@@ -558,7 +609,12 @@ class SurveyReader(Checker):
                     self.err(
                         item.entries[key].line,
                         where,
-                        f"'{key}' ({value}) is more than the number of options ({count})",
+                        msg(
+                            N_("'%(key)s' (%(value)s) is more than the number of options (%(n)s)"),
+                            key=key,
+                            value=value,
+                            n=count,
+                        ),
                     )
         return {"min_choices": low, "max_choices": high}
 
@@ -604,18 +660,32 @@ class SurveyReader(Checker):
         if ref is None:
             known = [d.code for d in self.drafts if d.code is not None]
             close = difflib.get_close_matches(ref_code, known, n=1, cutoff=0.6)
-            guess = f" (did you mean '{close[0]}'?)" if close else ""
-            self.err(ref_line, where, f"show_if refers to unknown question '{ref_code}'{guess}")
+            guess: Text = msg(N_(" (did you mean '%(word)s'?)"), word=close[0]) if close else ""
+            self.err(
+                ref_line,
+                where,
+                msg(
+                    N_("show_if refers to unknown question '%(code)s'%(hint)s"),
+                    code=ref_code,
+                    hint=guess,
+                ),
+            )
             return None
         if ref is draft:
-            self.err(ref_line, where, "show_if refers to the question itself")
+            self.err(ref_line, where, msg(N_("show_if refers to the question itself")))
             return None
         if ref.index > draft.index:
             self.err(
                 ref_line,
                 where,
-                f"show_if refers to question '{ref_code}', which comes later in the file"
-                f" (line {ref.line}); a condition can only use an earlier question",
+                msg(
+                    N_(
+                        "show_if refers to question '%(code)s', which comes later in the file"
+                        " (line %(line)s); a condition can only use an earlier question"
+                    ),
+                    code=ref_code,
+                    line=ref.line,
+                ),
             )
             return None
         if ref.type is None:
@@ -624,8 +694,15 @@ class SurveyReader(Checker):
             self.err(
                 ref_line,
                 where,
-                f"show_if refers to question '{ref_code}' of type '{ref.type}', which cannot"
-                f" be used in a condition (only {', '.join(CONDITION_TYPES)})",
+                msg(
+                    N_(
+                        "show_if refers to question '%(code)s' of type '%(type)s', which cannot"
+                        " be used in a condition (only %(types)s)"
+                    ),
+                    code=ref_code,
+                    type=ref.type,
+                    types=", ".join(CONDITION_TYPES),
+                ),
             )
             return None
         if not ref.options_ok:
@@ -637,8 +714,15 @@ class SurveyReader(Checker):
                 self.err(
                     line,
                     where,
-                    f"show_if value {fmt(value)} is not an option of question '{ref_code}'"
-                    f" (its values are: {fmt_list(allowed)})",
+                    msg(
+                        N_(
+                            "show_if value %(value)s is not an option of question '%(code)s'"
+                            " (its values are: %(values)s)"
+                        ),
+                        value=fmt(value),
+                        code=ref_code,
+                        values=fmt_list(allowed),
+                    ),
                 )
                 bad = True
         if bad or len(values) != expected_count:
@@ -646,18 +730,24 @@ class SurveyReader(Checker):
         return Condition(ref_code, tuple(value for _, value in values))
 
     def indicator(self, entry: Entry) -> Indicator | None:
-        where = "indicator"
+        where = msg(N_("indicator"))
         m = self.as_map(entry, "indicator", "", "a mapping with question, satisfied and target")
         if m is None:
             return None
         self.keys(m, where, ["question", "satisfied"], ["excluded", "target"], line=entry.line)
         target = self.get_number(m, "target", where, DEFAULT_TARGET)
         if target is not None and not 0 < target < 1:
-            hint = f" (e.g. {target / 100:g})" if 1 < target < 100 else ""
+            hint: Text = (
+                msg(N_(" (e.g. %(value)s)"), value=f"{target / 100:g}") if 1 < target < 100 else ""
+            )
             self.err(
                 m.entries["target"].line,
                 where,
-                f"'target' must be a fraction between 0 and 1, not {fmt(target)}{hint}",
+                msg(
+                    N_("'target' must be a fraction between 0 and 1, not %(value)s%(hint)s"),
+                    value=fmt(target),
+                    hint=hint,
+                ),
             )
         lists: dict[str, list[tuple[int, int | str]]] = {}
         for key in ("satisfied", "excluded"):
@@ -672,14 +762,18 @@ class SurveyReader(Checker):
         satisfied_entry = m.entries.get("satisfied")
         if satisfied_entry is not None and isinstance(satisfied_entry.value, Seq):
             if not satisfied_entry.value.items:
-                self.err(satisfied_entry.line, where, "'satisfied' is an empty list")
+                self.err(satisfied_entry.line, where, msg(N_("'satisfied' is an empty list")))
         ref_code = self.get_str(m, "question", where)
         if ref_code is None:
             return None
         ref = self.by_code.get(ref_code)
         ref_line = m.entries["question"].line
         if ref is None:
-            self.err(ref_line, where, f"the indicator refers to unknown question '{ref_code}'")
+            self.err(
+                ref_line,
+                where,
+                msg(N_("the indicator refers to unknown question '%(code)s'"), code=ref_code),
+            )
             return None
         if ref.type is None:
             return None
@@ -687,8 +781,14 @@ class SurveyReader(Checker):
             self.err(
                 ref_line,
                 where,
-                f"the indicator question '{ref_code}' is of type '{ref.type}'; it must be a"
-                f" rating or single question",
+                msg(
+                    N_(
+                        "the indicator question '%(code)s' is of type '%(type)s'; it must be a"
+                        " rating or single question"
+                    ),
+                    code=ref_code,
+                    type=ref.type,
+                ),
             )
             return None
         if not ref.options_ok:
@@ -698,22 +798,42 @@ class SurveyReader(Checker):
             for line, value in values:
                 if value == DONT_KNOW:
                     message = (
-                        "'dont_know' is always left out of the indicator; remove it from 'excluded'"
+                        msg(
+                            N_(
+                                "'dont_know' is always left out of the indicator; remove it"
+                                " from 'excluded'"
+                            )
+                        )
                         if key == "excluded"
-                        else "'dont_know' cannot count as satisfied"
+                        else msg(N_("'dont_know' cannot count as satisfied"))
                     )
                     self.err(line, where, message)
                 elif value not in option_values:
                     self.err(
                         line,
                         where,
-                        f"'{key}' value {fmt(value)} is not an option of question"
-                        f" '{ref_code}' (its values are: {fmt_list(option_values)})",
+                        msg(
+                            N_(
+                                "'%(key)s' value %(value)s is not an option of question"
+                                " '%(code)s' (its values are: %(values)s)"
+                            ),
+                            key=key,
+                            value=fmt(value),
+                            code=ref_code,
+                            values=fmt_list(option_values),
+                        ),
                     )
         satisfied = [v for _, v in lists.get("satisfied", [])]
         for line, value in lists.get("excluded", []):
             if value in satisfied:
-                self.err(line, where, f"value {fmt(value)} is in both 'satisfied' and 'excluded'")
+                self.err(
+                    line,
+                    where,
+                    msg(
+                        N_("value %(value)s is in both 'satisfied' and 'excluded'"),
+                        value=fmt(value),
+                    ),
+                )
         if target is None or "satisfied" not in lists or "excluded" not in lists:
             return None
         return Indicator(

@@ -114,12 +114,6 @@ def _problem_rows(problems: list[Problem]) -> list[ProblemRow]:
     for problem in problems:
         place = problem.place
         detail = problem.text(_)
-        if place is not None and place.line is not None and problem.msgid is None:
-            detail = (
-                problem.location.split(", ", 1)[1] + ": " + detail
-                if ", " in (problem.location)
-                else detail
-            )
         rows.append(
             ProblemRow(
                 file=problem.file,

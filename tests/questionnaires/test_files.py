@@ -221,3 +221,22 @@ def test_a_file_too_large_on_disk_is_named_with_its_whole_size(tmp_path: Path) -
         f"the file is too large: {huge.stat().st_size:,} bytes;"
         f" an uploaded file may have at most {5 * 1024 * 1024:,}"
     ]
+
+
+def test_a_validator_problem_reads_in_any_language_without_flask() -> None:
+    from surveyapp.catalogs import translator
+
+    book = _census()
+    book["survey"]["J6"] = "${has_office} = 'maybe'"
+    with pytest.raises(DefinitionError) as caught:
+        read_definition(_bytes(book), "census.xlsx")
+    (problem,) = caught.value.problems
+    assert problem.location == "sheet 'survey', cell J6"
+    assert problem.message.startswith("question 'plans_office': show_if value 'maybe'")
+    assert problem.text(translator("nb")).startswith(
+        "spørsmålet «plans_office»: verdien 'maybe' i vilkåret (show_if) er ikke"
+    )
+    assert problem.text(translator("nn")).startswith(
+        "spørsmålet «plans_office»: verdien 'maybe' i vilkåret (show_if) er ikkje"
+    )
+    assert problem.text(translator("en")) == problem.message

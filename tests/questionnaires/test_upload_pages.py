@@ -132,3 +132,71 @@ def test_cli_checks_and_loads_xlsform_and_limesurvey(app: Any, register: None) -
     assert "stored     limesurvey-9001 v1" in loaded.output
     bad = runner.invoke(args=["questionnaires", "check", str(DATA / "make_files.py")])
     assert bad.exit_code == 1
+
+
+def _census_with_validator_problems() -> bytes:
+    """The census workbook with a group name and a condition value the validator refuses."""
+    book = openpyxl.load_workbook(DATA / "service-office-census.xlsx")
+    book["survey"]["B3"] = "Office!"
+    book["survey"]["J6"] = "${has_office} = 'maybe'"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_the_validator_s_problems_are_listed_in_the_user_s_language_with_their_cells(
+    questionnaires: None, make_user: Any, login: Any
+) -> None:
+    import html
+
+    client = login(make_user("admin"))
+    pages = {}
+    for language in ("nb", "nn", "en"):
+        client.get(f"/?lang={language}")
+        response = _post_file(client, _census_with_validator_problems(), "census.xlsx")
+        pages[language] = html.unescape(response.get_data(as_text=True))
+        assert "<td>B3</td>" in pages[language] and "<td>J6</td>" in pages[language]
+    assert (
+        "seksjonen «Office!»: seksjonskoden «Office!» er ikke gyldig: bruk små bokstaver a–z,"
+        " sifre og «_»" in pages["nb"]
+    )
+    assert (
+        "spørsmålet «plans_office»: verdien 'maybe' i vilkåret (show_if) er ikkje eit"
+        " svaralternativ på spørsmålet «has_office» (verdiane er: yes, no)" in pages["nn"]
+    )
+    english = "show_if value 'maybe' is not an option of question 'has_office'"
+    assert english in pages["en"]
+    assert "is not valid" not in pages["nb"] and english not in pages["nn"]
+    assert _versions("service-office-census") == 1
+
+
+def test_a_yaml_upload_s_problems_are_in_the_user_s_language_too(
+    questionnaires: None, make_user: Any, login: Any
+) -> None:
+    import html
+
+    definitions = Path(__file__).parents[2] / "surveyapp" / "questionnaires" / "definitions"
+    source = (definitions / "service-office-census.yaml").read_text(encoding="utf-8")
+    broken = source.replace("code: services", "code: office", 1)
+    assert broken != source
+    client = login(make_user("admin"))
+    client.get("/?lang=nn")
+    page = html.unescape(_post_file(client, broken.encode(), "census.yaml").get_data(as_text=True))
+    assert "seksjonskoden «office» finst to gonger (første gong på linje" in page
+    assert "duplicate section code" not in page
+
+
+def test_the_command_line_keeps_the_validator_s_problems_in_english(
+    app: Any, tmp_path: Path
+) -> None:
+    path = tmp_path / "census.xlsx"
+    path.write_bytes(_census_with_validator_problems())
+    result = app.test_cli_runner().invoke(args=["questionnaires", "check", str(path)])
+    assert result.exit_code == 1
+    assert (
+        "sheet 'survey', cell J6: question 'plans_office': show_if value 'maybe' is not an"
+        " option of question 'has_office' (its values are: yes, no)" in result.output
+    )
+    assert "sheet 'survey', cell B3: section 'Office!': section code 'Office!' is not valid" in (
+        result.output
+    )

@@ -18,6 +18,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from surveyapp.questionnaires.problems import N_, Text
+
 if TYPE_CHECKING:  # pragma: no cover
     from wtforms import Field
 
@@ -30,11 +32,6 @@ Validator = Callable[[Any, Any], None]
 
 DONT_KNOW = "dont_know"
 COMMENT_SUFFIX = "__comment"
-
-
-def N_(message: str) -> str:  # noqa: N802 - the conventional name of the gettext marker
-    """Marks a message for translation where it is defined; translated where it is shown."""
-    return message
 
 
 @dataclass(frozen=True)
@@ -150,7 +147,7 @@ class QuestionType:
 
     # ------------------------------------------------------------------ definition file
 
-    def read(self, reader: SurveyReader, item: Map, where: str, scales: Scales) -> TypeParts:
+    def read(self, reader: SurveyReader, item: Map, where: Text, scales: Scales) -> TypeParts:
         """Read and check the type's own keys (problems go to the reader's report)."""
         return TypeParts()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from surveyapp.questionnaires.problems import Text
 from surveyapp.questionnaires.types.base import (
     DONT_KNOW,
     AnswerRow,
@@ -36,7 +37,7 @@ class ChoiceType(QuestionType):
     #: Numbers are stored beside the option (rating points).
     numeric: ClassVar[bool] = False
 
-    def read(self, reader: SurveyReader, item: Map, where: str, scales: Scales) -> TypeParts:
+    def read(self, reader: SurveyReader, item: Map, where: Text, scales: Scales) -> TypeParts:
         options_ok, options = reader.question_options(item, self.name, where, scales)
         dont_know = reader.get_bool(item, "dont_know", where, False)
         return TypeParts(options, options_ok, dont_know)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from wtforms.validators import ValidationError
 
 from surveyapp import typed_numbers
+from surveyapp.questionnaires.problems import Text
 from surveyapp.questionnaires.types.base import (
     N_,
     AnswerRow,
@@ -71,7 +72,7 @@ class DurationType(QuestionType):
     xlsform_appearances = ("duration",)
     xlsform_marker = "duration"
 
-    def read(self, reader: SurveyReader, item: Map, where: str, scales: Scales) -> TypeParts:
+    def read(self, reader: SurveyReader, item: Map, where: Text, scales: Scales) -> TypeParts:
         return TypeParts(
             settings={"max_minutes": reader.get_int(item, "max_minutes", where, minimum=1)}
         )

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from wtforms.validators import ValidationError
 
+from surveyapp.questionnaires.problems import Text
 from surveyapp.questionnaires.types.base import (
     DONT_KNOW,
     N_,
@@ -44,7 +45,7 @@ class MultipleType(ChoiceType):
     xlsform_types = ("select_multiple",)
     limesurvey_types = ("M",)
 
-    def read(self, reader: SurveyReader, item: Map, where: str, scales: Scales) -> TypeParts:
+    def read(self, reader: SurveyReader, item: Map, where: Text, scales: Scales) -> TypeParts:
         options_ok, options = reader.question_options(item, self.name, where, scales)
         count = len(options) if options_ok else None
         settings = reader.multiple_settings(item, where, count)

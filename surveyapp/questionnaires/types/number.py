@@ -8,6 +8,7 @@ from wtforms.validators import ValidationError
 
 from surveyapp import typed_numbers
 from surveyapp.questionnaires.checks import fmt
+from surveyapp.questionnaires.problems import Text, msg
 from surveyapp.questionnaires.types.base import (
     N_,
     AnswerRow,
@@ -59,14 +60,18 @@ class NumberType(QuestionType):
     xlsform_types = ("integer", "decimal")
     limesurvey_types = ("N",)
 
-    def read(self, reader: SurveyReader, item: Map, where: str, scales: Scales) -> TypeParts:
+    def read(self, reader: SurveyReader, item: Map, where: Text, scales: Scales) -> TypeParts:
         low = reader.get_number(item, "min", where)
         high = reader.get_number(item, "max", where)
         if low is not None and high is not None and low > high:
             reader.err(
                 item.entries["min"].line,
                 where,
-                f"'min' ({fmt(low)}) is greater than 'max' ({fmt(high)})",
+                msg(
+                    N_("'min' (%(low)s) is greater than 'max' (%(high)s)"),
+                    low=fmt(low),
+                    high=fmt(high),
+                ),
             )
         settings = {
             "min": low,

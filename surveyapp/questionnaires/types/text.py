@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from surveyapp.questionnaires.problems import Text
 from surveyapp.questionnaires.types.base import (
     N_,
     AnswerRow,
@@ -39,7 +40,7 @@ class TextType(QuestionType):
     xlsform_appearances = ("multiline",)
     limesurvey_types = ("S", "T", "U")
 
-    def read(self, reader: SurveyReader, item: Map, where: str, scales: Scales) -> TypeParts:
+    def read(self, reader: SurveyReader, item: Map, where: Text, scales: Scales) -> TypeParts:
         settings = {
             "max_length": reader.get_int(item, "max_length", where, DEFAULT_MAX_LENGTH, minimum=1),
             "multiline": reader.get_bool(item, "multiline", where, True),

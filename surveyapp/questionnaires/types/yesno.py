@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from surveyapp.questionnaires.problems import Text
 from surveyapp.questionnaires.types.base import (
     COMMENT_SUFFIX,
     N_,
@@ -43,7 +44,7 @@ class YesNoType(ChoiceType):
     xlsform_marker = "yesno"
     limesurvey_types = ("Y",)
 
-    def read(self, reader: SurveyReader, item: Map, where: str, scales: Scales) -> TypeParts:
+    def read(self, reader: SurveyReader, item: Map, where: Text, scales: Scales) -> TypeParts:
         from surveyapp.questionnaires.survey import Option
 
         dont_know = reader.get_bool(item, "dont_know", where, True)
