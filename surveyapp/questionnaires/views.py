@@ -20,7 +20,6 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from werkzeug.wrappers import Response as WerkzeugResponse
 from wtforms import HiddenField, SelectChoice, SelectField
@@ -35,6 +34,7 @@ from surveyapp.questionnaires.models import Questionnaire
 from surveyapp.questionnaires.problems import DefinitionError, Problem
 from surveyapp.questionnaires.store import definition_of, latest_version, store_definition
 from surveyapp.questionnaires.xlsform import write_xlsform
+from surveyapp.web.forms import StaffForm
 from surveyapp.web.i18n import LANGUAGES, pick
 from surveyapp.web.templating import current_language
 
@@ -43,7 +43,7 @@ bp = Blueprint("questionnaire_files", __name__)
 NATIONAL = "national"
 
 
-class UploadForm(FlaskForm):
+class UploadForm(StaffForm):
     file = FileField(
         _l("Questionnaire file"),
         validators=[FileRequired(_l("Choose a file."))],
@@ -55,7 +55,7 @@ class UploadForm(FlaskForm):
     owner = SelectField(_l("Owner"), choices=[])
 
 
-class StoreForm(FlaskForm):
+class StoreForm(StaffForm):
     definition = HiddenField()
     owner = HiddenField()
     filename = HiddenField()
