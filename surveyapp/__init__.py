@@ -110,6 +110,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from surveyapp.accounts.views import bp as accounts_bp
+    from surveyapp.branding.views import bp as branding_bp
     from surveyapp.exports.report_views import bp as reportpdf_bp
     from surveyapp.exports.views import bp as exports_bp
     from surveyapp.jobs.views import bp as jobs_bp
@@ -132,6 +133,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(reportpdf_bp)
     app.register_blueprint(exports_bp)
     app.register_blueprint(jobs_bp)
+    app.register_blueprint(branding_bp)
 
 
 def register_request_hooks(app: Flask) -> None:

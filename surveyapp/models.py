@@ -2,6 +2,7 @@
 
 from surveyapp.accounts.models import StaffSession, ThrottleCounter, User, user_municipality
 from surveyapp.audit.models import AuditEntry
+from surveyapp.branding.models import CoatOfArms
 from surveyapp.jobs.models import Job
 from surveyapp.municipalities.models import Municipality
 from surveyapp.questionnaires.models import QuestionFingerprint, Questionnaire
@@ -23,6 +24,7 @@ from surveyapp.surveys.models import (
 __all__ = [
     "Answer",
     "AuditEntry",
+    "CoatOfArms",
     "Invitation",
     "Job",
     "Municipality",

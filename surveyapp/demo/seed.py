@@ -58,6 +58,9 @@ DEMO_LOGINS = [
     ("caller", "testringer@demo.surveyapp.no", DEMO_PASSWORD),
 ]
 EXTRA_CALLERS = ["testringer2@demo.surveyapp.no", "testringer3@demo.surveyapp.no"]
+# Names, not roles: a name reads the same in bokmål, nynorsk and English.
+DEMO_NAMES = {"admin": "Anne Demo", "planner": "Kari Demo", "caller": "Ola Demo"}
+EXTRA_CALLER_NAMES = ["Per Demo", "Liv Demo"]
 DEMO_TEXTS = [
     "Demodata: Lengre åpningstid på servicetorget.",
     "Demodata: Raskere svar på e-post.",
@@ -177,6 +180,10 @@ def _seed_survey(questionnaire: Questionnaire) -> tuple[int, int]:
                 target=definition.indicator.target if definition.indicator else 0.8,
                 language="nb",
                 is_demo=True,
+                public_title_nb=f"Innbyggerundersøkelsen {year}",
+                public_title_nn=f"Innbyggjarundersøkinga {year}",
+                public_title_en=f"Resident survey {year}",
+                contact="Demodata: Servicetorget, telefon 00 00 00 00, postmottak@demo.surveyapp.no",
             )
             survey_round.municipalities = [db.session.get(Municipality, code)]
             db.session.add(survey_round)
@@ -344,10 +351,12 @@ def seed_demo() -> str:
     users = {}
     for role, email, password in DEMO_LOGINS:
         codes = [HOME] if role == "planner" else []
-        users[role] = create_user(None, email, f"Demo {role}", role, password, codes, is_demo=True)
+        users[role] = create_user(
+            None, email, DEMO_NAMES[role], role, password, codes, is_demo=True
+        )
     extra = [
-        create_user(None, email, "Demo caller", "caller", DEMO_PASSWORD, is_demo=True)
-        for email in EXTRA_CALLERS
+        create_user(None, email, name, "caller", DEMO_PASSWORD, is_demo=True)
+        for email, name in zip(EXTRA_CALLERS, EXTRA_CALLER_NAMES, strict=True)
     ]
     rounds, responses = _seed_survey(_questionnaire("citizen-satisfaction"))
     callers = [users["caller"].id, *[u.id for u in extra]]
