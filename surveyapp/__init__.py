@@ -139,11 +139,12 @@ def register_blueprints(app: Flask) -> None:
 def register_request_hooks(app: Flask) -> None:
     from surveyapp.accounts.access import enforce_access
     from surveyapp.web.errors import register_error_handlers
-    from surveyapp.web.i18n import remember_language_choice
+    from surveyapp.web.i18n import remember_language_choice, use_project_wtforms_messages
     from surveyapp.web.security import add_security_headers
 
     app.before_request(enforce_access)
     app.before_request(remember_language_choice)
+    app.before_request(use_project_wtforms_messages)
     app.after_request(add_security_headers)
     register_error_handlers(app)
 

@@ -39,22 +39,45 @@ def policy_message(key: str) -> str:
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Length(max=254)])
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=500)])
+    # A text input (inputmode="email" in the template): autocomplete="username", which
+    # password managers look for, is not allowed on <input type=email>.
+    email = StringField(
+        _l("E-mail address"),
+        validators=[DataRequired(message=_l("Write your e-mail address.")), Length(max=254)],
+    )
+    password = PasswordField(
+        _l("Password"),
+        validators=[DataRequired(message=_l("Write your password.")), Length(max=500)],
+    )
 
 
 class PasswordChangeForm(FlaskForm):
-    current = PasswordField(_l("Current password"), validators=[DataRequired()])
-    new = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=500)])
+    current = PasswordField(
+        _l("Current password"),
+        validators=[DataRequired(message=_l("Write the password you use now."))],
+    )
+    new = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(message=_l("Write a new password.")), Length(max=500)],
+    )
     confirm = PasswordField(
         _l("Repeat the new password"),
-        validators=[DataRequired(), EqualTo("new", message=_l("The passwords do not match."))],
+        validators=[
+            DataRequired(message=_l("Write the new password once more.")),
+            EqualTo("new", message=_l("The passwords do not match.")),
+        ],
     )
 
 
 class UserForm(FlaskForm):
-    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Length(max=254)])
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    email = EmailField(
+        _l("E-mail address"),
+        validators=[DataRequired(message=_l("Write the e-mail address.")), Length(max=254)],
+    )
+    name = StringField(
+        _l("Name"),
+        validators=[DataRequired(message=_l("Write the person's name.")), Length(max=120)],
+    )
     role = SelectField(_l("Role"), choices=ROLE_CHOICES)
     municipalities = SelectMultipleField(_l("Municipalities (planners)"), choices=[])
     active = BooleanField(_l("Active"), default=True)

@@ -183,7 +183,7 @@ def _seed_survey(questionnaire: Questionnaire) -> tuple[int, int]:
                 public_title_nb=f"Innbyggerundersøkelsen {year}",
                 public_title_nn=f"Innbyggjarundersøkinga {year}",
                 public_title_en=f"Resident survey {year}",
-                contact="Demodata: Servicetorget, telefon 00 00 00 00, postmottak@demo.surveyapp.no",
+                contact="Demodata: Servicetorget, telefon 00 00 00 00, post@demo.surveyapp.no",
             )
             survey_round.municipalities = [db.session.get(Municipality, code)]
             db.session.add(survey_round)

@@ -75,7 +75,7 @@ MAX_CODE_LENGTH = 80
 _YES_LABEL = {"nb": "Ja", "nn": "Ja", "en": "Yes"}
 _NO_LABEL = {"nb": "Nei", "nn": "Nei", "en": "No"}
 
-# Keys each question type accepts besides code, type, text, help, required and show_if.
+# Keys each question type accepts besides code, type, text, help, error, required and show_if.
 _TYPE_KEYS: dict[str, tuple[str, ...]] = {
     "rating": ("scale", "options", "dont_know"),
     "single": ("scale", "options", "dont_know"),
@@ -87,7 +87,7 @@ _TYPE_KEYS: dict[str, tuple[str, ...]] = {
     "datetime": (),
     "text": ("max_length", "multiline"),
 }
-_COMMON_QUESTION_KEYS = ("code", "type", "text", "help", "required", "show_if")
+_COMMON_QUESTION_KEYS = ("code", "type", "text", "help", "error", "required", "show_if")
 _ALL_TYPE_KEYS = tuple(dict.fromkeys(k for keys in _TYPE_KEYS.values() for k in keys))
 # Settings that only change how a free-text field is shown; they do not change the
 # question, so they are left out of its fingerprint.
@@ -190,6 +190,9 @@ class Question:
     section: str
     settings: dict[str, Any]
     fingerprint: str
+    #: What to tell someone who left a required question unanswered ("Choose what your
+    #: matter was about"); None: a general message for the question's type.
+    error: dict[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -665,6 +668,7 @@ class _Draft:
     type: str | None
     text: dict[str, str] | None
     help: dict[str, str] | None
+    error: dict[str, str] | None
     required: bool
     options: tuple[Option, ...]
     options_ok: bool
@@ -1229,6 +1233,7 @@ class _Validator:
                 code = None
         text = self.get_translation(item, "text", where)
         help_text = self.get_translation(item, "help", where)
+        error_text = self.get_translation(item, "error", where)
         required = self.get_bool(item, "required", where, False)
 
         options: tuple[Option, ...] = ()
@@ -1280,6 +1285,7 @@ class _Validator:
             type=qtype,
             text=text,
             help=help_text,
+            error=error_text,
             required=required,
             options=options,
             options_ok=options_ok,
@@ -1560,6 +1566,7 @@ class _Validator:
             fingerprint=_sha256(
                 fingerprint_payload(d.type, d.text, d.options, d.dont_know, d.settings)
             ),
+            error=d.error,
         )
 
     # ---------------------------------------------------------------- protocols

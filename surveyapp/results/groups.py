@@ -43,7 +43,10 @@ class PeerGroupForm(FlaskForm):
     name = StringField(
         _l("Name of the group"),
         description=_l("For example “Neighbours” or “Cities over 50,000”."),
-        validators=[DataRequired(), Length(max=MAX_NAME_LENGTH)],
+        validators=[
+            DataRequired(message=_l("Write a name for the group.")),
+            Length(max=MAX_NAME_LENGTH),
+        ],
     )
     members = SelectMultipleField(
         _l("Choose from the list"),

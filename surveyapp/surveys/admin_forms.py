@@ -274,6 +274,13 @@ class InvitationForm(FlaskForm):
     count = IntegerField(
         _l("Number of invitations"),
         description=_l("Between 1 and %(max)s.", max=MAX_INVITATIONS),
-        validators=[InputRequired(), NumberRange(1, MAX_INVITATIONS)],
+        validators=[
+            InputRequired(message=_l("Write how many invitations to make.")),
+            NumberRange(
+                1,
+                MAX_INVITATIONS,
+                message=_l("Write a number from 1 to %(max)s.", max=MAX_INVITATIONS),
+            ),
+        ],
     )
     municipality = SelectField(_l("Municipality"), choices=[])

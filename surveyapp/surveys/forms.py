@@ -66,7 +66,25 @@ def _shown_now(definition: Definition, question: Question, form: SurveyPageForm)
     return flow.is_shown(definition, question, merged)
 
 
-def _required(definition: Definition, question: Question) -> Validator:
+def required_message(question: Question, language: str) -> str:
+    """What to do about an unanswered required question: the question's own words when the
+    questionnaire gives them ("Velg hva saken gjaldt."), else what its type asks for."""
+    if question.error:
+        return pick(question.error, language)
+    messages = {
+        "rating": _("Choose an answer."),
+        "single": _("Choose an answer."),
+        "yesno": _("Answer yes or no."),
+        "multiple": _("Choose at least one answer."),
+        "number": _("Write a number."),
+        "duration": _("Write how many minutes and seconds."),
+        "date": _("Write a date, for example 17.05.2026."),
+        "datetime": _("Write a date and a time, for example 17.05.2026 14:30."),
+    }
+    return messages.get(question.type, _("Write an answer."))
+
+
+def _required(definition: Definition, question: Question, language: str) -> Validator:
     def check(form: SurveyPageForm, field: Field) -> None:
         if not _shown_now(definition, question, form):
             field.errors = []
@@ -79,7 +97,7 @@ def _required(definition: Definition, question: Question) -> Validator:
         empty = data in (None, "", []) or (isinstance(data, str) and not data.strip())
         if empty and question.required:
             field.errors.clear()  # one clear message, not also "Not a valid choice"
-            raise StopValidation(_("Answer this question."))
+            raise StopValidation(required_message(question, language))
         if empty:
             field.errors = []
             raise StopValidation()
@@ -162,7 +180,7 @@ def _max_length(limit: int) -> Validator:
 
 def _fields_for(definition: Definition, question: Question, language: str) -> dict[str, Field]:
     label = pick(question.text, language)
-    required = _required(definition, question)
+    required = _required(definition, question, language)
     code = question.code
     kind = question.type
     fields: dict[str, Any] = {}

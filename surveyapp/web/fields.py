@@ -78,7 +78,7 @@ class LocalDateTimeField(StringField):
         parsed = parse_datetime(str(valuelist[0]))
         if parsed is None:
             self.data = None
-            raise ValueError(str(_l("Write the date and time as in 17.05.2026 09:00.")))
+            raise ValueError(str(_l("Write the date and time like this: 17.05.2026 09:00.")))
         self.data = parsed.replace(tzinfo=self.tz)
 
     def process_data(self, value: Any) -> None:
