@@ -6,6 +6,7 @@ the same digits as the workbook, the PDF and the command line.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -51,6 +52,13 @@ def option_label(value: str, question: Any) -> str:
     return str(value)
 
 
+def sort_names(items: Iterable[Any], attribute: str = "name") -> list[Any]:
+    """Items in Norwegian alphabetical order of their names (æ, ø, å last)."""
+    return sorted(
+        items, key=lambda item: formatting.norwegian_sort_key(str(getattr(item, attribute)))
+    )
+
+
 def register(app: Flask) -> None:
     @app.context_processor
     def _globals() -> dict[str, Any]:
@@ -70,3 +78,4 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["target"] = lambda v: formatting.target(v, current_language())
     app.jinja_env.filters["duration"] = lambda s: formatting.duration(s, current_language())
     app.jinja_env.filters["option_label"] = option_label
+    app.jinja_env.filters["sort_names"] = sort_names

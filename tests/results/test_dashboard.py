@@ -282,3 +282,34 @@ def test_the_results_index_lists_only_municipalities_the_user_may_see(
     login(make_user("planner", municipalities=["5501"]))
     response = client.get("/results")
     assert response.status_code == 302 and response.location.endswith("/results/5501")
+
+
+def test_comparison_is_chosen_with_checkboxes_and_the_difference_column_waits_for_it(
+    client: FlaskClient, planner: Any, add_round: Callable[..., Any]
+) -> None:
+    add_round("5501", 2026, satisfied(300, 400))
+    add_round("1804", 2026, satisfied(200, 300))
+    add_round("5503", 2026, satisfied(100, 200))
+    page = client.get("/results/5501?lang=en").get_data(as_text=True)
+    assert "<select" not in page.split('id="peers"')[1].split("</form>")[0]  # no Ctrl-click
+    assert 'type="checkbox" name="compare" id="compare-1804" value="1804"' in page
+    # Alphabetical: Bodø (1804) before Harstad (5503).
+    assert page.index('id="compare-1804"') < page.index('id="compare-5503"')
+    assert "Difference (this municipality minus the other)" not in page
+    assert "tick them under “Difference to particular municipalities” above" in page
+
+    chosen = client.get("/results/5501?lang=en&compare=1804").get_data(as_text=True)
+    assert "Difference (this municipality minus the other)" in chosen
+    assert 'id="compare-1804" value="1804" checked' in chosen
+    assert "<details class=\"compare-choice\" open>" in chosen
+
+
+def test_chart_links_say_which_chart(
+    client: FlaskClient, planner: Any, add_round: Callable[..., Any]
+) -> None:
+    add_round("5501", 2026, satisfied(300, 400))
+    page = client.get("/results/5501?lang=en").get_data(as_text=True)
+    assert (
+        'Chart (SVG)<span class="visually-hidden">: All in all, how satisfied are you with the '
+        "service you got from the municipality?</span></a>"
+    ) in page
