@@ -41,7 +41,7 @@ STATES = [
         "new round with errors",
         "planner",
         lambda ids: "/rounds/new",
-        submit="main form.narrow-form button[type=submit]",
+        submit="main form.round-form button.button:not([name])",
     ),
     State("round", "planner", lambda ids: f"/rounds/{ids['round']}"),
     State("edit draft round", "planner", lambda ids: f"/rounds/{ids['draft']}/edit"),
