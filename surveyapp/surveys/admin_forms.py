@@ -218,34 +218,38 @@ class RoundForm(FlaskForm):
     picker: Picker = Picker(())
     #: Every municipality chosen, after validation (or after "show the choice").
     chosen: list[str]
+    unknown: list[str]
     refused: list[str]
 
     def pick(self) -> list[str]:
-        """Put the four ways of choosing together; typed names that match nothing become
-        an error on ``names``."""
-        self.chosen, unknown, self.refused = self.picker.resolve(
+        """Put the four ways of choosing together (``chosen``); typed names that match
+        nothing are kept in ``unknown``, ticked numbers not to be chosen in ``refused``."""
+        self.chosen, self.unknown, self.refused = self.picker.resolve(
             self.municipalities.data or [],
             self.counties.data or [],
             self.groups.data or [],
             self.names.data or "",
         )
-        if unknown:
-            self.names.errors = list(self.names.errors) + [
+        self.show_unknown_names()
+        return self.chosen
+
+    def show_unknown_names(self) -> None:
+        if self.unknown and not self.names.errors:
+            self.names.errors = [
                 str(
                     _l(
                         "No municipality or more than one is called: %(names)s. Check the "
                         "spelling, or write the number (names such as Herøy belong to two).",
-                        names=", ".join(unknown),
+                        names=", ".join(self.unknown),
                     )
                 )
             ]
-        return self.chosen
 
     def validate_municipalities(self, field: Field) -> None:
         chosen = self.pick()
         if self.refused:
             raise ValidationError(str(_l("Choose municipalities from the list.")))
-        if not chosen and not self.names.errors:
+        if not chosen and not self.unknown:
             raise ValidationError(str(_l("Choose at least one municipality.")))
 
     def validate_closes_at(self, field: Field) -> None:
@@ -255,6 +259,9 @@ class RoundForm(FlaskForm):
 
     def validate(self, extra_validators: Any = None) -> bool:
         valid = super().validate(extra_validators)
+        # After every field's own checks (which start with empty errors).
+        self.show_unknown_names()
+        valid = valid and not self.unknown
         language = self.language.data if self.language.data in LANGUAGES else "nb"
         title = self[f"public_title_{language}"]
         if not (title.data or "").strip():
