@@ -108,6 +108,7 @@ def live_server(browser: Browser, tmp_path_factory: pytest.TempPathFactory) -> I
             "SURVEYAPP_QUESTIONNAIRE_DIR": str(PROJECT_ROOT / "questionnaires"),
             "SURVEYAPP_TASK_QUEUE_URL": f"sqlite:///{folder / 'tasks.db'}",
             "SURVEYAPP_JOB_FILES_DIR": str(folder / "job-files"),
+            "SURVEYAPP_FILES_DIR": str(folder / "files"),
         }
     )
     with app.app_context():
@@ -115,6 +116,7 @@ def live_server(browser: Browser, tmp_path_factory: pytest.TempPathFactory) -> I
         load_register()
         db.session.commit()
         load_definitions(shipped_files())
+        _store_arms("5501")
         db.session.commit()
     server: BaseWSGIServer = make_server(
         "127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler
@@ -129,6 +131,20 @@ def live_server(browser: Browser, tmp_path_factory: pytest.TempPathFactory) -> I
         thread.join(timeout=10)
         with app.app_context():
             db.engine.dispose()
+
+
+ARMS_SVG = b"""<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 100 120">
+<path d="M5 5 H95 V60 C95 95 50 115 50 115 C50 115 5 95 5 60 Z" fill="#c8102e"/>
+<path d="M50 25 L62 55 L50 85 L38 55 Z" fill="#f2c200"/></svg>"""
+
+
+def _store_arms(code: str) -> None:
+    """A (made-up) coat of arms, as an admin would upload it, so pages show one."""
+    from surveyapp.branding.arms import clean
+    from surveyapp.branding.operations import store_arms
+    from surveyapp.storage import file_store
+
+    store_arms(None, code, clean(ARMS_SVG), file_store())
 
 
 @contextmanager
@@ -172,6 +188,9 @@ def make_live_round(live_server: LiveServer) -> Callable[..., LiveRound]:
             values: dict[str, Any] = {
                 "slug": f"browser{next(_ROUND_NUMBERS)}",
                 "title": "Innbyggerundersøkelse 2026",
+                "public_title_nb": "Innbyggerundersøkelsen 2026",
+                "public_title_nn": "Innbyggjarundersøkinga 2026",
+                "contact": "Servicetorget, telefon 77 79 00 00, postmottak@tromso.kommune.no",
                 "year": 2026,
                 "questionnaire_id": questionnaire.id,
                 "status": "open",
@@ -338,6 +357,7 @@ def _staff_data() -> dict[str, Any]:
     from surveyapp.surveys.models import SurveyRound
 
     seed_demo()
+    _store_arms("5501")
     db.session.flush()
     users = {
         role: db.session.scalar(sa.select(User).where(User.email == email))

@@ -33,6 +33,7 @@ PAGE_ANSWERS = [
 ]
 SURVEY_STATES = ("first page", "error summary", "page 2", "last page", "thank-you page")
 OTHER_STATES = (
+    "privacy statement",
     "municipality choice",
     "closed survey",
     "unknown survey (404)",
@@ -113,7 +114,14 @@ def test_other_public_page_states(
     language: str,
 ) -> None:
     query = f"?lang={language}"
-    if state == "municipality choice":
+    if state == "privacy statement":
+        survey_round = make_live_round(
+            contact="Servicetorget, telefon 77 79 00 00",
+            privacy_url="https://www.tromso.kommune.no/personvern",
+        )
+        response = page.goto(live_server(f"/s/{survey_round.slug}/privacy{query}"))
+        assert response is not None and response.status == 200
+    elif state == "municipality choice":
         survey_round = make_live_round(municipalities=["5501", "1804"])
         page.goto(live_server(f"/s/{survey_round.slug}{query}"))
         assert page.url.endswith("/where")

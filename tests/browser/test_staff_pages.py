@@ -98,6 +98,13 @@ STATES = [
     State("plan a service test", "admin", lambda ids: "/servicetest/new"),
     State("assignments", "admin", lambda ids: f"/servicetest/{ids['test_round']}/assignments"),
     State("raw data", "admin", lambda ids: "/exports/5501/raw?year=2026"),
+    State("coats of arms", "admin", lambda ids: "/admin/arms"),
+    State(
+        "coats of arms with errors",
+        "admin",
+        lambda ids: "/admin/arms",
+        submit="main form.narrow-form button[type=submit]",
+    ),
     State("my assignments", "caller", lambda ids: "/calls"),
     State("phone sheet", "caller", _sheet("phone")),
     State("e-mail sheet", "caller", _sheet("email")),
@@ -129,3 +136,42 @@ def test_staff_page_state(
     check_state(
         page, check_log, nu_checker, f"{state.role}: {state.name}", language, document.html()
     )
+
+
+@pytest.mark.parametrize(
+    ("role", "path", "title"),
+    [
+        (None, "/login?lang=nn", "Feil: Logg inn"),
+        ("planner", "/account/password?lang=nb", "Feil: Endre passord"),
+        ("admin", "/admin/users/new?lang=en", "Error: New user"),
+    ],
+)
+def test_staff_form_errors_take_the_focus_and_the_title_says_error(
+    staff_site: StaffSite,
+    staff_page: Callable[[str], Page],
+    new_context: Callable[..., Any],
+    role: str | None,
+    path: str,
+    title: str,
+) -> None:
+    """As on the citizen pages: the error summary takes the focus (so a screen reader
+    reads it) and the title starts with "Error:"."""
+    page = staff_page(role) if role else new_context().new_page()
+    page.goto(staff_site.server(path))
+    with page.expect_navigation():
+        page.locator("main form.narrow-form button[type=submit]").click()
+    assert page.title().startswith(title), page.title()
+    assert page.evaluate("() => document.activeElement.id") == "error-summary"
+    assert page.locator("#error-summary a").count() >= 1
+
+
+def test_the_nu_checker_finds_errors_where_there_are_some(nu_checker: NuChecker) -> None:
+    """The checker is not a no-op: invalid HTML gives errors, valid HTML none."""
+    bad = nu_checker.check(
+        '<!doctype html><html lang="nb"><title>x</title><p id="a">1</p><p id="a">2</p>'
+        '<select required name="s"><option value="x">X</option></select>',
+        "self-test",
+    )
+    assert len(bad.errors) >= 2, bad.describe()
+    good = nu_checker.check('<!doctype html><html lang="nb"><title>x</title><p>1</p>', "ok")
+    assert good.errors == []
