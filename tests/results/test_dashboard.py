@@ -301,7 +301,7 @@ def test_comparison_is_chosen_with_checkboxes_and_the_difference_column_waits_fo
     chosen = client.get("/results/5501?lang=en&compare=1804").get_data(as_text=True)
     assert "Difference (this municipality minus the other)" in chosen
     assert 'id="compare-1804" value="1804" checked' in chosen
-    assert "<details class=\"compare-choice\" open>" in chosen
+    assert '<details class="compare-choice" open>' in chosen
 
 
 def test_chart_links_say_which_chart(
