@@ -29,6 +29,7 @@ from surveyapp.accounts.session import end_session, may_log_in, start_session
 from surveyapp.accounts.throttle import DEVICE_COOKIE, throttle
 from surveyapp.audit.models import AuditEntry
 from surveyapp.extensions import db
+from surveyapp.formatting import norwegian_sort_key
 from surveyapp.municipalities.models import Municipality
 from surveyapp.web.i18n import safe_next
 
@@ -115,8 +116,10 @@ def change_password() -> str | WerkzeugResponse:
 
 
 def _municipality_choices() -> list[SelectChoice]:
-    rows = db.session.execute(
-        sa.select(Municipality.code, Municipality.name).order_by(Municipality.name)
+    """Every municipality, in Norwegian alphabetical order (Æ, Ø, Å last)."""
+    rows = sorted(
+        db.session.execute(sa.select(Municipality.code, Municipality.name)),
+        key=lambda row: norwegian_sort_key(row.name),
     )
     return [SelectChoice(code, f"{name} ({code})") for code, name in rows]
 

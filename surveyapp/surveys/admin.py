@@ -27,6 +27,7 @@ from wtforms import SelectChoice
 from surveyapp.accounts import scope
 from surveyapp.accounts.access import PLANNER, access
 from surveyapp.extensions import db, task_queue
+from surveyapp.formatting import norwegian_sort_key
 from surveyapp.jobs import operations as job_operations
 from surveyapp.jobs.models import Job
 from surveyapp.municipalities.models import Municipality
@@ -119,7 +120,9 @@ def _questionnaire_choices(all_versions: bool, keep_id: int | None = None) -> li
     for row in rows:
         if all_versions or row.code not in seen or row.id == keep_id:
             label = f"{row.title_nb} ({row.code} v{row.version})"
-            choices.append(SelectChoice(str(row.id), label))
+            # The stored title is bokmål: say so on nynorsk and English pages (WCAG 3.1.2).
+            marked = {"lang": "nb"} if current_language() != "nb" else {}
+            choices.append(SelectChoice(str(row.id), label, render_kw=marked))
         seen.add(row.code)
     return choices
 
@@ -222,7 +225,7 @@ def _invitation_municipalities(survey_round: SurveyRound) -> list[SelectChoice]:
     """The round's municipalities the user may issue invitations for: their own."""
     return [
         SelectChoice(m.code, f"{m.name} ({m.code})")
-        for m in survey_round.municipalities
+        for m in sorted(survey_round.municipalities, key=lambda m: norwegian_sort_key(m.name))
         if scope.may_see(current_user, m.code)
     ]
 

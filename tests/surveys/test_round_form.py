@@ -173,3 +173,11 @@ def test_picker_orders_names_the_norwegian_way_and_keeps_groups_to_what_may_be_c
     assert dict(picker.groups) == {"1": ("Nord", frozenset({"5501"}))}
     chosen, unknown, refused = picker.resolve(["9999"], ["33"], ["1"], "tromsø kommune")
     assert chosen == ["3301", "5501", "3328"] and unknown == [] and refused == ["9999"]
+
+
+def test_bokmal_questionnaire_titles_are_marked_on_other_pages(admin: Any) -> None:
+    _user, client = admin  # the page is in English
+    page = client.get("/rounds/new").get_data(as_text=True)
+    assert re.search(r'<option lang="nb" [^>]*>Hva synes du om servicen i kommunen\?', page)
+    listing = client.get("/questionnaires").get_data(as_text=True)
+    assert '<th scope="row" lang="nb">Hva synes du om servicen i kommunen?</th>' in listing
