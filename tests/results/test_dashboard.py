@@ -313,3 +313,36 @@ def test_chart_links_say_which_chart(
         'Chart (SVG)<span class="visually-hidden">: All in all, how satisfied are you with the '
         "service you got from the municipality?</span></a>"
     ) in page
+
+
+def test_wait_time_reads_in_minutes_and_seconds(
+    client: FlaskClient, planner: Any, add_round: Callable[..., Any]
+) -> None:
+    from surveyapp.surveys.models import Answer
+
+    survey_round = add_round("5501", 2026, satisfied(8, 10))
+    waits = [0, 245, 250, 1389, 330]
+    for response, seconds in zip(survey_round_responses(survey_round)[:5], waits, strict=True):
+        db.session.add(
+            Answer(
+                response_id=response,
+                round_id=survey_round.id,
+                municipality_code="5501",
+                question_code="wait_time",
+                value_num=float(seconds),
+            )
+        )
+    db.session.commit()
+    page = client.get("/results/5501?lang=nb").get_data(as_text=True).replace("\u00a0", " ")
+    assert "5 svar; gjennomsnitt 7 min 23 s (fra 0 s til 23 min 9 s)." in page
+    assert "sekunder" not in page
+
+
+def survey_round_responses(survey_round: Any) -> list[int]:
+    import sqlalchemy as sa
+
+    from surveyapp.surveys.models import Response
+
+    return list(
+        db.session.scalars(sa.select(Response.id).where(Response.round_id == survey_round.id))
+    )
