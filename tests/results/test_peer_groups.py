@@ -235,7 +235,7 @@ def test_two_planners_may_use_the_same_name(
         ),
         ({"name": "Ukjent", "codes": "0301 9999"}, "Not in the municipality register: 9999"),
         ({"name": "Valgt", "members": ["9999"]}, "&#39;9999&#39; is not a valid choice"),
-        ({"name": "", "codes": "0301"}, "This field is required."),
+        ({"name": "", "codes": "0301"}, "Write a name for the group."),
         ({"name": "x" * 121, "codes": "0301"}, "Field cannot be longer than 120 characters."),
     ],
 )
