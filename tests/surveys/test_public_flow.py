@@ -254,6 +254,11 @@ def test_all_question_types_validate_and_store(app: Any, client: FlaskClient, re
                     "Write the date as dd.mm.yyyy", "Write the date and time",
                     "Write at most 20 characters (you wrote 21)."):
         assert message in text2, message
+    # Dates are typed the Norwegian way in every browser, not in the browser's own control.
+    assert 'type="date"' not in text2 and 'type="datetime-local"' not in text2
+    assert re.search(r'<input type="text" inputmode="numeric" autocomplete="off" '
+                     r'class="input-short" id="date_q" name="date_q" '
+                     r'aria-describedby="date_q-format date_q-error"', text2)
     # Page 3 only shows for "b": with "a" the survey ends on page 2.
     done = client.post(f"/s/{slug}/2", data={"number_q": "2,5", "duration_q__min": "4",
                                              "duration_q__sec": "30", "date_q": "17.05.2026",
