@@ -30,6 +30,8 @@ from surveyapp.results.group_ops import (
     visible_group,
 )
 from surveyapp.results.models import PeerGroup
+from surveyapp.web.picker import Municipality as PickerMunicipality
+from surveyapp.web.picker import Picker
 
 # The look-ups are re-exported for pages that offer saved groups as peer choices.
 __all__ = ["GroupNotFound", "bp", "members_of", "peer_groups_for"]
@@ -48,15 +50,8 @@ class PeerGroupForm(FlaskForm):
             Length(max=MAX_NAME_LENGTH),
         ],
     )
-    members = SelectMultipleField(
-        _l("Choose from the list"),
-        description=_l(
-            "Municipalities are grouped by county. Hold Ctrl (Cmd on a Mac) to choose "
-            "more than one."
-        ),
-        choices=[],
-        render_kw={"size": 15},
-    )
+    # Ticked one by one in lists by county (surveyapp/web/picker.py), no Ctrl-click.
+    members = SelectMultipleField(_l("Municipalities in the group"), choices=[])
     codes = TextAreaField(
         _l("Or type municipality numbers"),
         description=_l(
@@ -91,14 +86,35 @@ class PeerGroupForm(FlaskForm):
         return sorted(set(self.members.data or []) | set(self.typed_codes()))
 
 
-def _municipality_choices() -> list[SelectChoice]:
-    """All municipalities, grouped by county in <optgroup>s."""
+def _picker() -> Picker:
     rows = db.session.execute(
-        sa.select(Municipality.code, Municipality.name, Municipality.county_name).order_by(
-            Municipality.county_code, Municipality.name
+        sa.select(
+            Municipality.code, Municipality.name, Municipality.county_code, Municipality.county_name
         )
     )
-    return [SelectChoice(code, f"{name} ({code})", optgroup=county) for code, name, county in rows]
+    return Picker.build(PickerMunicipality(*row) for row in rows)
+
+
+def _prepare(form: PeerGroupForm) -> Picker:
+    picker = _picker()
+    form.members.choices = [
+        SelectChoice(m.code, f"{m.name} ({m.code})") for m in picker.municipalities
+    ]
+    return picker
+
+
+def _render_form(form: PeerGroupForm, picker: Picker, group: PeerGroup | None) -> str:
+    """The form, with what is chosen so far (ticked, and typed numbers that are known)."""
+    by_code = picker.by_code()
+    typed = {code for code in form.typed_codes() if code in by_code}
+    chosen = set(form.members.data or []) | typed
+    return render_template(
+        "results/groups/form.html",
+        form=form,
+        group=group,
+        chosen=[m for m in picker.municipalities if m.code in chosen],
+        counties=picker.counties(),
+    )
 
 
 def _load_group(group_id: int) -> PeerGroup:
@@ -134,7 +150,7 @@ def index() -> str:
 @access(PLANNER)
 def new() -> str | WerkzeugResponse:
     form = PeerGroupForm()
-    form.members.choices = _municipality_choices()
+    picker = _prepare(form)
     if form.validate_on_submit():
         try:
             group = create_group(current_user.id, form.name.data or "", form.chosen_codes())
@@ -145,7 +161,7 @@ def new() -> str | WerkzeugResponse:
             db.session.commit()
             flash(_("The peer group %(name)s is saved.", name=group.name), "info")
             return redirect(url_for("peergroups.index"))
-    return render_template("results/groups/form.html", form=form, group=None)
+    return _render_form(form, picker, None)
 
 
 @bp.route("/<int:group_id>", methods=["GET", "POST"])
@@ -156,7 +172,7 @@ def edit(group_id: int) -> str | WerkzeugResponse:
     if request.method == "GET":
         data = {"name": group.name, "members": [m.code for m in group.members]}
     form = PeerGroupForm(data=data)
-    form.members.choices = _municipality_choices()
+    picker = _prepare(form)
     if form.validate_on_submit():
         try:
             update_group(current_user.id, group, form.name.data or "", form.chosen_codes())
@@ -167,7 +183,7 @@ def edit(group_id: int) -> str | WerkzeugResponse:
             db.session.commit()
             flash(_("The peer group %(name)s is saved.", name=group.name), "info")
             return redirect(url_for("peergroups.index"))
-    return render_template("results/groups/form.html", form=form, group=group)
+    return _render_form(form, picker, group)
 
 
 @bp.post("/<int:group_id>/delete")
