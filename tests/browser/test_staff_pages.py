@@ -90,7 +90,7 @@ STATES = [
         "new user with errors",
         "admin",
         lambda ids: "/admin/users/new",
-        submit="main form.narrow-form button[type=submit]",
+        submit="main form.user-form button.button",
     ),
     State("edit user", "admin", lambda ids: f"/admin/users/{ids['planner_user']}"),
     State("audit trail", "admin", lambda ids: "/admin/audit"),
@@ -159,7 +159,7 @@ def test_staff_form_errors_take_the_focus_and_the_title_says_error(
     page = staff_page(role) if role else new_context().new_page()
     page.goto(staff_site.server(path))
     with page.expect_navigation():
-        page.locator("main form.narrow-form button[type=submit]").click()
+        page.locator("main form button.button[type=submit]").click()
     assert page.title().startswith(title), page.title()
     assert page.evaluate("() => document.activeElement.id") == "error-summary"
     assert page.locator("#error-summary a").count() >= 1

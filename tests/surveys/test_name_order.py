@@ -29,10 +29,16 @@ def test_norwegian_sort_key() -> None:
 
 def test_the_user_form_lists_municipalities_by_name(admin: FlaskClient) -> None:
     page = admin.get("/admin/users/new").get_data(as_text=True)
-    names = re.findall(r'<option value="\d{4}">([^<]+) \(\d{4}\)</option>', page)
-    assert len(names) == 357
-    assert names == sorted(names, key=norwegian_sort_key)
-    assert names[-1].startswith("Å")
+    # Ticked in lists by county (no Ctrl-click); counties and names in alphabetical order.
+    assert "<select multiple" not in page and 'name="municipalities"' in page
+    counties = re.findall(r'<summary>([^<]+) <span class="muted">', page)
+    assert len(counties) == 15 and counties == sorted(counties, key=norwegian_sort_key)
+    total = 0
+    for block in page.split('<details class="picker-county"')[1:]:
+        names = re.findall(r'<label for="m-\d{4}">([^<]+) <span', block)
+        assert names == sorted(names, key=norwegian_sort_key)
+        total += len(names)
+    assert total == 357
 
 
 def test_round_detail_and_results_index_list_by_name(
