@@ -175,3 +175,22 @@ def test_the_nu_checker_finds_errors_where_there_are_some(nu_checker: NuChecker)
     assert len(bad.errors) >= 2, bad.describe()
     good = nu_checker.check('<!doctype html><html lang="nb"><title>x</title><p>1</p>', "ok")
     assert good.errors == []
+
+
+def test_headings_clear_the_header_and_the_headline_share_stands_out(
+    staff_site: StaffSite, staff_page: Callable[[str], Page]
+) -> None:
+    """`.wrap` once reset `main`'s top padding (headings touched the header), and a second
+    `.big-number` made the dashboard's headline share smaller than its own heading."""
+    page = staff_page("planner")
+    page.goto(staff_site.server("/results/5501?year=2026&lang=nb"))
+    gap = page.evaluate(
+        """() => document.querySelector("main h1").getBoundingClientRect().top
+                 - document.querySelector("header").getBoundingClientRect().bottom"""
+    )
+    assert gap >= 16, gap
+    sizes = page.evaluate(
+        """() => [".headline-panel .big-number", "#headline-title"].map(
+             (s) => parseFloat(getComputedStyle(document.querySelector(s)).fontSize))"""
+    )
+    assert sizes[0] > 1.5 * sizes[1], sizes
