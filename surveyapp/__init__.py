@@ -92,7 +92,7 @@ def register_extensions(app: Flask) -> None:
 
     db.init_app(app)
     with app.app_context():
-        configure_engine_events(db.engine, app.config["SURVEYAPP_SQLITE_CHECKPOINT_PAGES"])
+        configure_engine_events(db.engine)
     migrate.init_app(
         app,
         db,
