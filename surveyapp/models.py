@@ -3,7 +3,7 @@
 from surveyapp.accounts.models import StaffSession, ThrottleCounter, User, user_municipality
 from surveyapp.audit.models import AuditEntry
 from surveyapp.jobs.models import Job
-from surveyapp.municipalities.models import Municipality
+from surveyapp.municipalities.models import Municipality, MunicipalityChange, MunicipalityPeriod
 from surveyapp.questionnaires.models import QuestionFingerprint, Questionnaire
 from surveyapp.results.models import PeerGroup, PeerValue, peer_group_member
 from surveyapp.servicetest.models import (
@@ -26,6 +26,8 @@ __all__ = [
     "Invitation",
     "Job",
     "Municipality",
+    "MunicipalityChange",
+    "MunicipalityPeriod",
     "PeerGroup",
     "PeerValue",
     "QuestionFingerprint",

@@ -276,7 +276,11 @@ def _demo_record(
 
 def _seed_service_test(protocol_q: Questionnaire, caller_ids: list[int], demo_caller: int) -> int:
     protocol = definition_of(protocol_q).protocol or {}
-    all_codes = list(db.session.scalars(sa.select(Municipality.code).order_by(Municipality.code)))
+    all_codes = list(
+        db.session.scalars(
+            sa.select(Municipality.code).where(Municipality.current).order_by(Municipality.code)
+        )
+    )
     rng = random.Random(SEED + 1)
     others = [c for c in all_codes if c not in {HOME, *PEERS}]
     chosen = sorted({HOME, *PEERS, *rng.sample(others, 50 - 1 - len(PEERS))})

@@ -211,6 +211,18 @@ class Resolution:
         return self.continuous and self.lineage.code != self.code
 
 
+@dataclass(frozen=True)
+class OldNumber:
+    """A number no longer in use, and what it is today (for messages)."""
+
+    code: str
+    name: str  # its last name
+    now: tuple[tuple[str, str], ...]  # today's number and name, several after a split
+    continuous: bool  # renumbered or renamed only: the same municipality today
+    kind: str  # renumbered, merged or split: how it (first) stopped
+    on: date | None  # when it stopped
+
+
 # --------------------------------------------------------------------------- the file
 
 
@@ -338,12 +350,15 @@ def build_history(
     *,
     filename: str = "",
     known: Mapping[str, str] | None = None,
+    check_register: bool = True,
 ) -> History:
     """Check that the changes follow each other and end in today's register.
 
     ``register`` is today's register (number → name). ``known`` names other numbers
     stored without any recorded change (kept as municipalities of their own).
-    Raises ``ChangeFileError`` listing every problem with its line.
+    Raises ``ChangeFileError`` listing every problem with its line. Stored changes were
+    checked when they were loaded; reading them back (``check_register=False``) does not
+    hold a later correction of a name in the register against them.
     """
     problems: list[str] = []
     by_date: dict[date, list[Change]] = defaultdict(list)
@@ -425,17 +440,17 @@ def build_history(
                 if not found:
                     periods[code].append(Period(code, name, None, None))
                     continue
-                period = next((p for p in found if p.covers_day(when)), None)
-                if period is None:
+                in_use = next((p for p in found if p.covers_day(when)), None)
+                if in_use is None:
                     problems.append(f"{change.where}: {code} is not in use on {when.isoformat()}")
-                elif period.name != name:
+                elif in_use.name != name:
                     problems.append(
-                        f"{change.where}: {code} is called {period.name!r} on "
+                        f"{change.where}: {code} is called {in_use.name!r} on "
                         f"{when.isoformat()}, not {name!r}"
                     )
     for code, found in periods.items():
         head = found[-1]
-        if head.valid_to is not None:
+        if head.valid_to is not None or not check_register:
             continue
         maker = last_line.get(code)
         where = maker.where if maker else f"{code}"
@@ -648,6 +663,32 @@ class History:
         lineage = self._lineage[period]
         current = self.successors(lineage)
         return Resolution(code, year, period, lineage, current, current == (lineage,))
+
+    def old_number(self, code: str, year: int | None = None) -> OldNumber | None:
+        """What a number no longer in use (in that year, else at its end) is today."""
+        if not self.knows(code) or self.current(code) is not None:
+            return None
+        when = year if year is not None else (self.periods[code][-1].last_year or 0)
+        found = self.resolve(code, when)
+        if found is None or not found.current:
+            return None
+        then = found.period
+        ended = found.lineage.head.valid_to
+        if found.continuous:
+            following = [p for p in found.lineage.periods if p.first_year and p.first_year > when]
+            kind, on = RENUMBERED, following[0].valid_from if following else None
+        else:
+            ending = self.ending(found.lineage)
+            kind = SPLIT if ending is not None and ending[0] == SPLIT else MERGED
+            on = None if ended is None else ended + timedelta(1)
+        return OldNumber(
+            code,
+            then.name,
+            tuple((lin.code, lin.name) for lin in found.current),
+            found.continuous,
+            kind,
+            on,
+        )
 
     def family(self, lineage: Lineage) -> frozenset[str]:
         """Numbers under which the municipality or any of its predecessors may be stored."""

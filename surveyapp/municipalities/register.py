@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 REGISTER_FILE = Path(__file__).resolve().parent.parent / "data" / "municipalities-2026.csv"
@@ -18,6 +18,7 @@ class RegisterRow:
     name: str
     county_code: str
     county_name: str
+    line: int = field(default=0, compare=False)
 
 
 class RegisterError(ValueError):
@@ -60,7 +61,9 @@ def parse_register(data: bytes, filename: str) -> list[RegisterRow]:
             problems.append(f"line {line_no}: municipality {code} appears twice")
             continue
         seen.add(code)
-        rows.append(RegisterRow(code, name, county, (record.get("county_name") or "").strip()))
+        rows.append(
+            RegisterRow(code, name, county, (record.get("county_name") or "").strip(), line_no)
+        )
     if problems:
         raise RegisterError(filename, problems)
     return rows

@@ -45,7 +45,8 @@ def test_setup_with_demo_from_an_empty_database(demo_app: Any) -> None:
     assert result.exit_code == 0, result.output
     assert "Demo data – fictitious figures" in result.output
     assert "admin@demo.surveyapp.no" in result.output
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Municipality)) == 357
+    assert db.session.scalar(sa.select(sa.func.count()).where(Municipality.current)) == 357
+    assert "Municipality history: 530 changes (530 new)" in result.output
     rounds = db.session.scalars(sa.select(SurveyRound)).all()
     assert len(rounds) == 21 * 5 and all(r.is_demo and "Demodata" in r.title for r in rounds)
     home_years = sorted(r.year for r in rounds if r.slug.startswith("demo-5501-"))
