@@ -458,7 +458,9 @@ class _Builder:
         return parts
 
     def trend_caption(self) -> str:
-        text = sentences.trend(self.r, self.lang)
+        text = " ".join(
+            [*sentences.continuity(self.r, self.lang), sentences.trend(self.r, self.lang)]
+        )
         hidden = sentences.hidden_years(self.r, self.lang)
         return f"{text} {hidden}" if hidden else text
 
@@ -486,11 +488,7 @@ class _Builder:
             cells, spanned = self.share_cells(point.share, bold)
             if spanned:
                 spans.append(("SPAN", (1, i), (2, i)))
-            note = ""
-            if point.break_before:
-                note = self._("Wording changed this year")
-            elif not point.comparable:
-                note = self._("Other wording than %(year)s", year=r.year)
+            note = sentences.point_note(point, r, self.lang)
             rows.append(
                 [
                     Paragraph(str(point.year), s.cell_bold if bold else s.cell),
@@ -550,7 +548,7 @@ class _Builder:
         rows: list[list[Any]] = [self.head(*labels)]
         extra: list[tuple[Any, ...]] = []
         for i, peer in enumerate(r.peers, start=1):
-            name = peer.name
+            name = sentences.peer_name(peer, r.year, self.lang)
             if peer.is_own:
                 name += f" ({self._('this municipality')})"
                 extra.append(("BACKGROUND", (0, i), (-1, i), OWN_BG))

@@ -44,6 +44,7 @@ from surveyapp.exports.workbook import (
 )
 from surveyapp.extensions import db
 from surveyapp.municipalities.models import Municipality
+from surveyapp.municipalities.web import follow_old_numbers
 from surveyapp.results.loading import report_for_request
 from surveyapp.results.report import MunicipalityReport
 from surveyapp.servicetest.models import TestRound
@@ -51,6 +52,7 @@ from surveyapp.timeutil import utcnow
 from surveyapp.web.templating import current_language
 
 bp = Blueprint("exports", __name__, url_prefix="/exports")
+follow_old_numbers(bp)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV = "text/csv; charset=utf-8"
@@ -207,7 +209,7 @@ def answers_csv(code: str) -> Response:
     report = report_for_request(code)
     selection = _raw_selection(report)
     language = current_language()
-    source = raw.RawAnswers.for_selection(selection, report.municipality.code, report.definition)
+    source = raw.RawAnswers.for_selection(selection, report.data_codes, report.definition)
     header = source.header(language)
     name = file_name(report, "csv", "answers")
     _audit(_entity(report), _report_details(report, "csv", "answers") | _raw_details(selection))

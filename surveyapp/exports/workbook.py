@@ -226,7 +226,7 @@ class Context:
 
 
 def rounds_of(report: MunicipalityReport) -> list[SurveyRound]:
-    ids = queries.round_ids(report.questionnaire_code, report.municipality.code, report.year)
+    ids = queries.round_ids(report.questionnaire_code, report.data_codes, report.year)
     if not ids:
         return []
     return list(
@@ -448,7 +448,7 @@ def _peers_sheet(ws: Worksheet, ctx: Context) -> None:
         sheet.row(
             r,
             [
-                peer.name,
+                sentences.peer_name(peer, report.year, lang),
                 peer.code,
                 *ctx.share_values(peer.share),
                 d.estimate if d else None,
@@ -588,11 +588,8 @@ def _years_sheet(ws: Worksheet, ctx: Context) -> None:
     first = r = 3
     target_format = percent_format(_target_decimals(report.target))
     for point in report.trend:
-        notes = []
-        if point.break_before:
-            notes.append(text("Wording changed this year"))
-        elif not point.comparable:
-            notes.append(text("Other wording than %(year)s", year=report.year))
+        note = sentences.point_note(point, report, lang)  # wording, number then, pooled
+        notes = [note] if note else []
         hidden = ctx.share_note(point.share)
         if hidden:
             notes.append(hidden)
@@ -626,6 +623,9 @@ def _years_sheet(ws: Worksheet, ctx: Context) -> None:
         chart.height = 9
         ws.add_chart(chart, "I2")
     r += 1
+    for line in sentences.continuity(report, lang):  # earlier numbers, a merger or split
+        sheet.put(r, 1, line, fit=False)
+        r += 1
     sheet.put(r, 1, sentences.trend(report, lang), fit=False)
     hidden_years = sentences.hidden_years(report, lang)
     if hidden_years:
@@ -819,7 +819,7 @@ def write_municipality_workbook(
         book.save(target)
         return ExportResult(book.sheetnames, 0)
 
-    source = raw.RawAnswers.for_selection(answers, report.municipality.code, report.definition)
+    source = raw.RawAnswers.for_selection(answers, report.data_codes, report.definition)
     placeholder = book.create_sheet(ANSWERS)
     styles = raw.register_styles(placeholder)
     with tempfile.TemporaryDirectory(prefix="surveyapp-export-") as folder:

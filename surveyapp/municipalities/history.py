@@ -183,6 +183,7 @@ class Formation:
 
     on: date
     predecessors: tuple[Predecessor, ...]
+    into: Lineage  # the municipality it formed
 
     @property
     def whole(self) -> bool:
@@ -608,7 +609,7 @@ class History:
             Predecessor(self._lineage[before], change.kind)
             for change, before in sorted(incoming, key=lambda e: e[1].code)
         )
-        return Formation(first, predecessors)
+        return Formation(first, predecessors, lineage)
 
     def ancestors(self, lineage: Lineage) -> list[tuple[Lineage, Formation]]:
         """Every earlier municipality, nearest first, each with the formation it went into."""
