@@ -103,13 +103,14 @@ def test_a_merger_is_a_break_with_the_predecessors_apart(
     assert "Compare the merged whole: add the predecessors&#39; answers together for 2019" in page
 
     before = client.get("/results/3118/predecessors?lang=en").get_data(as_text=True)
-    for name, k in (("Trøgstad", 10), ("Spydeberg", 11), ("Askim", 12), ("Eidsberg", 13)):
+    for name in ("Trøgstad", "Spydeberg", "Askim", "Eidsberg", "Hobøl"):
         assert f"Share satisfied per year in {name}" in before
     assert "Went into Indre Østfold (3014) on 1 January 2020." in before
     found = build_predecessors("3118", "citizen-satisfaction")
-    assert [(s.lineage.code, [(p.year, p.share.k, p.share.n) for p in s.trend]) for s in found.series] == [
-        (code, [(2019, 10 + i, 20)]) for i, code in enumerate(INDRE)
-    ]  # fmt: skip
+    figures = [
+        (s.lineage.code, [(p.year, p.share.k, p.share.n) for p in s.trend]) for s in found.series
+    ]
+    assert figures == [(code, [(2019, 10 + i, 20)]) for i, code in enumerate(INDRE)]
 
 
 def test_the_merged_whole_pools_only_when_chosen_and_says_so(
