@@ -29,6 +29,8 @@ from surveyapp.exports.workbook import (
     write_municipality_workbook,
 )
 from surveyapp.extensions import db
+from surveyapp.municipalities import phrases
+from surveyapp.municipalities.lookup import old_number
 from surveyapp.municipalities.models import Municipality
 from surveyapp.results.report import MunicipalityReport, NoData, build_report
 from surveyapp.servicetest.models import TestRound
@@ -81,7 +83,25 @@ def _replacing(path: Path) -> Iterator[IO[bytes]]:
         raise
 
 
+def _today(municipality: str, year: int) -> str:
+    """Today's number for an old one ("1902 is now 5501 Tromsø"), or a refusal that says
+    where a merged or split municipality's figures are."""
+    old = old_number(municipality, year)
+    if old is None:
+        return municipality
+    said = phrases.old_number(old, "en")
+    if not old.continuous:
+        today = ", ".join(code for code, _ in old.now)
+        raise click.ClickException(
+            f"{said} Its own figures are kept as a predecessor's: export {today} "
+            "(its years stay apart from theirs)."
+        )
+    click.echo(f"{said} Exporting {' '.join(old.now[0])}.", err=True)
+    return old.now[0][0]
+
+
 def _report(municipality: str, questionnaire: str, year: int) -> MunicipalityReport:
+    municipality = _today(municipality, year)
     try:
         return build_report(
             municipality,

@@ -1017,4 +1017,20 @@ def as_dict(report: MunicipalityReport) -> dict[str, Any]:
         "high": None if p is None else p.interval.high,
         "target": report.target,
         "verdict": None if report.comparison is None else report.comparison.verdict.value,
+        # Every year under today's number, with the number and name it had then.
+        "years": [
+            {
+                "year": point.year,
+                "number": (point.then.code if point.then else report.municipality.code)
+                if not point.pooled
+                else None,
+                "name": (point.then.name if point.then else report.municipality.name)
+                if not point.pooled
+                else None,
+                "pooled_from": list(point.pooled),
+                "k": point.share.k if point.share.proportion else None,
+                "n": point.share.n if point.share.proportion else None,
+            }
+            for point in report.trend
+        ],
     }
