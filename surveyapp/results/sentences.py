@@ -469,7 +469,8 @@ def continuity(report: MunicipalityReport, language: str) -> list[str]:
         lines.append(
             _(
                 "The years before %(year)s belong to the predecessors and are shown apart, "
-                "not added together: the series starts again at the merger.",
+                "not added together: the series starts again when the municipality was "
+                "formed.",
                 year=formation.on.year,
             )
         )
