@@ -259,6 +259,16 @@ class MunicipalityReport:
         return self.stored_codes or (self.municipality.code,)
 
     @property
+    def trend_rows(self) -> list[tuple[int, YearPoint | None]]:
+        """The years of the trend table: the municipality's own (and pooled) years, and in
+        their place the years only its predecessors have figures for (a break: None)."""
+        rows: list[tuple[int, YearPoint | None]] = [(p.year, p) for p in self.trend]
+        shown = {p.year for p in self.trend}
+        if self.continuity is not None:
+            rows += [(y, None) for y in self.continuity.predecessor_years if y not in shown]
+        return sorted(rows, key=lambda row: row[0])
+
+    @property
     def own_codes(self) -> tuple[str, ...]:
         """Every number the municipality itself had (its own years, not predecessors')."""
         periods = self.continuity.periods if self.continuity else ()

@@ -507,6 +507,18 @@ def pool_offer(report: MunicipalityReport, language: str) -> str:
     )
 
 
+def predecessor_year(report: MunicipalityReport, language: str) -> str:
+    """In the trend table, a year before the municipality was formed (a break)."""
+    _ = _t(language)
+    found = report.continuity
+    if found is None or found.formation is None:
+        return ""
+    return _(
+        "Before %(name)s was formed: only its predecessors' figures, not added together",
+        name=report.municipality.name,
+    )
+
+
 def point_note(point: YearPoint, report: MunicipalityReport, language: str) -> str:
     """The note beside a year: wording, number and name then, pooled predecessors."""
     _ = _t(language)

@@ -99,6 +99,10 @@ def test_a_merger_is_a_break_with_the_predecessors_apart(
         "(0123), Askim (0124), Eidsberg (0125) and Hobøl (0138)." in page
     )
     assert "The years before 2020 belong to the predecessors and are shown apart" in page
+    # In the years table the predecessors' year is a break, not a figure of its own.
+    table = page.split("Share satisfied per year</caption>")[1].split("</table>")[0]
+    assert 'class="break-row"><th scope="row">2019</th>' in table
+    assert "Before Indre Østfold was formed: only its predecessors&#39; figures" in table
     assert "/results/3118/predecessors?q=citizen-satisfaction" in page
     assert "Compare the merged whole: add the predecessors&#39; answers together for 2019" in page
 
