@@ -147,14 +147,6 @@ class Lineage:
     def codes(self) -> frozenset[str]:
         return frozenset(p.code for p in self.periods)
 
-    @property
-    def first_year(self) -> int | None:
-        return self.first.first_year
-
-    @property
-    def last_year(self) -> int | None:
-        return self.head.last_year
-
     def period_in(self, year: int) -> Period:
         """The number and name in a year (the first or last one outside its years)."""
         for period in self.periods:
@@ -164,9 +156,6 @@ class Lineage:
         if first_year is not None and year < first_year:
             return self.first
         return self.head
-
-    def covers(self, year: int) -> bool:
-        return any(p.covers(year) for p in self.periods)
 
 
 @dataclass(frozen=True)
@@ -191,10 +180,6 @@ class Formation:
         municipality's area (pooling may be honest)."""
         return all(p.kind == MERGED for p in self.predecessors)
 
-    @property
-    def kind(self) -> str:
-        return MERGED if self.whole else SPLIT
-
 
 @dataclass(frozen=True)
 class Resolution:
@@ -206,10 +191,6 @@ class Resolution:
     lineage: Lineage  # the municipality it was then
     current: tuple[Lineage, ...]  # today's municipality, or municipalities after a split
     continuous: bool  # True: the same municipality today (renumbered or renamed only)
-
-    @property
-    def renumbered(self) -> bool:
-        return self.continuous and self.lineage.code != self.code
 
 
 @dataclass(frozen=True)
@@ -545,15 +526,6 @@ class History:
                 for member in chain:
                     self._lineage[member] = lineage
 
-    @classmethod
-    def empty(cls, register: Mapping[str, str] | None = None) -> History:
-        """No recorded changes: every number is a municipality of its own."""
-        return cls(
-            [],
-            {code: [Period(code, name, None, None)] for code, name in (register or {}).items()},
-            [],
-        )
-
     def _continues_as(self, period: Period) -> Period | None:
         out = self._out.get(period, [])
         if len(out) == 1 and out[0][0].kind in CONTINUOUS:
@@ -690,13 +662,6 @@ class History:
             kind,
             on,
         )
-
-    def family(self, lineage: Lineage) -> frozenset[str]:
-        """Numbers under which the municipality or any of its predecessors may be stored."""
-        codes = set(lineage.codes)
-        for ancestor, _ in self.ancestors(lineage):
-            codes |= ancestor.codes
-        return frozenset(codes)
 
 
 def _start(period: Period) -> date:

@@ -39,11 +39,6 @@ class Family:
     def predecessors(self) -> tuple[Lineage, ...]:
         return tuple(a for a, _ in self.ancestors)
 
-    @property
-    def renumbered(self) -> bool:
-        """It had other numbers or names before (shown with its earlier years)."""
-        return len(self.own.periods) > 1
-
 
 def family(history: History, code: str, name: str) -> Family:
     """The family of a municipality (a number the history does not know stands alone)."""
