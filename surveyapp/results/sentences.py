@@ -223,6 +223,14 @@ def _difference_verdict(difference: stats.Difference, language: str) -> str:
 def change(report: MunicipalityReport, language: str) -> str:
     """The year-on-year sentence: figures, the verdict, and whether the test agrees."""
     _ = _t(language)
+    formation = report.continuity.formation if report.continuity else None
+    if report.previous is None and formation is not None:
+        return _(
+            "No earlier year of its own to compare with: %(name)s was formed on 1 January "
+            "%(year)s, and its predecessors' years are not its own.",
+            name=report.municipality.name,
+            year=formation.on.year,
+        )
     if report.previous is None:
         return _("No earlier year to compare with.")
     if not report.change_comparable:
@@ -243,7 +251,13 @@ def change(report: MunicipalityReport, language: str) -> str:
         high=high,
         p=formatting.p_value(report.change.p_value, language, report.change.alpha),
     )
-    return f"{figures} {_difference_verdict(report.change, language)}"
+    text = f"{figures} {_difference_verdict(report.change, language)}"
+    if report.previous.pooled:
+        text += " " + _(
+            "%(year)s is the predecessors' answers pooled (the merged whole).",
+            year=report.previous.year,
+        )
+    return text
 
 
 def difference_cell(peer: PeerRow, language: str) -> str:

@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 
 from surveyapp.extensions import db
 from surveyapp.municipalities import years
-from surveyapp.results import stats
+from surveyapp.results import sentences, stats
 from surveyapp.results.report import build_predecessors, build_report
 from tests.results.conftest import satisfied
 
@@ -128,6 +128,11 @@ def test_the_merged_whole_pools_only_when_chosen_and_says_so(
     assert (pooled.share.k, pooled.share.n) == (10 + 11 + 12 + 13 + 14, 100)
     assert report.trend[1].reform_before and report.continuity and report.continuity.pooled
     assert report.years == [2025, 2021]  # a pooled year is not a year of its own to choose
+    first = build_report("3118", "citizen-satisfaction", 2021, pool=True)
+    assert first.previous is not None and first.previous.pooled and first.change is not None
+    assert sentences.change(first, "en").endswith(
+        "2019 is the predecessors' answers pooled (the merged whole)."
+    )
     page = client.get("/results/3118?pool=1&lang=en").get_data(as_text=True)
     assert "Years before 2020 show the predecessors&#39; answers pooled, as the planner chose" in (
         page
@@ -242,3 +247,26 @@ def test_the_results_index_lists_todays_municipalities(
     page = client.get("/results?lang=en").get_data(as_text=True)
     assert "Tromsø (5501)" in page and "Indre Østfold (3118)" in page
     assert "(1902)" not in page and "(0124)" not in page and "(3014)" not in page
+
+
+def test_a_merger_that_kept_its_number_does_not_mix_the_old_municipality_in(
+    municipality_history: None, add_round: Callable[..., Any]
+) -> None:
+    # 1103 Stavanger merged with Finnøy and Rennesøy in 2020 and kept its number.
+    add_round("1103", 2019, satisfied(50, 100))
+    add_round("1141", 2019, satisfied(15, 20))
+    add_round("1103", 2021, satisfied(80, 100))
+    report = build_report("1103", "citizen-satisfaction", 2021)
+    assert [(p.year, p.share.k) for p in report.trend] == [(2021, 80)]
+    assert report.previous is None and report.change is None
+    assert report.continuity is not None and report.continuity.formation is not None
+    assert [p.lineage.code for p in report.continuity.formation.predecessors] == [
+        "1103", "1141", "1142",
+    ]  # fmt: skip
+    assert report.continuity.predecessor_years == (2019,)
+    assert sentences.change(report, "en") == (
+        "No earlier year of its own to compare with: Stavanger was formed on 1 January 2020, "
+        "and its predecessors' years are not its own."
+    )
+    # Rennesøy was not asked in 2019: the merged whole cannot be pooled for that year.
+    assert [(p.year, p.refused) for p in report.continuity.pool_refused] == [(2019, years.MISSING)]
