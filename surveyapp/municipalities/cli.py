@@ -95,6 +95,11 @@ def changes_command(path: Path | None) -> None:
         f"Municipality history: {counts.changes} changes ({counts.added} new), "
         f"{counts.numbers} numbers of which {counts.former} no longer in use"
     )
+    if counts.moved:
+        click.echo(
+            f"{counts.moved} staff account or peer group numbers moved to today's numbers "
+            "(renumbered municipalities; see the audit trail)"
+        )
 
 
 @municipalities_cli.command("bands")

@@ -117,6 +117,7 @@ class HistoryCounts:
     added: int  # of which new
     numbers: int  # numbers with a period
     former: int  # of which no longer in use
+    moved: int = 0  # staff accounts' and peer groups' numbers moved to today's
 
 
 def store_history(history: History) -> HistoryCounts:
@@ -170,10 +171,59 @@ def store_history(history: History) -> HistoryCounts:
         ],
     )
     db.session.flush()
+    moved = _follow_renumbering(history)
     forget_history()
     return HistoryCounts(
         changes=len(history.changes),
         added=len({c.key for c in history.changes} - before),
         numbers=len(history.periods),
         former=former,
+        moved=moved,
     )
+
+
+def _follow_renumbering(history: History) -> int:
+    """Staff accounts and peer groups that name a number since only renumbered (or
+    renamed) name today's number instead: they meant the municipality. A number merged or
+    split away stays as it is (its successor is another municipality). Audited."""
+    from surveyapp.accounts.models import user_municipality
+    from surveyapp.audit.operations import record
+    from surveyapp.results.models import peer_group_member
+
+    moves: dict[str, str] = {}
+    for code, periods in history.periods.items():
+        if periods[-1].current:
+            continue
+        found = history.resolve(code, periods[-1].last_year or 0)
+        if found is not None and found.continuous:
+            moves[code] = found.lineage.code
+    if not moves:
+        return 0
+    moved = 0
+    for table, owner, entity in (
+        (user_municipality, "user_id", "user_account"),
+        (peer_group_member, "group_id", "peer_group"),
+    ):
+        rows = db.session.execute(
+            sa.select(table.c[owner], table.c.municipality_code).where(
+                table.c.municipality_code.in_(sorted(moves))
+            )
+        ).all()
+        for owner_id, old in rows:
+            new = moves[old]
+            taken = db.session.scalar(
+                sa.select(sa.func.count())
+                .select_from(table)
+                .where(table.c[owner] == owner_id, table.c.municipality_code == new)
+            )
+            if not taken:
+                db.session.execute(
+                    sa.insert(table).values({owner: owner_id, "municipality_code": new})
+                )
+            db.session.execute(
+                sa.delete(table).where(table.c[owner] == owner_id, table.c.municipality_code == old)
+            )
+            record(None, "renumber", entity, owner_id, {"municipality": old}, {"municipality": new})
+            moved += 1
+    db.session.flush()
+    return moved

@@ -164,3 +164,36 @@ def test_an_old_number_in_a_peer_group_is_explained(
     assert "1902 is now 5501 Tromsø." in page and "5401 is now 5501 Tromsø." in page
     form = client.get("/peer-groups/new?lang=en").get_data(as_text=True)
     assert form.count("<option ") == 357 and 'value="1902"' not in form
+
+
+def test_accounts_and_groups_naming_a_renumbered_number_follow_it(
+    backend: str, runner: FlaskCliRunner, make_user: Callable[..., Any]
+) -> None:
+    from surveyapp.audit.models import AuditEntry
+    from surveyapp.results.models import PeerGroup
+
+    # An installation from 2019: its register had 1902 Tromsø and 0124 Askim.
+    for code, name, county in (("1902", "Tromsø", "Troms"), ("0124", "Askim", "Østfold")):
+        db.session.add(Municipality(code=code, name=name, county_code=code[:2], county_name=county))
+    db.session.commit()
+    only_old = make_user("planner", municipalities=["1902"])
+    both = make_user("planner", municipalities=["1902", "5501"])
+    group = PeerGroup(owner_id=both.id, name="Gamle")
+    group.members = [db.session.get(Municipality, c) for c in ("1902", "0124")]
+    db.session.add(group)
+    db.session.commit()
+
+    result = runner.invoke(args=["municipalities", "changes"])
+    assert result.exit_code == 0, result.output
+    assert "3 staff account or peer group numbers moved to today's numbers" in result.output
+    db.session.expire_all()
+    assert [m.code for m in only_old.municipalities] == ["5501"]
+    assert [m.code for m in both.municipalities] == ["5501"]
+    # Askim was merged: Indre Østfold is another municipality, so the group keeps 0124.
+    assert [m.code for m in group.members] == ["0124", "5501"]
+    entries = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "renumber"))
+    assert sorted((e.entity_type, e.old_value, e.new_value) for e in entries) == [
+        ("peer_group", {"municipality": "1902"}, {"municipality": "5501"}),
+        ("user_account", {"municipality": "1902"}, {"municipality": "5501"}),
+        ("user_account", {"municipality": "1902"}, {"municipality": "5501"}),
+    ]
