@@ -105,6 +105,15 @@ def sample_size() -> str:
     )
 
 
+def _titles(available: list[tuple[str, list[int]]]) -> dict[str, dict[str, str]]:
+    """The questionnaires' titles (in every language) for the survey choice."""
+    titles = {}
+    for questionnaire_code, _years in available:
+        latest = latest_version(questionnaire_code)
+        titles[questionnaire_code] = definition_of(latest).title if latest else {}
+    return titles
+
+
 @bp.get("/<code>")
 @access(PLANNER)
 def dashboard(code: str) -> str | WerkzeugResponse:
@@ -114,16 +123,12 @@ def dashboard(code: str) -> str | WerkzeugResponse:
         # Formed by a merger or split and not asked since: only predecessors' figures.
         return redirect(url_for("results.predecessors", code=code))
     report = report_for_request(code)
-    titles = {}
-    for questionnaire_code, _years in available:
-        latest = latest_version(questionnaire_code)
-        titles[questionnaire_code] = definition_of(latest).title if latest else {}
     return render_template(
         "results/dashboard.html",
         report=report,
         say=sentences,
         available=available,
-        titles=titles,
+        titles=_titles(available),
         groups=own_groups(),
         args=request.args.to_dict(flat=False),
         peers_scope=request.args.get("peers", "all"),
@@ -149,6 +154,7 @@ def predecessors(code: str) -> str:
         "results/predecessors.html",
         report=found,
         available=available,
+        titles=_titles(available),
         own=survey_questionnaires_for(code),
         say=sentences,
     )
