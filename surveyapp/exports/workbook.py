@@ -1228,6 +1228,12 @@ def _questions_over_time_sheet(ws: Worksheet, ctx: Context) -> None:
     r = 2
     current = {q.code: q for q in report.definition.questions}
     per_year = ctx.reports_per_year()
+    # Years stored under an earlier number say which (as the years sheet does).
+    then = {
+        p.year: text("Then number %(code)s, %(name)s", code=p.then.code, name=p.then.name)
+        for p in report.trend
+        if p.then is not None
+    }
     for question in report.definition.questions:
         for year, year_report in per_year:
             summary = next(
@@ -1235,9 +1241,11 @@ def _questions_over_time_sheet(ws: Worksheet, ctx: Context) -> None:
             )
             if summary is None:
                 continue
-            wording = ""
+            wording = then.get(year, "")
             if summary.question.text != current[question.code].text:
-                wording = text("Other wording than %(year)s", year=report.year)
+                wording = "; ".join(
+                    w for w in (wording, text("Other wording than %(year)s", year=report.year)) if w
+                )
             base = [question.code, pick(question.text, lang), year]
             if summary.suppressed or summary.numeric is not None or not summary.options:
                 note = (
