@@ -28,6 +28,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from surveyapp.plaintext import has_controls
+
 RENUMBERED, NAME, MERGED, SPLIT, BORDER = "renumbered", "name", "merged", "split", "border"
 KINDS = (RENUMBERED, NAME, MERGED, SPLIT, BORDER)
 CONTINUOUS = frozenset({RENUMBERED, NAME})
@@ -265,6 +267,8 @@ def _parse_row(fields: list[str], line: int) -> tuple[Change | None, list[str]]:
             wrong.append(f"{what} is empty")
         elif len(name) > MAX_NAME:
             wrong.append(f"{what} is longer than {MAX_NAME} characters")
+        elif has_controls(name):
+            wrong.append(f"{what} contains a control character")
     if kind not in KINDS:
         wrong.append(f"kind {kind!r} is not one of {', '.join(KINDS)}")
     day: date | None = None
