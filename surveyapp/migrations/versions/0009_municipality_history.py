@@ -17,9 +17,13 @@ depends_on = None
 
 
 def upgrade():
+    # A plain ADD COLUMN, never a rebuild of the table: on SQLite (foreign keys on) rounds,
+    # users, answers and peer groups point at the register, so dropping the old table of a
+    # rebuild fails. Alembic rebuilds for a default given as an expression (sa.true()); the
+    # literal '1' is true on SQLite and PostgreSQL alike.
     with op.batch_alter_table('municipality', schema=None) as batch_op:
         batch_op.add_column(
-            sa.Column('current', sa.Boolean(), server_default=sa.true(), nullable=False)
+            sa.Column('current', sa.Boolean(), server_default='1', nullable=False)
         )
 
     op.create_table('municipality_period',
@@ -63,5 +67,5 @@ def downgrade():
     with op.batch_alter_table('municipality_period', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_municipality_period_code'))
     op.drop_table('municipality_period')
-    with op.batch_alter_table('municipality', schema=None) as batch_op:
-        batch_op.drop_column('current')
+    # ALTER TABLE … DROP COLUMN (SQLite 3.35+), for the same reason: no rebuild.
+    op.drop_column('municipality', 'current')
