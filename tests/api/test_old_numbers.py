@@ -131,3 +131,24 @@ def test_the_catalogue_counts_municipalities_by_todays_number(
     assert survey.municipalities == 2  # Tromsø (1902, 5401, 5501) and Askim
     text = api.get("/api/v1/catalog?lang=en").get_data(as_text=True)
     assert "for 2 municipalities, 2019" in text
+
+
+def test_todays_number_of_every_stored_number_is_the_histories(
+    app: Any, municipality_history: None
+) -> None:
+    """The national table's shortcut (a number in use and never renumbered away is itself)
+    agrees with the history for every number and year it knows."""
+    from surveyapp.api.data import _today_numbers
+    from surveyapp.municipalities.lookup import history
+
+    with app.test_request_context("/"):
+        today = _today_numbers()
+        known = history()
+        checked = 0
+        for code in known.periods:
+            for year in range(2004, 2028):
+                found = known.resolve(code, year)
+                expected = found.lineage.code if found is not None and found.continuous else code
+                assert today(code, year) == expected, (code, year)
+                checked += 1
+    assert checked > 800 * 24
