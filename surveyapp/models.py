@@ -4,7 +4,7 @@ from surveyapp.accounts.models import StaffSession, ThrottleCounter, User, user_
 from surveyapp.api.models import ApiToken, ApiTokenUse, Publication, PublishedCount
 from surveyapp.audit.models import AuditEntry
 from surveyapp.jobs.models import Job
-from surveyapp.municipalities.models import Municipality
+from surveyapp.municipalities.models import Municipality, MunicipalityChange, MunicipalityPeriod
 from surveyapp.questionnaires.models import QuestionFingerprint, Questionnaire
 from surveyapp.results.models import PeerGroup, PeerValue, peer_group_member
 from surveyapp.servicetest.models import (
@@ -29,6 +29,8 @@ __all__ = [
     "Invitation",
     "Job",
     "Municipality",
+    "MunicipalityChange",
+    "MunicipalityPeriod",
     "PeerGroup",
     "PeerValue",
     "Publication",

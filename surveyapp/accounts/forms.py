@@ -14,7 +14,10 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, EqualTo, Length
 
+from surveyapp.municipalities import phrases
+from surveyapp.municipalities.lookup import old_number
 from surveyapp.web.forms import StaffForm
+from surveyapp.web.templating import current_language
 
 ROLE_CHOICES = [
     SelectChoice("planner", _l("Planner")),
@@ -34,6 +37,10 @@ POLICY_MESSAGES = {
 
 
 def policy_message(key: str) -> str:
+    if key.startswith("former_municipality:"):
+        old = old_number(key.split(":", 1)[1])
+        if old is not None:
+            return phrases.old_number(old, current_language())
     if key.startswith("unknown_municipality:"):
         return str(_l("Unknown municipality number: %(codes)s", codes=key.split(":", 1)[1]))
     return str(POLICY_MESSAGES.get(key, key))

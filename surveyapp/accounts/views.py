@@ -117,7 +117,9 @@ def change_password() -> str | WerkzeugResponse:
 
 def _municipality_choices() -> list[SelectChoice]:
     rows = db.session.execute(
-        sa.select(Municipality.code, Municipality.name).order_by(Municipality.name)
+        sa.select(Municipality.code, Municipality.name)
+        .where(Municipality.current)
+        .order_by(Municipality.name)
     )
     return [SelectChoice(code, f"{name} ({code})") for code, name in rows]
 

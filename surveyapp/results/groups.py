@@ -16,6 +16,8 @@ from wtforms.validators import DataRequired, Length, ValidationError
 
 from surveyapp.accounts.access import PLANNER, access
 from surveyapp.extensions import db
+from surveyapp.municipalities import phrases
+from surveyapp.municipalities.lookup import old_number
 from surveyapp.municipalities.models import Municipality
 from surveyapp.results.group_ops import (
     MAX_NAME_LENGTH,
@@ -30,6 +32,7 @@ from surveyapp.results.group_ops import (
 )
 from surveyapp.results.models import PeerGroup
 from surveyapp.web.forms import StaffForm
+from surveyapp.web.templating import current_language
 
 # The look-ups are re-exported for pages that offer saved groups as peer choices.
 __all__ = ["GroupNotFound", "bp", "members_of", "peer_groups_for"]
@@ -76,9 +79,11 @@ class PeerGroupForm(StaffForm):
             )
         unknown = [c for c in self.typed_codes() if c not in known]
         if unknown:
-            raise ValidationError(
-                _("Not in the municipality register: %(codes)s", codes=", ".join(unknown))
-            )
+            former = {c: old_number(c) for c in unknown}
+            said = [phrases.old_number(old, current_language()) for old in former.values() if old]
+            if rest := [c for c, old in former.items() if old is None]:
+                said.append(_("Not in the municipality register: %(codes)s", codes=", ".join(rest)))
+            raise ValidationError(" ".join(said))
 
     def validate_members(self, field: SelectMultipleField) -> None:
         if not field.data and not self.typed_codes():
@@ -91,9 +96,9 @@ class PeerGroupForm(StaffForm):
 def _municipality_choices() -> list[SelectChoice]:
     """All municipalities, grouped by county in <optgroup>s."""
     rows = db.session.execute(
-        sa.select(Municipality.code, Municipality.name, Municipality.county_name).order_by(
-            Municipality.county_code, Municipality.name
-        )
+        sa.select(Municipality.code, Municipality.name, Municipality.county_name)
+        .where(Municipality.current)
+        .order_by(Municipality.county_code, Municipality.name)
     )
     return [SelectChoice(code, f"{name} ({code})", optgroup=county) for code, name, county in rows]
 
@@ -116,9 +121,17 @@ def _show_problems(form: PeerGroupForm, problems: list[str]) -> None:
             ]
         elif problem == "no_members":
             form.members.errors = [_("Choose at least one municipality.")]
+        elif problem.startswith("former_municipality:"):
+            old = old_number(problem.partition(":")[2])
+            if old is not None:
+                said = phrases.old_number(old, current_language())
+                form.codes.errors = [*form.codes.errors, said]
         else:
             codes = problem.partition(":")[2]
-            form.codes.errors = [_("Not in the municipality register: %(codes)s", codes=codes)]
+            form.codes.errors = [
+                *form.codes.errors,
+                _("Not in the municipality register: %(codes)s", codes=codes),
+            ]
 
 
 @bp.get("")

@@ -128,7 +128,11 @@ def _questionnaire_choices(all_versions: bool, keep_id: int | None = None) -> li
 
 def _municipality_choices() -> list[SelectChoice]:
     """Admins may choose any municipality, planners their own (a round is all theirs)."""
-    query = sa.select(Municipality.code, Municipality.name).order_by(Municipality.name)
+    query = (
+        sa.select(Municipality.code, Municipality.name)
+        .where(Municipality.current)
+        .order_by(Municipality.name)
+    )
     own = scope.visible_codes(current_user)
     if own is not None:
         query = query.where(Municipality.code.in_(own))
