@@ -36,8 +36,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     trust_proxies(app)
 
     register_extensions(app)
+    register_url_converters(app)
     register_blueprints(app)
     register_request_hooks(app)
+    register_middleware(app)
     register_template_helpers(app)
     register_commands(app)
     register_jobs(app)
@@ -90,7 +92,7 @@ def register_extensions(app: Flask) -> None:
 
     db.init_app(app)
     with app.app_context():
-        configure_engine_events(db.engine, app.config["SURVEYAPP_SQLITE_CHECKPOINT_PAGES"])
+        configure_engine_events(db.engine)
     migrate.init_app(
         app,
         db,
@@ -108,8 +110,15 @@ def register_extensions(app: Flask) -> None:
     configure_login(app)
 
 
+def register_url_converters(app: Flask) -> None:
+    from surveyapp.web.routing import register_url_converters as bounded_integers
+
+    bounded_integers(app)
+
+
 def register_blueprints(app: Flask) -> None:
     from surveyapp.accounts.views import bp as accounts_bp
+    from surveyapp.api import init_api
     from surveyapp.branding.views import bp as branding_bp
     from surveyapp.exports.report_views import bp as reportpdf_bp
     from surveyapp.exports.views import bp as exports_bp
@@ -134,6 +143,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(exports_bp)
     app.register_blueprint(jobs_bp)
     app.register_blueprint(branding_bp)
+    init_api(app)
 
 
 def register_request_hooks(app: Flask) -> None:
@@ -151,6 +161,12 @@ def register_request_hooks(app: Flask) -> None:
     @app.teardown_request
     def _forget_request_language(_exc: BaseException | None) -> None:
         g.pop("default_language", None)
+
+
+def register_middleware(app: Flask) -> None:
+    from surveyapp.web.bodies import limit_chunked_bodies
+
+    limit_chunked_bodies(app)
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -31,7 +31,7 @@ DEFAULTS: dict[str, Any] = {
     "SURVEYAPP_DEMO": False,
     "SURVEYAPP_MIN_GROUP_SIZE": 5,
     "SURVEYAPP_DEFAULT_TARGET": 0.80,
-    "SURVEYAPP_QUESTIONNAIRE_DIR": None,  # None: the questionnaires/ folder next to the package
+    "SURVEYAPP_QUESTIONNAIRE_DIR": None,  # None: the definitions shipped inside the package
     "SURVEYAPP_BASE_URL": "http://127.0.0.1:5000",
     "SURVEYAPP_LOGIN_LIMIT": "5 per 15 minutes",
     "SURVEYAPP_LOGIN_CLIENT_LIMIT": "20 per 15 minutes",
@@ -39,21 +39,33 @@ DEFAULTS: dict[str, Any] = {
     "SURVEYAPP_SESSION_HOURS": 12,  # a staff log-in ends on the server after this
     "SURVEYAPP_XLSX_MAX_ROWS": 1_048_576,
     "SURVEYAPP_DB_POOL_SIZE": 5,
-    # SQLite: checkpoint the write-ahead log after this many pages (1: every transaction;
-    # see docs/privacy.md before raising it).
-    "SURVEYAPP_SQLITE_CHECKPOINT_PAGES": 1,
     # Background jobs (surveyapp/jobs): the task queue, where result files go, how long.
     "SURVEYAPP_TASK_QUEUE_URL": None,  # None: SQLite file instance/tasks.db; or redis://…
     "SURVEYAPP_FILES_DIR": None,  # None: instance/files (attachments, coats of arms)
     "SURVEYAPP_JOB_FILES_DIR": None,  # None: instance/job-files
     "SURVEYAPP_JOB_FILE_HOURS": 24,  # a result file not downloaded is deleted after this
     "SURVEYAPP_JOB_DOWNLOAD_GRACE_MINUTES": 10,  # …and a downloaded one this long after
+    # The open-data API (surveyapp/api): requests per client, public caching, tokens, and
+    # who publishes (the DCAT-AP-NO catalogue).
+    "SURVEYAPP_API_LIMIT": "120 per minute",
+    "SURVEYAPP_API_MAX_AGE": 300,
+    "SURVEYAPP_API_TOKEN_MAX_DAYS": 365,
+    "SURVEYAPP_PUBLISHER_NAME": "surveyapp",
+    "SURVEYAPP_PUBLISHER_ORGNR": "",  # nine digits: the Brønnøysund register's URI
+    "SURVEYAPP_CONTACT_EMAIL": "",
+    "SURVEYAPP_DATA_LICENSE": "http://publications.europa.eu/resource/authority/licence/CC_BY_4_0",
 }
+
+#: Rows of a "Svar" sheet: at least a header, an answer and the note where the answers
+#: continue; at most what Excel opens.
+XLSX_MIN_ROWS, XLSX_MAX_ROWS = 3, 1_048_576
 
 #: Settings whose value may be insecure placeholders in development only.
 INSECURE_SECRET_KEYS = {None, "", "dev", "change-me", "secret"}
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+#: The shipped questionnaire definitions (package data, so an installed app has them).
+SHIPPED_QUESTIONNAIRES = Path(__file__).resolve().parent / "questionnaires" / "definitions"
 
 
 #: The demo/debug key's file in the instance folder (made once, mode 0600).
@@ -124,7 +136,7 @@ def build_config(
             instance_path, "surveyapp.db"
         )
     if not config["SURVEYAPP_QUESTIONNAIRE_DIR"]:
-        config["SURVEYAPP_QUESTIONNAIRE_DIR"] = str(PROJECT_ROOT / "questionnaires")
+        config["SURVEYAPP_QUESTIONNAIRE_DIR"] = str(SHIPPED_QUESTIONNAIRES)
     uri = str(config["SQLALCHEMY_DATABASE_URI"])
     if uri.startswith("postgresql"):
         options = dict(config["SQLALCHEMY_ENGINE_OPTIONS"])
@@ -146,6 +158,17 @@ def check_settings(config: Mapping[str, Any]) -> None:
         raise ConfigurationError("SURVEYAPP_PROXY_COUNT must be 0 or more.")
     if float(config["SURVEYAPP_SESSION_HOURS"]) <= 0:
         raise ConfigurationError("SURVEYAPP_SESSION_HOURS must be more than 0.")
+    rows = int(config["SURVEYAPP_XLSX_MAX_ROWS"])
+    if not XLSX_MIN_ROWS <= rows <= XLSX_MAX_ROWS:
+        raise ConfigurationError(
+            f"SURVEYAPP_XLSX_MAX_ROWS must be from {XLSX_MIN_ROWS} (a header, one answer and "
+            f"the note where the answers continue) to {XLSX_MAX_ROWS:,} (Excel's limit), "
+            f"got {rows}."
+        )
+    if int(config["SURVEYAPP_API_MAX_AGE"]) < 0:
+        raise ConfigurationError("SURVEYAPP_API_MAX_AGE must be 0 or more.")
+    if int(config["SURVEYAPP_API_TOKEN_MAX_DAYS"]) < 1:
+        raise ConfigurationError("SURVEYAPP_API_TOKEN_MAX_DAYS must be 1 or more.")
 
 
 def relaxed(config: Mapping[str, Any]) -> bool:

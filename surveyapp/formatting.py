@@ -21,6 +21,7 @@ decimal point and commas between thousands. p-values below 0.001 read "p < 0,001
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from collections.abc import Mapping
 from decimal import Decimal
@@ -84,21 +85,46 @@ def exact(value: Number) -> Fraction:
         return Fraction(value)
     if isinstance(value, Decimal):
         return Fraction(value)
-    return Fraction(Decimal(format(value, ".15g")))
+    numerator, denominator = Decimal(format(value, ".15g")).as_integer_ratio()
+    return Fraction(numerator, denominator)
+
+
+@functools.lru_cache(maxsize=256)
+def _goal_percent(goal: Number) -> Fraction:
+    """A target as a percentage, exactly (targets are few; tables compare thousands of
+    figures with the same one)."""
+    return exact(goal) * 100
+
+
+def _whole(fraction: Fraction, power: int) -> int:
+    """``fraction × 10**power`` rounded to a whole number, halves away from zero.
+
+    floor(|x| + 1/2) in whole numbers, (2·num + den) // (2·den), so that tables of
+    thousands of figures are rounded without Fraction arithmetic (the same result)."""
+    numerator, denominator = abs(fraction.numerator), fraction.denominator
+    if power >= 0:
+        numerator *= 10**power
+    else:
+        denominator *= 10**-power
+    whole = (2 * numerator + denominator) // (2 * denominator)
+    return -whole if fraction.numerator < 0 else whole
+
+
+def _rounded(fraction: Fraction, shift: int, decimals: int) -> Decimal:
+    """``fraction × 10**shift`` to ``decimals`` places, halves away from zero."""
+    whole = _whole(fraction, decimals + shift)
+    rounded = Decimal(abs(whole)).scaleb(-decimals)
+    return -rounded if whole < 0 else rounded
 
 
 def round_half_up(value: Number, decimals: int) -> Decimal:
     """``value`` rounded to ``decimals`` places, halves away from zero (Excel's rule)."""
-    fraction = exact(value)
-    scaled = abs(fraction) * 10**decimals
-    whole = int(scaled + Fraction(1, 2))  # floor(x + 1/2) for x >= 0
-    rounded = Decimal(whole).scaleb(-decimals)
-    return -rounded if fraction < 0 and whole else rounded
+    return _rounded(exact(value), 0, decimals)
 
 
 def round_percent(value: Number, decimals: int = 1) -> Decimal:
     """A share as a rounded percentage: 0.4625 → Decimal("46.3")."""
-    return round_half_up(exact(value) * 100, decimals)
+    return _rounded(exact(value), 2, decimals)
 
 
 # --------------------------------------------------------------------------- text
@@ -214,9 +240,12 @@ def duration(seconds: Number | None, language: str) -> str:
 def share_decimals(value: Number, goal: Number, at_or_above: bool, minimum: int = 1) -> int:
     """Fewest decimals at which the rounded percentage stands where the share does:
     at or above the target exactly when the share is (1599/2000 reads "79.95 %")."""
-    shown_goal = exact(goal) * 100
+    share, shown_goal = exact(value), _goal_percent(goal)
     for decimals in range(minimum, MAX_DECIMALS + 1):
-        if (Fraction(round_percent(value, decimals)) >= shown_goal) == at_or_above:
+        # the rounded percentage whole / 10^decimals against the goal, in whole numbers
+        whole = _whole(share, decimals + 2)
+        at_or_over = whole * shown_goal.denominator >= shown_goal.numerator * 10**decimals
+        if at_or_over == at_or_above:
             return decimals
     return MAX_DECIMALS
 
@@ -229,16 +258,19 @@ def interval_decimals(
 
     ``verdict`` is "above", "below" or "indistinguishable" (stats.Verdict values).
     """
-    shown_goal = exact(goal) * 100
+    low_exact, high_exact, shown_goal = exact(low), exact(high), _goal_percent(goal)
+    goal_numerator, goal_denominator = shown_goal.numerator, shown_goal.denominator
     for decimals in range(minimum, MAX_DECIMALS + 1):
-        shown_low = Fraction(round_percent(low, decimals))
-        shown_high = Fraction(round_percent(high, decimals))
+        # a rounded end whole / 10^decimals against the goal, in whole numbers
+        scale = goal_numerator * 10**decimals
+        shown_low = _whole(low_exact, decimals + 2) * goal_denominator
+        shown_high = _whole(high_exact, decimals + 2) * goal_denominator
         if verdict == "above":
-            ok = shown_low > shown_goal
+            ok = shown_low > scale
         elif verdict == "below":
-            ok = shown_high < shown_goal
+            ok = shown_high < scale
         else:
-            ok = shown_low <= shown_goal <= shown_high
+            ok = shown_low <= scale <= shown_high
         if ok:
             return decimals
     return MAX_DECIMALS

@@ -1,10 +1,11 @@
 """Import every model so metadata (and Alembic) sees the whole schema."""
 
 from surveyapp.accounts.models import StaffSession, ThrottleCounter, User, user_municipality
+from surveyapp.api.models import ApiToken, ApiTokenUse, Publication, PublishedCount
 from surveyapp.audit.models import AuditEntry
 from surveyapp.branding.models import CoatOfArms
 from surveyapp.jobs.models import Job
-from surveyapp.municipalities.models import Municipality
+from surveyapp.municipalities.models import Municipality, MunicipalityChange, MunicipalityPeriod
 from surveyapp.questionnaires.models import QuestionFingerprint, Questionnaire
 from surveyapp.results.models import PeerGroup, PeerValue, peer_group_member
 from surveyapp.servicetest.models import (
@@ -23,13 +24,19 @@ from surveyapp.surveys.models import (
 
 __all__ = [
     "Answer",
+    "ApiToken",
+    "ApiTokenUse",
     "AuditEntry",
     "CoatOfArms",
     "Invitation",
     "Job",
     "Municipality",
+    "MunicipalityChange",
+    "MunicipalityPeriod",
     "PeerGroup",
     "PeerValue",
+    "Publication",
+    "PublishedCount",
     "QuestionFingerprint",
     "Questionnaire",
     "Response",

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import contextvars
 import os
+import shutil
+import socket
+import subprocess
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -16,6 +20,7 @@ from surveyapp import create_app
 from surveyapp.extensions import db
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SHIPPED = PROJECT_ROOT / "surveyapp" / "questionnaires" / "definitions"
 POSTGRES_URL = os.environ.get("SURVEYAPP_TEST_POSTGRES_URL")
 TEST_PASSWORD = "Fjellvann-og-brunost-93"
 
@@ -57,7 +62,7 @@ def app_config(database_url: str, tmp_path: Path) -> dict[str, Any]:
         "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
         "SQLALCHEMY_DATABASE_URI": database_url,
         "WTF_CSRF_ENABLED": False,
-        "SURVEYAPP_QUESTIONNAIRE_DIR": str(PROJECT_ROOT / "questionnaires"),
+        "SURVEYAPP_QUESTIONNAIRE_DIR": str(SHIPPED),
         "SURVEYAPP_TASK_QUEUE_URL": f"sqlite:///{tmp_path / 'tasks.db'}",
         "SURVEYAPP_JOB_FILES_DIR": str(tmp_path / "job-files"),
     }
@@ -140,6 +145,15 @@ def register(app: Flask) -> None:
 
 
 @pytest.fixture
+def municipality_history(app: Flask, register: None) -> None:
+    """The shipped municipality changes 2005–2026 (former numbers kept, not current)."""
+    from surveyapp.municipalities.cli import load_changes
+
+    load_changes()
+    db.session.commit()
+
+
+@pytest.fixture
 def questionnaires(app: Flask, register: None) -> None:
     """The shipped questionnaire definitions, stored."""
     from surveyapp.questionnaires.cli import load_definitions, shipped_files
@@ -182,3 +196,53 @@ def login(client: FlaskClient) -> Callable[[Any], FlaskClient]:
         return client
 
     return do_login
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def redis_url(tmp_path: Path) -> Iterator[str]:
+    """A real redis-server on a free port of 127.0.0.1, for this test only.
+
+    Skipped without redis-server, unless SURVEYAPP_REQUIRE_REDIS is set (CI)."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        if os.environ.get("SURVEYAPP_REQUIRE_REDIS"):
+            pytest.fail("SURVEYAPP_REQUIRE_REDIS is set but redis-server is not installed")
+        pytest.skip("redis-server not installed (apt-get install redis-server)")
+    port = _free_port()
+    process = subprocess.Popen(
+        [
+            binary,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(tmp_path),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise
+                time.sleep(0.05)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        process.terminate()
+        process.wait(timeout=20)

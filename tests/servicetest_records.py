@@ -15,14 +15,12 @@ from surveyapp.servicetest import operations
 def record_everything(test_round: TestRound, quality: dict[str, float]) -> None:
     """Give every open assignment a record; better municipalities answer more."""
     protocol = operations.protocol_of(test_round)
-    scenarios = {s["code"]: s for s in protocol["scenarios"]}
+    scenarios = {s.code: s for s in protocol.scenarios}
     for assignment in db.session.scalars(
         sa.select(TestAssignment).where(TestAssignment.test_round_id == test_round.id)
     ):
         good = quality[assignment.municipality_code]
-        checkpoints = [
-            c["code"] for c in scenarios[assignment.scenario_code].get("checkpoints", [])
-        ]
+        checkpoints = list(scenarios[assignment.scenario_code].checkpoint_codes)
         covered = checkpoints[: round(len(checkpoints) * good)]
         due = assignment.due_at or datetime(2026, 9, 8, 10, tzinfo=UTC)
         if assignment.channel == "phone":

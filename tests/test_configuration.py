@@ -15,7 +15,7 @@ from flask import Flask
 from flask.sessions import SecureCookieSessionInterface
 
 from surveyapp.config import SECRET_KEY_FILE, ConfigurationError, instance_secret_key
-from tests.conftest import PROJECT_ROOT, TEST_PASSWORD, build_app
+from tests.conftest import PROJECT_ROOT, SHIPPED, TEST_PASSWORD, build_app
 
 #: The key that demo, debug and test runs used to sign cookies with (it was in the code).
 OLD_CODE_KEY = "insecure-development-key-" + "x" * 16
@@ -132,7 +132,7 @@ def test_offline_commands_work_without_a_secret_key(tmp_path: Path) -> None:
         tmp_path,
         "questionnaires",
         "check",
-        str(PROJECT_ROOT / "questionnaires" / "citizen-satisfaction.yaml"),
+        str(SHIPPED / "citizen-satisfaction.yaml"),
     )
     assert checked.returncode == 0, checked.stderr
     assert "ok " in checked.stdout and "Traceback" not in checked.stderr
@@ -164,6 +164,18 @@ def test_a_malformed_number_setting_is_one_line(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert _one_line(done.stderr) == (
         "Error: SURVEYAPP_MIN_GROUP_SIZE must be a whole number, got 'five'."
+    )
+
+
+@pytest.mark.parametrize("rows", ["1", "2", "1048577"])
+def test_xlsx_rows_out_of_range_stop_at_start_up_in_one_line(tmp_path: Path, rows: str) -> None:
+    """SURVEYAPP_XLSX_MAX_ROWS=1 once crashed the first export; now the app refuses to
+    start, and says the range."""
+    done = _flask(tmp_path, "stats", "--help", SURVEYAPP_XLSX_MAX_ROWS=rows)
+    assert done.returncode == 1
+    assert _one_line(done.stderr) == (
+        "Error: SURVEYAPP_XLSX_MAX_ROWS must be from 3 (a header, one answer and the note "
+        "where the answers continue) to 1,048,576 (Excel's limit), got " + rows + "."
     )
 
 

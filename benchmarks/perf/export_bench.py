@@ -12,11 +12,13 @@ subprocess so that peak memory is the export's own:
   charts and the streamed "Svar" sheets, as a holder of the raw-data right gets it with
   free text), to a file;
 * **baseline** – the same answer rows (the same streaming query) appended with
-  openpyxl's write-only workbook, nothing else.
+  openpyxl's write-only workbook, nothing else;
+* **csv-excel-no** and **csv-standard** – the answers CSV in each dialect (what the
+  download streams), to a file.
 
 Each is run ``--repeat`` times and the median run by wall-clock time is reported
 (with its CPU time, which a busy shared machine disturbs less). Memory is the growth
-of the peak resident set (``ru_maxrss``) during the export, and separately the
+of the peak resident set (VmHWM, else ``ru_maxrss``) during the export, and separately the
 ``tracemalloc`` peak of Python allocations (one more run: tracing slows Python down).
 The baseline shares the export's rows, so the ratio isolates the sheet writing; the
 export also builds the report and the summary sheets. Prints a Markdown table.
@@ -38,6 +40,8 @@ from typing import Any
 
 import yaml
 
+from surveyapp.config import SHIPPED_QUESTIONNAIRES
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 QUESTIONNAIRE = "export-bench"
 MUNICIPALITY = "5501"
@@ -54,7 +58,7 @@ GOAL_RATIO = 1.3
 def bench_definition() -> dict[str, Any]:
     """The shipped citizen survey plus four questions: 15 in all."""
     data = yaml.safe_load(
-        (PROJECT_ROOT / "questionnaires" / "citizen-satisfaction.yaml").read_text(encoding="utf-8")
+        (SHIPPED_QUESTIONNAIRES / "citizen-satisfaction.yaml").read_text(encoding="utf-8")
     )
     data["code"] = QUESTIONNAIRE
     data["title"] = {lang: f"Benchmark ({lang}) – fiktive tall" for lang in ("nb", "nn", "en")}
@@ -149,8 +153,17 @@ def _cpu_seconds() -> float:
 
 
 def _rss_mb() -> float:
-    # Linux reports kilobytes.
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """Peak resident set of this process, MB. VmHWM where Linux has it: ru_maxrss keeps
+    the peak of the process image before exec, so a child of a parent that had just
+    built the database showed that parent's peak and no growth."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux
 
 
 def measure(mode: str, url: str, output: Path, trace: bool) -> dict[str, Any]:
@@ -170,7 +183,19 @@ def measure(mode: str, url: str, output: Path, trace: bool) -> dict[str, Any]:
         cpu = _cpu_seconds()
         started = time.perf_counter()
         rows = 0
-        if mode == "export":
+        if mode.startswith("csv-"):
+            from surveyapp.exports import csv_files
+
+            report = build_report(MUNICIPALITY, QUESTIONNAIRE, YEAR)
+            answers = raw.selection_for_report(report, workbook.rounds_of(report), free_text=True)
+            source = raw.RawAnswers.for_selection(answers, MUNICIPALITY, report.definition)
+            dialect = csv_files.DIALECTS[mode.removeprefix("csv-")]
+            counted = _counting(source.rows("nb"))
+            with output.open("w", encoding="utf-8", newline="") as target:
+                for piece in raw.csv_stream(source.header("nb"), counted, dialect):
+                    target.write(piece)
+            rows = counted.rows
+        elif mode == "export":
             report = build_report(MUNICIPALITY, QUESTIONNAIRE, YEAR)
             answers = raw.selection_for_report(report, workbook.rounds_of(report), free_text=True)
             with output.open("wb") as target:
@@ -206,6 +231,22 @@ def measure(mode: str, url: str, output: Path, trace: bool) -> dict[str, Any]:
         }
 
 
+class _counting:
+    """Rows passed through, counted."""
+
+    def __init__(self, rows: Any) -> None:
+        self._rows = iter(rows)
+        self.rows = 0
+
+    def __iter__(self) -> _counting:
+        return self
+
+    def __next__(self) -> Any:
+        row = next(self._rows)
+        self.rows += 1
+        return row
+
+
 def run_repeated(mode: str, url: str, folder: Path, repeat: int) -> dict[str, Any]:
     """The median run by wall-clock time (shared machines are noisy), with every time kept."""
     runs = sorted(
@@ -219,7 +260,8 @@ def run_repeated(mode: str, url: str, folder: Path, repeat: int) -> dict[str, An
 
 
 def run_child(mode: str, url: str, folder: Path, trace: bool) -> dict[str, Any]:
-    output = folder / f"{mode}{'-traced' if trace else ''}.xlsx"
+    suffix = ".csv" if mode.startswith("csv-") else ".xlsx"
+    output = folder / f"{mode}{'-traced' if trace else ''}{suffix}"
     command = [
         sys.executable,
         "-m",
@@ -243,7 +285,12 @@ def run_child(mode: str, url: str, folder: Path, trace: bool) -> dict[str, Any]:
 # --------------------------------------------------------------------------- report
 
 
-def table(export: dict[str, Any], traced: dict[str, Any], baseline: dict[str, Any] | None) -> str:
+def table(
+    export: dict[str, Any],
+    traced: dict[str, Any],
+    baseline: dict[str, Any] | None,
+    csvs: dict[str, dict[str, Any]] | None = None,
+) -> str:
     def cell(value: float | None, unit: str) -> str:
         return "–" if value is None else f"{value:,.1f} {unit}"
 
@@ -263,7 +310,7 @@ def table(export: dict[str, Any], traced: dict[str, Any], baseline: dict[str, An
         )
     base_rss = baseline["rss_growth_mb"] if baseline else None
     lines.append(
-        f"| peak RSS growth (ru_maxrss, worst run) | {cell(export['rss_growth_mb'], 'MB')} "
+        f"| peak RSS growth (VmHWM, worst run) | {cell(export['rss_growth_mb'], 'MB')} "
         f"| {cell(base_rss, 'MB')} | – | < {GOAL_MB:.0f} MB |"
     )
     lines.append(
@@ -279,6 +326,13 @@ def table(export: dict[str, Any], traced: dict[str, Any], baseline: dict[str, An
         f"| file size | {cell(export['bytes'] / 2**20, 'MB')} "
         f"| {cell(baseline['bytes'] / 2**20 if baseline else None, 'MB')} | – | – |"
     )
+    for name, run in (csvs or {}).items():
+        lines.append(
+            f"| answers CSV ({name}): time (CPU), RSS growth, size | "
+            f"{cell(run['seconds'], 's')} ({cell(run['cpu_seconds'], 's')}), "
+            f"{cell(run['rss_growth_mb'], 'MB')}, {cell(run['bytes'] / 2**20, 'MB')}, "
+            f"{run['rows']:,} rows | – | – | measured |"
+        )
     return "\n".join(lines)
 
 
@@ -288,7 +342,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--responses", type=int, default=100_000)
     parser.add_argument("--skip-baseline", action="store_true")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each; the median counts")
-    parser.add_argument("--child", choices=("export", "baseline"), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--child",
+        choices=("export", "baseline", "csv-excel-no", "csv-standard"),
+        help=argparse.SUPPRESS,
+    )
+    parser.add_argument("--skip-csv", action="store_true", help="do not time the CSV files")
     parser.add_argument("--url", help=argparse.SUPPRESS)
     parser.add_argument("--output", help=argparse.SUPPRESS)
     parser.add_argument("--trace", action="store_true", help=argparse.SUPPRESS)
@@ -318,6 +377,11 @@ def main(argv: list[str] | None = None) -> int:
         if not args.skip_baseline:
             baseline = run_repeated("baseline", url, out, args.repeat)
             print(f"baseline: {baseline['all_seconds']} s", flush=True)
+        csvs: dict[str, dict[str, Any]] = {}
+        if not args.skip_csv:
+            for name in ("excel-no", "standard"):
+                csvs[name] = run_repeated(f"csv-{name}", url, out, args.repeat)
+                print(f"csv ({name}): {csvs[name]['all_seconds']} s", flush=True)
     print()
     load = os.getloadavg()[0]
     print(
@@ -325,7 +389,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{sys.version.split()[0]}, {os.cpu_count()} CPUs, load average {load:.1f}"
     )
     print()
-    print(table(export, traced, baseline))
+    print(table(export, traced, baseline, csvs))
     print()
     print(f"all runs (s): export {export['all_seconds']}", end="")
     print(f", baseline {baseline['all_seconds']}" if baseline else "")

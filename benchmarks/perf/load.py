@@ -69,6 +69,7 @@ def production_threads(database_url: str) -> int:
     """Threads per gunicorn worker as documented in README.md for this database."""
     return THREADS if is_postgresql(database_url) else SQLITE_THREADS
 
+
 SLUG = "bench"
 QUESTIONNAIRE = "citizen-satisfaction"
 MUNICIPALITY = "5501"
@@ -313,7 +314,9 @@ class Gunicorn:
         log_path: Path | None = None,
         app_spec: str = "wsgi:app",
         pythonpath: str | None = None,
+        env: dict[str, str] | None = None,
     ) -> None:
+        self.env = dict(env or {})  # settings beside the database and key (SURVEYAPP_…)
         self.app_spec = app_spec  # another module only for experiments (profiling a fix)
         self.pythonpath = pythonpath
         self.database_url = database_url
@@ -371,7 +374,7 @@ class Gunicorn:
             self.proc = subprocess.Popen(
                 self.command,
                 cwd=PROJECT_ROOT,
-                env=server_env(self.database_url, self.secret_key),
+                env={**server_env(self.database_url, self.secret_key), **self.env},
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
@@ -498,7 +501,9 @@ class Browser:
         body: bytes | None = None,
         content_type: str | None = None,
         headers: dict[str, str] | None = None,
+        chunked: bool = False,
     ) -> Reply:
+        """One request; ``chunked`` sends the body in 64 KiB chunks without a Content-Length."""
         if self._conn is None:
             self._conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
         sent = dict(headers or {})
@@ -508,7 +513,11 @@ class Browser:
             sent["Content-Type"] = content_type
         started = time.perf_counter()
         try:
-            self._conn.request(method, path, body=body, headers=sent)
+            if chunked and body is not None:
+                parts = (body[i : i + 65536] for i in range(0, len(body), 65536))
+                self._conn.request(method, path, body=parts, headers=sent, encode_chunked=True)
+            else:
+                self._conn.request(method, path, body=body, headers=sent)
             response = self._conn.getresponse()
             data = response.read()
         except BaseException:
@@ -1163,9 +1172,7 @@ def profile_steps(
         for index, fields in enumerate(answers, start=1):
             reply = timed(
                 f"POST page {index}",
-                lambda i=index, f=fields: client.post(
-                    f"{base}/{i}", data={**f, "state": token}
-                ),
+                lambda i=index, f=fields: client.post(f"{base}/{i}", data={**f, "state": token}),
             )
             assert reply.status_code == 302, reply.status_code
 

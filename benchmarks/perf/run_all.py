@@ -17,6 +17,9 @@
    and HTTP form posts.
 7. Background jobs: the final POST's p99 under citizen load while the job worker makes
    5,000 invitation letters (``benchmarks.perf.jobs_bench``).
+8. Open-data API: the national table of one question (357 municipalities × 10 years) as
+   JSON-stat on the 1,000,000-response database, cold and unchanged (304)
+   (``benchmarks.perf.api_bench``, on a copy of the national database).
 
 Everything is bounded in time; with the defaults the whole run takes about 10–15
 minutes on a 2-core machine (a minute or three more when the 1M database must be
@@ -411,6 +414,32 @@ def national_section(settings: Settings) -> tuple[str, list[Goal]]:
     return text, goals
 
 
+def api_section(settings: Settings) -> tuple[str, list[Goal]]:
+    from benchmarks.perf import api_bench
+
+    path, note = national_database()
+    result = api_bench.run(path, restarts=5, repeat=50)
+    text = f"{note}.\n\n" + api_bench.markdown(result)
+    goals = [
+        Goal(
+            "8",
+            "open-data API: national table as JSON-stat, first request after a restart",
+            "< 300 ms",
+            f"{result['cold'] * 1000:.0f} ms (median of 5 restarts)",
+            result["cold"] < api_bench.COLD_GOAL,
+        ),
+        Goal(
+            "8",
+            "open-data API: national table unchanged (If-None-Match → 304)",
+            "< 20 ms",
+            f"p95 {result['unchanged_p95'] * 1000:.1f} ms, median "
+            f"{result['unchanged'] * 1000:.1f} ms",
+            result["unchanged_p95"] < api_bench.UNCHANGED_GOAL,
+        ),
+    ]
+    return text, goals
+
+
 def _number(text: str) -> float:
     return float(text.replace(",", ""))
 
@@ -663,9 +692,7 @@ def main(argv: list[str] | None = None) -> int:
         run_section(
             sections,
             "1–2. Submission throughput and nothing lost — SQLite (WAL)",
-            lambda: throughput_section(
-                "SQLite", sqlite, settings, threads=load.SQLITE_THREADS
-            ),
+            lambda: throughput_section("SQLite", sqlite, settings, threads=load.SQLITE_THREADS),
             s_goals,
         )
         if settings.alternative_seconds:
@@ -760,12 +787,25 @@ def main(argv: list[str] | None = None) -> int:
             lambda: national_section(settings),
             [Goal("4", "national dashboard", "", "", False)],
         )
+        run_section(
+            sections,
+            "8. Open-data API: the national table on 1,000,000 responses",
+            lambda: api_section(settings),
+            [Goal("8", "open-data API national table", "", "", False)],
+        )
     else:
         sections.append(
             Section(
                 "4. National scale: 1,000,000 responses",
                 "Not run (skipped).",
                 [_not_run("4", "national dashboard", "skipped")],
+            )
+        )
+        sections.append(
+            Section(
+                "8. Open-data API: the national table on 1,000,000 responses",
+                "Not run (skipped).",
+                [_not_run("8", "open-data API national table", "skipped")],
             )
         )
     if settings.export:
@@ -783,7 +823,7 @@ def main(argv: list[str] | None = None) -> int:
                 [_not_run("5", "workbook export", "skipped")],
             )
         )
-    order = ["1–2", "1b", "3", "4", "5", "6", "7", "Profile"]
+    order = ["1–2", "1b", "3", "4", "5", "6", "7", "8", "Profile"]
     sections.sort(key=lambda s: next(i for i, p in enumerate(order) if s.title.startswith(p)))
     wall = time.perf_counter() - started
     report = build_report(sections, machine, settings, wall, findings(sections))

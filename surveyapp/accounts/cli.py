@@ -10,6 +10,7 @@ from surveyapp.accounts import operations
 from surveyapp.accounts.forms import policy_message
 from surveyapp.accounts.models import ROLES
 from surveyapp.extensions import db
+from surveyapp.plaintext import strip_controls
 
 users_cli = AppGroup("users", help="Manage staff accounts.")
 
@@ -33,7 +34,9 @@ def create_command(
 ) -> None:
     """Create a staff account."""
     try:
-        user = operations.create_user(None, email, name, role, password, municipalities)
+        user = operations.create_user(
+            None, strip_controls(email), strip_controls(name), role, password, municipalities
+        )
     except operations.AccountError as err:
         _fail(err)
         return

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
@@ -14,6 +13,11 @@ from wtforms import (
     StringField,
 )
 from wtforms.validators import DataRequired, EqualTo, Length
+
+from surveyapp.municipalities import phrases
+from surveyapp.municipalities.lookup import old_number
+from surveyapp.web.forms import StaffForm
+from surveyapp.web.templating import current_language
 
 ROLE_CHOICES = [
     SelectChoice("planner", _l("Planner")),
@@ -33,12 +37,16 @@ POLICY_MESSAGES = {
 
 
 def policy_message(key: str) -> str:
+    if key.startswith("former_municipality:"):
+        old = old_number(key.split(":", 1)[1])
+        if old is not None:
+            return phrases.old_number(old, current_language())
     if key.startswith("unknown_municipality:"):
         return str(_l("Unknown municipality number: %(codes)s", codes=key.split(":", 1)[1]))
     return str(POLICY_MESSAGES.get(key, key))
 
 
-class LoginForm(FlaskForm):
+class LoginForm(StaffForm):
     # A text input (inputmode="email" in the template): autocomplete="username", which
     # password managers look for, is not allowed on <input type=email>.
     email = StringField(
@@ -51,7 +59,7 @@ class LoginForm(FlaskForm):
     )
 
 
-class PasswordChangeForm(FlaskForm):
+class PasswordChangeForm(StaffForm):
     current = PasswordField(
         _l("Current password"),
         validators=[DataRequired(message=_l("Write the password you use now."))],
@@ -69,7 +77,7 @@ class PasswordChangeForm(FlaskForm):
     )
 
 
-class UserForm(FlaskForm):
+class UserForm(StaffForm):
     email = EmailField(
         _l("E-mail address"),
         validators=[DataRequired(message=_l("Write the e-mail address.")), Length(max=254)],

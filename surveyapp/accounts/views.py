@@ -33,6 +33,7 @@ from surveyapp.municipalities.models import Municipality
 from surveyapp.web.i18n import safe_next
 from surveyapp.web.picker import Municipality as PickerMunicipality
 from surveyapp.web.picker import Picker
+from surveyapp.web.routing import MAX_PAGE, int_arg
 
 bp = Blueprint("accounts", __name__)
 
@@ -121,7 +122,7 @@ def _picker(form: UserForm) -> Picker:
     rows = db.session.execute(
         sa.select(
             Municipality.code, Municipality.name, Municipality.county_code, Municipality.county_name
-        )
+        ).where(Municipality.current)
     )
     picker = Picker.build(PickerMunicipality(*row) for row in rows)
     form.municipalities.choices = [
@@ -210,7 +211,7 @@ def edit_user(user_id: int) -> str | WerkzeugResponse:
 @bp.get("/admin/audit")
 @access(ADMIN)
 def audit() -> str:
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = int_arg("page", high=MAX_PAGE) or 1
     query = (
         sa.select(AuditEntry)
         .options(selectinload(AuditEntry.user))

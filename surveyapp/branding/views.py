@@ -7,7 +7,6 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from werkzeug.wrappers import Response as WerkzeugResponse
 from wtforms import SelectChoice, SelectField, StringField
@@ -19,6 +18,7 @@ from surveyapp.extensions import db
 from surveyapp.formatting import norwegian_sort_key
 from surveyapp.municipalities.models import Municipality
 from surveyapp.storage import FileStoreError, file_store
+from surveyapp.web.forms import StaffForm
 
 bp = Blueprint("branding", __name__)
 
@@ -41,7 +41,7 @@ def _arms_messages() -> dict[str, str]:
     }
 
 
-class ArmsForm(FlaskForm):
+class ArmsForm(StaffForm):
     municipality = SelectField(
         _l("Municipality"),
         choices=[],
@@ -54,7 +54,7 @@ class ArmsForm(FlaskForm):
     )
 
 
-class RemoveForm(FlaskForm):
+class RemoveForm(StaffForm):
     code = StringField(validators=[DataRequired()])
 
 

@@ -20,18 +20,17 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from surveyapp.audit.operations import record
-from surveyapp.exports import raw
+from surveyapp.exports import analysts, csv_files, figures, pack, raw
 from surveyapp.exports.servicetest_workbook import write_servicetest_workbook
-from surveyapp.exports.workbook import (
-    aggregate_header,
-    aggregate_rows,
-    rounds_of,
-    write_municipality_workbook,
-)
+from surveyapp.exports.workbook import rounds_of, write_municipality_workbook
 from surveyapp.extensions import db
+from surveyapp.municipalities import phrases
+from surveyapp.municipalities.lookup import old_number
 from surveyapp.municipalities.models import Municipality
+from surveyapp.results.models import PeerGroup
 from surveyapp.results.report import MunicipalityReport, NoData, build_report
 from surveyapp.servicetest.models import TestRound
+from surveyapp.timeutil import utcnow
 
 export_cli = AppGroup("export", help="Write result workbooks and CSV files.")
 
@@ -55,39 +54,113 @@ OUTPUT = click.option(
 )
 
 
+DIALECT = click.option(
+    "--dialect",
+    type=click.Choice(list(csv_files.DIALECTS)),
+    default=None,
+    help="excel-no: ';' and a decimal comma (what Norwegian Excel reads); standard: ',' and "
+    "a decimal point. Default: excel-no for nb and nn, standard for en.",
+)
+
+
 def _survey_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Which report: municipality, year, questionnaire, and the peers as on the dashboard."""
     for option in reversed(
         [
             click.option("--municipality", required=True, help="Municipality number, e.g. 5501."),
             click.option("--year", required=True, type=int),
             click.option("--questionnaire", default="citizen-satisfaction", show_default=True),
+            click.option(
+                "--peers",
+                type=click.Choice(["all", "county"]),
+                default="all",
+                show_default=True,
+                help="Compare with all municipalities with this survey or the same county.",
+            ),
+            click.option(
+                "--group", type=int, default=None, help="Compare with a saved peer group (id)."
+            ),
+            click.option(
+                "--compare",
+                multiple=True,
+                help="A municipality number to show the difference to (repeatable, up to 10).",
+            ),
         ]
     ):
         command = option(command)
     return command
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 @contextmanager
 def _replacing(path: Path) -> Iterator[IO[bytes]]:
-    """Write next to ``path`` and move into place only when everything was written."""
+    """Write next to ``path`` and move into place only when everything was written.
+
+    The file gets the permissions any new file of the user gets (0666 less the umask);
+    ``mkstemp`` alone would leave it 0600.
+    """
     folder = path.resolve().parent
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
     try:
         with os.fdopen(handle, "wb") as out:
             yield out
+        os.chmod(temporary, 0o666 & ~_umask())
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
 
 
-def _report(municipality: str, questionnaire: str, year: int) -> MunicipalityReport:
+def _today(municipality: str, year: int) -> str:
+    """Today's number for an old one ("1902 is now 5501 Tromsø"), or a refusal that says
+    where a merged or split municipality's figures are."""
+    old = old_number(municipality, year)
+    if old is None:
+        return municipality
+    said = phrases.old_number(old, "en")
+    if not old.continuous:
+        today = ", ".join(code for code, _ in old.now)
+        raise click.ClickException(
+            f"{said} Its own figures are kept as a predecessor's: export {today} "
+            "(its years stay apart from theirs)."
+        )
+    click.echo(f"{said} Exporting {' '.join(old.now[0])}.", err=True)
+    return old.now[0][0]
+
+
+def _report(
+    municipality: str,
+    questionnaire: str,
+    year: int,
+    peers: str = "all",
+    group: int | None = None,
+    compare: tuple[str, ...] = (),
+) -> MunicipalityReport:
+    """The report the dashboard shows for the same choices."""
+    municipality = _today(municipality, year)
+    scope, name, members = peers, "", None
+    if group is not None:
+        found = db.session.get(PeerGroup, group)
+        if found is None:
+            raise click.BadParameter(f"no peer group {group}", param_hint="--group")
+        scope, name, members = f"group:{found.id}", found.name, [m.code for m in found.members]
+    if len(compare) > 10:
+        raise click.BadParameter("at most 10 municipalities", param_hint="--compare")
     try:
         return build_report(
             municipality,
             questionnaire,
             year,
             min_group_size=current_app.config["SURVEYAPP_MIN_GROUP_SIZE"],
+            peer_scope=scope,
+            peer_scope_name=name,
+            group_members=members,
+            compare_with=list(compare),
         )
     except NoData as error:
         raise click.ClickException(
@@ -139,6 +212,9 @@ def xlsx_command(
     municipality: str,
     year: int,
     questionnaire: str,
+    peers: str,
+    group: int | None,
+    compare: tuple[str, ...],
     answers: bool,
     free_text: bool,
     language: str,
@@ -148,7 +224,7 @@ def xlsx_command(
     the answers row by row."""
     if free_text and not answers:
         raise click.UsageError("--free-text applies only with --answers.")
-    report = _report(municipality, questionnaire, year)
+    report = _report(municipality, questionnaire, year, peers, group, compare)
     selection = _selection(report, free_text) if answers else None
     with _replacing(output) as out:
         result = write_municipality_workbook(
@@ -183,39 +259,134 @@ def xlsx_command(
 )
 @FREE_TEXT
 @LANGUAGE
+@DIALECT
 @OUTPUT
 def csv_command(
     municipality: str,
     year: int,
     questionnaire: str,
+    peers: str,
+    group: int | None,
+    compare: tuple[str, ...],
     kind: str,
     free_text: bool,
     language: str,
+    dialect: str | None,
     output: Path,
 ) -> None:
-    """Answers or figures as CSV (UTF-8 with BOM), formulas neutralised."""
+    """Answers or figures as CSV (UTF-8 with BOM), every text quoted, formulas neutralised."""
     if free_text and kind != "answers":
         raise click.UsageError("--free-text applies only with --kind answers.")
-    report = _report(municipality, questionnaire, year)
+    report = _report(municipality, questionnaire, year, peers, group, compare)
+    chosen = csv_files.dialect_for(dialect, language)
     details: dict[str, Any] = {
         "municipality": municipality,
         "questionnaire": questionnaire,
         "year": year,
         "format": "csv",
         "content": kind,
+        "dialect": chosen.name,
     }
     if kind == "answers":
         selection = _selection(report, free_text)
-        source = raw.RawAnswers.for_selection(selection, municipality, report.definition)
-        pieces = raw.csv_stream(source.header(language), source.rows(language))
+        source = raw.RawAnswers.for_selection(selection, report.data_codes, report.definition)
+        pieces = raw.csv_stream(source.header(language), source.rows(language), chosen)
         details |= _raw_details(selection)
     else:
-        pieces = raw.csv_stream(aggregate_header(), aggregate_rows(report, language))
+        rows = (row.csv_values(language) for row in figures.figure_rows(report, language))
+        pieces = csv_files.stream([figures.header(language), figures.codes()], rows, chosen)
     with _replacing(output) as out:
         for piece in pieces:
             out.write(piece.encode("utf-8"))
     _audit(f"{municipality}/{questionnaire}/{year}", details)
-    click.echo(f"{output}: {kind}")
+    click.echo(f"{output}: {kind} ({chosen.name})")
+
+
+def _analyst_command(fmt: str, program: str) -> None:
+    @export_cli.command(
+        fmt,
+        help=f"The answers row by row for {program} (.{fmt}), with "
+        "variable and value labels; same rules and audit as the download.",
+    )
+    @_survey_options
+    @FREE_TEXT
+    @LANGUAGE
+    @OUTPUT
+    def command(
+        municipality: str,
+        year: int,
+        questionnaire: str,
+        peers: str,
+        group: int | None,
+        compare: tuple[str, ...],
+        free_text: bool,
+        language: str,
+        output: Path,
+    ) -> None:
+        if not analysts.available():
+            raise click.ClickException(
+                "install the analysts extra: pip install 'surveyapp[analysts]'"
+            )
+        report = _report(municipality, questionnaire, year, peers, group, compare)
+        selection = _selection(report, free_text)
+        source = raw.RawAnswers.for_selection(selection, report.data_codes, report.definition)
+        with tempfile.TemporaryDirectory(prefix="surveyapp-analysts-") as folder:
+            written = Path(folder) / f"answers.{fmt}"
+            responses = analysts.write_answers(source, report.definition, written, fmt, language)
+            with _replacing(output) as out:
+                out.write(written.read_bytes())
+        details: dict[str, Any] = {
+            "municipality": municipality,
+            "questionnaire": questionnaire,
+            "year": year,
+            "format": fmt,
+            "content": "answers",
+        }
+        _audit(f"{municipality}/{questionnaire}/{year}", details | _raw_details(selection))
+        click.echo(f"{output}: {responses} responses")
+
+
+_analyst_command("sav", "SPSS")
+_analyst_command("dta", "Stata")
+
+
+@export_cli.command("pack")
+@_survey_options
+@LANGUAGE
+@OUTPUT
+def pack_command(
+    municipality: str,
+    year: int,
+    questionnaire: str,
+    peers: str,
+    group: int | None,
+    compare: tuple[str, ...],
+    language: str,
+    output: Path,
+) -> None:
+    """The council pack (ZIP): the report PDF, the workbook without answers, the charts
+    as PNG and SVG, and a README."""
+    from surveyapp.exports.report_views import print_facts, slug
+
+    report = _report(municipality, questionnaire, year, peers, group, compare)
+    stem = (
+        f"{slug(report.questionnaire_code)}-{municipality}-{slug(report.municipality.name)}-{year}"
+    )
+    names = pack.PackNames(pdf=f"{stem}-report.pdf", workbook=f"{stem}.xlsx")
+    body = pack.build_council_pack(report, language, print_facts(report), names, utcnow())
+    with _replacing(output) as out:
+        out.write(body)
+    _audit(
+        f"{municipality}/{questionnaire}/{year}",
+        {
+            "municipality": municipality,
+            "questionnaire": questionnaire,
+            "year": year,
+            "format": "zip",
+            "content": "council-pack",
+        },
+    )
+    click.echo(f"{output}: council pack")
 
 
 @export_cli.command("servicetest")

@@ -4,9 +4,11 @@ Rows come from two server-side cursors read side by side (``yield_per``): the re
 in id order, and their answers in the same order. Nothing holds more than one response
 at a time, so memory stays flat however many responses a round has.
 
-Excel sheets are written as SpreadsheetML by :class:`SheetWriter` straight to a file
-(openpyxl's own streaming writer spends ~0.5 ms a row without lxml) and put into the
-workbook openpyxl saved with :func:`replace_sheets`, in place of empty placeholders.
+Excel sheets' rows are written as SpreadsheetML by :class:`SheetWriter` straight to a
+file (openpyxl's own streaming writer spends ~0.5 ms a row without lxml) and put into the
+workbook openpyxl saved with :func:`replace_sheets`, in place of the rows of placeholder
+sheets that carry everything else (widths, frozen header, print setup, the Excel table).
+A full sheet ends with a note saying on which sheet the answers continue.
 
 Row-level data follows the report's disclosure decisions (:class:`RawSelection`): no
 rows from a round with fewer responses in the municipality than the minimum; groups the
@@ -16,8 +18,6 @@ of some hidden groups are left blank in their rows; free text only when asked fo
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 import shutil
 import zipfile
@@ -34,9 +34,9 @@ from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from surveyapp.catalogs import translator
-from surveyapp.exports.safe import neutralise
+from surveyapp.exports import csv_files
 from surveyapp.extensions import db
-from surveyapp.questionnaires.schema import Definition
+from surveyapp.questionnaires.definition import Definition
 from surveyapp.results.report import MunicipalityReport
 from surveyapp.surveys.flow import COMMENT_SUFFIX
 from surveyapp.surveys.models import Answer, Response, SurveyRound
@@ -54,8 +54,10 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def clean_text(text: str) -> str:
-    """Free text fit for a cell: no XML-illegal control characters, no formula."""
-    return neutralise(_NOT_XML.sub("", text))
+    """Free text fit for a cell: no XML-illegal control characters. (A cell is typed as
+    text, so nothing runs in a workbook; CSV fields are neutralised as they are written,
+    ``csv_files``.)"""
+    return _NOT_XML.sub("", text)
 
 
 # --------------------------------------------------------------------------- what may be shown
@@ -88,13 +90,22 @@ class RawSelection:
     masked: Mapping[str, str] = field(default_factory=dict)
 
 
-def responses_per_round(rounds: Sequence[int], municipality: str) -> dict[int, int]:
+def _codes(municipality: str | Sequence[str]) -> list[str]:
+    """One number, or every number a municipality's year is stored under (its number then
+    and today's; ``MunicipalityReport.data_codes``)."""
+    return [municipality] if isinstance(municipality, str) else list(municipality)
+
+
+def responses_per_round(rounds: Sequence[int], municipality: str | Sequence[str]) -> dict[int, int]:
     """Responses per round in one municipality (one grouped query)."""
     if not rounds:
         return {}
     rows = db.session.execute(
         sa.select(Response.round_id, sa.func.count())
-        .where(Response.round_id.in_(list(rounds)), Response.municipality_code == municipality)
+        .where(
+            Response.round_id.in_(list(rounds)),
+            Response.municipality_code.in_(_codes(municipality)),
+        )
         .group_by(Response.round_id)
     )
     return {int(round_id): int(count) for round_id, count in rows}
@@ -102,7 +113,7 @@ def responses_per_round(rounds: Sequence[int], municipality: str) -> dict[int, i
 
 def select_rows(
     rounds: Sequence[SurveyRound],
-    municipality: str,
+    municipality: str | Sequence[str],
     min_size: int,
     *,
     free_text: bool = False,
@@ -196,20 +207,23 @@ class RawAnswers:
     def __init__(
         self,
         rounds: Sequence[int],
-        municipality: str,
+        municipality: str | Sequence[str],
         columns: list[RawColumn],
         precision: dict[int, str],
         selection: RawSelection | None = None,
     ) -> None:
         self.rounds = list(rounds)
-        self.municipality = municipality
+        self.municipality = _codes(municipality)
         self.columns = columns
         self._precision = precision
         self.selection = selection or RawSelection(tuple(self.rounds), free_text=True)
 
     @classmethod
     def for_selection(
-        cls, selection: RawSelection, municipality: str, definition: Definition | None = None
+        cls,
+        selection: RawSelection,
+        municipality: str | Sequence[str],
+        definition: Definition | None = None,
     ) -> RawAnswers:
         """The rows a selection allows (see ``select_rows``)."""
         return cls.for_rounds(selection.rounds, municipality, definition, selection)
@@ -218,7 +232,7 @@ class RawAnswers:
     def for_rounds(
         cls,
         rounds: Sequence[int],
-        municipality: str,
+        municipality: str | Sequence[str],
         definition: Definition | None = None,
         selection: RawSelection | None = None,
     ) -> RawAnswers:
@@ -236,7 +250,10 @@ class RawAnswers:
             definition = definition_of(survey_rounds[-1].questionnaire)
         stored = db.session.scalars(
             sa.select(Answer.question_code)
-            .where(Answer.round_id.in_(list(rounds)), Answer.municipality_code == municipality)
+            .where(
+                Answer.round_id.in_(list(rounds)),
+                Answer.municipality_code.in_(_codes(municipality)),
+            )
             .distinct()
         )
         free_text = selection.free_text if selection is not None else True
@@ -264,7 +281,7 @@ class RawAnswers:
 
     def _where(self, query: sa.Select[Any]) -> sa.Select[Any]:
         return query.where(
-            Response.round_id.in_(self.rounds), Response.municipality_code == self.municipality
+            Response.round_id.in_(self.rounds), Response.municipality_code.in_(self.municipality)
         )
 
     def _submitted(self) -> Callable[[int, Any], date | datetime | None]:
@@ -419,53 +436,18 @@ def _flat(result: sa.CursorResult[Any]) -> Iterator[Any]:
 # --------------------------------------------------------------------------- CSV
 
 
-def _csv_value(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.isoformat(sep=" ", timespec="minutes")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, str):
-        return clean_text(value)
-    return value
-
-
-def csv_stream(header: Sequence[Any], rows: Iterable[Sequence[Any]]) -> Iterator[str]:
-    """CSV text in pieces: a UTF-8 byte order mark (for Excel), the header, the rows.
-
-    Every text cell is neutralised (no formulas); numbers are written as numbers.
-    """
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    buffer.write("\ufeff")
-    writer.writerow([_csv_value(v) for v in header])
-    for row in rows:
-        writer.writerow([_csv_value(v) for v in row])
-        if buffer.tell() >= 64 * 1024:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
+def csv_stream(
+    header: Sequence[Any],
+    rows: Iterable[Sequence[Any]],
+    dialect: csv_files.Dialect = csv_files.STANDARD,
+) -> Iterator[str]:
+    """CSV text in pieces (``csv_files.stream``): every text field quoted and neutralised,
+    numbers as numbers in the dialect's writing."""
+    return csv_files.stream([header], rows, dialect)
 
 
 # --------------------------------------------------------------------------- xlsx sheets
 
-_SHEET_START = (
-    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-    '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
-    'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
-    '<sheetViews><sheetView workbookViewId="0">'
-    '<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
-    '<selection pane="bottomLeft" activeCell="A2" sqref="A2"/>'
-    "</sheetView></sheetViews>"
-    '<sheetFormatPr baseColWidth="8" defaultRowHeight="15"/>'
-)
-_SHEET_END = (
-    "</sheetData>"
-    '<pageMargins left="0.75" right="0.75" top="1" bottom="1" header="0.5" footer="0.5"/>'
-    "</worksheet>"
-)
 _EPOCH = datetime(1899, 12, 30)
 
 
@@ -509,7 +491,9 @@ def register_styles(placeholder: Worksheet) -> CellStyles:
 
 
 class SheetWriter:
-    """One worksheet's XML, written row by row to a text file."""
+    """One worksheet's rows (the inside of ``<sheetData>``), written row by row to a text
+    file; :func:`replace_sheets` puts them into the placeholder sheet openpyxl saved, which
+    carries everything else (column widths, frozen header, print setup, the table)."""
 
     def __init__(self, out: IO[str], widths: Sequence[float], styles: CellStyles) -> None:
         self._out = out
@@ -518,11 +502,11 @@ class SheetWriter:
         self._serials: dict[date | datetime, str] = {}
         self._texts: dict[str, str] = {}
         self.rows = 0
-        cols = "".join(
-            f'<col min="{i}" max="{i}" width="{w:.1f}" customWidth="1"/>'
-            for i, w in enumerate(widths, 1)
-        )
-        out.write(_SHEET_START + f"<cols>{cols}</cols><sheetData>")
+
+    @property
+    def dimension(self) -> str:
+        """The used range, "A1:R1001"."""
+        return f"A1:{self._refs[-1] if self._refs else 'A'}{max(self.rows, 1)}"
 
     def _serial(self, value: date | datetime) -> str:
         found = self._serials.get(value)
@@ -573,7 +557,7 @@ class SheetWriter:
         self._out.write("".join(parts))
 
     def close(self) -> None:
-        self._out.write(_SHEET_END)
+        """Nothing to close: the sheet's frame comes from its placeholder."""
 
 
 def sheet_names(base: str) -> Iterator[str]:
@@ -585,6 +569,18 @@ def sheet_names(base: str) -> Iterator[str]:
         number += 1
 
 
+@dataclass
+class RawSheets:
+    """What :func:`write_raw_sheets` wrote: sheet name → rows file, data rows per sheet,
+    the header (every sheet repeats it) and the number of responses."""
+
+    files: dict[str, Path] = field(default_factory=dict)
+    rows: dict[str, int] = field(default_factory=dict)
+    dimensions: dict[str, str] = field(default_factory=dict)
+    header: list[str] = field(default_factory=list)
+    responses: int = 0
+
+
 def write_raw_sheets(
     source: RawAnswers,
     folder: Path,
@@ -593,49 +589,66 @@ def write_raw_sheets(
     new_sheet: Callable[[str], object],
     base_name: str = "Svar",
     language: str = "nb",
-) -> tuple[dict[str, Path], int]:
+) -> RawSheets:
     """Stream the rows into as many sheets as they need; never drops a row.
 
-    ``max_rows`` counts the header, which every sheet repeats. ``new_sheet(name)`` is
-    called for each sheet after the first so that the workbook gets a placeholder.
-    Returns sheet name → XML file, and the number of responses written.
+    ``max_rows`` counts every row of a sheet: the header, which every sheet repeats, and,
+    on a sheet that is followed by another, the last row, which says where the answers
+    continue ("Continues on the sheet “Svar 2”."). ``new_sheet(name)`` is called for each
+    sheet after the first so that the workbook gets a placeholder.
     """
-    if max_rows < 2:
-        raise ValueError("a sheet must hold a header and at least one row")
+    if max_rows < 3:
+        raise ValueError("a sheet must hold a header, a row and the note where rows continue")
+    text = translator(language)
     header = source.header(language)
     widths = source.widths()
     names = sheet_names(base_name)
-    files: dict[str, Path] = {}
-    total = 0
+    result = RawSheets(header=header)
     writer: SheetWriter | None = None
     out: IO[str] | None = None
+    name = next(names)
 
-    def start(name: str) -> SheetWriter:
+    def start(sheet: str) -> SheetWriter:
         nonlocal out
-        path = folder / f"sheet-{len(files) + 1}.xml"
-        files[name] = path
+        path = folder / f"sheet-{len(result.files) + 1}.xml"
+        result.files[sheet] = path
         out = path.open("w", encoding="utf-8", newline="")
-        sheet = SheetWriter(out, widths, styles)
-        sheet.append(header, styles.header)
-        return sheet
+        writer = SheetWriter(out, widths, styles)
+        writer.append(header, styles.header)
+        return writer
+
+    def finish(sheet: str, writer: SheetWriter, data_rows: int) -> None:
+        writer.close()
+        result.rows[sheet] = data_rows
+        result.dimensions[sheet] = writer.dimension
+        assert out is not None
+        out.close()
 
     try:
-        writer = start(next(names))
-        for row in source.rows(language):
-            if writer.rows >= max_rows:
-                writer.close()
-                assert out is not None
-                out.close()
-                name = next(names)
-                new_sheet(name)
-                writer = start(name)
-            writer.append(row)
-            total += 1
-        writer.close()
+        writer = start(name)
+        data_rows = 0
+        rows = source.rows(language)
+        pending = next(rows, None)
+        while pending is not None:
+            following = next(rows, None)
+            # The last row of a full sheet: the row itself if it is the very last one,
+            # else the note that the answers continue on the next sheet.
+            if writer.rows == max_rows - 1 and following is not None:
+                after = next(names)
+                note = text("Continues on the sheet “%(sheet)s”.", sheet=after)
+                writer.append([note])
+                finish(name, writer, data_rows)
+                new_sheet(after)
+                name, writer, data_rows = after, start(after), 0
+            writer.append(pending)
+            data_rows += 1
+            result.responses += 1
+            pending = following
+        finish(name, writer, data_rows)
     finally:
         if out is not None:
             out.close()
-    return files, total
+    return result
 
 
 def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
@@ -655,23 +668,45 @@ def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
     return parts
 
 
-def replace_sheets(source: Path, replacements: dict[str, Path], target: IO[bytes]) -> None:
-    """Copy the saved workbook to ``target`` with the named sheets' XML replaced."""
+_SHEET_DATA = re.compile(r"<sheetData\s*/>|<sheetData>.*?</sheetData>", re.S)
+_DIMENSION = re.compile(r'<dimension ref="[^"]*"\s*/>')
+
+
+def replace_sheets(
+    source: Path,
+    replacements: Mapping[str, Path],
+    target: IO[bytes],
+    dimensions: Mapping[str, str] | None = None,
+) -> None:
+    """Copy the saved workbook to ``target`` with the named placeholder sheets' rows
+    (their ``<sheetData>``) replaced by the streamed rows files; everything else of the
+    placeholder (widths, panes, print setup, tables) stays."""
     with zipfile.ZipFile(source) as original:
         parts = _sheet_parts(original)
-        swap = {parts[name]: path for name, path in replacements.items()}
+        swap = {parts[name]: (name, path) for name, path in replacements.items()}
         with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as out:
             for info in original.infolist():
-                path = swap.get(info.filename)
-                if path is None:
+                found = swap.get(info.filename)
+                if found is None:
                     out.writestr(info, original.read(info.filename))
                     continue
+                name, path = found
+                frame = original.read(info.filename).decode("utf-8")
+                data = _SHEET_DATA.search(frame)
+                if data is None:
+                    raise ValueError(f"sheet {name!r} has no sheetData")
+                head, tail = frame[: data.start()], frame[data.end() :]
+                ref = (dimensions or {}).get(name)
+                if ref:
+                    head = _DIMENSION.sub(f'<dimension ref="{ref}"/>', head)
                 large = path.stat().st_size >= 2**31  # ZIP64 beyond 2 GiB
                 with (
-                    path.open("rb") as sheet,
+                    path.open("rb") as rows,
                     out.open(info.filename, "w", force_zip64=large) as part,
                 ):
-                    shutil.copyfileobj(sheet, part, 1024 * 1024)
+                    part.write((head + "<sheetData>").encode("utf-8"))
+                    shutil.copyfileobj(rows, part, 1024 * 1024)
+                    part.write(("</sheetData>" + tail).encode("utf-8"))
 
 
 # --------------------------------------------------------------------------- from a report
@@ -693,7 +728,7 @@ def selection_for_report(
     }
     return select_rows(
         rounds,
-        report.municipality.code,
+        report.data_codes,
         report.min_group_size,
         free_text=free_text,
         hidden_groups=hidden_groups,

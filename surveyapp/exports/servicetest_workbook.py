@@ -26,6 +26,7 @@ from surveyapp.exports.workbook import (
     WARNING,
     SheetBuilder,
 )
+from surveyapp.questionnaires.protocol import Protocol
 from surveyapp.servicetest import cache, operations, scoring
 from surveyapp.servicetest.models import TestRound
 from surveyapp.servicetest.phrases import reason_text
@@ -94,7 +95,7 @@ def _ranking_sheet(
     ws: Worksheet,
     test_round: TestRound,
     result: scoring.RoundResult,
-    protocol: Mapping[str, Any],
+    protocol: Protocol,
     names: Mapping[str, str],
     allowed: set[str] | None,
     language: str,
@@ -102,8 +103,8 @@ def _ranking_sheet(
 ) -> None:
     sheet = SheetBuilder(ws)
     _heading(sheet, f"{text('Ranking')}: {test_round.title}", test_round, exported_at)
-    channels = list(protocol["channels"])
-    sectors = list(protocol["sectors"])
+    channels = list(protocol.channels.names)
+    sectors = list(protocol.sectors)
     channel_labels = _channel_labels()
     header = [
         text("Rank"),
@@ -113,7 +114,7 @@ def _ranking_sheet(
         text("Grade"),
         text("Quartile"),
         *(channel_labels.get(c, c) for c in channels),
-        *(pick(protocol["sectors"][s].get("title"), language) or s for s in sectors),
+        *(pick(protocol.sectors[s].title, language) or s for s in sectors),
         text("Contacts"),
         text("Not carried out"),
         text("Awaiting a decision"),
@@ -251,7 +252,7 @@ def _contacts_sheet(
     ws: Worksheet,
     test_round: TestRound,
     result: scoring.RoundResult,
-    protocol: Mapping[str, Any],
+    protocol: Protocol,
     names: Mapping[str, str],
     allowed: set[str] | None,
     language: str,
@@ -277,14 +278,11 @@ def _contacts_sheet(
         font=BOLD,
     )
     ws.freeze_panes = "C4"
-    scenarios = {s["code"]: s for s in protocol["scenarios"]}
+    scenarios = {s.code: s for s in protocol.scenarios}
     channel_labels = _channel_labels()
     status_labels = _status_labels()
     titles: dict[str, dict[str, str]] = {
-        code: {
-            str(c["code"]): str(c["text"].get(language) or c["text"]["nb"])
-            for c in scenario.get("checkpoints", [])
-        }
+        code: {c.code: pick(c.text, language) for c in scenario.checkpoints}
         for code, scenario in scenarios.items()
     }
     contacts = sorted(
@@ -302,8 +300,8 @@ def _contacts_sheet(
     )
     r = 4
     for contact, score in contacts:
-        scenario = scenarios.get(contact.scenario, {})
-        sector = protocol["sectors"].get(contact.sector, {})
+        scenario = scenarios.get(contact.scenario)
+        sector = protocol.sectors.get(contact.sector)
         reasons = "\n".join(
             reason_text(reason, titles.get(contact.scenario)) for reason in score.reasons
         )
@@ -312,8 +310,8 @@ def _contacts_sheet(
             [
                 contact.municipality,
                 names.get(contact.municipality, contact.municipality),
-                pick(sector.get("title"), language) or contact.sector,
-                pick(scenario.get("question"), language) or contact.scenario,
+                (pick(sector.title, language) if sector else "") or contact.sector,
+                (pick(scenario.question, language) if scenario else "") or contact.scenario,
                 channel_labels.get(contact.channel, contact.channel),
                 score.points,
                 score.max_points,

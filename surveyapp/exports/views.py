@@ -15,6 +15,7 @@ import tempfile
 import unicodedata
 from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -34,16 +35,13 @@ from flask_login import current_user
 from surveyapp.accounts import scope
 from surveyapp.accounts.access import PLANNER, access
 from surveyapp.audit.operations import record
-from surveyapp.exports import raw
+from surveyapp.exports import analysts, csv_files, figures, pack, raw
+from surveyapp.exports.report_views import print_facts
 from surveyapp.exports.servicetest_workbook import write_servicetest_workbook
-from surveyapp.exports.workbook import (
-    aggregate_header,
-    aggregate_rows,
-    rounds_of,
-    write_municipality_workbook,
-)
+from surveyapp.exports.workbook import rounds_of, write_municipality_workbook
 from surveyapp.extensions import db
 from surveyapp.municipalities.models import Municipality
+from surveyapp.municipalities.web import follow_old_numbers
 from surveyapp.results.loading import report_for_request
 from surveyapp.results.report import MunicipalityReport
 from surveyapp.servicetest.models import TestRound
@@ -51,9 +49,10 @@ from surveyapp.timeutil import utcnow
 from surveyapp.web.templating import current_language
 
 bp = Blueprint("exports", __name__, url_prefix="/exports")
+follow_old_numbers(bp)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-CSV = "text/csv; charset=utf-8"
+CSV = "text/csv"  # werkzeug adds "; charset=utf-8" once
 _FOLD = str.maketrans({"æ": "ae", "ø": "o", "å": "a", "Æ": "ae", "Ø": "o", "Å": "a", "đ": "d"})
 
 
@@ -201,27 +200,79 @@ def raw_data(code: str) -> str:
     )
 
 
+def _dialect(language: str) -> csv_files.Dialect:
+    """?dialect=excel-no|standard, else the language's (Norwegian Excel's for nb, nn)."""
+    return csv_files.dialect_for(request.args.get("dialect"), language)
+
+
 @bp.get("/<code>/answers.csv")
 @access(PLANNER)
 def answers_csv(code: str) -> Response:
     report = report_for_request(code)
     selection = _raw_selection(report)
     language = current_language()
-    source = raw.RawAnswers.for_selection(selection, report.municipality.code, report.definition)
+    dialect = _dialect(language)
+    source = raw.RawAnswers.for_selection(selection, report.data_codes, report.definition)
     header = source.header(language)
-    name = file_name(report, "csv", "answers")
-    _audit(_entity(report), _report_details(report, "csv", "answers") | _raw_details(selection))
-    return _csv(raw.csv_stream(header, source.rows(language)), name)
+    name = file_name(report, "csv", f"answers-{dialect.name}")
+    details = _report_details(report, "csv", "answers") | {"dialect": dialect.name}
+    _audit(_entity(report), details | _raw_details(selection))
+    return _csv(raw.csv_stream(header, source.rows(language), dialect), name)
+
+
+@bp.get("/<code>/answers.<fmt>")
+@access(PLANNER)
+def answers_for_analysts(code: str, fmt: str) -> Response:
+    """The answers row by row as SPSS .sav or Stata .dta, with labels in the user's
+    language: the same rows, right and audit as the CSV."""
+    if fmt not in analysts.FORMATS:
+        abort(404)
+    report = report_for_request(code)
+    selection = _raw_selection(report)
+    if not analysts.available():
+        abort(501)
+    language = current_language()
+    source = raw.RawAnswers.for_selection(selection, report.data_codes, report.definition)
+    with tempfile.TemporaryDirectory(prefix="surveyapp-analysts-") as folder:
+        path = Path(folder) / f"answers.{fmt}"
+        analysts.write_answers(source, report.definition, path, fmt, language)
+        body = path.read_bytes()
+    name = file_name(report, fmt, "answers")
+    details = _report_details(report, fmt, "answers") | _raw_details(selection)
+    _audit(_entity(report), details)
+    response = Response(body, mimetype=analysts.FORMATS[fmt])
+    response.headers["Content-Disposition"] = attachment(name)
+    return _no_store(response)
+
+
+@bp.get("/<code>/council-pack.zip")
+@access(PLANNER)
+def council_pack(code: str) -> Response:
+    """The PDF, the workbook (aggregates only), the charts and a README in one ZIP."""
+    report = report_for_request(code)
+    language = current_language()
+    names = pack.PackNames(
+        pdf=file_name(report, "pdf", "report"), workbook=file_name(report, "xlsx")
+    )
+    body = pack.build_council_pack(report, language, print_facts(report), names, utcnow())
+    _audit(_entity(report), _report_details(report, "zip", "council-pack"))
+    response = Response(body, mimetype="application/zip")
+    response.headers["Content-Disposition"] = attachment(file_name(report, "zip", "council-pack"))
+    return _no_store(response)
 
 
 @bp.get("/<code>/aggregates.csv")
 @access(PLANNER)
 def aggregates_csv(code: str) -> Response:
     report = report_for_request(code)
-    rows = list(aggregate_rows(report, current_language()))
-    name = file_name(report, "csv", "figures")
-    _audit(_entity(report), _report_details(report, "csv", "aggregates"))
-    return _csv(raw.csv_stream(aggregate_header(), rows), name)
+    language = current_language()
+    dialect = _dialect(language)
+    rows = [row.csv_values(language) for row in figures.figure_rows(report, language)]
+    name = file_name(report, "csv", f"figures-{dialect.name}")
+    details = _report_details(report, "csv", "aggregates") | {"dialect": dialect.name}
+    _audit(_entity(report), details)
+    header = [figures.header(language), figures.codes()]
+    return _csv(csv_files.stream(header, rows, dialect), name)
 
 
 @bp.get("/servicetest/<int:round_id>/workbook.xlsx")

@@ -6,15 +6,16 @@ so the workbook can never disagree with the page: the same cells hidden, the sam
 decimals (a number format per cell, chosen by ``formatting``; Excel rounds half away
 from zero, as ``formatting`` does), the same sentences (``sentences``). Sheet names are
 fixed Norwegian (Sammendrag, Kommuner, Utvikling, one per question, Svar); what is in
-them follows the language given. Text that came from data is neutralised
-(``safe.neutralise``). Plain: no Flask; the caller passes the language and the limits.
+them follows the language given. Text is written as text cells, so text from the data
+("=HYPERLINK(…)") never runs and needs no visible apostrophe. Plain: no Flask; the
+caller passes the language and the limits.
 """
 
 from __future__ import annotations
 
 import re
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -24,18 +25,28 @@ import sqlalchemy as sa
 from openpyxl import Workbook
 from openpyxl.cell import Cell
 from openpyxl.chart import BarChart, LineChart, Reference
-from openpyxl.chart.data_source import AxDataSource, StrRef
+from openpyxl.chart.data_source import AxDataSource, NumDataSource, NumRef, StrRef
+from openpyxl.chart.error_bar import ErrorBars
+from openpyxl.chart.label import DataLabelList
+from openpyxl.chart.marker import DataPoint
+from openpyxl.drawing.fill import ColorChoice, PatternFillProperties
 from openpyxl.formatting.rule import FormulaRule
-from openpyxl.styles import Font, PatternFill
+from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 
 from surveyapp import formatting
 from surveyapp.catalogs import Translator, translator
-from surveyapp.exports import raw
+from surveyapp.exports import figures, printing, raw
 from surveyapp.extensions import db
 from surveyapp.formatting import pick
-from surveyapp.results import queries, sentences
-from surveyapp.results.report import EMPTY, MunicipalityReport, QuestionSummary, Share
+from surveyapp.results import charts, queries, sentences, stats
+from surveyapp.results.report import (
+    MunicipalityReport,
+    NoData,
+    QuestionSummary,
+    Share,
+    build_report,
+)
 from surveyapp.surveys.models import SurveyRound
 from surveyapp.timeutil import utcnow
 
@@ -51,11 +62,18 @@ BOLD = Font(bold=True)
 TITLE = Font(bold=True, size=14)
 WARNING = Font(bold=True, color="FFC00000")
 MAX_ROWS = 1_048_576  # Excel's limit, header included
+_HEADER_ALIGNMENT = Alignment(wrap_text=True, vertical="bottom")
 
 SUMMARY, PEERS, YEARS, ANSWERS = "Sammendrag", "Kommuner", "Utvikling", "Svar"
+ABOUT, GROUPS, OVER_TIME, FIGURES = "Om tallene", "Grupper", "Over tid", "Tall"
+APP_NAME = "surveyapp"
+LANGUAGE_TAGS = {"nb": "nb-NO", "nn": "nn-NO", "en": "en"}
 #: Names a question sheet may not take (Excel compares sheet names case-insensitively;
 #: "History" is reserved by Excel itself).
-RESERVED = {name.lower() for name in (SUMMARY, PEERS, YEARS, ANSWERS, "History")}
+RESERVED = {
+    name.lower()
+    for name in (SUMMARY, PEERS, YEARS, ANSWERS, ABOUT, GROUPS, OVER_TIME, FIGURES, "History")
+}
 SHEET_NAME_LIMIT = 31
 _NOT_IN_SHEET_NAMES = re.compile(r"[\[\]:*?/\\]")
 
@@ -103,6 +121,7 @@ class SheetBuilder:
     def __init__(self, ws: Worksheet) -> None:
         self.ws = ws
         self._widths: dict[int, float] = {}
+        self._headers: dict[int, list[str]] = {}
 
     def put(
         self,
@@ -113,10 +132,12 @@ class SheetBuilder:
         font: Font | None = None,
         fit: bool = True,
     ) -> Cell:
-        if isinstance(value, str):
-            value = raw.clean_text(value)
         cell = self.ws.cell(row=row, column=column)
-        cell.value = value
+        if isinstance(value, str):
+            cell.value = raw.clean_text(value)
+            cell.data_type = "s"  # typed as text: "=…" from the data never runs
+        else:
+            cell.value = value
         if number_format:
             cell.number_format = number_format
         if font is not None:
@@ -136,10 +157,48 @@ class SheetBuilder:
             fmt = formats[column - 1] if column <= len(formats) else None
             self.put(row, column, value, fmt, font)
 
+    def header(self, row: int, values: Sequence[Any]) -> None:
+        """A table's header row: bold, wrapped; the widths follow the data below it."""
+        for column, value in enumerate(values, 1):
+            cell = self.put(row, column, value, font=BOLD, fit=False)
+            cell.alignment = _HEADER_ALIGNMENT
+        self._headers[row] = [str(v) if v is not None else "" for v in values]
+
     def fit(self, minimum: float = 8.0, maximum: float = 90.0) -> None:
         for column, width in self._widths.items():
             letter = raw.column_letter(column)
             self.ws.column_dimensions[letter].width = min(max(width, minimum), maximum)
+        for row, labels in self._headers.items():
+            for column, label in enumerate(labels, 1):
+                letter = raw.column_letter(column)
+                width = self.ws.column_dimensions[letter].width or minimum
+                longest = max((len(word) for word in label.split()), default=0)
+                wanted = max(width, longest + 1.5)  # never break a word
+                if label and len(label) > 2 * wanted:  # a header on at most three lines
+                    wanted = max(len(label) / 3 + 1, wanted)
+                self.ws.column_dimensions[letter].width = min(wanted, maximum)
+            lines = max(
+                (
+                    _header_lines(label, self.ws.column_dimensions[raw.column_letter(c)].width)
+                    for c, label in enumerate(labels, 1)
+                    if label
+                ),
+                default=1,
+            )
+            self.ws.row_dimensions[row].height = 15.0 * max(lines, 1)
+
+
+def _header_lines(label: str, width: float | None) -> int:
+    """Lines a bold header takes when wrapped at word boundaries in a column this wide."""
+    room = max((width or 8.0) - 1.0, 1.0)
+    lines, used = 1, 0.0
+    for word in label.split():
+        size = len(word) * 1.15  # bold letters are wider
+        if used and used + 1 + size > room:
+            lines, used = lines + 1, size
+        else:
+            used += size + (1 if used else 0)
+    return lines
 
 
 def _width(value: Any, number_format: str | None) -> float:
@@ -178,6 +237,30 @@ class Context:
     min_group_size: int
     taken: set[str] = field(default_factory=set)
     answers: raw.RawSelection | None = None
+    question_sheets: dict[str, str] = field(default_factory=dict)  # question code → sheet
+
+    def reports_per_year(self) -> list[tuple[int, MunicipalityReport]]:
+        """The report of every year with answers, oldest first (this year's is ours)."""
+        found = []
+        for year in sorted(self.report.years):
+            if year == self.report.year:
+                found.append((year, self.report))
+                continue
+            try:
+                found.append(
+                    (
+                        year,
+                        build_report(
+                            self.report.municipality.code,
+                            self.report.questionnaire_code,
+                            year,
+                            min_group_size=self.min_group_size,
+                        ),
+                    )
+                )
+            except NoData:
+                continue
+        return found
 
     @property
     def text(self) -> Translator:
@@ -185,7 +268,7 @@ class Context:
 
     @property
     def is_demo(self) -> bool:
-        return any(r.is_demo for r in self.rounds)
+        return self.report.demo or any(r.is_demo for r in self.rounds)
 
     @property
     def title(self) -> str:
@@ -226,7 +309,7 @@ class Context:
 
 
 def rounds_of(report: MunicipalityReport) -> list[SurveyRound]:
-    ids = queries.round_ids(report.questionnaire_code, report.municipality.code, report.year)
+    ids = queries.round_ids(report.questionnaire_code, report.data_codes, report.year)
     if not ids:
         return []
     return list(
@@ -236,20 +319,73 @@ def rounds_of(report: MunicipalityReport) -> list[SurveyRound]:
     )
 
 
+# --------------------------------------------------------------------------- shared pieces
+
+
+def verdict_words(share: Share, ctx: Context) -> str | None:
+    """The verdict against the target in words (colour is never the only sign)."""
+    text = ctx.text
+    if share.comparison is None:
+        return ctx.share_note(share)
+    return {
+        stats.Verdict.ABOVE: text("Above the target"),
+        stats.Verdict.BELOW: text("Below the target"),
+        stats.Verdict.INDISTINGUISHABLE: text("Not distinguishable from the target"),
+    }[share.comparison.verdict]
+
+
+def _note(sheet: SheetBuilder, row: int, first: int, last: int, value: str, width: float) -> None:
+    """Text across columns first..last, wrapped, on a row tall enough to show it."""
+    cell = sheet.put(row, first, value, fit=False)
+    cell.alignment = printing.WRAP
+    if last > first:
+        sheet.ws.merge_cells(start_row=row, start_column=first, end_row=row, end_column=last)
+    height = printing.wrapped_height(value, width)
+    current = sheet.ws.row_dimensions[row].height or 15.0
+    sheet.ws.row_dimensions[row].height = max(current, height)
+
+
+def _wrap(sheet: SheetBuilder, row: int, column: int, value: str, width: float) -> None:
+    _note(sheet, row, column, column, value, width)
+
+
+def _labels(ctx: Context) -> printing.PageLabels:
+    report = ctx.report
+    return printing.PageLabels(
+        page=ctx.text("Page %(page)s of %(pages)s", page="&P", pages="&N"),
+        left=f"{report.municipality.name} ({report.municipality.code}) · {ctx.title} {report.year}",
+    )
+
+
+def _table(ctx: Context, ws: Worksheet, name: str, header_row: int, last_row: int) -> None:
+    """An Excel table over the header cells written in ``header_row`` and the rows below."""
+    headers = []
+    column = 1
+    while (value := ws.cell(header_row, column).value) not in (None, ""):
+        headers.append(str(value))
+        column += 1
+    printing.add_table(ws, name, header_row, 1, headers, last_row)
+
+
 # --------------------------------------------------------------------------- Sammendrag
 
 
 HEADLINE_ROW = 4
+SUMMARY_WIDTHS = {"A": 32.0, "B": 11.0, "C": 11.0, "D": 11.0, "E": 8.0, "F": 8.0, "G": 52.0}
+SUMMARY_TEXT = sum(SUMMARY_WIDTHS.values())
 
 
 def _summary_sheet(ws: Worksheet, ctx: Context) -> None:
+    """The headline and the main facts on one portrait page, the verdicts in words."""
     report, text, lang = ctx.report, ctx.text, ctx.language
     sheet = SheetBuilder(ws)
+    wide = SUMMARY_WIDTHS["G"]
     heading = f"{report.municipality.name} ({report.municipality.code}): {ctx.title} {report.year}"
-    sheet.put(1, 1, heading, font=TITLE, fit=False)
+    _note(sheet, 1, 1, 7, heading, SUMMARY_TEXT / 1.4)
+    ws["A1"].font = TITLE
     if ctx.is_demo:
         sheet.put(2, 1, text("Demo data – fictitious figures"), font=WARNING)
-    sheet.row(
+    sheet.header(
         3,
         [
             text("Indicator"),
@@ -260,7 +396,6 @@ def _summary_sheet(ws: Worksheet, ctx: Context) -> None:
             text("Target"),
             text("Verdict"),
         ],
-        font=BOLD,
     )
     r = HEADLINE_ROW
     headline = report.headline
@@ -272,26 +407,20 @@ def _summary_sheet(ws: Worksheet, ctx: Context) -> None:
     target_decimals = _target_decimals(report.target)
     sheet.row(
         r,
-        [text("Share satisfied"), *ctx.share_values(headline), report.target, verdict],
+        [text("Share satisfied"), *ctx.share_values(headline), report.target],
         [None, *ctx.share_formats(headline), None, percent_format(target_decimals)],
     )
+    ws[f"A{r}"].font = BOLD
+    ws[f"B{r}"].font = BOLD
+    _wrap(sheet, r, 7, verdict, wide)
     _target_rules(ws, f"B{r}:D{r}", f"$C${r}", f"$D${r}", f"$F${r}")
     ws.freeze_panes = f"A{HEADLINE_ROW}"
 
     r += 1
     if report.comparison is not None:
-        sheet.row(
-            r,
-            [
-                text("Share at or above the target"),
-                report.comparison.point_at_or_above,
-                None,
-                None,
-                None,
-                None,
-                sentences.point_side(report.comparison, lang),
-            ],
-        )
+        sheet.put(r, 1, text("Share at or above the target"))
+        sheet.put(r, 2, text("Yes") if report.comparison.point_at_or_above else text("No"))
+        _wrap(sheet, r, 7, sentences.point_side(report.comparison, lang), wide)
         r += 1
         notes = " ".join(
             n
@@ -302,7 +431,7 @@ def _summary_sheet(ws: Worksheet, ctx: Context) -> None:
             if n
         )
         if notes:
-            sheet.put(r, 7, notes, fit=False)
+            _wrap(sheet, r, 7, notes, wide)
             r += 1
     change = report.change
     change_format = points_format(sentences.difference_decimals(change)) if change else PERCENT
@@ -313,12 +442,10 @@ def _summary_sheet(ws: Worksheet, ctx: Context) -> None:
             change.estimate if change else None,
             change.interval.low if change else None,
             change.interval.high if change else None,
-            None,
-            None,
-            sentences.change(report, lang),
         ],
         [None, change_format, change_format, change_format],
     )
+    _wrap(sheet, r, 7, sentences.change(report, lang), wide)
     if report.previous is not None:
         r += 1
         previous = report.previous.share
@@ -327,21 +454,21 @@ def _summary_sheet(ws: Worksheet, ctx: Context) -> None:
             [
                 text("Share the year before (%(year)s)", year=report.previous.year),
                 *ctx.share_values(previous),
-                None,
-                ctx.share_note(previous),
             ],
             [None, *ctx.share_formats(previous)],
         )
+        note = ctx.share_note(previous)
+        if note:
+            _wrap(sheet, r, 7, note, wide)
 
     r += 2
     sheet.put(r, 1, text("Service test"), font=BOLD)
     st = report.service_test
     if st is None:
-        sheet.put(r, 2, text("No service test of this municipality."))
+        _note(sheet, r, 2, 7, text("No service test of this municipality."), SUMMARY_TEXT - 32)
     else:
-        sheet.put(r, 2, st.title)
-        if not st.locked:
-            sheet.put(r, 3, text("not final yet"))
+        title = st.title + ("" if st.locked else f" ({text('not final yet')})")
+        _note(sheet, r, 2, 7, title, SUMMARY_TEXT - 32)
         rows: list[tuple[str, Any, str | None, Any]] = [
             (text("Score"), st.score, SCORE, text("of 100")),
             (
@@ -359,30 +486,41 @@ def _summary_sheet(ws: Worksheet, ctx: Context) -> None:
             sheet.row(r, [label, value, extra], [None, fmt])
 
     r += 2
-    facts: list[tuple[str, Any, str | None]] = [
-        (text("Responses"), report.responses, None),
-        (text("Compare with"), sentences.peer_label(report.peer_scope, lang), None),
-        (text("Data source"), ctx.source(), None),
-        (text("Exported"), ctx.exported_at, DATETIME),
-    ]
-    for label, value, fmt in facts:
-        sheet.row(r, [label, value], [None, fmt])
-        if fmt == DATETIME:
-            sheet.put(r, 3, "Europe/Oslo")
-        r += 1
+    sheet.row(r, [text("Responses"), report.responses])
+    r += 1
+    sheet.put(r, 1, text("Compare with"))
+    _note(sheet, r, 2, 7, sentences.peer_label(report.peer_scope, lang), SUMMARY_TEXT - 32)
+    r += 1
+    sheet.put(r, 1, text("Data source"))
+    _note(sheet, r, 2, 7, ctx.source(), SUMMARY_TEXT - 32)
+    r += 1
+    sheet.row(r, [text("Exported"), ctx.exported_at, None, "Europe/Oslo"], [None, DATETIME])
+    ws.merge_cells(start_row=r, start_column=2, end_row=r, end_column=3)  # room for the time
+    ws.cell(r, 2).alignment = Alignment(horizontal="left")
+    r += 1
     if ctx.answers is None:
         sheet.put(r, 1, text("Answers row by row are not in this workbook."), fit=False)
         r += 1
     elif ctx.answers.withheld:
-        sheet.put(r, 1, _withheld(ctx), fit=False)
+        _note(sheet, r, 1, 7, _withheld(ctx), SUMMARY_TEXT)
         r += 1
     r += 1
     sheet.put(r, 1, text("How the figures are made"), font=BOLD)
     for line in sentences.method(report, lang):
         r += 1
-        sheet.put(r, 1, line, fit=False)
-    sheet.fit()
-    ws.column_dimensions["A"].width = max(ws.column_dimensions["A"].width or 0, 34)
+        _note(sheet, r, 1, 7, line, SUMMARY_TEXT)
+    r += 1
+    sheet.put(r, 1, text("More in the sheet “%(sheet)s”.", sheet=ABOUT), fit=False)
+    for letter, width in SUMMARY_WIDTHS.items():
+        ws.column_dimensions[letter].width = width
+    ws.row_dimensions[3].height = 15.0 * max(
+        _header_lines(str(cell.value), SUMMARY_WIDTHS[cell.column_letter])
+        for cell in ws[3]
+        if cell.value
+    )
+    printing.print_setup(
+        ws, _labels(ctx), orientation=printing.PORTRAIT, one_page=True, print_area=f"A1:G{r}"
+    )
 
 
 def _withheld(ctx: Context) -> str:
@@ -410,7 +548,126 @@ def _quartile(ctx: Context, value: str | None) -> str:
     return labels.get(value or "", "–")
 
 
+# --------------------------------------------------------------------------- Om tallene
+
+
+def _about_sheet(ws: Worksheet, ctx: Context) -> None:
+    """Sources, rounds, export time, definitions, the suppression rule, the method and a
+    codebook of every question and option."""
+    report, text, lang = ctx.report, ctx.text, ctx.language
+    sheet = SheetBuilder(ws)
+    width = 110.0
+    sheet.put(1, 1, text("About the figures"), font=TITLE, fit=False)
+    r = 3
+    sheet.put(r, 1, text("Sources"), font=BOLD)
+    for line in (
+        ctx.source(),
+        text("Exported %(time)s (Europe/Oslo).", time=ctx.exported_at.strftime("%Y-%m-%d %H:%M")),
+        text("%(n)s responses in %(year)s.", n=report.responses, year=report.year),
+        text(
+            "Municipalities compared: %(label)s.",
+            label=sentences.peer_label(report.peer_scope, lang),
+        ),
+    ):
+        r += 1
+        _note(sheet, r, 1, 6, line, width)
+    r += 2
+    sheet.header(
+        r,
+        [text("Survey rounds"), text("Round number"), text("Opens"), text("Closes"), "n"],
+    )
+    counts = raw.responses_per_round([x.id for x in ctx.rounds], report.data_codes)
+    for survey_round in ctx.rounds:
+        r += 1
+        sheet.row(
+            r,
+            [
+                survey_round.title,
+                survey_round.id,
+                _oslo(survey_round.opens_at) if survey_round.opens_at else None,
+                _oslo(survey_round.closes_at) if survey_round.closes_at else None,
+                counts.get(survey_round.id, 0),
+            ],
+            [None, None, DATETIME, DATETIME],
+        )
+    r += 2
+    sheet.put(r, 1, text("Definitions and method"), font=BOLD)
+    goal = formatting.target(report.target, lang)
+    lines = [
+        text("n: the valid answers a figure rests on (“don't know” is counted apart, not in n)."),
+        text("Target: %(t)s satisfied.", t=goal),
+        text("Over the target: the whole interval lies above %(t)s.", t=goal),
+        text("Under the target: the whole interval lies below %(t)s.", t=goal),
+        text(
+            "Not distinguishable from the target at this sample size: the interval contains %(t)s.",
+            t=goal,
+        ),
+        *sentences.method(report, lang),
+        text("Only municipalities asked the same question with the same wording are compared."),
+        text(
+            "Changes over time are computed only between years in which the question was"
+            " worded the same; the trend uses the Cochran–Armitage test."
+        ),
+        text(
+            "Red and green fills repeat the verdict column beside them: green over the "
+            "target, red under it."
+        ),
+    ]
+    for line in lines:
+        r += 1
+        _note(sheet, r, 1, 6, line, width)
+
+    r += 2
+    sheet.put(r, 1, text("Codebook"), font=BOLD)
+    r += 1
+    header_row = r
+    sheet.header(
+        r,
+        [
+            text("Question code"),
+            text("Question"),
+            text("Question type"),
+            text("Answer code"),
+            text("Answer"),
+            text("In the sheet"),
+        ],
+    )
+    sheets = ctx.question_sheets
+    for question in report.definition.questions:
+        wording = pick(question.text, lang)
+        options: list[tuple[Any, str | None]] = [
+            (option.value, pick(option.label, lang)) for option in question.options
+        ]
+        if question.dont_know:
+            options.append((queries.DONT_KNOW, text("Don't know")))
+        for value, label in options or [(None, None)]:
+            r += 1
+            sheet.row(
+                r,
+                [
+                    question.code,
+                    wording,
+                    question.type,
+                    str(value) if value is not None else None,
+                    label,
+                    sheets.get(question.code),
+                ],
+            )
+            ws.cell(r, 2).alignment = printing.WRAP
+            ws.row_dimensions[r].height = printing.wrapped_height(wording, 46)
+    _table(ctx, ws, "Kodebok", header_row, r)
+    sheet.fit(maximum=40)
+    ws.column_dimensions["A"].width = 24
+    ws.column_dimensions["B"].width = 48
+    printing.print_setup(
+        ws, _labels(ctx), orientation=printing.PORTRAIT, title_rows=f"{header_row}:{header_row}"
+    )
+
+
 # --------------------------------------------------------------------------- Kommuner
+
+
+PEER_TARGET_COLUMN = 13  # M: the target beside each municipality (the chart's line)
 
 
 def _peers_sheet(ws: Worksheet, ctx: Context) -> None:
@@ -419,7 +676,7 @@ def _peers_sheet(ws: Worksheet, ctx: Context) -> None:
     heading = text("Share satisfied in %(year)s", year=report.year)
     heading += f" – {sentences.peer_label(report.peer_scope, lang)}"
     sheet.put(1, 1, heading, font=TITLE, fit=False)
-    sheet.row(
+    sheet.header(
         2,
         [
             text("Municipality"),
@@ -433,11 +690,13 @@ def _peers_sheet(ws: Worksheet, ctx: Context) -> None:
             text("Difference, high"),
             "p",
             text("Note"),
+            text("Verdict"),
+            text("Target"),
         ],
-        font=BOLD,
     )
     ws.freeze_panes = "A3"
     first = r = 3
+    target_format = percent_format(_target_decimals(report.target))
     # Shown municipalities by share, then the hidden ones by name (report.peers' order).
     for peer in report.peers:
         d = peer.difference
@@ -448,7 +707,7 @@ def _peers_sheet(ws: Worksheet, ctx: Context) -> None:
         sheet.row(
             r,
             [
-                peer.name,
+                sentences.peer_name(peer, report.year, lang),
                 peer.code,
                 *ctx.share_values(peer.share),
                 d.estimate if d else None,
@@ -456,6 +715,8 @@ def _peers_sheet(ws: Worksheet, ctx: Context) -> None:
                 d.interval.high if d else None,
                 d.p_value if d else None,
                 note,
+                verdict_words(peer.share, ctx) if peer.share.proportion else None,
+                report.target,
             ],
             [
                 None,
@@ -466,6 +727,9 @@ def _peers_sheet(ws: Worksheet, ctx: Context) -> None:
                 points,
                 points,
                 p_value_format(d.p_value, lang, d.alpha) if d else P_VALUE,
+                None,
+                None,
+                target_format,
             ],
             BOLD if peer.is_own else None,
         )
@@ -475,28 +739,9 @@ def _peers_sheet(ws: Worksheet, ctx: Context) -> None:
     if report.peers:
         target = repr(report.target)
         _target_rules(ws, f"C{first}:E{last}", f"$D{first}", f"$E{first}", target)
+        _table(ctx, ws, "Kommuner", 2, last)
     if report.shown_peers:
-        chart = BarChart()
-        chart.type = "bar"
-        chart.title = heading
-        chart.y_axis.title = text("Share")
-        chart.y_axis.number_format = "0%"
-        chart.y_axis.scaling.min = 0
-        chart.y_axis.scaling.max = 1
-        chart.x_axis.scaling.orientation = "maxMin"  # highest share at the top, as listed
-        chart.x_axis.delete = False
-        chart.y_axis.delete = False
-        chart.legend = None
-        # Only the shown rows: the hidden ones follow them and are not drawn.
-        chart.add_data(
-            Reference(ws, min_col=3, min_row=2, max_row=shown_last), titles_from_data=True
-        )
-        names = Reference(ws, min_col=1, min_row=first, max_row=shown_last)
-        for series in chart.series:  # names are text: a string reference, not numRef
-            series.cat = AxDataSource(strRef=StrRef(f=str(names)))
-        chart.width = 18
-        chart.height = min(max(7.5, 0.55 * len(report.shown_peers) + 3), 120)
-        ws.add_chart(chart, "M2")
+        ws.add_chart(_peers_chart(ws, ctx, heading, first, shown_last), "O2")
 
     s = report.peer_summary
     r += 1
@@ -560,10 +805,68 @@ def _peers_sheet(ws: Worksheet, ctx: Context) -> None:
         text("Only municipalities asked the same question with the same wording are compared."),
         fit=False,
     )
-    sheet.fit()
+    sheet.fit(maximum=40)
+    printing.print_setup(ws, _labels(ctx), orientation=printing.LANDSCAPE, title_rows="2:2")
+
+
+def _peers_chart(ws: Worksheet, ctx: Context, heading: str, first: int, last: int) -> BarChart:
+    """Columns per municipality, highest first; the own one hatched and coloured, the
+    target as a dashed line. Sized to sit beside the table on the first printed page."""
+    text = ctx.text
+    report = ctx.report
+    chart = BarChart()
+    chart.type = "col"
+    chart.title = heading
+    chart.y_axis.title = text("Share")
+    chart.y_axis.number_format = "0%"
+    chart.y_axis.scaling.min = 0
+    chart.y_axis.scaling.max = 1
+    chart.x_axis.delete = False
+    chart.y_axis.delete = False
+    chart.legend.position = "b"
+    chart.gapWidth = 40
+    # Only the shown rows: the hidden ones follow them and are not drawn.
+    chart.add_data(Reference(ws, min_col=3, min_row=first - 1, max_row=last), titles_from_data=True)
+    names = Reference(ws, min_col=1, min_row=first, max_row=last)
+    bars = chart.series[0]
+    bars.cat = AxDataSource(strRef=StrRef(f=str(names)))  # names are text: a string reference
+    bars.graphicalProperties.solidFill = charts.GREY.lstrip("#").upper()
+    bars.graphicalProperties.line.noFill = True
+    own = next((i for i, p in enumerate(report.shown_peers) if p.is_own), None)
+    if own is not None:
+        point = DataPoint(idx=own)
+        colour = charts.BLUE.lstrip("#").upper()
+        point.graphicalProperties.pattFill = PatternFillProperties(
+            prst="wdUpDiag",
+            fgClr=ColorChoice(srgbClr=colour),
+            bgClr=ColorChoice(srgbClr="FFFFFF"),
+        )
+        point.graphicalProperties.line.solidFill = colour
+        bars.dPt.append(point)
+    line = LineChart()
+    line.add_data(
+        Reference(ws, min_col=PEER_TARGET_COLUMN, min_row=first - 1, max_row=last),
+        titles_from_data=True,
+    )
+    _target_style(line.series[0])
+    chart += line
+    chart.width = 17
+    chart.height = 11
+    return chart
+
+
+def _target_style(series: Any) -> None:
+    series.smooth = False
+    series.marker.symbol = "none"
+    series.graphicalProperties.line.solidFill = "1B1B1B"
+    series.graphicalProperties.line.dashStyle = "dash"
+    series.graphicalProperties.line.width = 19050  # 1.5 pt
 
 
 # --------------------------------------------------------------------------- Utvikling
+
+
+ERROR_COLUMNS = (27, 28)  # AA, AB: how far the interval reaches below and above (hidden)
 
 
 def _years_sheet(ws: Worksheet, ctx: Context) -> None:
@@ -571,7 +874,7 @@ def _years_sheet(ws: Worksheet, ctx: Context) -> None:
     sheet = SheetBuilder(ws)
     heading = text("Share satisfied per year")
     sheet.put(1, 1, heading, font=TITLE, fit=False)
-    sheet.row(
+    sheet.header(
         2,
         [
             text("Year"),
@@ -581,18 +884,16 @@ def _years_sheet(ws: Worksheet, ctx: Context) -> None:
             "n",
             text("Target"),
             text("Note"),
+            text("Verdict"),
         ],
-        font=BOLD,
     )
     ws.freeze_panes = "A3"
     first = r = 3
     target_format = percent_format(_target_decimals(report.target))
+    below, above = ERROR_COLUMNS
     for point in report.trend:
-        notes = []
-        if point.break_before:
-            notes.append(text("Wording changed this year"))
-        elif not point.comparable:
-            notes.append(text("Other wording than %(year)s", year=report.year))
+        note = sentences.point_note(point, report, lang)  # wording, number then, pooled
+        notes = [note] if note else []
         hidden = ctx.share_note(point.share)
         if hidden:
             notes.append(hidden)
@@ -603,34 +904,129 @@ def _years_sheet(ws: Worksheet, ctx: Context) -> None:
                 *ctx.share_values(point.share),
                 report.target,
                 " ".join(notes) or None,
+                verdict_words(point.share, ctx) if point.share.proportion else None,
             ],
             [None, *ctx.share_formats(point.share), None, target_format],
         )
+        p = point.share.proportion
+        if p is not None:
+            ws.cell(r, below, p.share - p.interval.low)
+            ws.cell(r, above, p.interval.high - p.share)
         r += 1
     last = r - 1
+    for column in ERROR_COLUMNS:
+        ws.column_dimensions[raw.column_letter(column)].hidden = True
     if report.trend:
         _target_rules(ws, f"B{first}:D{last}", f"$C{first}", f"$D{first}", f"$F{first}")
-        chart = LineChart()
-        chart.title = heading
-        chart.y_axis.title = text("Share")
-        chart.x_axis.title = text("Year")
-        chart.y_axis.number_format = "0%"
-        chart.y_axis.scaling.min = 0
-        chart.y_axis.scaling.max = 1
-        chart.x_axis.delete = False
-        chart.y_axis.delete = False
-        chart.add_data(Reference(ws, min_col=2, min_row=2, max_row=last), titles_from_data=True)
-        chart.add_data(Reference(ws, min_col=6, min_row=2, max_row=last), titles_from_data=True)
-        chart.set_categories(Reference(ws, min_col=1, min_row=first, max_row=last))
-        chart.width = 18
-        chart.height = 9
-        ws.add_chart(chart, "I2")
+        _table(ctx, ws, "Utvikling", 2, last)
+        ws.add_chart(_trend_chart(ws, ctx, heading, first, last), "J2")
     r += 1
-    sheet.put(r, 1, sentences.trend(report, lang), fit=False)
+    for line in sentences.continuity(report, lang):  # earlier numbers, a merger or split
+        _note(sheet, r, 1, 8, line, 100)
+        r += 1
+    _note(sheet, r, 1, 8, sentences.trend(report, lang), 100)
     hidden_years = sentences.hidden_years(report, lang)
     if hidden_years:
-        sheet.put(r + 1, 1, hidden_years, fit=False)
-    sheet.fit()
+        _note(sheet, r + 1, 1, 8, hidden_years, 100)
+    sheet.fit(maximum=40)
+    printing.print_setup(ws, _labels(ctx), orientation=printing.LANDSCAPE, title_rows="2:2")
+
+
+def _trend_chart(ws: Worksheet, ctx: Context, heading: str, first: int, last: int) -> LineChart:
+    """Share per year with markers and its 95 % interval as error bars, the target dashed;
+    straight lines between years (no smoothing)."""
+    text = ctx.text
+    chart = LineChart()
+    chart.title = f"{ctx.title}: {heading}"
+    chart.y_axis.title = text("Share")
+    chart.x_axis.title = text("Year")
+    chart.y_axis.number_format = "0%"
+    chart.y_axis.scaling.min = 0
+    chart.y_axis.scaling.max = 1
+    chart.x_axis.delete = False
+    chart.y_axis.delete = False
+    chart.legend.position = "b"
+    chart.add_data(Reference(ws, min_col=2, min_row=first - 1, max_row=last), titles_from_data=True)
+    chart.add_data(Reference(ws, min_col=6, min_row=first - 1, max_row=last), titles_from_data=True)
+    chart.set_categories(Reference(ws, min_col=1, min_row=first, max_row=last))
+    share, target = chart.series
+    share.smooth = False
+    share.marker.symbol = "circle"
+    share.marker.size = 7
+    colour = charts.BLUE.lstrip("#").upper()
+    share.marker.graphicalProperties.solidFill = colour
+    share.marker.graphicalProperties.line.solidFill = colour
+    share.graphicalProperties.line.solidFill = colour
+    below, above = (
+        f"'{ws.title}'!${raw.column_letter(c)}${first}:${raw.column_letter(c)}${last}"
+        for c in ERROR_COLUMNS
+    )
+    share.errBars = ErrorBars(
+        errDir="y",
+        errBarType="both",
+        errValType="cust",
+        noEndCap=False,
+        minus=NumDataSource(numRef=NumRef(f=below)),
+        plus=NumDataSource(numRef=NumRef(f=above)),
+    )
+    _target_style(target)
+    chart.width = 17
+    chart.height = 9
+    return chart
+
+
+# --------------------------------------------------------------------------- Grupper
+
+
+def _groups_sheet(ws: Worksheet, ctx: Context) -> None:
+    """The dashboard's breakdowns: share satisfied by channel, by service area, …"""
+    report, text, lang = ctx.report, ctx.text, ctx.language
+    sheet = SheetBuilder(ws)
+    sheet.put(1, 1, text("Share satisfied per group"), font=TITLE, fit=False)
+    r = 3
+    for breakdown in report.breakdowns:
+        title = text("Share satisfied by answer to “%(q)s”", q=pick(breakdown.question.text, lang))
+        _note(sheet, r, 1, 7, title, 90)
+        ws.cell(r, 1).font = BOLD
+        r += 1
+        header_row = r
+        group_column = f"{text('Group')} ({breakdown.question.code})"
+        sheet.header(
+            r,
+            [
+                group_column,
+                text("Answer code"),
+                text("Share satisfied"),
+                text("95 %% interval, low"),
+                text("95 %% interval, high"),
+                "n",
+                text("Verdict"),
+            ],
+        )
+        for row in breakdown.rows:
+            r += 1
+            sheet.row(
+                r,
+                [
+                    pick(row.label, lang),
+                    row.value,
+                    *ctx.share_values(row.share),
+                    verdict_words(row.share, ctx),
+                ],
+                [None, None, *ctx.share_formats(row.share)],
+            )
+        if breakdown.rows:
+            _table(ctx, ws, f"Grupper_{breakdown.question.code}", header_row, r)
+            first, last = header_row + 1, r
+            _target_rules(ws, f"C{first}:E{last}", f"$D{first}", f"$E{first}", repr(report.target))
+        if breakdown.hidden_groups:
+            r += 1
+            _note(sheet, r, 1, 7, sentences.hidden_groups(lang, ctx.min_group_size), 90)
+        r += 2
+    if not report.breakdowns:
+        sheet.put(r, 1, text("No answers"))
+    sheet.fit(maximum=40)
+    printing.print_setup(ws, _labels(ctx), orientation=printing.PORTRAIT)
 
 
 # --------------------------------------------------------------------------- questions
@@ -639,8 +1035,10 @@ def _years_sheet(ws: Worksheet, ctx: Context) -> None:
 def _question_sheet(ws: Worksheet, ctx: Context, summary: QuestionSummary) -> None:
     question, text, lang = summary.question, ctx.text, ctx.language
     sheet = SheetBuilder(ws)
-    sheet.put(1, 1, pick(question.text, lang) or question.code, font=TITLE, fit=False)
+    _note(sheet, 1, 1, 8, pick(question.text, lang) or question.code, 100)
+    ws["A1"].font = TITLE
     sheet.put(2, 1, question.code)
+    printing.print_setup(ws, _labels(ctx), orientation=printing.LANDSCAPE, title_rows="3:3")
     if summary.suppressed:
         sheet.row(3, [text("Answer")], font=BOLD)
         hidden = (
@@ -654,7 +1052,7 @@ def _question_sheet(ws: Worksheet, ctx: Context, summary: QuestionSummary) -> No
         return
     if summary.numeric is not None:
         numeric = summary.numeric
-        sheet.row(3, ["n", text("Mean"), text("Lowest"), text("Highest")], font=BOLD)
+        sheet.header(3, ["n", text("Mean"), text("Lowest"), text("Highest")])
         values: list[Any] = [numeric.mean, numeric.low, numeric.high]
         formats: list[str | None] = [MEAN, None, None]
         if question.type == "duration":
@@ -667,7 +1065,7 @@ def _question_sheet(ws: Worksheet, ctx: Context, summary: QuestionSummary) -> No
         ws.freeze_panes = "A4"
         sheet.fit()
         return
-    sheet.row(
+    sheet.header(
         3,
         [
             text("Answer"),
@@ -679,7 +1077,6 @@ def _question_sheet(ws: Worksheet, ctx: Context, summary: QuestionSummary) -> No
             text("Value"),
             text("Note"),
         ],
-        font=BOLD,
     )
     ws.freeze_panes = "A4"
     r = 4
@@ -715,13 +1112,18 @@ def _question_sheet(ws: Worksheet, ctx: Context, summary: QuestionSummary) -> No
     if not summary.options:
         sheet.put(r, 1, text("No answers"))
         r += 1
+    else:
+        _table(ctx, ws, f"Q_{question.code}", 3, r - 1)
+        shown = [o for o in summary.options if o.share.proportion is not None]
+        if shown:
+            ws.add_chart(_question_chart(ws, ctx, summary, r - 1), "J3")
     if summary.hidden_options:
-        sheet.put(r, 1, sentences.hidden_groups(lang, ctx.min_group_size), fit=False)
+        _note(sheet, r, 1, 8, sentences.hidden_groups(lang, ctx.min_group_size), 100)
         r += 1
     r += 1
     if summary.mean is not None:
         interval = summary.mean.interval
-        sheet.row(
+        sheet.header(
             r,
             [
                 None,
@@ -731,7 +1133,6 @@ def _question_sheet(ws: Worksheet, ctx: Context, summary: QuestionSummary) -> No
                 text("95 %% interval, high"),
                 "n",
             ],
-            font=BOLD,
         )
         r += 1
         sheet.row(
@@ -761,7 +1162,36 @@ def _question_sheet(ws: Worksheet, ctx: Context, summary: QuestionSummary) -> No
             ],
             [None, None, SCORE, SCORE, SCORE],
         )
-    sheet.fit()
+    sheet.fit(maximum=50)
+
+
+def _question_chart(ws: Worksheet, ctx: Context, summary: QuestionSummary, last: int) -> BarChart:
+    """The shares of the valid answers, one bar per option with its value on it."""
+    chart = BarChart()
+    chart.type = "bar"
+    chart.title = pick(summary.question.text, ctx.language) or summary.question.code
+    chart.y_axis.number_format = "0%"
+    chart.y_axis.scaling.min = 0
+    chart.y_axis.scaling.max = 1
+    chart.x_axis.scaling.orientation = "maxMin"  # the first option at the top, as listed
+    chart.x_axis.delete = False
+    chart.y_axis.delete = False
+    chart.legend = None
+    chart.add_data(Reference(ws, min_col=3, min_row=3, max_row=last), titles_from_data=True)
+    labels = Reference(ws, min_col=1, min_row=4, max_row=last)
+    series = chart.series[0]
+    series.cat = AxDataSource(strRef=StrRef(f=str(labels)))
+    series.graphicalProperties.solidFill = charts.BLUE.lstrip("#").upper()
+    series.dLbls = DataLabelList()
+    series.dLbls.showVal = True
+    series.dLbls.showCatName = False
+    series.dLbls.showSerName = False
+    series.dLbls.showLegendKey = False
+    series.dLbls.showPercent = False
+    series.dLbls.numFmt = percent_format(1)
+    chart.width = 15
+    chart.height = max(6.0, 0.9 * (last - 3) + 3)
+    return chart
 
 
 def _excel_time(seconds: float | None) -> float | None:
@@ -769,6 +1199,167 @@ def _excel_time(seconds: float | None) -> float | None:
     if seconds is None:
         return None
     return int(formatting.round_half_up(seconds, 0)) / 86_400
+
+
+# --------------------------------------------------------------------------- Over tid
+
+
+def _questions_over_time_sheet(ws: Worksheet, ctx: Context) -> None:
+    """Every question's shares per year, one row per question, option and year: the same
+    report the dashboard shows for each year (its figures and hidden cells)."""
+    report, text, lang = ctx.report, ctx.text, ctx.language
+    sheet = SheetBuilder(ws)
+    sheet.put(1, 1, text("Every question over the years"), font=TITLE, fit=False)
+    header = [
+        text("Question code"),
+        text("Question"),
+        text("Year"),
+        text("Answer code"),
+        text("Answer"),
+        text("Count"),
+        text("Share"),
+        text("95 %% interval, low"),
+        text("95 %% interval, high"),
+        "n",
+        text("Note"),
+    ]
+    sheet.header(2, header)
+    ws.freeze_panes = "A3"
+    r = 2
+    current = {q.code: q for q in report.definition.questions}
+    per_year = ctx.reports_per_year()
+    # Years stored under an earlier number say which (as the years sheet does).
+    then = {
+        p.year: text("Then number %(code)s, %(name)s", code=p.then.code, name=p.then.name)
+        for p in report.trend
+        if p.then is not None
+    }
+    for question in report.definition.questions:
+        for year, year_report in per_year:
+            summary = next(
+                (s for s in year_report.questions if s.question.code == question.code), None
+            )
+            if summary is None:
+                continue
+            wording = then.get(year, "")
+            if summary.question.text != current[question.code].text:
+                wording = "; ".join(
+                    w for w in (wording, text("Other wording than %(year)s", year=report.year)) if w
+                )
+            base = [question.code, pick(question.text, lang), year]
+            if summary.suppressed or summary.numeric is not None or not summary.options:
+                note = (
+                    text("Hidden to protect respondents")
+                    if summary.protected
+                    else text("Hidden: fewer than %(n)s answers", n=ctx.min_group_size)
+                    if summary.suppressed
+                    else None
+                )
+                if note is None:
+                    continue  # numbers and free text: on the question's own sheet
+                r += 1
+                sheet.row(r, [*base, None, None, None, None, None, None, None, note])
+                continue
+            for option in summary.options:
+                r += 1
+                label = pick(option.label, lang) if option.label else text("Don't know")
+                values: list[Any]
+                if option.protected:
+                    values = [formatting.DASH, None, None, None, formatting.DASH]
+                    note = text("Hidden to protect respondents")
+                    formats: list[str | None] = []
+                elif option.share.proportion is None:
+                    values = [option.count, None, None, None, None]
+                    note = text("Not part of n")
+                    formats = []
+                else:
+                    values = [option.count, *ctx.share_values(option.share)]
+                    note = None
+                    formats = [None, *ctx.share_formats(option.share)]
+                notes = " ".join(n for n in (note, wording) if n) or None
+                sheet.row(
+                    r,
+                    [*base, option.value, label, *values, notes],
+                    [None, None, None, None, None, *formats],
+                )
+    _table(ctx, ws, "Over_tid", 2, r)
+    sheet.fit(maximum=40)
+    ws.column_dimensions["B"].width = 40
+    printing.print_setup(ws, _labels(ctx), orientation=printing.LANDSCAPE, title_rows="2:2")
+
+
+# --------------------------------------------------------------------------- Tall
+
+
+_UNIT_FORMATS = {
+    figures.MEAN: MEAN,
+    figures.RANK: "0",
+    figures.SCORE: SCORE,
+    figures.SECONDS: "0",
+}
+
+
+def _figures_sheet(ws: Worksheet, ctx: Context) -> None:
+    """Every figure of the dashboard as one long table, ready for a pivot table."""
+    text, lang = ctx.text, ctx.language
+    sheet = SheetBuilder(ws)
+    sheet.put(1, 1, text("Every figure, one per row"), font=TITLE, fit=False)
+    sheet.header(2, figures.header(lang))
+    ws.freeze_panes = "A3"
+    r = 2
+    for row in figures.figure_rows(ctx.report, lang):
+        r += 1
+        if row.unit == figures.PERCENT:
+            value_format = percent_format(row.decimals)
+            interval_format = percent_format(row.interval_decimals)
+        elif row.unit == figures.POINTS:
+            value_format = points_format(row.decimals)
+            interval_format = points_format(row.interval_decimals)
+        else:
+            value_format = _UNIT_FORMATS.get(row.unit or "", "0." + "0" * row.decimals)
+            if row.decimals == 0:
+                value_format = "0"
+            interval_format = "0." + "0" * row.interval_decimals
+        p_format = p_value_format(row.p, lang) if row.p is not None else None
+        sheet.row(
+            r,
+            [
+                row.table_code,
+                row.table,
+                row.question_code,
+                row.question,
+                row.row_code,
+                row.row,
+                row.year,
+                figures.unit_label(row.unit, lang),
+                row.count,
+                row.value,
+                row.low,
+                row.high,
+                row.n,
+                row.p,
+                row.note,
+            ],
+            [
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                value_format,
+                interval_format,
+                interval_format,
+                None,
+                p_format,
+            ],
+        )
+    _table(ctx, ws, "Tall", 2, r)
+    sheet.fit(maximum=36)
+    printing.print_setup(ws, _labels(ctx), orientation=printing.LANDSCAPE, title_rows="2:2")
 
 
 # --------------------------------------------------------------------------- the workbook
@@ -782,6 +1373,20 @@ class ExportResult:
 
 def _oslo(moment: datetime) -> datetime:
     return moment.astimezone(raw.OSLO).replace(tzinfo=None, microsecond=0)
+
+
+def _properties(book: Workbook, ctx: Context) -> None:
+    """Document properties: what it is and who made it (the app, not "openpyxl")."""
+    report = ctx.report
+    props = book.properties
+    props.title = f"{report.municipality.name}: {ctx.title} {report.year}"
+    props.subject = ctx.text("Share satisfied")
+    props.creator = APP_NAME
+    props.lastModifiedBy = APP_NAME
+    props.keywords = f"{report.municipality.name}, {report.municipality.code}, {report.year}"
+    props.description = ctx.source()
+    props.language = LANGUAGE_TAGS.get(ctx.language, ctx.language)
+    props.created = props.modified = ctx.exported_at
 
 
 def write_municipality_workbook(
@@ -804,197 +1409,58 @@ def write_municipality_workbook(
         min_group_size=report.min_group_size,
         answers=answers,
     )
+    for question in report.questions:
+        ctx.question_sheets[question.question.code] = sheet_name(question.question.code, ctx.taken)
     book = Workbook()
+    _properties(book, ctx)
     summary = book.active
     assert summary is not None
     summary.title = SUMMARY
     _summary_sheet(summary, ctx)
+    _about_sheet(book.create_sheet(ABOUT), ctx)
     _peers_sheet(book.create_sheet(PEERS), ctx)
     _years_sheet(book.create_sheet(YEARS), ctx)
+    _groups_sheet(book.create_sheet(GROUPS), ctx)
     for question in report.questions:
-        _question_sheet(
-            book.create_sheet(sheet_name(question.question.code, ctx.taken)), ctx, question
-        )
+        name = ctx.question_sheets[question.question.code]
+        _question_sheet(book.create_sheet(name), ctx, question)
+    _questions_over_time_sheet(book.create_sheet(OVER_TIME), ctx)
+    _figures_sheet(book.create_sheet(FIGURES), ctx)
     if answers is None:
         book.save(target)
         return ExportResult(book.sheetnames, 0)
 
-    source = raw.RawAnswers.for_selection(answers, report.municipality.code, report.definition)
-    placeholder = book.create_sheet(ANSWERS)
-    styles = raw.register_styles(placeholder)
+    source = raw.RawAnswers.for_selection(answers, report.data_codes, report.definition)
+    placeholders = [book.create_sheet(ANSWERS)]
+    styles = raw.register_styles(placeholders[0])
     with tempfile.TemporaryDirectory(prefix="surveyapp-export-") as folder:
-        files, responses = raw.write_raw_sheets(
-            source, Path(folder), styles, max_rows, book.create_sheet, ANSWERS, language
+        written = raw.write_raw_sheets(
+            source,
+            Path(folder),
+            styles,
+            max_rows,
+            lambda name: placeholders.append(book.create_sheet(name)),
+            ANSWERS,
+            language,
         )
+        widths = source.widths()
+        for ws in placeholders:
+            _answers_frame(ws, ctx, written, widths)
         saved = Path(folder) / "book.xlsx"
         book.save(saved)
-        raw.replace_sheets(saved, files, target)
-    return ExportResult(book.sheetnames, responses)
+        raw.replace_sheets(saved, written.files, target, written.dimensions)
+    return ExportResult(book.sheetnames, written.responses)
 
 
-# --------------------------------------------------------------------------- aggregates
-
-
-def aggregate_header() -> list[str]:
-    return [
-        "question",
-        "question_text",
-        "option",
-        "option_label",
-        "count",
-        "share",
-        "low",
-        "high",
-        "n",
-        "shown_share",
-        "shown_interval",
-        "note",
-    ]
-
-
-def _aggregate_share(share: Share, language: str, min_group_size: int) -> list[Any]:
-    """share, low, high, n, the shown share and interval, and a note: as the page has them."""
-    p = share.proportion
-    if p is not None:
-        return [
-            p.share,
-            p.interval.low,
-            p.interval.high,
-            share.n,
-            sentences.share_text(share, language),
-            sentences.interval_text(share, language),
-            None,
-        ]
-    note = sentences.hidden_cell(share, language, min_group_size)
-    n: Any = None
-    if share.state == EMPTY:
-        n = share.n
-    return [None, None, None, n, None, None, note]
-
-
-def aggregate_rows(report: MunicipalityReport, language: str) -> Iterator[list[Any]]:
-    """Every aggregate of the report as CSV rows: the headline, the share satisfied per
-    group, then question, option, count, share, low, high, n per option — each with the
-    share and interval as the page shows them, and hidden cells left blank."""
-    text = translator(language)
-    minimum = report.min_group_size
-    yield [
-        "satisfied",
-        text("Share satisfied"),
-        None,
-        None,
-        report.headline.k if report.headline.proportion else None,
-        *_aggregate_share(report.headline, language, minimum),
-    ]
-    for breakdown in report.breakdowns:
-        code = f"satisfied_by:{breakdown.question.code}"
-        wording = text(
-            "Share satisfied by answer to “%(q)s”", q=pick(breakdown.question.text, language)
-        )
-        for row in breakdown.rows:
-            yield [
-                code,
-                wording,
-                row.value,
-                pick(row.label, language),
-                row.share.k if row.share.proportion else None,
-                *_aggregate_share(row.share, language, minimum),
-            ]
-    for summary in report.questions:
-        question = summary.question
-        wording = pick(question.text, language)
-        if summary.suppressed:
-            note = (
-                text("Hidden to protect respondents")
-                if summary.protected
-                else text("Hidden: fewer than %(n)s answers", n=minimum)
-            )
-            yield [
-                question.code,
-                wording,
-                None,
-                None,
-                None,
-                None,
-                None,
-                None,
-                None,
-                None,
-                None,
-                note,
-            ]
-            continue
-        if summary.numeric is not None:
-            numeric = summary.numeric
-            if question.type == "duration":
-                mean, low, high = (
-                    formatting.duration(v, language)
-                    for v in (numeric.mean, numeric.low, numeric.high)
-                )
-            else:
-                mean = formatting.number(numeric.mean, language, 1)
-                low = formatting.number(numeric.low, language, 0)
-                high = formatting.number(numeric.high, language, 0)
-            note = text(
-                "%(n)s answers; mean %(mean)s (from %(low)s to %(high)s).",
-                n=formatting.count(numeric.n, language),
-                mean=mean,
-                low=low,
-                high=high,
-            )
-            yield [
-                question.code,
-                wording,
-                None,
-                None,
-                None,
-                None,
-                None,
-                None,
-                numeric.n,
-                None,
-                None,
-                note,
-            ]
-            continue
-        for option in summary.options:
-            label = pick(option.label, language) if option.label else text("Don't know")
-            if option.protected:
-                yield [
-                    question.code,
-                    wording,
-                    option.value,
-                    label,
-                    None,
-                    None,
-                    None,
-                    None,
-                    None,
-                    None,
-                    None,
-                    text("Hidden to protect respondents"),
-                ]
-            elif option.share.proportion is None:
-                yield [
-                    question.code,
-                    wording,
-                    option.value,
-                    label,
-                    option.count,
-                    None,
-                    None,
-                    None,
-                    None,
-                    None,
-                    None,
-                    text("Not part of n"),
-                ]
-            else:
-                yield [
-                    question.code,
-                    wording,
-                    option.value,
-                    label,
-                    option.count,
-                    *_aggregate_share(option.share, language, minimum),
-                ]
+def _answers_frame(
+    ws: Worksheet, ctx: Context, written: raw.RawSheets, widths: Sequence[float]
+) -> None:
+    """Everything of a "Svar" sheet but its rows: widths, the frozen header, print setup
+    and the Excel table over the header and its data rows (not the note where the rows
+    continue)."""
+    for index, width in enumerate(widths, 1):
+        ws.column_dimensions[raw.column_letter(index)].width = width
+    ws.freeze_panes = "A2"
+    rows = written.rows.get(ws.title, 0)
+    printing.add_table(ws, ws.title.replace(" ", "_"), 1, 1, written.header, rows + 1)
+    printing.print_setup(ws, _labels(ctx), orientation=printing.LANDSCAPE, title_rows="1:1")

@@ -5,8 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from surveyapp.plaintext import has_controls
 
 REGISTER_FILE = Path(__file__).resolve().parent.parent / "data" / "municipalities-2026.csv"
 COLUMNS = ("code", "name", "county_code", "county_name")
@@ -18,6 +20,7 @@ class RegisterRow:
     name: str
     county_code: str
     county_name: str
+    line: int = field(default=0, compare=False)
 
 
 class RegisterError(ValueError):
@@ -56,11 +59,18 @@ def parse_register(data: bytes, filename: str) -> list[RegisterRow]:
         if not name:
             problems.append(f"line {line_no}: name is empty")
             continue
+        county_name = (record.get("county_name") or "").strip()
+        if has_controls(name):
+            problems.append(f"line {line_no}: the name contains a control character")
+            continue
+        if has_controls(county_name):
+            problems.append(f"line {line_no}: the county name contains a control character")
+            continue
         if code in seen:
             problems.append(f"line {line_no}: municipality {code} appears twice")
             continue
         seen.add(code)
-        rows.append(RegisterRow(code, name, county, (record.get("county_name") or "").strip()))
+        rows.append(RegisterRow(code, name, county, county_name, line_no))
     if problems:
         raise RegisterError(filename, problems)
     return rows

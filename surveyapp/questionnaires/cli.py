@@ -9,15 +9,43 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from surveyapp.extensions import db
-from surveyapp.questionnaires.schema import Definition, DefinitionError, load_file
+from surveyapp.questionnaires.definition import Definition, load_file
+from surveyapp.questionnaires.problems import DefinitionError
 from surveyapp.questionnaires.store import store_definition
 
 questionnaires_cli = AppGroup("questionnaires", help="Questionnaire definition files.")
 
 
+def shipped_folder() -> Path:
+    """Where the shipped definitions are: SURVEYAPP_QUESTIONNAIRE_DIR (default: inside
+    the package, so an installed app has them too)."""
+    return Path(current_app.config["SURVEYAPP_QUESTIONNAIRE_DIR"])
+
+
 def shipped_files() -> list[Path]:
-    folder = Path(current_app.config["SURVEYAPP_QUESTIONNAIRE_DIR"])
-    return sorted(folder.glob("*.yaml"))
+    """The definition files in the shipped folder; a ClickException naming the folder
+    when there are none (nothing found is an error, never a silent success)."""
+    folder = shipped_folder()
+    if not folder.is_dir():
+        raise click.ClickException(
+            f"no definition files: {folder} is not a folder "
+            "(set SURVEYAPP_QUESTIONNAIRE_DIR, or name the files)"
+        )
+    files = sorted(folder.glob("*.yaml"))
+    if not files:
+        raise click.ClickException(
+            f"no definition files (*.yaml) in {folder} "
+            "(set SURVEYAPP_QUESTIONNAIRE_DIR, or name the files)"
+        )
+    return files
+
+
+def _files_or_shipped(files: tuple[Path, ...]) -> list[Path]:
+    if files:
+        return list(files)
+    found = shipped_files()
+    click.echo(f"{len(found)} definition files in {shipped_folder()}", err=True)
+    return found
 
 
 def _check_all(paths: list[Path]) -> tuple[list[tuple[Path, Definition]], list[str]]:
@@ -34,8 +62,8 @@ def _check_all(paths: list[Path]) -> tuple[list[tuple[Path, Definition]], list[s
 @questionnaires_cli.command("check")
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
 def check_command(files: tuple[Path, ...]) -> None:
-    """Validate definition files without touching the database."""
-    paths = list(files) or shipped_files()
+    """Validate definition files without touching the database (default: the shipped ones)."""
+    paths = _files_or_shipped(files)
     good, errors = _check_all(paths)
     for path, definition in good:
         click.echo(
@@ -70,9 +98,10 @@ def load_definitions(paths: list[Path]) -> list[str]:
 @questionnaires_cli.command("load")
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
 def load_command(files: tuple[Path, ...]) -> None:
-    """Store new versions of definition files (default: the shipped questionnaires/)."""
+    """Store new versions of definition files (default: the shipped ones)."""
+    paths = _files_or_shipped(files)
     try:
-        report = load_definitions(list(files) or shipped_files())
+        report = load_definitions(paths)
     except click.ClickException:
         db.session.rollback()
         raise

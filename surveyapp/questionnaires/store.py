@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import sqlalchemy as sa
+import yaml
 
 from surveyapp.extensions import db
+from surveyapp.questionnaires.definition import Definition, parse_definition
 from surveyapp.questionnaires.models import QuestionFingerprint, Questionnaire
-from surveyapp.questionnaires.schema import Definition
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,9 @@ def store_definition(definition: Definition, source_file: str) -> StoreOutcome:
     return StoreOutcome(questionnaire, True, changed)
 
 
+# Each stored version is parsed once per process: every request after that reads the
+# same frozen Definition (and its Protocol). Keyed by id and content hash, so another
+# database reusing an id with other content is parsed on its own.
 _DEFINITION_CACHE: dict[tuple[int, str], Definition] = {}
 
 
@@ -84,10 +88,6 @@ def definition_for(questionnaire_id: int, content_hash: str) -> Definition:
 
 def definition_of(questionnaire: Questionnaire) -> Definition:
     """The parsed definition of a stored version (validated again, cached per content)."""
-    import yaml
-
-    from surveyapp.questionnaires.schema import parse_definition
-
     key = (questionnaire.id, questionnaire.content_hash)
     cached = _DEFINITION_CACHE.get(key)
     if cached is None:

@@ -10,13 +10,14 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response as WerkzeugResponse
 from wtforms import SelectChoice, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from surveyapp.accounts.access import PLANNER, access
 from surveyapp.extensions import db
+from surveyapp.municipalities import phrases
+from surveyapp.municipalities.lookup import old_number
 from surveyapp.municipalities.models import Municipality
 from surveyapp.results.group_ops import (
     MAX_NAME_LENGTH,
@@ -30,8 +31,10 @@ from surveyapp.results.group_ops import (
     visible_group,
 )
 from surveyapp.results.models import PeerGroup
+from surveyapp.web.forms import StaffForm
 from surveyapp.web.picker import Municipality as PickerMunicipality
 from surveyapp.web.picker import Picker
+from surveyapp.web.templating import current_language
 
 # The look-ups are re-exported for pages that offer saved groups as peer choices.
 __all__ = ["GroupNotFound", "bp", "members_of", "peer_groups_for"]
@@ -41,7 +44,7 @@ bp = Blueprint("peergroups", __name__, url_prefix="/peer-groups")
 _CODE_SEPARATORS = re.compile(r"[\s,;]+")
 
 
-class PeerGroupForm(FlaskForm):
+class PeerGroupForm(StaffForm):
     name = StringField(
         _l("Name of the group"),
         description=_l("For example “Neighbours” or “Cities over 50,000”."),
@@ -74,9 +77,11 @@ class PeerGroupForm(FlaskForm):
             )
         unknown = [c for c in self.typed_codes() if c not in known]
         if unknown:
-            raise ValidationError(
-                _("Not in the municipality register: %(codes)s", codes=", ".join(unknown))
-            )
+            former = {c: old_number(c) for c in unknown}
+            said = [phrases.old_number(old, current_language()) for old in former.values() if old]
+            if rest := [c for c, old in former.items() if old is None]:
+                said.append(_("Not in the municipality register: %(codes)s", codes=", ".join(rest)))
+            raise ValidationError(" ".join(said))
 
     def validate_members(self, field: SelectMultipleField) -> None:
         if not field.data and not self.typed_codes():
@@ -90,7 +95,7 @@ def _picker() -> Picker:
     rows = db.session.execute(
         sa.select(
             Municipality.code, Municipality.name, Municipality.county_code, Municipality.county_name
-        )
+        ).where(Municipality.current)
     )
     return Picker.build(PickerMunicipality(*row) for row in rows)
 
@@ -135,9 +140,17 @@ def _show_problems(form: PeerGroupForm, problems: list[str]) -> None:
             ]
         elif problem == "no_members":
             form.members.errors = [_("Choose at least one municipality.")]
+        elif problem.startswith("former_municipality:"):
+            old = old_number(problem.partition(":")[2])
+            if old is not None:
+                said = phrases.old_number(old, current_language())
+                form.codes.errors = [*form.codes.errors, said]
         else:
             codes = problem.partition(":")[2]
-            form.codes.errors = [_("Not in the municipality register: %(codes)s", codes=codes)]
+            form.codes.errors = [
+                *form.codes.errors,
+                _("Not in the municipality register: %(codes)s", codes=codes),
+            ]
 
 
 @bp.get("")

@@ -12,23 +12,33 @@ import io
 import math
 import re
 from collections.abc import Iterator, Set
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+
+from surveyapp.municipalities.history import History
 
 COLUMNS = ("municipality_code", "year", "indicator", "value", "n", "source")
-MAX_ROWS = 1_000_000
+#: The largest file read at all: refused before reading (a file of a million rows took
+#: half a minute and a gigabyte before its row count was checked). Every municipality,
+#: ten years, twenty indicators and two sources fit with room to spare.
+MAX_FILE_BYTES = 10 * 1024 * 1024
+MAX_ROWS = 200_000
 MAX_LINE_LENGTH = 10_000
+#: Bad lines reported at most; a file with more is refused after that many.
+MAX_PROBLEMS = 200
+MAX_NUMBER_LENGTH = 40
 YEAR_RANGE = (1990, 2100)
 MAX_SOURCE_LENGTH = 200
 MAX_N = 2_147_483_647  # the largest value a 32-bit database integer holds
 SHARE_SUFFIX = "_share"
 
-_CODE = re.compile(r"\d{4}")
-_YEAR = re.compile(r"\d{4}")
+# ASCII digits only: \d also matches other scripts' digits, which int() and float() read.
+_CODE = re.compile(r"[0-9]{4}")
+_YEAR = re.compile(r"[0-9]{4}")
 _INDICATOR = re.compile(r"[a-z0-9_]{1,80}")
 # Decimal point or decimal comma, no thousands separators; float() alone would also
 # accept "nan", "inf" and "1_000".
-_NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d+)?(?:[eE][+-]?\d+)?")
-_COUNT = re.compile(r"\d+")
+_NUMBER = re.compile(r"[+-]?[0-9]+(?:[.,][0-9]+)?(?:[eE][+-]?[0-9]+)?")
+_COUNT = re.compile(r"[0-9]+")
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -43,11 +53,21 @@ class PeerRow:
     value: float
     n: int | None
     source: str
+    line: int = field(default=0, compare=False)
 
     @property
     def key(self) -> tuple[str, int, str, str]:
         """What identifies a stored value: municipality, year, indicator and source."""
         return (self.municipality_code, self.year, self.indicator, self.source)
+
+
+def file_too_large(size: int | None, limit: int = MAX_FILE_BYTES) -> str:
+    """The message for a file refused by its size (None: larger than the limit, size unknown)."""
+    told = f"{size:,} bytes" if size is not None else f"more than {limit:,} bytes"
+    return (
+        f"the file is {told}; at most {limit:,} bytes ({limit // 1024 // 1024} MB) are "
+        "imported at a time (split it into smaller files)"
+    )
 
 
 class PeerFileError(ValueError):
@@ -66,11 +86,14 @@ def parse_peer_csv(
     *,
     max_rows: int = MAX_ROWS,
     max_line_length: int = MAX_LINE_LENGTH,
+    history: History | None = None,
 ) -> list[PeerRow]:
     """Parse and validate a peer file; all-or-nothing.
 
-    ``known_codes`` are the municipality numbers in the register. Raises
-    ``PeerFileError`` with one "line N: ..." message per bad line.
+    ``known_codes`` are the municipality numbers in today's register; with ``history``,
+    a number no longer in use is accepted for a year it was in use (``file_under_today``
+    then says where it belongs). Raises ``PeerFileError`` with one "line N: ..." message
+    per bad line.
     """
     text = _decode(data, filename)
     if not text.strip():
@@ -84,7 +107,7 @@ def parse_peer_csv(
     ]
     if too_long:
         # Nothing sensible can be said about the columns of such a file.
-        raise PeerFileError(filename, too_long)
+        raise PeerFileError(filename, _at_most(too_long))
     delimiter = _delimiter(lines[0])
     records = _records(text, delimiter)
     _, header = next(records, (1, []))
@@ -99,12 +122,20 @@ def parse_peer_csv(
                 f"or semicolons), got {delimiter.join(names)!r}"
             ],
         )
-    rows, problems = _parse_records(records, known_codes, max_rows)
+    rows, problems = _parse_records(records, known_codes, max_rows, history)
     if problems:
-        raise PeerFileError(filename, problems)
+        raise PeerFileError(filename, _at_most(problems))
     if not rows:
         raise PeerFileError(filename, ["the file has a header but no data rows"])
     return rows
+
+
+def _at_most(problems: list[str]) -> list[str]:
+    if len(problems) <= MAX_PROBLEMS:
+        return problems
+    return problems[:MAX_PROBLEMS] + [
+        f"(stopped after {MAX_PROBLEMS} bad lines; fix these and import the file again)"
+    ]
 
 
 def _decode(data: bytes, filename: str) -> str:
@@ -146,13 +177,18 @@ def _records(text: str, delimiter: str) -> Iterator[tuple[int, list[str] | str]]
 
 
 def _parse_records(
-    records: Iterator[tuple[int, list[str] | str]], known_codes: Set[str], max_rows: int
+    records: Iterator[tuple[int, list[str] | str]],
+    known_codes: Set[str],
+    max_rows: int,
+    history: History | None = None,
 ) -> tuple[list[PeerRow], list[str]]:
     rows: list[PeerRow] = []
     problems: list[str] = []
     first_line: dict[tuple[str, int, str, str], int] = {}
     count = 0
     for line, fields in records:
+        if len(problems) > MAX_PROBLEMS:
+            break  # enough to show what is wrong; parse_peer_csv says it stopped
         if isinstance(fields, str):
             problems.append(f"line {line}: {fields}")
             continue
@@ -162,7 +198,7 @@ def _parse_records(
         if count > max_rows:
             problems.append(f"line {line}: the file has more than {max_rows} data rows")
             break
-        row, wrong = _parse_row(fields, known_codes)
+        row, wrong = _parse_row(fields, known_codes, history, line)
         if row is not None and row.key in first_line:
             wrong = [
                 f"repeats line {first_line[row.key]} (same municipality, year, "
@@ -177,20 +213,14 @@ def _parse_records(
     return rows, problems
 
 
-def _parse_row(fields: list[str], known_codes: Set[str]) -> tuple[PeerRow | None, list[str]]:
+def _parse_row(
+    fields: list[str], known_codes: Set[str], history: History | None = None, line: int = 0
+) -> tuple[PeerRow | None, list[str]]:
     """A row, or None and what is wrong with it."""
     if len(fields) != len(COLUMNS):
         return None, [f"expected {len(COLUMNS)} values, got {len(fields)}"]
     code, year_text, indicator, value_text, n_text, source = (f.strip() for f in fields)
     wrong: list[str] = []
-
-    if not _CODE.fullmatch(code):
-        hint = ""
-        if code.isdigit() and code.zfill(4) in known_codes:
-            hint = f" (did a spreadsheet drop the leading zero of {code.zfill(4)}?)"
-        wrong.append(f"municipality code {code!r} is not four digits{hint}")
-    elif code not in known_codes:
-        wrong.append(f"municipality code {code} is not in the municipality register")
 
     year = 0
     if not _YEAR.fullmatch(year_text):
@@ -200,11 +230,33 @@ def _parse_row(fields: list[str], known_codes: Set[str]) -> tuple[PeerRow | None
         if not YEAR_RANGE[0] <= year <= YEAR_RANGE[1]:
             wrong.append(f"year {year} is outside {YEAR_RANGE[0]}–{YEAR_RANGE[1]}")
 
+    former = history is not None and history.knows(code) and code not in known_codes
+    if not _CODE.fullmatch(code):
+        hint = ""
+        padded = code.zfill(4)
+        if code.isdigit() and (
+            padded in known_codes or (history is not None and history.knows(padded))
+        ):
+            hint = f" (did a spreadsheet drop the leading zero of {padded}?)"
+        wrong.insert(0, f"municipality code {code!r} is not four digits{hint}")
+    elif former and year:
+        assert history is not None
+        periods = history.periods[code]
+        if not any(p.covers(year) for p in periods):
+            spans = ", ".join(_span(p.first_year, p.last_year) for p in periods)
+            wrong.insert(0, f"municipality code {code} was in use {spans}, not in {year}")
+    elif code not in known_codes and not former:
+        wrong.insert(0, f"municipality code {code} is not in the municipality register")
+
     if not _INDICATOR.fullmatch(indicator):
         wrong.append(f"indicator {indicator[:90]!r} must be 1–80 characters of a–z, 0–9 and _")
 
     value = _number(value_text)
-    if value is None:
+    if len(value_text) > MAX_NUMBER_LENGTH:
+        wrong.append(
+            f"value is {len(value_text)} characters long; a number has at most {MAX_NUMBER_LENGTH}"
+        )
+    elif value is None:
         wrong.append(f"value {value_text[:40]!r} is not a number")
     elif indicator.endswith(SHARE_SUFFIX) and not 0.0 <= value <= 1.0:
         wrong.append(
@@ -216,8 +268,9 @@ def _parse_row(fields: list[str], known_codes: Set[str]) -> tuple[PeerRow | None
     if n_text:
         if not _COUNT.fullmatch(n_text):
             wrong.append(f"n {n_text[:40]!r} is not a whole number of 0 or more")
-        elif int(n_text) > MAX_N:
-            wrong.append(f"n {n_text} is too large")
+        elif len(n_text.lstrip("0")) > len(str(MAX_N)) or int(n_text) > MAX_N:
+            shown = n_text if len(n_text) <= 20 else f"{n_text[:12]}… ({len(n_text)} digits)"
+            wrong.append(f"n {shown} is too large (at most {MAX_N})")
         else:
             n = int(n_text)
 
@@ -232,12 +285,89 @@ def _parse_row(fields: list[str], known_codes: Set[str]) -> tuple[PeerRow | None
 
     if wrong or value is None:
         return None, wrong
-    return PeerRow(code, year, indicator, value, n, source), []
+    return PeerRow(code, year, indicator, value, n, source, line), []
+
+
+def _span(first: int | None, last: int | None) -> str:
+    if first is None:
+        return f"until {last}"
+    if last is None:
+        return f"from {first}"
+    return f"{first}–{last}"
+
+
+@dataclass(frozen=True)
+class Filing:
+    """Rows given under a number no longer in use, and where they were filed."""
+
+    old_code: str
+    old_name: str
+    now: tuple[str, ...]  # today's municipalities, "5501 Tromsø"
+    continuous: bool  # True: filed under today's number; False: kept as a predecessor's
+    rows: int
+
+    def describe(self) -> str:
+        """English, for the command line."""
+        now = " and ".join(self.now)
+        rows = f"{self.rows} row{'s' if self.rows != 1 else ''}"
+        if self.continuous:
+            return f"{self.old_code} {self.old_name} is now {now}: {rows} filed under {now}"
+        return (
+            f"{self.old_code} {self.old_name} was merged or split into what is now {now}: "
+            f"{rows} kept as {self.old_name}'s own figures, shown beside {now} as a "
+            "predecessor's"
+        )
+
+
+def file_under_today(
+    rows: list[PeerRow], history: History, filename: str = ""
+) -> tuple[list[PeerRow], list[Filing]]:
+    """Rows under a number that was only renumbered or renamed go under today's number;
+    rows of a municipality since merged or split keep their number (a predecessor's own
+    figure, never added to another's). All-or-nothing: two rows that become the same
+    figure are refused."""
+    filed: list[PeerRow] = []
+    counts: dict[str, list[int]] = {}
+    first_line: dict[tuple[str, int, str, str], tuple[int, str]] = {}
+    problems: list[str] = []
+    for row in rows:
+        found = history.resolve(row.municipality_code, row.year)
+        target = row
+        if found is not None and history.current(row.municipality_code) is None:
+            counts.setdefault(row.municipality_code, []).append(row.year)
+            if found.continuous:
+                target = replace(row, municipality_code=found.lineage.code)
+        earlier = first_line.get(target.key)
+        if earlier is not None:
+            problems.append(
+                f"line {row.line}: {row.municipality_code} in {row.year} is "
+                f"{target.municipality_code}, and line {earlier[0]} gives the same figure "
+                f"(as {earlier[1]})"
+            )
+            continue
+        first_line[target.key] = (row.line, row.municipality_code)
+        filed.append(target)
+    if problems:
+        raise PeerFileError(filename, problems)
+    filings = []
+    for code, row_years in sorted(counts.items()):
+        found = history.resolve(code, max(row_years))
+        assert found is not None
+        filings.append(
+            Filing(
+                code,
+                found.period.name,
+                tuple(f"{lin.code} {lin.name}" for lin in found.current),
+                found.continuous,
+                len(row_years),
+            )
+        )
+    return filed, filings
 
 
 def _number(text: str) -> float | None:
     """A finite number written with a decimal point or a decimal comma, else None."""
-    if not _NUMBER.fullmatch(text):
+    if len(text) > MAX_NUMBER_LENGTH or not _NUMBER.fullmatch(text):
         return None
     number = float(text.replace(",", "."))
     return number if math.isfinite(number) else None

@@ -18,13 +18,28 @@ from flask_babel import gettext
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from surveyapp.accounts.access import PLANNER, access
+from surveyapp.municipalities.web import follow_old_numbers
 from surveyapp.questionnaires.store import definition_of, latest_version
 from surveyapp.results import charts, sentences, stats
-from surveyapp.results.loading import my_municipalities, own_groups, report_for_request
-from surveyapp.results.report import survey_questionnaires_for
+from surveyapp.results.loading import (
+    my_municipalities,
+    own_groups,
+    report_for_request,
+    visible_municipality,
+)
+from surveyapp.results.report import (
+    build_predecessors,
+    predecessor_questionnaires_for,
+    survey_questionnaires_for,
+)
+from surveyapp.typed_numbers import parse_number
+from surveyapp.web.routing import whole_number
 from surveyapp.web.templating import current_language
 
 bp = Blueprint("results", __name__, url_prefix="/results")
+follow_old_numbers(bp, pages=("dashboard", "predecessors"))
+
+MAX_POPULATION = 10**9  # more people than any municipality has; keeps the formulas finite
 
 
 @bp.get("")
@@ -38,12 +53,11 @@ def index() -> str | WerkzeugResponse:
 
 def _percent_arg(name: str, default: float) -> tuple[float, bool]:
     """A share from a query argument written as percent ("5", "2,5") or share ("0.05")."""
-    raw = (request.args.get(name) or "").strip().replace(",", ".").rstrip("%").strip()
+    raw = (request.args.get(name) or "").strip().rstrip("%").strip()
     if not raw:
         return default, True
-    try:
-        value = float(raw)
-    except ValueError:
+    value = parse_number(raw)  # ASCII digits, bounded, finite ("1e400" and "٥" are not)
+    if value is None:
         return default, False
     value = value / 100 if value >= 1 else value
     return value, 0 <= value <= 1
@@ -56,7 +70,8 @@ def sample_size() -> str:
     margin, margin_ok = _percent_arg("margin", 0.05)
     expected, expected_ok = _percent_arg("share", 0.5)
     target, target_ok = _percent_arg("target", current_app.config["SURVEYAPP_DEFAULT_TARGET"])
-    population = request.args.get("population", type=int)
+    typed_population = (request.args.get("population") or "").strip()
+    population = whole_number(typed_population, high=MAX_POPULATION) if typed_population else None
     errors = []
     if not margin_ok or not 0 < margin < 0.5:
         errors.append(gettext("Write the margin of error as a percentage between 0 and 50."))
@@ -71,7 +86,7 @@ def sample_size() -> str:
         )
     if not target_ok or not 0 < target < 1:
         errors.append(gettext("Write the target as a percentage between 0 and 100."))
-    if population is not None and population < 1:
+    if typed_population and population is None:
         errors.append(gettext("The population must be a positive whole number."))
     result: dict[str, Any] = {}
     if not errors:
@@ -94,25 +109,58 @@ def sample_size() -> str:
     )
 
 
-@bp.get("/<code>")
-@access(PLANNER)
-def dashboard(code: str) -> str:
-    report = report_for_request(code)
-    available = survey_questionnaires_for(code)
+def _titles(available: list[tuple[str, list[int]]]) -> dict[str, dict[str, str]]:
+    """The questionnaires' titles (in every language) for the survey choice."""
     titles = {}
     for questionnaire_code, _years in available:
         latest = latest_version(questionnaire_code)
         titles[questionnaire_code] = definition_of(latest).title if latest else {}
+    return titles
+
+
+@bp.get("/<code>")
+@access(PLANNER)
+def dashboard(code: str) -> str | WerkzeugResponse:
+    visible_municipality(code)
+    available = survey_questionnaires_for(code)
+    if not available and predecessor_questionnaires_for(code):
+        # Formed by a merger or split and not asked since: only predecessors' figures.
+        return redirect(url_for("results.predecessors", code=code))
+    report = report_for_request(code)
     return render_template(
         "results/dashboard.html",
         report=report,
         say=sentences,
         available=available,
-        titles=titles,
+        titles=_titles(available),
         groups=own_groups(),
         args=request.args.to_dict(flat=False),
         peers_scope=request.args.get("peers", "all"),
         compare=request.args.getlist("compare"),
+    )
+
+
+@bp.get("/<code>/predecessors")
+@access(PLANNER)
+def predecessors(code: str) -> str:
+    """The figures of the municipalities before this one, each their own (never summed)."""
+    municipality = visible_municipality(code)
+    available = predecessor_questionnaires_for(code)
+    questionnaire = request.args.get("q") or (available[0][0] if available else "")
+    if available and questionnaire not in dict(available):
+        abort(404)
+    found = build_predecessors(
+        municipality.code,
+        questionnaire,
+        min_group_size=current_app.config["SURVEYAPP_MIN_GROUP_SIZE"],
+    )
+    return render_template(
+        "results/predecessors.html",
+        report=found,
+        available=available,
+        titles=_titles(available),
+        own=survey_questionnaires_for(code),
+        say=sentences,
     )
 
 
@@ -140,7 +188,7 @@ def chart(code: str, kind: str, fmt: str) -> Response:
         )
         if summary is None:
             abort(404)
-        body = charts.question_chart(summary, language, fmt, report.min_group_size)
+        body = charts.question_chart(summary, language, fmt, report.min_group_size, report.demo)
     else:
         abort(404)
     response = Response(body, mimetype=charts.FORMATS[fmt])
@@ -150,7 +198,9 @@ def chart(code: str, kind: str, fmt: str) -> Response:
 
 def chart_args(args: dict[str, Any], **extra: Any) -> dict[str, Any]:
     """Query arguments for a chart URL that match the page's own."""
-    merged = {k: v for k, v in args.items() if k in ("q", "year", "peers", "compare", "lang")}
+    merged = {
+        k: v for k, v in args.items() if k in ("q", "year", "peers", "compare", "lang", "pool")
+    }
     merged.update(extra)
     return merged
 

@@ -24,6 +24,8 @@ from surveyapp.servicetest import cache, operations, scoring
 from surveyapp.servicetest.admin_forms import ConfirmForm, DeciderForm, PlanForm, ReassignForm
 from surveyapp.servicetest.models import TestAssignment, TestRound, test_round_municipality
 from surveyapp.servicetest.phrases import headline_text, reason_text
+from surveyapp.web.i18n import pick
+from surveyapp.web.routing import MAX_PAGE, int_arg
 from surveyapp.web.templating import current_language
 
 bp = Blueprint("servicetest", __name__, url_prefix="/servicetest")
@@ -145,6 +147,7 @@ def new() -> str | WerkzeugResponse:
     ]
     counties = db.session.execute(
         sa.select(Municipality.county_code, Municipality.county_name)
+        .where(Municipality.current)
         .distinct()
         .order_by(Municipality.county_code)
     ).all()
@@ -288,7 +291,7 @@ def assignments(round_id: int) -> str:
     if municipality:
         query = query.where(TestAssignment.municipality_code == municipality)
     page = db.paginate(
-        query, page=request.args.get("page", 1, type=int), per_page=100, error_out=False
+        query, page=int_arg("page", high=MAX_PAGE) or 1, per_page=100, error_out=False
     )
     form = ReassignForm()
     form.caller.choices = _caller_choices()
@@ -371,7 +374,7 @@ def ranking(round_id: int) -> str:
     if allowed is not None:  # planners: their own rows; others only in aggregate
         rows = [m for m in rows if m.municipality in allowed]
     language = current_language()
-    headlines = [headline_text(h, protocol["sectors"], language) for h in scoring.headlines(result)]
+    headlines = [headline_text(h, protocol.sectors, language) for h in scoring.headlines(result)]
     return render_template(
         "servicetest/ranking.html",
         test_round=test_round,
@@ -400,17 +403,14 @@ def municipality(round_id: int, code: str) -> str:
         summary = result.municipality(code)
     except KeyError:
         abort(404)
-    scenarios = {s["code"]: s for s in protocol["scenarios"]}
+    scenarios = {s.code: s for s in protocol.scenarios}
     language = current_language()
-    contacts = []
+    contacts: list[dict[str, Any]] = []
     for contact, score in result.contact_scores:
         if contact.municipality != code:
             continue
         scenario = scenarios[contact.scenario]
-        titles = {
-            c["code"]: str(c["text"].get(language) or c["text"]["nb"])
-            for c in scenario.get("checkpoints", [])
-        }
+        titles = {c.code: pick(c.text, language) for c in scenario.checkpoints}
         contacts.append(
             {
                 "contact": contact,
@@ -442,7 +442,7 @@ def breakdown(round_id: int, kind: str) -> str:
     names = _pairs(db.session.execute(sa.select(Municipality.code, Municipality.name)).all())
     allowed = _allowed_municipalities()
     rows = [m for m in result.municipalities if allowed is None or m.municipality in allowed]
-    keys: list[Any] = list(protocol["sectors"] if kind == "sector" else protocol["channels"])
+    keys: list[str] = list(protocol.sectors if kind == "sector" else protocol.channels.names)
     national = result.national_sector_scores if kind == "sector" else result.national_channel_scores
     return render_template(
         "servicetest/breakdown.html",

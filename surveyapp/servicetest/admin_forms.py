@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
-    IntegerField,
     RadioField,
     SelectChoice,
     SelectField,
@@ -16,6 +14,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from surveyapp.web.forms import StaffForm, WholeNumberField
+
 MODE_CHOICES = [
     SelectChoice("all", _l("All municipalities")),
     SelectChoice("county", _l("One county")),
@@ -24,10 +24,10 @@ MODE_CHOICES = [
 ]
 
 
-class PlanForm(FlaskForm):
+class PlanForm(StaffForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     protocol = SelectField(_l("Protocol"), choices=[], validators=[DataRequired()])
-    year = IntegerField(_l("Year"), validators=[InputRequired(), NumberRange(2000, 2100)])
+    year = WholeNumberField(_l("Year"), validators=[InputRequired(), NumberRange(2000, 2100)])
     starts_on = DateField(_l("First day of testing"), validators=[InputRequired()])
     ends_on = DateField(_l("Last day of testing"), validators=[InputRequired()])
     mode = RadioField(_l("Municipalities"), choices=MODE_CHOICES, default="all")
@@ -37,10 +37,10 @@ class PlanForm(FlaskForm):
         description=_l("Four-digit numbers separated by spaces, commas or new lines."),
         validators=[Optional(), Length(max=5000)],
     )
-    per_band = IntegerField(
+    per_band = WholeNumberField(
         _l("Municipalities per size band"), validators=[Optional(), NumberRange(1, 357)]
     )
-    seed = IntegerField(
+    seed = WholeNumberField(
         _l("Random seed"),
         description=_l("The same seed gives the same sample and the same schedule."),
         validators=[InputRequired(), NumberRange(0, 2**31 - 1)],
@@ -48,15 +48,15 @@ class PlanForm(FlaskForm):
     callers = SelectMultipleField(_l("Test callers"), choices=[], validators=[DataRequired()])
 
 
-class DeciderForm(FlaskForm):
+class DeciderForm(StaffForm):
     municipality = StringField(validators=[DataRequired(), Length(max=4)])
     scenario = StringField(validators=[DataRequired(), Length(max=80)])
     caller = SelectField(_l("Deciding tester"), choices=[], validators=[DataRequired()])
 
 
-class ReassignForm(FlaskForm):
+class ReassignForm(StaffForm):
     caller = SelectField(_l("Give to"), choices=[], validators=[DataRequired()])
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(StaffForm):
     """A POST button with CSRF protection and nothing else."""

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -29,6 +29,7 @@ from wtforms import SelectChoice
 from surveyapp.accounts.access import ADMIN, CALLER, access
 from surveyapp.extensions import db
 from surveyapp.municipalities.models import Municipality
+from surveyapp.questionnaires.protocol import Protocol, Scenario
 from surveyapp.servicetest import caller_forms as forms
 from surveyapp.servicetest import operations, records, scoring
 from surveyapp.servicetest.models import TestAssignment, TestResult, TestRound
@@ -83,8 +84,8 @@ def index() -> str:
     language = current_language()
     questions: dict[tuple[int, str], str] = {}
     for test_round in {assignment.test_round for assignment, _name in found}:
-        for scenario in operations.protocol_of(test_round).get("scenarios", []):
-            questions[(test_round.id, scenario["code"])] = pick(scenario.get("question"), language)
+        for scenario in operations.protocol_of(test_round).scenarios:
+            questions[(test_round.id, scenario.code)] = pick(scenario.question, language)
     rows = [
         MyAssignment(
             assignment,
@@ -124,11 +125,11 @@ def _open_sheet(assignment_id: int) -> tuple[TestAssignment, str]:
     return assignment, EDIT
 
 
-def _scenario(protocol: Mapping[str, Any], code: str) -> Mapping[str, Any]:
-    for scenario in protocol.get("scenarios", []):
-        if scenario["code"] == code:
-            return dict(scenario)
-    abort(404)
+def _scenario(protocol: Protocol, code: str) -> Scenario:
+    try:
+        return protocol.scenario(code)
+    except KeyError:
+        abort(404)
 
 
 def _web_siblings(assignment: TestAssignment) -> dict[int, dict[str, Any] | None]:
@@ -175,25 +176,25 @@ def _record_from(form: forms.SheetForm, rules: forms.SheetRules) -> dict[str, An
     return forms.web_record(form)
 
 
-def _single_tester(protocol: Mapping[str, Any]) -> dict[str, Any]:
+def _single_tester(protocol: Protocol) -> Protocol:
     """The protocol as if the web item had one tester: the points one check gives."""
-    channels = dict(protocol["channels"])
-    channels["web"] = {**channels["web"], "testers": 1}
-    return {**protocol, "channels": channels}
+    web = protocol.channels.web
+    if web is None:
+        return protocol
+    channels = protocol.channels.model_copy(update={"web": web.model_copy(update={"testers": 1})})
+    return protocol.model_copy(update={"channels": channels})
 
 
 def _points_panel(
-    protocol: Mapping[str, Any],
-    scenario: Mapping[str, Any],
+    protocol: Protocol,
+    scenario: Scenario,
     assignment: TestAssignment,
     record: Mapping[str, Any],
     siblings: Mapping[int, Mapping[str, Any] | None],
 ) -> dict[str, Any] | None:
     """The points the record gives, with the reasons as sentences (None if it cannot be scored)."""
-    titles = {
-        str(c["code"]): pick(c.get("text"), current_language())
-        for c in scenario.get("checkpoints", [])
-    }
+    titles = {c.code: pick(c.text, current_language()) for c in scenario.checkpoints}
+    email_channel = protocol.channels.email
     hidden: set[str] = set()
     panel: dict[str, Any] = {}
     rubric = protocol
@@ -204,11 +205,9 @@ def _points_panel(
         elif assignment.channel == "email":
             email = records.email_record(record)
             contact_record = email
-            if email.replied_at is not None:
-                raw_cutoff = protocol["channels"]["email"].get("send_cutoff")
-                cutoff = forms.parse_hhmm(raw_cutoff, time(12, 0)) if raw_cutoff else None
+            if email.replied_at is not None and email_channel is not None:
                 panel["working_days"] = working_days_between(
-                    email.sent_at, email.replied_at, cutoff
+                    email.sent_at, email.replied_at, email_channel.send_cutoff
                 )
         elif assignment.tester_slot == records.DECIDING_SLOT:
             checks = [records.web_check(r) for _slot, r in sorted(siblings.items()) if r]
@@ -239,13 +238,7 @@ def _points_panel(
         reasons=[reason_text(r, titles) for r in result.reasons if r.code not in hidden],
         speed_points=_number(float(panel.get("speed_points") or 0)),
         speed_max=_number(
-            max(
-                (
-                    float(row["points"])
-                    for row in protocol["channels"].get("email", {}).get("speed", [])
-                ),
-                default=0.0,
-            )
+            float(email_channel.best_speed_points) if email_channel is not None else 0.0
         ),
     )
     return panel
@@ -300,8 +293,7 @@ def sheet(assignment_id: int) -> str | tuple[str, int] | WerkzeugResponse:
     language = current_language()
     rules = forms.rules_for(protocol, scenario, test_round.starts_on, test_round.ends_on)
     checkpoint_choices = [
-        SelectChoice(str(c["code"]), pick(c.get("text"), language))
-        for c in scenario.get("checkpoints", [])
+        SelectChoice(c.code, pick(c.text, language)) for c in scenario.checkpoints
     ]
     record = assignment.result.record if assignment.result is not None else None
     deciding = assignment.channel == "web" and assignment.tester_slot == records.DECIDING_SLOT

@@ -46,7 +46,6 @@ from zoneinfo import ZoneInfo
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -57,11 +56,16 @@ from wtforms import (
     StringField,
     widgets,
 )
-from wtforms.validators import Length, Optional
+from wtforms.validators import Optional
 
+from surveyapp import typed_numbers
+from surveyapp.questionnaires.protocol import Protocol, Scenario
 from surveyapp.servicetest.workdays import is_working_day
+from surveyapp.web.forms import StaffForm
 
 OSLO = ZoneInfo("Europe/Oslo")
+#: The longest waiting time or web check a caller can record: anything longer is a typo.
+MAX_RECORDED_MINUTES = 24 * 60
 
 #: Accepted spellings of a typed time; the first is what ``datetime-local`` sends and shows.
 DATETIME_FORMATS = [
@@ -127,7 +131,7 @@ def _checkpoints_field() -> SelectMultipleField:
     )
 
 
-class SheetForm(FlaskForm):
+class SheetForm(StaffForm):
     """A recording form; ``summary_labels`` names fields in the error summary."""
 
     summary_labels: dict[str, Any] = {}
@@ -171,8 +175,9 @@ def phone_form(
     for n in range(1, max_attempts + 1):
         attrs[f"attempt{n}_at"] = _moment_field(_l("Date and time"))
         attrs[f"attempt{n}_reached"] = _yes_no_field(_l("Did someone answer?"))
-        attrs[f"attempt{n}_wait_min"] = StringField(_l("Minutes"), validators=[Length(max=6)])
-        attrs[f"attempt{n}_wait_sec"] = StringField(_l("Seconds"), validators=[Length(max=6)])
+        # Checked by waiting_seconds, which names the allowed range for any length typed.
+        attrs[f"attempt{n}_wait_min"] = StringField(_l("Minutes"))
+        attrs[f"attempt{n}_wait_sec"] = StringField(_l("Seconds"))
         attrs["summary_labels"].update(
             {
                 f"attempt{n}_at": _l("Attempt %(n)s: date and time", n=n),
@@ -208,8 +213,7 @@ class WebForm(SheetForm):
     time_used = StringField(
         _l("Time used"),
         description=_l("Seconds (95) or minutes:seconds (1:35)."),
-        validators=[Length(max=10)],
-    )
+    )  # checked by parse_duration, which names the allowed range for any length typed
     quality = _rating_field(_l("Quality of the information"))
 
 
@@ -223,10 +227,10 @@ class SheetRules:
     checkpoints: tuple[str, ...]
     starts_on: date
     ends_on: date
-    max_attempts: int = 2
-    max_wait_seconds: int | None = None
-    phone_start: time = time(9, 30)
-    phone_end: time = time(15, 0)
+    max_attempts: int  # 0 when the protocol has no phone channel
+    max_wait_seconds: int | None  # None when the protocol has no phone channel
+    phone_start: time
+    phone_end: time
 
     @property
     def wait_limit(self) -> str | None:
@@ -234,29 +238,16 @@ class SheetRules:
         return None if self.max_wait_seconds is None else _minutes(self.max_wait_seconds)
 
 
-def parse_hhmm(value: Any, default: time) -> time:
-    if value is None:
-        return default
-    if isinstance(value, time):
-        return value
-    hours, minutes = str(value).split(":")
-    return time(int(hours), int(minutes))
-
-
-def rules_for(
-    protocol: Mapping[str, Any], scenario: Mapping[str, Any], starts_on: date, ends_on: date
-) -> SheetRules:
-    phone = protocol.get("channels", {}).get("phone", {})
-    hours = protocol.get("phone_hours") or {}
-    wait = phone.get("max_wait_seconds")
+def rules_for(protocol: Protocol, scenario: Scenario, starts_on: date, ends_on: date) -> SheetRules:
+    phone = protocol.channels.phone
     return SheetRules(
-        checkpoints=tuple(str(c["code"]) for c in scenario.get("checkpoints", [])),
+        checkpoints=scenario.checkpoint_codes,
         starts_on=starts_on,
         ends_on=ends_on,
-        max_attempts=int(phone.get("max_attempts", 2)),
-        max_wait_seconds=None if wait is None else int(wait),
-        phone_start=parse_hhmm(hours.get("start"), time(9, 30)),
-        phone_end=parse_hhmm(hours.get("end"), time(15, 0)),
+        max_attempts=phone.max_attempts if phone is not None else 0,
+        max_wait_seconds=phone.max_wait_seconds if phone is not None else None,
+        phone_start=protocol.phone_hours.start,
+        phone_end=protocol.phone_hours.end,
     )
 
 
@@ -298,30 +289,30 @@ def check_checkpoints(field: SelectMultipleField, rules: SheetRules) -> list[str
     return [code for code in rules.checkpoints if code in chosen]
 
 
-def _whole_number(field: Field, what: str) -> int | None:
-    """A non-negative whole number typed in a text field; None when empty."""
+def _whole_number(field: Field, what: str, high: int) -> int | None:
+    """A whole number from 0 to ``high`` typed in a text field; None when empty."""
     raw = (field.data or "").strip()
     if not raw:
         return None
-    try:
-        value = int(raw)
-    except ValueError:
-        add_error(field, _("Enter the %(what)s as a whole number, for example 3.", what=what))
-        return None
-    if value < 0:
+    value, problem = typed_numbers.read_whole(raw, high)
+    if problem == typed_numbers.TOO_LOW:
         add_error(field, _("The waiting time cannot be negative."))
-        return None
+    elif problem == typed_numbers.TOO_HIGH and high == 59:
+        add_error(field, _("Seconds must be from 0 to 59."))
+    elif problem == typed_numbers.TOO_HIGH:
+        add_error(
+            field, _("The waiting time can be at most %(max)s minutes.", max=MAX_RECORDED_MINUTES)
+        )
+    elif problem is not None:
+        add_error(field, _("Enter the %(what)s as a whole number, for example 3.", what=what))
     return value
 
 
 def waiting_seconds(minutes_field: Field, seconds_field: Field) -> tuple[int | None, bool]:
     """(seconds waited or None when both fields are empty, whether the input was valid)."""
     errors_before = len(minutes_field.errors) + len(seconds_field.errors)
-    minutes = _whole_number(minutes_field, _("minutes"))
-    seconds = _whole_number(seconds_field, _("seconds"))
-    if seconds is not None and seconds > 59:
-        add_error(seconds_field, _("Seconds must be from 0 to 59."))
-        seconds = None
+    minutes = _whole_number(minutes_field, _("minutes"), MAX_RECORDED_MINUTES)
+    seconds = _whole_number(seconds_field, _("seconds"), 59)
     valid = len(minutes_field.errors) + len(seconds_field.errors) == errors_before
     if not valid or (minutes is None and seconds is None):
         return None, valid
@@ -550,21 +541,31 @@ def email_initial(record: Mapping[str, Any] | None) -> dict[str, Any]:
 
 
 def parse_duration(text: str) -> int:
-    """Seconds from ``95`` or ``1:35``; ValueError with a message key otherwise."""
+    """Seconds from ``95`` or ``1:35`` (ASCII digits, at most a day); ValueError with a
+    message key ("format", "negative", "seconds" or "too_long") otherwise."""
     raw = text.strip()
+    limit = MAX_RECORDED_MINUTES * 60
     if ":" in raw:
         minutes_text, seconds_text = raw.split(":", 1)
-        if not (minutes_text.strip().isdigit() and seconds_text.strip().isdigit()):
-            raise ValueError("format")
-        seconds = int(seconds_text)
-        if seconds > 59:
+        minutes, minutes_problem = typed_numbers.read_whole(minutes_text, MAX_RECORDED_MINUTES)
+        seconds, seconds_problem = typed_numbers.read_whole(seconds_text, 59)
+        if seconds_problem == typed_numbers.TOO_HIGH:
             raise ValueError("seconds")
-        return int(minutes_text) * 60 + seconds
-    if raw.startswith("-") and raw[1:].isdigit():
+        if minutes_problem == typed_numbers.TOO_HIGH:
+            raise ValueError("too_long")
+        if minutes is None or seconds is None:
+            raise ValueError("format")
+        if minutes * 60 + seconds > limit:
+            raise ValueError("too_long")
+        return minutes * 60 + seconds
+    value, problem = typed_numbers.read_whole(raw, limit)
+    if problem == typed_numbers.TOO_LOW:
         raise ValueError("negative")
-    if not raw.isdigit():
+    if problem == typed_numbers.TOO_HIGH:
+        raise ValueError("too_long")
+    if value is None:
         raise ValueError("format")
-    return int(raw)
+    return value
 
 
 def web_record(form: WebForm) -> dict[str, Any] | None:
@@ -581,6 +582,7 @@ def web_record(form: WebForm) -> dict[str, Any] | None:
             messages = {
                 "negative": _("The time cannot be negative."),
                 "seconds": _("Seconds must be from 0 to 59."),
+                "too_long": _("The time can be at most %(hours)s hours.", hours=24),
             }
             add_error(
                 form.time_used,

@@ -15,6 +15,7 @@ from surveyapp.audit.operations import record as audit
 from surveyapp.extensions import db
 from surveyapp.municipalities.models import Municipality
 from surveyapp.questionnaires.models import Questionnaire
+from surveyapp.questionnaires.protocol import Protocol
 from surveyapp.questionnaires.store import definition_of
 from surveyapp.servicetest import planning, scoring
 from surveyapp.servicetest.models import TestAssignment, TestResult, TestRound
@@ -25,11 +26,16 @@ class ServiceTestError(ValueError):
     """A refused change, with a message key for the UI."""
 
 
-def protocol_of(test_round: TestRound) -> dict[str, Any]:
-    protocol = definition_of(test_round.protocol).protocol
+def protocol_in(questionnaire: Questionnaire) -> Protocol:
+    """The protocol a stored ``kind: protocol`` questionnaire version defines."""
+    protocol = definition_of(questionnaire).protocol
     if protocol is None:
         raise ServiceTestError("not_a_protocol")
     return protocol
+
+
+def protocol_of(test_round: TestRound) -> Protocol:
+    return protocol_in(test_round.protocol)
 
 
 def select_municipalities(
@@ -41,7 +47,9 @@ def select_municipalities(
     seed: int = 0,
 ) -> list[str]:
     """All, one county, a list, or a seeded stratified sample by size band."""
-    query = sa.select(Municipality.code, Municipality.county_code, Municipality.population_band)
+    query = sa.select(
+        Municipality.code, Municipality.county_code, Municipality.population_band
+    ).where(Municipality.current)
     rows = db.session.execute(query.order_by(Municipality.code)).all()
     if mode == "all":
         return [r.code for r in rows]
@@ -92,7 +100,7 @@ def plan(
     db.session.flush()
     try:
         planned = planning.plan_round(
-            definition_of(protocol).protocol or {},
+            protocol_in(protocol),
             municipalities,
             callers,
             starts_on,

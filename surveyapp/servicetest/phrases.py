@@ -8,6 +8,7 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
+from surveyapp.questionnaires.protocol import Sector
 from surveyapp.servicetest.scoring import Headline, Reason, as_fraction_phrase
 from surveyapp.web.i18n import pick
 from surveyapp.web.templating import format_number
@@ -115,18 +116,15 @@ def fraction_phrase(numerator: int, denominator: int) -> str:
     return _("%(a)s of %(b)s", a=a, b=b)
 
 
-def headline_text(headline: Headline, sectors: Mapping[str, Any], language: str) -> str:
+def headline_text(headline: Headline, sectors: Mapping[str, Sector], language: str) -> str:
     """A press-style sentence computed from the data."""
     p = dict(headline.params)
     share = (
         fraction_phrase(headline.numerator, headline.denominator) if headline.denominator else ""
     )
     exact = f"{headline.numerator}/{headline.denominator}"
-    sector_title = (
-        pick(sectors.get(str(p.get("sector")), {}).get("title"), language)
-        if p.get("sector")
-        else ""
-    )
+    sector = sectors.get(str(p.get("sector"))) if p.get("sector") else None
+    sector_title = pick(sector.title, language) if sector is not None else ""
     if headline.code == "score_under":
         return _(
             "%(share)s of the municipalities (%(exact)s) scored under %(t)s.",

@@ -9,10 +9,10 @@ import random
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
-from typing import Any
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from surveyapp.questionnaires.protocol import Protocol
 from surveyapp.servicetest.workdays import working_days_in
 
 OSLO = ZoneInfo("Europe/Oslo")
@@ -49,11 +49,6 @@ def stratified_sample(
     return sorted(chosen)
 
 
-def _parse_hhmm(text: str) -> time:
-    hours, minutes = text.split(":")
-    return time(int(hours), int(minutes))
-
-
 def _assign_callers(
     contacts: list[tuple[str, str, str, str, int]], callers: Sequence[int], rng: random.Random
 ) -> list[int | None]:
@@ -80,7 +75,7 @@ def _assign_callers(
 
 
 def plan_round(
-    protocol: dict[str, Any],
+    protocol: Protocol,
     municipalities: Sequence[str],
     callers: Sequence[int],
     starts_on: date,
@@ -101,18 +96,16 @@ def plan_round(
     if not municipalities:
         raise PlanningError("no municipalities are selected")
     rng = random.Random(seed)
-    testers = int(protocol["channels"].get("web", {}).get("testers", 2))
+    web = protocol.channels.web
+    testers = web.testers if web is not None else 1  # no web channel: no web contacts
     contacts: list[tuple[str, str, str, str, int]] = []
     for municipality in sorted(municipalities):
-        for scenario in protocol["scenarios"]:
-            for channel in scenario["channels"]:
-                slots = range(1, testers + 1) if channel == "web" else range(1, 2)
+        for item in protocol.scenarios:
+            for way in item.channels:
+                slots = range(1, testers + 1) if way == "web" else range(1, 2)
                 for slot in slots:
-                    contacts.append(
-                        (municipality, scenario["code"], scenario["sector"], channel, slot)
-                    )
-    hours = protocol.get("phone_hours", {"start": "09:30", "end": "15:00"})
-    start_t, end_t = _parse_hhmm(hours["start"]), _parse_hhmm(hours["end"])
+                    contacts.append((municipality, item.code, item.sector, way, slot))
+    start_t, end_t = protocol.phone_hours.start, protocol.phone_hours.end
     window_minutes = (end_t.hour * 60 + end_t.minute) - (start_t.hour * 60 + start_t.minute)
     callers_for = _assign_callers(contacts, callers, rng)
     planned: list[PlannedContact] = []

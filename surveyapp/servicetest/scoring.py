@@ -1,8 +1,8 @@
 """Scoring, ranking and grading of a service-test (mystery-shopper) round.
 
-Plain data in, plain data out: the protocol is the plain dict of a
-``kind: protocol`` questionnaire file (docs/questionnaire-format.md, defaults
-filled in), contacts are the dataclasses below. Every number of the rubric
+Plain data in, plain data out: the protocol is the typed, frozen object read
+from a ``kind: protocol`` questionnaire file (``surveyapp.questionnaires.protocol``,
+defaults filled in), contacts are the dataclasses below. Every number of the rubric
 (points, speed table, cut-offs, attempts, waiting limit, weights, bands) comes
 from the protocol; nothing here knows a particular year's rules.
 
@@ -55,16 +55,21 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, time
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from math import gcd
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
+from surveyapp.questionnaires.protocol import (
+    Channel,
+    EmailChannel,
+    PhoneChannel,
+    Protocol,
+    Scenario,
+    WebChannel,
+)
 from surveyapp.servicetest.workdays import working_days_between
-
-Protocol = Mapping[str, Any]
-Scenario = Mapping[str, Any]
 
 CHANNELS = ("phone", "email", "web")
 
@@ -207,29 +212,6 @@ class ContactScore:
 # --------------------------------------------------------------------------- protocol access
 
 
-def _channel_settings(protocol: Protocol, channel: str) -> Mapping[str, Any]:
-    try:
-        settings: Mapping[str, Any] = protocol["channels"][channel]
-    except KeyError:
-        raise ValueError(f"channel {channel!r} is not defined in the protocol") from None
-    return settings
-
-
-def _parse_time(value: Any) -> time | None:
-    if value is None or isinstance(value, time):
-        return value
-    hours, minutes = str(value).split(":")
-    return time(int(hours), int(minutes))
-
-
-def missing_rule(protocol: Protocol) -> str:
-    """The protocol's rule for contacts not carried out: ``zero`` or ``exclude``."""
-    rule = str(protocol.get("missing_contacts", "zero"))
-    if rule not in ("zero", "exclude"):
-        raise ValueError(f"missing_contacts must be 'zero' or 'exclude', got {rule!r}")
-    return rule
-
-
 @dataclass(frozen=True, slots=True)
 class _Rubric:
     """The protocol's rules for one scenario in one channel, read once."""
@@ -237,51 +219,31 @@ class _Rubric:
     scenario: str
     sector: str
     channel: str
-    settings: Mapping[str, Any]
-    points: Mapping[str, float]
+    settings: Channel
     checkpoints: tuple[str, ...]
     maximum: float
     missing_rule: str
-    send_cutoff: time | None
 
 
 def _rubric(protocol: Protocol, scenario: Scenario, channel: str) -> _Rubric:
-    settings = _channel_settings(protocol, channel)
-    code = str(scenario.get("code"))
-    if channel not in scenario.get("channels", ()):
-        raise ValueError(f"scenario {code!r} is not tested by {channel}")
-    # An item the protocol leaves out of ``points`` is worth nothing.
-    points = {key: float(value) for key, value in settings.get("points", {}).items()}
-    checkpoints = tuple(str(cp["code"]) for cp in scenario.get("checkpoints", []))
-    n_checkpoints = len(checkpoints)
-    if channel == "phone":
-        maximum = (
-            points.get("answered_first_contact", 0.0)
-            + points.get("checkpoint", 0.0) * n_checkpoints
-            + points.get("referred_correctly", 0.0)
-            + points.get("courtesy", 0.0)
-        )
-    elif channel == "email":
-        top_speed = max((float(row["points"]) for row in settings.get("speed", [])), default=0.0)
-        maximum = (
-            top_speed + points.get("checkpoint", 0.0) * n_checkpoints + points.get("courtesy", 0.0)
-        )
-    elif channel == "web":
-        maximum = points.get("found", 0.0) + points.get("quality", 0.0)
-    else:
-        raise ValueError(f"unknown channel {channel!r}")
+    try:
+        settings = protocol.channels[channel]
+    except KeyError:
+        raise ValueError(f"channel {channel!r} is not defined in the protocol") from None
+    if channel not in scenario.channels:
+        raise ValueError(f"scenario {scenario.code!r} is not tested by {channel}")
+    checkpoints = scenario.checkpoint_codes
+    maximum = float(settings.maximum(len(checkpoints)))
     if maximum <= 0:
-        raise ValueError(f"the protocol gives no points for {channel} in {code!r}")
+        raise ValueError(f"the protocol gives no points for {channel} in {scenario.code!r}")
     return _Rubric(
-        scenario=code,
-        sector=str(scenario.get("sector")),
+        scenario=scenario.code,
+        sector=scenario.sector,
         channel=channel,
         settings=settings,
-        points=points,
         checkpoints=checkpoints,
         maximum=maximum,
-        missing_rule=missing_rule(protocol),
-        send_cutoff=_parse_time(settings.get("send_cutoff")) if channel == "email" else None,
+        missing_rule=protocol.missing_contacts,
     )
 
 
@@ -322,21 +284,22 @@ def _score(rubric: _Rubric, contact: Contact) -> ContactScore:
     expected = _RECORD_TYPES[rubric.channel]
     if not isinstance(record, expected):
         raise ValueError(f"a {rubric.channel} contact needs a {expected.__name__}")
-    if isinstance(record, PhoneRecord):
-        return _score_phone(rubric, record)
-    if isinstance(record, EmailRecord):
-        return _score_email(rubric, record)
-    return _score_web(rubric, record)
+    settings = rubric.settings
+    if isinstance(record, PhoneRecord) and isinstance(settings, PhoneChannel):
+        return _score_phone(rubric, settings, record)
+    if isinstance(record, EmailRecord) and isinstance(settings, EmailChannel):
+        return _score_email(rubric, settings, record)
+    assert isinstance(record, WebRecord) and isinstance(settings, WebChannel)
+    return _score_web(rubric, settings, record)
 
 
 def _score_checkpoints(
-    rubric: _Rubric, covered: set[str], reasons: list[Reason]
+    rubric: _Rubric, per_checkpoint: float, covered: set[str], reasons: list[Reason]
 ) -> tuple[float, int]:
     codes = rubric.checkpoints
     if not covered.issubset(codes):
         unknown = ", ".join(sorted(covered.difference(codes)))
         raise ValueError(f"checkpoint(s) {unknown} are not in scenario {rubric.scenario!r}")
-    per_checkpoint = rubric.points.get("checkpoint", 0.0)
     answered = 0
     for code in codes:
         hit = code in covered
@@ -347,18 +310,16 @@ def _score_checkpoints(
     return per_checkpoint * answered, answered
 
 
-def _score_courtesy(rubric: _Rubric, rating: int | None, reasons: list[Reason]) -> float:
-    full = rubric.points.get("courtesy", 0.0)
+def _score_courtesy(full: float, rating: int | None, reasons: list[Reason]) -> float:
     points = 0.0 if rating is None else rating / COURTESY_MAX * full
     reasons.append(Reason("courtesy", {"rating": rating, "points": points}))
     return points
 
 
-def _score_phone(rubric: _Rubric, record: PhoneRecord) -> ContactScore:
+def _score_phone(rubric: _Rubric, settings: PhoneChannel, record: PhoneRecord) -> ContactScore:
     """Phone rubric: call-back rule first, then the conversation's points."""
-    settings = rubric.settings
-    max_attempts = int(settings["max_attempts"])
-    max_wait = settings.get("max_wait_seconds")
+    max_attempts = settings.max_attempts
+    max_wait = settings.max_wait_seconds
     attempts = sorted(record.attempts, key=lambda attempt: attempt.at)
     counted, ignored = attempts[:max_attempts], attempts[max_attempts:]
     reasons: list[Reason] = []
@@ -366,11 +327,7 @@ def _score_phone(rubric: _Rubric, record: PhoneRecord) -> ContactScore:
     for number, attempt in enumerate(counted, start=1):
         if not attempt.reached:
             reasons.append(Reason("attempt_no_answer", {"attempt": number}))
-        elif (
-            max_wait is not None
-            and attempt.waiting_seconds is not None
-            and attempt.waiting_seconds > max_wait
-        ):
+        elif attempt.waiting_seconds is not None and attempt.waiting_seconds > max_wait:
             reasons.append(
                 Reason(
                     "attempt_wait_too_long",
@@ -404,12 +361,15 @@ def _score_phone(rubric: _Rubric, record: PhoneRecord) -> ContactScore:
         )
 
     direct = bool(record.answered_first_contact)
-    first = rubric.points.get("answered_first_contact", 0.0) if direct else 0.0
+    points = settings.points
+    first = float(points.answered_first_contact) if direct else 0.0
     reasons.append(
         Reason("answered_first_contact", {"value": record.answered_first_contact, "points": first})
     )
-    checkpoint_points, answered = _score_checkpoints(rubric, record.checkpoints_covered, reasons)
-    referral_full = rubric.points.get("referred_correctly", 0.0)
+    checkpoint_points, answered = _score_checkpoints(
+        rubric, float(points.checkpoint), record.checkpoints_covered, reasons
+    )
+    referral_full = float(points.referred_correctly)
     if record.referred_correctly is None and direct:
         # Answered by the first person: nobody needed referring, so no points are lost.
         referral = referral_full
@@ -419,12 +379,12 @@ def _score_phone(rubric: _Rubric, record: PhoneRecord) -> ContactScore:
         reasons.append(
             Reason("referred_correctly", {"value": record.referred_correctly, "points": referral})
         )
-    courtesy = _score_courtesy(rubric, record.courtesy, reasons)
-    points = first + checkpoint_points + referral + courtesy
+    courtesy = _score_courtesy(float(points.courtesy), record.courtesy, reasons)
+    total = first + checkpoint_points + referral + courtesy
     return ContactScore(
-        points,
+        total,
         maximum,
-        points / maximum,
+        total / maximum,
         reasons,
         SCORED,
         checkpoints_asked=n_checkpoints,
@@ -434,7 +394,7 @@ def _score_phone(rubric: _Rubric, record: PhoneRecord) -> ContactScore:
     )
 
 
-def _score_email(rubric: _Rubric, record: EmailRecord) -> ContactScore:
+def _score_email(rubric: _Rubric, settings: EmailChannel, record: EmailRecord) -> ContactScore:
     """E-mail rubric: speed points from the table, quality points up to the cut-off."""
     maximum = rubric.maximum
     n_checkpoints = len(rubric.checkpoints)
@@ -442,10 +402,10 @@ def _score_email(rubric: _Rubric, record: EmailRecord) -> ContactScore:
     if record.replied_at is None:
         reasons.append(Reason("no_reply", {}))
         return ContactScore(0.0, maximum, 0.0, reasons, SCORED, checkpoints_asked=n_checkpoints)
-    days = working_days_between(record.sent_at, record.replied_at, rubric.send_cutoff)
+    days = working_days_between(record.sent_at, record.replied_at, settings.send_cutoff)
     reasons.append(Reason("reply_working_days", {"days": days}))
-    cutoff_days = rubric.settings.get("quality_cutoff_days")
-    if cutoff_days is not None and days > int(cutoff_days):
+    cutoff_days = settings.quality_cutoff_days
+    if days > cutoff_days:
         reasons.append(Reason("after_quality_cutoff", {"days": days, "cutoff_days": cutoff_days}))
         return ContactScore(
             0.0,
@@ -459,13 +419,15 @@ def _score_email(rubric: _Rubric, record: EmailRecord) -> ContactScore:
         )
     speed = 0.0
     within: int | None = None
-    for row in rubric.settings.get("speed", []):
-        if days <= int(row["within_days"]):
-            speed, within = float(row["points"]), int(row["within_days"])
+    for row in settings.speed:
+        if days <= row.within_days:
+            speed, within = float(row.points), row.within_days
             break
     reasons.append(Reason("email_speed", {"days": days, "within_days": within, "points": speed}))
-    checkpoint_points, answered = _score_checkpoints(rubric, record.checkpoints_covered, reasons)
-    courtesy = _score_courtesy(rubric, record.courtesy, reasons)
+    checkpoint_points, answered = _score_checkpoints(
+        rubric, float(settings.points.checkpoint), record.checkpoints_covered, reasons
+    )
+    courtesy = _score_courtesy(float(settings.points.courtesy), record.courtesy, reasons)
     points = speed + checkpoint_points + courtesy
     return ContactScore(
         points,
@@ -480,18 +442,18 @@ def _score_email(rubric: _Rubric, record: EmailRecord) -> ContactScore:
     )
 
 
-def _found_in_time(check: WebCheck, limit: Any) -> bool:
+def _found_in_time(check: WebCheck, limit: int) -> bool:
     # A found item without a recorded time is taken to be within the limit.
     if not check.found:
         return False
-    return limit is None or check.seconds is None or check.seconds <= int(limit)
+    return check.seconds is None or check.seconds <= limit
 
 
-def _score_web(rubric: _Rubric, record: WebRecord) -> ContactScore:
+def _score_web(rubric: _Rubric, settings: WebChannel, record: WebRecord) -> ContactScore:
     """Web rubric: independent testers; a deciding tester settles disagreement."""
     maximum = rubric.maximum
-    testers = int(rubric.settings.get("testers", 2))
-    limit = rubric.settings.get("time_limit_seconds")
+    testers = settings.testers
+    limit = settings.time_limit_seconds
     checks = record.checks
     if len(checks) > testers:
         raise ValueError(f"{len(checks)} web checks recorded; the protocol has {testers} testers")
@@ -546,11 +508,11 @@ def _score_web(rubric: _Rubric, record: WebRecord) -> ContactScore:
                 },
             )
         )
-    found_points = rubric.points.get("found", 0.0) if found else 0.0
+    found_points = float(settings.points.found) if found else 0.0
     reasons.append(Reason("web_found", {"found": found, "points": found_points}))
     quality_points = 0.0
     if found:
-        quality_points = quality / QUALITY_MAX * rubric.points.get("quality", 0.0)
+        quality_points = quality / QUALITY_MAX * float(settings.points.quality)
         reasons.append(Reason("web_quality", {"rating": quality, "points": quality_points}))
     points = found_points + quality_points
     return ContactScore(points, maximum, points / maximum, reasons, SCORED)
@@ -575,9 +537,8 @@ def round_score(score: float) -> float:
 
 
 def grade_bands(protocol: Protocol) -> list[Band]:
-    """The protocol's grade bands, highest ``min`` first."""
-    raw = sorted(protocol["grade_bands"], key=lambda band: float(band["min"]), reverse=True)
-    return [Band(i, float(band["min"]), band["label"]) for i, band in enumerate(raw)]
+    """The protocol's grade bands, highest ``min`` first (as the protocol lists them)."""
+    return [Band(i, float(band.min), band.label) for i, band in enumerate(protocol.grade_bands)]
 
 
 def band_for(bands: Sequence[Band], score: float) -> Band:
@@ -791,13 +752,13 @@ def score_round(protocol: Protocol, contacts: Iterable[Contact]) -> RoundResult:
 
 
 def _score_round(protocol: Protocol, contacts: Iterable[Contact]) -> RoundResult:
-    scenarios = {str(scenario["code"]): scenario for scenario in protocol["scenarios"]}
-    channel_order = [channel for channel in protocol["channels"]]
-    weights = {channel: float(protocol["channels"][channel]["weight"]) for channel in channel_order}
-    sector_order = [str(sector) for sector in protocol["sectors"]]
-    sector_weights = {
-        str(sector): float(settings["weight"]) for sector, settings in protocol["sectors"].items()
+    scenarios = {scenario.code: scenario for scenario in protocol.scenarios}
+    channel_order: list[str] = list(protocol.channels.names)
+    weights: dict[str, float] = {
+        name: float(channel.weight) for name, channel in protocol.channels.items()
     }
+    sector_order = list(protocol.sectors)
+    sector_weights = {code: float(sector.weight) for code, sector in protocol.sectors.items()}
     bands = grade_bands(protocol)
 
     tallies: dict[str, _Tally] = {}

@@ -26,14 +26,18 @@ from wtforms import SelectChoice
 
 from surveyapp.accounts import scope
 from surveyapp.accounts.access import PLANNER, access
+from surveyapp.api import publishing
+from surveyapp.api.admin import ConfirmForm
+from surveyapp.api.admin import messages as publishing_messages
 from surveyapp.extensions import db, task_queue
 from surveyapp.formatting import norwegian_sort_key
 from surveyapp.jobs import operations as job_operations
 from surveyapp.jobs.models import Job
 from surveyapp.municipalities.models import Municipality
+from surveyapp.questionnaires.definition import SECTIONED_KINDS, Definition
 from surveyapp.questionnaires.models import QuestionFingerprint, Questionnaire
-from surveyapp.questionnaires.schema import DONT_KNOW, SECTIONED_KINDS, Definition, Question
 from surveyapp.questionnaires.store import definition_of
+from surveyapp.questionnaires.survey import DONT_KNOW, Question
 from surveyapp.results.group_ops import peer_groups_for
 from surveyapp.surveys import invitation_job, rounds
 from surveyapp.surveys.admin_forms import (
@@ -51,6 +55,7 @@ from surveyapp.surveys.models import SurveyRound, round_municipality
 from surveyapp.web.i18n import LANGUAGES, pick
 from surveyapp.web.picker import Municipality as PickerMunicipality
 from surveyapp.web.picker import Picker
+from surveyapp.web.routing import MAX_PAGE, int_arg
 from surveyapp.web.templating import current_language
 
 bp = Blueprint("rounds", __name__)
@@ -132,7 +137,7 @@ def _picker() -> Picker:
     by county, by the user's saved groups, or by name."""
     query = sa.select(
         Municipality.code, Municipality.name, Municipality.county_code, Municipality.county_name
-    )
+    ).where(Municipality.current)
     own = scope.visible_codes(current_user)
     if own is not None:
         query = query.where(Municipality.code.in_(own))
@@ -246,7 +251,7 @@ def _labels() -> dict[str, Any]:
 @bp.get("/rounds")
 @access(PLANNER)
 def index() -> str:
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = int_arg("page", high=MAX_PAGE) or 1
     query = (
         sa.select(SurveyRound)
         .options(selectinload(SurveyRound.municipalities), selectinload(SurveyRound.questionnaire))
@@ -387,6 +392,39 @@ def change_status(round_id: int) -> WerkzeugResponse:
     else:
         db.session.commit()
         flash(_("The round is now: %(status)s.", status=STATUS_LABELS[status]), "info")
+    return redirect(url_for("rounds.detail", round_id=round_id))
+
+
+@bp.post("/rounds/<int:round_id>/publish")
+@access(PLANNER)
+def publish(round_id: int) -> WerkzeugResponse:
+    """Make a closed round's results open data (the API; audited, reversible)."""
+    survey_round = _load_round_to_change(round_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        publishing.publish_survey_round(current_user.id, survey_round)
+    except publishing.PublishError as err:
+        flash(publishing_messages()[err.reason], "error")
+    else:
+        db.session.commit()
+        flash(_("The results are published as open data."), "info")
+    return redirect(url_for("rounds.detail", round_id=round_id))
+
+
+@bp.post("/rounds/<int:round_id>/unpublish")
+@access(PLANNER)
+def unpublish(round_id: int) -> WerkzeugResponse:
+    survey_round = _load_round_to_change(round_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        publishing.unpublish_survey_round(current_user.id, survey_round)
+    except publishing.PublishError as err:
+        flash(publishing_messages()[err.reason], "error")
+    else:
+        db.session.commit()
+        flash(_("The results are no longer published."), "info")
     return redirect(url_for("rounds.detail", round_id=round_id))
 
 
@@ -567,9 +605,11 @@ def _render_preview(
     # The preview is in the page's language; ?lang= switches both (select_locale).
     language = current_language()
     sections = _preview_sections(definition, language)
-    page = request.args.get("page", type=int)
-    if page is not None and not 1 <= page <= len(sections):
-        abort(404)
+    page = None
+    if "page" in request.args:
+        page = int_arg("page", high=len(sections))
+        if page is None:
+            abort(404)
     return render_template(
         "surveys/admin/preview.html",
         questionnaire=questionnaire,

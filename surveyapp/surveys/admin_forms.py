@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import re
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -12,7 +11,6 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     Field,
-    IntegerField,
     RadioField,
     SelectChoice,
     SelectField,
@@ -29,8 +27,10 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from surveyapp import typed_numbers
 from surveyapp.surveys.rounds import MAX_INVITATIONS
 from surveyapp.web.fields import LocalDateTimeField
+from surveyapp.web.forms import StaffForm, WholeNumberField
 from surveyapp.web.i18n import LANGUAGES
 from surveyapp.web.picker import Picker
 from surveyapp.web.templating import current_language
@@ -58,10 +58,10 @@ def parse_share(text: str) -> float:
 
     A number above 1, or one written with a per cent sign, is a percentage.
     """
-    cleaned = text.strip().replace("\u00a0", "").replace(" ", "")
+    cleaned = text.strip()
     percent = cleaned.endswith("%")
-    number = float(cleaned.rstrip("%").replace(",", "."))
-    if not math.isfinite(number):
+    number = typed_numbers.parse_number(cleaned.removesuffix("%"))  # ASCII digits, finite
+    if number is None:
         raise ValueError(text)
     return number / 100 if percent or number > 1 else number
 
@@ -111,7 +111,7 @@ def _web_address(_form: FlaskForm, field: Field) -> None:
         )
 
 
-class RoundForm(FlaskForm):
+class RoundForm(StaffForm):
     questionnaire = SelectField(
         _l("Questionnaire"),
         coerce=int,
@@ -158,7 +158,7 @@ class RoundForm(FlaskForm):
         ),
         validators=[Optional(), Length(max=500), _web_address],
     )
-    year = IntegerField(
+    year = WholeNumberField(
         _l("Year"),
         validators=[
             InputRequired(message=_l("Write the year, for example 2026.")),
@@ -272,13 +272,13 @@ class RoundForm(FlaskForm):
         return valid
 
 
-class StatusForm(FlaskForm):
+class StatusForm(StaffForm):
     status = StringField(validators=[AnyOf(["open", "paused", "closed"])])
     confirm = BooleanField(_l("I understand that a closed round cannot be opened again"))
 
 
-class InvitationForm(FlaskForm):
-    count = IntegerField(
+class InvitationForm(StaffForm):
+    count = WholeNumberField(
         _l("Number of invitations"),
         description=_l("Between 1 and %(max)s.", max=MAX_INVITATIONS),
         validators=[

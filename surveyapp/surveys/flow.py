@@ -7,11 +7,13 @@ Answer rows are what the database stores, one per answer (see docs/questionnaire
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from surveyapp.questionnaires.schema import Definition, Question
+from surveyapp import typed_numbers
+from surveyapp.plaintext import strip_controls
+from surveyapp.questionnaires.definition import Definition
+from surveyapp.questionnaires.survey import Question
 
 RawInputs = dict[str, list[str]]
 
@@ -19,6 +21,8 @@ COMMENT_SUFFIX = "__comment"
 MINUTES_SUFFIX = "__min"
 SECONDS_SUFFIX = "__sec"
 DONT_KNOW = "dont_know"
+#: Minutes a duration may have when its question names no ``max_minutes``.
+DEFAULT_MAX_MINUTES = 99_999
 
 
 @dataclass(frozen=True)
@@ -56,11 +60,42 @@ def is_shown(definition: Definition, question: Question, raw: RawInputs) -> bool
 
 
 def parse_number(text: str) -> float | None:
-    """A number as people type it: "2,5", "2.5", "1 200", "1 200"."""
-    cleaned = re.sub(r"[\s\u00a0\u202f]", "", text).replace(",", ".")
-    if not re.fullmatch(r"[-+]?\d+(\.\d+)?", cleaned):
-        return None
-    return float(cleaned)
+    """A finite number as people type it: "2,5", "2.5", "1 200", "1 200" (ASCII digits)."""
+    return typed_numbers.parse_number(text)
+
+
+def read_number_answer(question: Question, text: str) -> tuple[float | None, str | None]:
+    """A number question's answer checked against its settings (see ``typed_numbers``)."""
+    settings = question.settings
+    return typed_numbers.read_number(
+        text,
+        low=settings.get("min"),
+        high=settings.get("max"),
+        integer=bool(settings.get("integer", True)),
+    )
+
+
+def max_minutes(question: Question) -> int:
+    """The most minutes a duration question takes."""
+    return int(question.settings.get("max_minutes") or DEFAULT_MAX_MINUTES)
+
+
+def read_duration_part(question: Question, part: str, text: str) -> tuple[int | None, str | None]:
+    """Minutes (``part`` "min", up to the question's maximum) or seconds ("sec", 0–59)."""
+    return typed_numbers.read_whole(text, 59 if part == "sec" else max_minutes(question))
+
+
+def duration_seconds(question: Question, minutes: str, seconds: str) -> int | None:
+    """The duration in seconds when both parts are valid (an empty part counts as 0)."""
+    total = 0
+    for part, text, factor in (("min", minutes, 60), ("sec", seconds, 1)):
+        if not text.strip():
+            continue
+        value, _problem = read_duration_part(question, part, text)
+        if value is None:
+            return None
+        total += value * factor
+    return total
 
 
 def parse_date(text: str) -> date | None:
@@ -92,6 +127,11 @@ def _first(raw: RawInputs, name: str) -> str:
 def _rows_for(question: Question, raw: RawInputs) -> list[AnswerRow]:
     code = question.code
     values = chosen_values(question, raw)
+    if question.type in ("rating", "single", "multiple", "yesno"):
+        # Only the question's own options: a value saved unchecked (the back button keeps
+        # what was typed) is never stored.
+        allowed = _allowed_values(question)
+        values = [v for v in values if v in allowed]
     if question.type in ("rating", "single", "multiple"):
         numeric = question.type == "rating"
         return [
@@ -104,14 +144,14 @@ def _rows_for(question: Question, raw: RawInputs) -> list[AnswerRow]:
         comment = _first(raw, code + COMMENT_SUFFIX) or None
         return [AnswerRow(code, values[0], {"yes": 1.0, "no": 0.0}.get(values[0]), comment)]
     if question.type == "number":
-        number = parse_number(_first(raw, code))
+        number, _problem = read_number_answer(question, _first(raw, code))
         return [] if number is None else [AnswerRow(code, None, number, None)]
     if question.type == "duration":
         minutes, seconds = _first(raw, code + MINUTES_SUFFIX), _first(raw, code + SECONDS_SUFFIX)
         if not minutes and not seconds:
             return []
-        total = int(minutes or 0) * 60 + int(seconds or 0)
-        return [AnswerRow(code, None, float(total), None)]
+        total = duration_seconds(question, minutes, seconds)
+        return [] if total is None else [AnswerRow(code, None, float(total), None)]
     if question.type == "date":
         day = parse_date(_first(raw, code))
         return [] if day is None else [AnswerRow(code, None, None, day.isoformat())]
@@ -123,6 +163,16 @@ def _rows_for(question: Question, raw: RawInputs) -> list[AnswerRow]:
     return [AnswerRow(code, None, None, text)] if text else []
 
 
+def _allowed_values(question: Question) -> set[str]:
+    if question.type == "yesno":
+        allowed = {"yes", "no"}
+    else:
+        allowed = {str(option.value) for option in question.options}
+    if question.dont_know:
+        allowed.add(DONT_KNOW)
+    return allowed
+
+
 def answer_rows(definition: Definition, raw: RawInputs) -> list[AnswerRow]:
     """The rows to store: shown questions only; hidden questions' answers are dropped."""
     rows: list[AnswerRow] = []
@@ -132,12 +182,9 @@ def answer_rows(definition: Definition, raw: RawInputs) -> list[AnswerRow]:
     return rows
 
 
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
 def clean_text(value: str) -> str:
     """Drop control characters (NUL cannot be stored in PostgreSQL text); keep tab and newlines."""
-    return CONTROL_CHARACTERS.sub("", value)
+    return strip_controls(value)
 
 
 def page_inputs(definition: Definition, section_index: int, posted: RawInputs) -> RawInputs:

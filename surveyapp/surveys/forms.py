@@ -12,7 +12,9 @@ from werkzeug.datastructures import MultiDict
 from wtforms import Field, RadioField, SelectChoice, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import StopValidation, ValidationError
 
-from surveyapp.questionnaires.schema import Definition, Question
+from surveyapp import typed_numbers
+from surveyapp.questionnaires.definition import Definition
+from surveyapp.questionnaires.survey import Question
 from surveyapp.surveys import flow
 from surveyapp.web.i18n import pick, wtforms_translations
 
@@ -105,20 +107,44 @@ def _required(definition: Definition, question: Question, language: str) -> Vali
     return check
 
 
-def _number_check(question: Question) -> Validator:
+def _bound_text(value: float, language: str) -> str:
+    """A question's bound as the citizen would type it: 1990, 0,5 (0.5 in English)."""
+    text = f"{value:f}".rstrip("0").rstrip(".") if value != int(value) else str(int(value))
+    return text.replace(".", ",") if language in ("nb", "nn") else text
+
+
+def _number_check(question: Question, language: str) -> Validator:
     settings = question.settings
+    low, high = settings.get("min"), settings.get("max")
 
     def check(_form: FlaskForm, field: Field) -> None:
-        value = flow.parse_number(str(field.data))
-        if value is None:
-            raise ValidationError(_("Write a number, for example 12 or 2,5."))
-        if settings.get("integer", True) and value != int(value):
+        _value, problem = flow.read_number_answer(question, str(field.data or ""))
+        if problem is None:
+            return
+        if problem == typed_numbers.NOT_WHOLE:
             raise ValidationError(_("Write a whole number."))
-        low, high = settings.get("min"), settings.get("max")
-        if low is not None and value < low:
-            raise ValidationError(_("The number must be at least %(min)s.", min=low))
-        if high is not None and value > high:
-            raise ValidationError(_("The number must be at most %(max)s.", max=high))
+        if problem in (typed_numbers.TOO_LOW, typed_numbers.TOO_HIGH):
+            if low is not None and high is not None:
+                raise ValidationError(
+                    _(
+                        "Write a number from %(min)s to %(max)s.",
+                        min=_bound_text(low, language),
+                        max=_bound_text(high, language),
+                    )
+                )
+            if low is not None:
+                raise ValidationError(
+                    _("The number must be at least %(min)s.", min=_bound_text(low, language))
+                )
+            if high is not None:
+                raise ValidationError(
+                    _("The number must be at most %(max)s.", max=_bound_text(high, language))
+                )
+        if problem == typed_numbers.TOO_LONG:
+            raise ValidationError(
+                _("Write a number with at most %(n)s digits.", n=typed_numbers.MAX_DIGITS)
+            )
+        raise ValidationError(_("Write a number, for example 12 or 2,5."))
 
     return check
 
@@ -128,14 +154,14 @@ def _duration_check(question: Question, part: str) -> Validator:
         text = str(field.data or "").strip()
         if not text:
             return
-        if not text.isdigit():
-            raise ValidationError(_("Write whole minutes and seconds, for example 4 and 30."))
-        value = int(text)
-        if part == "sec" and value > 59:
+        _value, problem = flow.read_duration_part(question, part, text)
+        if problem is None:
+            return
+        if problem == typed_numbers.TOO_HIGH and part == "sec":
             raise ValidationError(_("Seconds must be between 0 and 59."))
-        limit = question.settings.get("max_minutes")
-        if part == "min" and limit is not None and value > int(limit):
-            raise ValidationError(_("At most %(max)s minutes.", max=limit))
+        if problem == typed_numbers.TOO_HIGH:
+            raise ValidationError(_("At most %(max)s minutes.", max=flow.max_minutes(question)))
+        raise ValidationError(_("Write whole minutes and seconds, for example 4 and 30."))
 
     return check
 
@@ -199,7 +225,7 @@ def _fields_for(definition: Definition, question: Question, language: str) -> di
             validators=[required, _choice_count_check(question)],
         )
     elif kind == "number":
-        fields[code] = StringField(label, validators=[required, _number_check(question)])
+        fields[code] = StringField(label, validators=[required, _number_check(question, language)])
     elif kind == "duration":
         fields[code + flow.MINUTES_SUFFIX] = StringField(
             _("Minutes"), validators=[required, _duration_check(question, "min")]

@@ -11,7 +11,7 @@ from surveyapp.surveys import privacy
 from surveyapp.timeutil import utcnow
 
 
-@periodic(crontab(minute="*"), name="privacy.checkpoint_log")
+@periodic(crontab(minute="*/5"), name="privacy.checkpoint_log")
 def checkpoint_log() -> None:
     """SQLite: copy into the database what a busy minute left in the write-ahead log
     (every transaction is checkpointed already; readers can hold a checkpoint back)."""

@@ -35,7 +35,7 @@ from surveyapp.branding.operations import brand
 from surveyapp.database import is_lock_conflict
 from surveyapp.extensions import csrf, db
 from surveyapp.formatting import pick, pick_with_language
-from surveyapp.questionnaires.schema import Definition
+from surveyapp.questionnaires.definition import Definition
 from surveyapp.questionnaires.store import definition_for
 from surveyapp.surveys import flow, submission
 from surveyapp.surveys import state as survey_state

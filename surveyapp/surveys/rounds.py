@@ -107,7 +107,7 @@ def _apply(survey_round: SurveyRound, settings: RoundSettings) -> None:
     municipalities = list(
         db.session.scalars(
             sa.select(Municipality)
-            .where(Municipality.code.in_(settings.municipality_codes))
+            .where(Municipality.code.in_(settings.municipality_codes), Municipality.current)
             .order_by(Municipality.code)
         )
     )

@@ -27,8 +27,8 @@ import sqlalchemy as sa
 from surveyapp.extensions import db
 from surveyapp.formatting import norwegian_sort_key
 from surveyapp.municipalities.models import Municipality
+from surveyapp.questionnaires.definition import Definition
 from surveyapp.questionnaires.models import Questionnaire
-from surveyapp.questionnaires.schema import Definition
 from surveyapp.surveys import flow
 from surveyapp.surveys.models import (
     Answer,

@@ -17,6 +17,8 @@ HTML_LANG = {"nb": "nb", "nn": "nn", "en": "en"}
 def remember_language_choice() -> None:
     """before_request: ``?lang=xx`` on any page switches the language for the session."""
     asked = request.args.get("lang")
+    if request.path.startswith("/api/"):
+        return  # the API is stateless: ?lang= is for that request only, no cookie
     if asked in LANGUAGES and session.get("lang") != asked:
         session["lang"] = asked
 

@@ -5,14 +5,8 @@ Two app instances on one database stand for two gunicorn workers (or two hosts).
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import subprocess
 import threading
-import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -260,43 +254,6 @@ def test_unusable_throttle_settings_stop_the_start(
 
 
 # --------------------------------------------------------------------------- Redis
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@pytest.fixture
-def redis_url(tmp_path: Path) -> Iterator[str]:
-    """A real redis-server on 127.0.0.1, on a free port, for this test only."""
-    server = shutil.which("redis-server")
-    if server is None:
-        if os.environ.get("SURVEYAPP_REQUIRE_REDIS"):
-            pytest.fail("SURVEYAPP_REQUIRE_REDIS is set but redis-server is not installed")
-        pytest.skip("redis-server not installed (apt-get install redis-server)")
-    port = _free_port()
-    process = subprocess.Popen(
-        [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        cwd=tmp_path,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise
-                time.sleep(0.05)
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
 
 
 def test_redis_store_holds_the_limit_across_two_workers(

@@ -19,8 +19,8 @@ from benchmarks.perf.generate import (
     round_counts,
 )
 from surveyapp.extensions import db
-from surveyapp.questionnaires.schema import load_file
-from tests.conftest import PROJECT_ROOT, build_app
+from surveyapp.questionnaires.definition import load_file
+from tests.conftest import SHIPPED, build_app
 
 YEARS = (2025, 2026)
 MUNICIPALITIES = 357
@@ -103,7 +103,7 @@ def test_generates_exact_counts_respecting_conditions(
         == 0
     )
     # Required questions are answered by everyone, once.
-    definition = load_file(PROJECT_ROOT / "questionnaires" / "citizen-satisfaction.yaml")
+    definition = load_file(SHIPPED / "citizen-satisfaction.yaml")
     for question in definition.questions:
         if question.required:
             count = _scalar(

@@ -40,6 +40,7 @@ OTHER_STATES = (
     "invitation used",
     "staff log-in",
     "front page",
+    "open data API",
 )
 
 
@@ -139,6 +140,9 @@ def test_other_public_page_states(
         assert response is not None and response.status == 200
     elif state == "staff log-in":
         response = page.goto(live_server(f"/login{query}"))
+        assert response is not None and response.status == 200
+    elif state == "open data API":
+        response = page.goto(live_server(f"/api/v1/{query}"))
         assert response is not None and response.status == 200
     else:
         response = page.goto(live_server(f"/{query}"))

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 
+from surveyapp import formatting
 from surveyapp.audit.models import AuditEntry
 from surveyapp.exports import raw
 from surveyapp.exports.safe import neutralise
@@ -23,7 +24,7 @@ from surveyapp.exports.workbook import rounds_of, write_municipality_workbook
 from surveyapp.extensions import db
 from surveyapp.models import Answer, SurveyRound
 from surveyapp.results.report import build_report
-from tests.exports.conftest import excel, open_workbook
+from tests.exports.conftest import open_workbook
 from tests.results.conftest import satisfied
 
 FORMULA_STARTS = ["=", "+", "-", "@", "\t", "\r"]
@@ -77,11 +78,16 @@ def test_free_text_cannot_run_as_a_formula_in_svar_and_csv(
     chosen = "answers=1&free_text=1"
     book = open_workbook(client.get(f"/exports/5501/workbook.xlsx?{chosen}", buffered=True).data)
     header = [c.value for c in book["Svar"][1]]
-    cell = book["Svar"].cell(2, header.index("suggestion") + 1)
-    assert cell.value == "'" + payload
+    column = header.index("suggestion") + 1
+    (cells,) = book["Svar"].iter_cols(column, column, 2)
+    (cell,) = [c for c in cells if c.value is not None]
+    assert cell.value == payload  # typed as text: no visible apostrophe in a workbook
     assert cell.data_type == "s"
-    table = _csv(client.get(f"/exports/5501/answers.csv?{chosen}", buffered=True).data)
-    assert table[1][table[0].index("suggestion")] == "'" + payload
+    table = _csv(
+        client.get(f"/exports/5501/answers.csv?{chosen}&dialect=standard", buffered=True).data
+    )
+    (written,) = [row[table[0].index("suggestion")] for row in table[1:] if row[-1]]
+    assert written == "'" + payload
 
 
 def test_svar_has_one_row_per_response_in_order_with_a_running_number(
@@ -153,7 +159,7 @@ def test_svar_has_one_row_per_response_in_order_with_a_running_number(
         "single_q": "b",
         "multiple_q": "x; z",
         "yesno_q": "no",
-        "yesno_q__comment": "'@SUM(1)",
+        "yesno_q__comment": "@SUM(1)",  # a text cell: it never runs
         "why_no": "Fordi",
         "number_q": 2.5,
         "duration_q": 90,
@@ -178,9 +184,19 @@ def test_rows_overflow_into_more_svar_sheets_and_none_is_lost(
     )
     book = open_workbook(out.getvalue())
     assert [n for n in book.sheetnames if n.startswith("Svar")] == ["Svar", "Svar 2", "Svar 3"]
-    assert [book[n].max_row for n in ("Svar", "Svar 2", "Svar 3")] == [10, 10, 6]
+    # 1 header + 8 rows + "Continues on the sheet …" on a full sheet; the last one 1 + 7.
+    assert [book[n].max_row for n in ("Svar", "Svar 2", "Svar 3")] == [10, 10, 8]
     assert all(book[n]["A1"].value == "Response number" for n in ("Svar", "Svar 2", "Svar 3"))
-    rows = _svar_rows(book)
+    assert book["Svar"]["A10"].value == "Continues on the sheet “Svar 2”."
+    assert book["Svar 2"]["A10"].value == "Continues on the sheet “Svar 3”."
+    # Each sheet's rows are an Excel table (with filters) that leaves the note out.
+    assert [book[n].tables.items() for n in ("Svar", "Svar 2", "Svar 3")] == [
+        [("Svar", "A1:N9")],
+        [("Svar_2", "A1:N9")],
+        [("Svar_3", "A1:N8")],
+    ]
+    assert all(book[n].print_title_rows == "$1:$1" for n in ("Svar", "Svar 2", "Svar 3"))
+    rows = [row for row in _svar_rows(book) if not str(row[0]).startswith("Continues")]
     assert [row[0] for row in rows] == list(range(1, 24)) and result.responses == 23
     header = [c.value for c in book["Svar"][1]]
     overall = [row[header.index("overall")] for row in rows]
@@ -244,10 +260,9 @@ def test_answers_csv_has_a_bom_and_one_row_per_response(
     add_round("5501", 2026, satisfied(8, 12), channel=["phone", "email"])
     response = client.get("/exports/5501/answers.csv?lang=en", buffered=True)
     assert response.status_code == 200
-    assert response.mimetype == "text/csv"
-    assert response.mimetype_params["charset"] == "utf-8"
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"  # once
     assert re.fullmatch(
-        r'attachment; filename="citizen-satisfaction-5501-tromso-2026-answers-'
+        r'attachment; filename="citizen-satisfaction-5501-tromso-2026-answers-standard-'
         r'\d{4}-\d{2}-\d{2}\.csv"',
         response.headers["Content-Disposition"],
     )
@@ -268,42 +283,62 @@ def test_aggregates_csv_equals_the_report_with_small_groups_hidden(
 ) -> None:
     add_round("5501", 2026, [5, 5, 4, 2, 1, "dont_know", 4, 5], channel=["phone"])
     response = client.get("/exports/5501/aggregates.csv?lang=en", buffered=True)
-    assert "figures" in response.headers["Content-Disposition"]
+    assert "figures-standard" in response.headers["Content-Disposition"]
     table = _csv(response.data)
-    assert table[0] == [
-        "question",
-        "question_text",
-        "option",
-        "option_label",
-        "count",
-        "share",
-        "low",
-        "high",
-        "n",
-        "shown_share",
-        "shown_interval",
-        "note",
+    # Headers in the user's language, the codes in a second header row.
+    assert table[0][:7] == [
+        "Table code",
+        "Table",
+        "Question code",
+        "Question",
+        "Row code",
+        "Row",
+        "Year",
     ]
+    assert table[1] == [
+        "table_code", "table", "question_code", "question", "row_code", "row", "year", "unit",
+        "count", "value", "low", "high", "n", "p", "note",
+    ]  # fmt: skip
+    rows = [dict(zip(table[1], row, strict=True)) for row in table[2:]]
     report = build_report("5501", "citizen-satisfaction", 2026)
-    headline = report.headline
-    assert headline.proportion is not None
-    assert table[1][:5] == ["satisfied", "Share satisfied", "", "", str(headline.k)]
-    # 5 of 7: fewer than 30 answers, so the exact (Clopper–Pearson) interval, as on the page.
-    assert table[1][8:11] == ["7", "71.4\u00a0%", "29.0\u00a0% – 96.3\u00a0%"]
+    headline = rows[0]
+    assert (headline["table_code"], headline["row"], headline["count"]) == (
+        "headline",
+        "Share satisfied",
+        str(report.headline.k),
+    )
+    # 5 of 7: fewer than 30 answers, so the exact (Clopper–Pearson) interval, as on the
+    # page: 71.4 % (29.0 % – 96.3 %), rounded as everywhere, not as long fractions.
+    assert [headline[k] for k in ("unit", "value", "low", "high", "n")] == [
+        "%", "71.4", "29.0", "96.3", "7",
+    ]  # fmt: skip
+    assert headline["note"].startswith("Not distinguishable from the target")
     overall = next(q for q in report.questions if q.question.code == "overall")
-    rows = [row for row in table[1:] if row[0] == "overall"]
-    assert [row[2] for row in rows] == [o.value for o in overall.options]
-    for row, option in zip(rows[:-1], overall.options[:-1], strict=True):
+    options = [r for r in rows if r["table_code"] == "question" and r["question_code"] == "overall"]
+    values = [r for r in options if r["unit"] == "%"]
+    assert [r["row_code"] for r in values] == [o.value for o in overall.options]
+    for row, option in zip(values[:-1], overall.options[:-1], strict=True):
         shown = option.share.proportion
         assert shown is not None
-        assert excel([float(v) for v in row[5:8]]) == excel(
-            [shown.share, shown.interval.low, shown.interval.high]
-        )
-        assert (int(row[4]), int(row[8])) == (option.count, option.share.n)
-    assert rows[-1][2:5] == ["dont_know", "Don't know", "1"]  # its own count, not in n
-    assert rows[-1][5:9] == ["", "", "", ""] and rows[-1][11] == "Not part of n"
-    courtesy = [row for row in table[1:] if row[0] == "courtesy"]
-    assert courtesy == [["courtesy", courtesy[0][1], *[""] * 9, "Hidden: fewer than 5 answers"]]
+        assert [row["value"], row["low"], row["high"]] == [
+            str(formatting.round_percent(v, 1))
+            for v in (shown.share, shown.interval.low, shown.interval.high)
+        ]
+        assert (int(row["count"]), int(row["n"])) == (option.count, option.share.n)
+    dont_know = values[-1]
+    assert [dont_know[k] for k in ("row_code", "row", "count")] == ["dont_know", "Don't know", "1"]
+    assert [dont_know[k] for k in ("value", "low", "high", "n")] == ["", "", "", ""]
+    assert dont_know["note"] == "Not part of n"
+    mean = next(r for r in options if r["row_code"] == "mean")
+    assert mean["value"] == str(formatting.round_half_up(overall.mean.mean, 2))  # type: ignore[union-attr]
+    courtesy = [r for r in rows if r["question_code"] == "courtesy"]
+    assert [(r["value"], r["n"], r["note"]) for r in courtesy] == [
+        ("", "", "Hidden: fewer than 5 answers")
+    ]
+    # Every table of the dashboard is there.
+    assert {r["table_code"] for r in rows} >= {
+        "headline", "change", "years", "peers", "group:channel", "question",
+    }  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -408,7 +443,7 @@ def test_cli_writes_the_workbook_and_the_csv_files(
         )
         assert done.exit_code == 0, done.output
     assert len(_csv(answers.read_bytes())) == 11
-    assert _csv(figures.read_bytes())[0][0] == "question"
+    assert _csv(figures.read_bytes())[0][0] == "Table code"
     entries = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "download")).all()
     assert [(e.new_value or {}).get("via") for e in entries] == ["cli"] * 3
 

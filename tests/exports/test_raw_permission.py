@@ -55,7 +55,7 @@ def test_without_the_right_the_workbook_has_every_aggregate_and_no_row_sheet(
 ) -> None:
     add_round("5501", 2026, satisfied(80, 100), channel=["phone", "email"])
     book = open_workbook(client.get("/exports/5501/workbook.xlsx?lang=en", buffered=True).data)
-    assert book.sheetnames[:3] == ["Sammendrag", "Kommuner", "Utvikling"]
+    assert book.sheetnames[:4] == ["Sammendrag", "Om tallene", "Kommuner", "Utvikling"]
     assert "overall" in book.sheetnames and "channel" in book.sheetnames
     assert not [name for name in book.sheetnames if name.startswith("Svar")]
     summary = [c.value for row in book["Sammendrag"].iter_rows() for c in row]

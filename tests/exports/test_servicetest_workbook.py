@@ -112,12 +112,8 @@ def test_admin_gets_every_municipality_and_every_contact(
     assert first[9] is first_score.included
     with app.test_request_context("/?lang=en"):
         refresh()  # the test's app context would keep an earlier request's language
-        scenario = next(
-            s
-            for s in operations.protocol_of(scored_round)["scenarios"]
-            if s["code"] == first_contact.scenario
-        )
-        titles = {c["code"]: c["text"]["en"] for c in scenario.get("checkpoints", [])}
+        scenario = operations.protocol_of(scored_round).scenario(first_contact.scenario)
+        titles = {c.code: c.text["en"] for c in scenario.checkpoints}
         assert first[10] == "\n".join(reason_text(r, titles) for r in first_score.reasons)
     assert all(r[10] for r in rows)  # every contact says why
     entry = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "download")).one()

@@ -60,7 +60,8 @@ def test_summary_sheet_equals_the_report(
     report = build_report("5501", "citizen-satisfaction", 2026)
     book = _export(report)
 
-    assert book.sheetnames[:3] == ["Sammendrag", "Kommuner", "Utvikling"]
+    assert book.sheetnames[:5] == ["Sammendrag", "Om tallene", "Kommuner", "Utvikling", "Grupper"]
+    assert book.sheetnames[-2:] == ["Over tid", "Tall"]
     assert "Svar" not in book.sheetnames  # row-level answers only when asked for, with the right
     ws = book["Sammendrag"]
     assert ws.freeze_panes == "A4"
@@ -73,7 +74,7 @@ def test_summary_sheet_equals_the_report(
     assert ws["F4"].number_format == "0%"  # the target as set: "80 %", as on the page
     assert ws["G4"].value.startswith("Not distinguishable from the target")
     at_or_above = _row_of(ws, "Share at or above the target")
-    assert ws.cell(at_or_above, 2).value is False
+    assert ws.cell(at_or_above, 2).value == "No"  # in words, not a bare FALSE
     assert "below the target of 80" in ws.cell(at_or_above, 7).value
     change = report.change
     assert change is not None
@@ -86,7 +87,7 @@ def test_summary_sheet_equals_the_report(
     source = ws.cell(_row_of(ws, "Data source"), 2).value
     assert source.startswith("surveyapp – ") and "Runde 2026" in source
     exported = ws.cell(_row_of(ws, "Exported"), 2)
-    assert exported.is_date and ws.cell(exported.row, 3).value == "Europe/Oslo"
+    assert exported.is_date and ws.cell(exported.row, 4).value == "Europe/Oslo"
     assert ws["A2"].value is None  # not demo data
     assert ws.column_dimensions["G"].width > 40  # the verdict sentence fits
 
@@ -310,7 +311,7 @@ def test_labels_from_data_are_neutralised(
     report = build_report("5501", "citizen-satisfaction", 2026)
     peers = _export(report)["Kommuner"]
     cell = peers["A3"]
-    assert cell.value == '\'=HYPERLINK("http://x")'
+    assert cell.value == '=HYPERLINK("http://x")'  # text, typed as text: no apostrophe
     assert cell.data_type == "s"
 
 
@@ -388,10 +389,14 @@ def test_dashboard_offers_the_downloads_with_its_own_choices(
 ) -> None:
     add_round("5501", 2026, satisfied(80, 100))
     page = client.get("/results/5501?lang=en&year=2026&peers=county").get_data(as_text=True)
-    for path in ("workbook.xlsx", "aggregates.csv"):
+    for path, count in (("workbook.xlsx", 1), ("aggregates.csv", 2), ("council-pack.zip", 1)):
         links = re.findall(rf'href="(/exports/5501/{re.escape(path)}[^"]*)"', page)
-        assert len(links) == 1, path
-        assert "year=2026" in links[0] and "peers=county" in links[0] and "lang=en" in links[0]
+        assert len(links) == count, path
+        for link in links:
+            assert "year=2026" in link and "peers=county" in link and "lang=en" in link
+    csv_links = re.findall(r'href="(/exports/5501/aggregates.csv[^"]*)"', page)
+    assert ["dialect=excel-no" in link for link in csv_links] == [True, False]
+    assert "dialect=standard" in csv_links[1]
     assert "Excel workbook" in page
     # Row-level answers are offered only to holders of the raw-data right.
     assert "/exports/5501/raw" not in page and "answers.csv" not in page

@@ -4,9 +4,6 @@ the queue settings, and Redis as the queue (a real redis-server on 127.0.0.1).""
 from __future__ import annotations
 
 import os
-import shutil
-import socket
-import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -170,53 +167,6 @@ def test_worker_command_is_there(app: Flask) -> None:
 
 
 # --------------------------------------------------------------------------- Redis
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@pytest.fixture
-def redis_url(tmp_path: Path) -> Iterator[str]:
-    """A real redis-server on a free port of 127.0.0.1, stopped afterwards."""
-    binary = shutil.which("redis-server")
-    if binary is None:
-        if os.environ.get("SURVEYAPP_REQUIRE_REDIS"):
-            pytest.fail("SURVEYAPP_REQUIRE_REDIS is set but redis-server is not installed")
-        pytest.skip("redis-server not installed (apt-get install redis-server)")
-    port = _free_port()
-    process = subprocess.Popen(
-        [
-            binary,
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            str(tmp_path),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "redis-server did not start"
-                time.sleep(0.05)
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 @pytest.fixture

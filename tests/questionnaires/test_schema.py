@@ -4,24 +4,19 @@ from __future__ import annotations
 
 import json
 import pickle
+from datetime import time
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
-from surveyapp.questionnaires.schema import (
-    KINDS,
-    LANGUAGES,
-    QUESTION_TYPES,
-    Condition,
-    Definition,
-    DefinitionError,
-    Option,
-    Problem,
-    load_file,
-    parse_definition,
-)
+from surveyapp.questionnaires.checks import LANGUAGES
+from surveyapp.questionnaires.definition import KINDS, Definition, load_file, parse_definition
+from surveyapp.questionnaires.problems import DefinitionError, Problem
+from surveyapp.questionnaires.protocol import PhoneHours, Protocol
+from surveyapp.questionnaires.survey import QUESTION_TYPES, Condition, Option
 
 HERE = Path(__file__).parent
 BROKEN = HERE / "broken"
@@ -327,44 +322,161 @@ def test_minimal_protocol_parses_with_defaults_filled_in() -> None:
     assert definition.sections == () and definition.questions == ()
     assert definition.indicator is None
     protocol = definition.protocol
-    assert protocol is not None
-    assert set(protocol) == {
-        "channels",
-        "sectors",
-        "scenarios",
-        "grade_bands",
-        "missing_contacts",
-        "phone_hours",
-    }
-    assert protocol["missing_contacts"] == "zero"
-    assert protocol["phone_hours"] == {"start": "09:30", "end": "15:00"}
-    phone = protocol["channels"]["phone"]
-    assert phone["weight"] == pytest.approx(0.30)
-    assert phone["max_attempts"] == 2 and phone["max_wait_seconds"] == 240
-    assert phone["points"]["courtesy"] == 3
-    email = protocol["channels"]["email"]
-    assert email["quality_cutoff_days"] == 10
-    assert [row["within_days"] for row in email["speed"]] == [1, 3, 5]
-    web = protocol["channels"]["web"]
-    assert web["time_limit_seconds"] == 120 and web["testers"] == 2
-    assert protocol["sectors"]["technical"]["weight"] == pytest.approx(0.6)
-    assert [s["code"] for s in protocol["scenarios"]] == ["water-fee", "sfo-hours"]
-    water = protocol["scenarios"][0]
-    assert water["sector"] == "technical" and water["channels"] == ["phone", "email"]
-    assert [c["code"] for c in water["checkpoints"]] == ["amount", "basis"]
-    assert protocol["scenarios"][1]["persona"] is None
-    assert [band["min"] for band in protocol["grade_bands"]] == [81, 61, 0]
+    assert isinstance(protocol, Protocol)
+    assert protocol.missing_contacts == "zero"
+    assert protocol.phone_hours == PhoneHours(start=time(9, 30), end=time(15, 0))
+    assert protocol.channels.names == ("phone", "email", "web")
+    phone = protocol.channels.phone
+    assert phone is not None and phone.weight == pytest.approx(0.30)
+    assert phone.max_attempts == 2 and phone.max_wait_seconds == 240
+    assert phone.points.courtesy == 3
+    email = protocol.channels.email
+    assert email is not None and email.quality_cutoff_days == 10 and email.send_cutoff is None
+    assert [row.within_days for row in email.speed] == [1, 3, 5]
+    web = protocol.channels.web
+    assert web is not None and web.time_limit_seconds == 120 and web.testers == 2
+    assert protocol.channels["web"] is web
+    assert protocol.sectors["technical"].weight == pytest.approx(0.6)
+    assert [s.code for s in protocol.scenarios] == ["water-fee", "sfo-hours"]
+    water = protocol.scenario("water-fee")
+    assert water.sector == "technical" and water.channels == ("phone", "email")
+    assert water.checkpoint_codes == ("amount", "basis")
+    assert protocol.scenarios[1].persona is None
+    assert [band.min for band in protocol.grade_bands] == [81, 61, 0]
 
 
 def test_protocol_explicit_settings_are_kept() -> None:
     text = (VALID / "minimal-protocol.yaml").read_text(encoding="utf-8")
     text += 'missing_contacts: exclude\nphone_hours: {start: "08:00", end: "14:30"}\n'
     text = text.replace("    weight: 0.40\n", "    weight: 0.40\n    testers: 3\n")
+    text = text.replace(
+        "    weight: 0.30\n    speed:", '    weight: 0.30\n    send_cutoff: "12:00"\n    speed:'
+    )
     protocol = parse_definition(text, "p.yaml").protocol
     assert protocol is not None
-    assert protocol["missing_contacts"] == "exclude"
-    assert protocol["phone_hours"] == {"start": "08:00", "end": "14:30"}
-    assert protocol["channels"]["web"]["testers"] == 3
+    assert protocol.missing_contacts == "exclude"
+    assert protocol.phone_hours == PhoneHours(start=time(8, 0), end=time(14, 30))
+    assert protocol.channels.web is not None and protocol.channels.web.testers == 3
+    assert protocol.channels.email is not None
+    assert protocol.channels.email.send_cutoff == time(12, 0)
+
+
+def test_the_protocol_is_immutable() -> None:
+    protocol = load_file(VALID / "minimal-protocol.yaml").protocol
+    assert protocol is not None
+    with pytest.raises(ValidationError, match="frozen"):
+        protocol.missing_contacts = "exclude"  # type: ignore[misc]
+    with pytest.raises(ValidationError, match="frozen"):
+        protocol.scenarios[0].code = "other"  # type: ignore[misc]
+    assert isinstance(protocol.scenarios, tuple)
+
+
+def test_channels_keep_the_file_order() -> None:
+    text = (VALID / "minimal-protocol.yaml").read_text(encoding="utf-8")
+    web = "  web:\n    weight: 0.40\n    points: {found: 2, quality: 3}\n"
+    text = text.replace(web, "").replace("channels:\n", "channels:\n" + web, 1)
+    protocol = parse_definition(text, "p.yaml").protocol
+    assert protocol is not None
+    assert protocol.channels.names == ("web", "phone", "email")
+    assert [name for name, _ in protocol.channels.items()] == ["web", "phone", "email"]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "fragment"),
+    [
+        (
+            "    weight: 0.40\n",
+            "    weight: 0.40\n    testers: 0\n",
+            "line 18, channel 'web': 'testers' must be at least 1, not 0",
+        ),
+        (
+            "    weight: 0.40\n",
+            "    weight: 0.40\n    tester: 3\n",
+            "line 18, channel 'web': unknown key 'tester' (did you mean 'testers'?)",
+        ),
+        (
+            "  web:\n    weight: 0.40\n    points: {found: 2, quality: 3}\n",
+            "  web:\n",
+            "line 16, channels: 'web' must be a mapping of channel settings, not nothing",
+        ),
+        (
+            "{found: 2, quality: 3}",
+            "{found: 0, quality: 0}",
+            "line 18, channel 'web': all points are 0",
+        ),
+        (
+            "{found: 2, quality: 3}",
+            "{found: 2, quality: .inf}",
+            "line 18, channel 'web': 'quality' must be a number, not the number inf",
+        ),
+        (
+            "    speed:\n",
+            "    send_cutoff: 12:00\n    speed:\n",
+            "line 11, channel 'email': 'send_cutoff' must be a time in quotes",
+        ),
+        (
+            "    speed:\n",
+            '    send_cutoff: "noon"\n    speed:\n',
+            "line 11, channel 'email': 'send_cutoff' must be a time as HH:MM",
+        ),
+        (
+            "{within_days: 1, points: 5}",
+            "{within_days: -1, points: 5}",
+            "line 12, channel 'email': 'within_days' must be at least 0, not -1",
+        ),
+        (
+            "{within_days: 1, points: 5}",
+            "{within_days: 1.5, points: 5}",
+            "line 12, channel 'email': 'within_days' must be a whole number, not the number 1.5",
+        ),
+        (
+            "  technical: {",
+            "  Technical: {",
+            "line 20, sector 'Technical': sector code 'Technical' is not valid",
+        ),
+        (
+            "channels: [phone, email]",
+            "channels: [phone, phone, email]",
+            "scenario 'water-fee': channel 'phone' is listed twice",
+        ),
+        (
+            "channels: [phone, email]",
+            "channels: [phone, 7]",
+            "scenario 'water-fee': a channel name must be text, not the number 7",
+        ),
+        (
+            "channels: [phone, email]",
+            "channels: []",
+            "scenario 'water-fee': 'channels' is an empty list",
+        ),
+        (
+            "{code: amount, text:",
+            "{code: Amount, text:",
+            "checkpoint 'Amount': checkpoint code 'Amount' is not valid",
+        ),
+        (
+            "persona: {nb: Huseier, nn: Huseigar, en: House owner}",
+            "persona:",
+            "'persona' must be a translation map with nb, nn and en, not nothing",
+        ),
+        (
+            "  - {min: 61,",
+            "  - {min: 161,",
+            "grade_bands: 'min' must be between 0 and 100, not 161",
+        ),
+        (
+            "grade_bands:\n",
+            "phone_hours: [9, 15]\ngrade_bands:\n",
+            'phone_hours\' must be a mapping {start: "09:30", end: "15:00"}, not a list',
+        ),
+    ],
+)
+def test_protocol_problems_name_the_line_and_place(old: str, new: str, fragment: str) -> None:
+    text = (VALID / "minimal-protocol.yaml").read_text(encoding="utf-8")
+    assert old in text
+    error = parse_error(text.replace(old, new, 1), "p.yaml")
+    assert fragment in str(error), str(error)
+    assert all(str(p).startswith("p.yaml: line ") for p in error.problems), str(error)
 
 
 def test_weights_within_tolerance_are_accepted() -> None:

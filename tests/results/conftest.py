@@ -15,7 +15,7 @@ from surveyapp.extensions import db
 from surveyapp.models import Answer, Municipality, Response, SurveyRound
 from surveyapp.questionnaires.cli import load_definitions
 from surveyapp.questionnaires.store import latest_version
-from tests.conftest import PROJECT_ROOT
+from tests.conftest import SHIPPED
 
 
 @pytest.fixture
@@ -79,9 +79,7 @@ def add_round(app: Any, questionnaires: None) -> Callable[..., SurveyRound]:
 @pytest.fixture
 def reworded(app: Any, questionnaires: None, tmp_path: Path) -> None:
     """A second version of the citizen survey whose overall question is worded differently."""
-    data = yaml.safe_load(
-        (PROJECT_ROOT / "questionnaires" / "citizen-satisfaction.yaml").read_text(encoding="utf-8")
-    )
+    data = yaml.safe_load((SHIPPED / "citizen-satisfaction.yaml").read_text(encoding="utf-8"))
     for section in data["sections"]:
         for question in section["questions"]:
             if question["code"] == "overall":

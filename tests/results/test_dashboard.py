@@ -203,6 +203,8 @@ def test_sample_size_planner(client: FlaskClient, planner: Any) -> None:
     assert f"{needed} answers are needed to tell" in distinguish.get_data(as_text=True)
     bad = client.get("/results/sample-size?margin=abc&lang=en").get_data(as_text=True)
     assert "Write the margin of error as a percentage" in bad
+    comma = client.get("/results/sample-size?margin=2,5&share=50&lang=en").get_data(as_text=True)
+    assert f"{stats.sample_size_for_margin(0.025, 0.5)} answers give a margin of error" in comma
 
 
 def test_question_tables_use_the_headlines_denominator(
@@ -346,3 +348,14 @@ def survey_round_responses(survey_round: Any) -> list[int]:
     return list(
         db.session.scalars(sa.select(Response.id).where(Response.round_id == survey_round.id))
     )
+
+
+@pytest.mark.parametrize(
+    "query", ["margin=٥", "margin=5²", "share=1e400", "target=8_0", "margin=" + "9" * 400]
+)
+def test_sample_size_reads_only_ascii_numbers(
+    client: FlaskClient, planner: Any, query: str
+) -> None:
+    page = client.get(f"/results/sample-size?{query}&lang=en")
+    assert page.status_code == 200
+    assert "as a percentage between" in page.get_data(as_text=True)

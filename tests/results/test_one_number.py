@@ -52,8 +52,8 @@ def digits(text: str) -> str:
     return text.replace(NBSP, "").replace(" ", "").replace("%", "").replace(",", ".")
 
 
-def csv_rows(data: bytes) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+def csv_rows(data: bytes, delimiter: str = ",") -> list[list[str]]:
+    return list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline=""), delimiter=delimiter))
 
 
 # --------------------------------------------------------------------------- one number
@@ -99,12 +99,17 @@ def test_the_same_figure_has_the_same_digits_in_every_output(
         *interval,
     )
 
-    figures = csv_rows(client.get("/exports/5501/aggregates.csv?lang=en", buffered=True).data)
-    header, headline_row = figures[0], figures[1]
-    assert headline_row[0] == "satisfied"
-    shown_share = headline_row[header.index("shown_share")]
-    low, high = headline_row[header.index("shown_interval")].split(" – ")
-    assert (digits(shown_share), digits(low), digits(high)) == (share, *interval)
+    # The figures CSV in both dialects: the same digits, the Norwegian with a decimal comma.
+    for dialect, delimiter in (("standard", ","), ("excel-no", ";")):
+        data = client.get(
+            f"/exports/5501/aggregates.csv?lang=nb&dialect={dialect}", buffered=True
+        ).data
+        figures = csv_rows(data, delimiter)
+        codes, headline_row = figures[1], figures[2]
+        assert headline_row[0] == "headline"
+        shown = [headline_row[codes.index(c)] for c in ("value", "low", "high")]
+        assert [digits(v) for v in shown] == [share, *interval]
+        assert all(("," in v) == (dialect == "excel-no") for v in shown)
 
     cli = CliRunner().invoke(stats_cli, ["proportion", "--satisfied", str(k), "--n", str(n)])
     lines = cli.stdout.splitlines()
@@ -231,10 +236,13 @@ def test_a_planner_cannot_recover_a_hidden_group_from_any_output(
     }
     assert channel_sheet["Letter"][1:6] == ("–", None, None, None, "–")
     figures = csv_rows(client.get("/exports/5501/aggregates.csv?lang=en", buffered=True).data)
-    letter_rows = [r for r in figures if r[2] == "letter"]
+    codes = figures[1]
+    rows = [dict(zip(codes, row, strict=True)) for row in figures[2:]]
+    numbers = ("count", "value", "low", "high", "n", "p")
+    letter_rows = [r for r in rows if r["row_code"] == "letter"]
     assert len(letter_rows) == 2  # the breakdown and the question
-    assert all(r[4:11] == [""] * 7 for r in letter_rows)
-    assert not [r for r in figures if r[2] == "in_person" and r[4]]
+    assert all([r[c] for c in numbers] == [""] * 6 for r in letter_rows)
+    assert not [r for r in rows if r["row_code"] == "in_person" and any(r[c] for c in numbers)]
 
 
 def test_hidden_municipalities_are_listed_by_name_after_the_shown_ones(
@@ -263,7 +271,8 @@ def test_hidden_municipalities_are_listed_by_name_after_the_shown_ones(
     listed = [r[1] for r in book["Kommuner"].iter_rows(min_row=3, max_row=6, values_only=True)]
     assert listed == ["5501", "1806", "1804", "0301"]
     svg = client.get("/results/5501/chart/peers.svg?lang=en").get_data(as_text=True)
-    assert "Bodø" not in svg and "Oslo" not in svg  # names drawn as paths: none extra
+    assert "Bodø" not in svg and "Oslo" not in svg  # real SVG text: hidden ones not drawn
+    assert "Narvik" in svg
 
 
 def test_a_fall_reads_with_the_same_minus_sign_everywhere(

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -363,3 +366,98 @@ def test_parser_reports_each_line_with_invalid_utf8() -> None:
     with pytest.raises(PeerFileError) as caught:
         parse_peer_csv(data + b"0301,2022,y,1,,\xff\n", "f.csv", {"0301"})
     assert [p.split(":")[0] for p in caught.value.problems] == ["line 3", "line 4"]
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        (
+            "0301,2024,satisfied_share,0.77," + "9" * 5000 + ",Test",
+            "n 999999999999… (5000 digits) is too large (at most 2147483647)",
+        ),
+        ("0301,2024,satisfied_share,0.77,00000000000000000000398,Test", None),
+        ("0301,٢٠٢٤,satisfied_share,0.77,398,Test", "is not a four-digit year"),
+        ("0301,2024,satisfied_share,٠.٧٧,398,Test", "is not a number"),
+        ("0301,2024,satisfied_share,0.77,٣٩٨,Test", "is not a whole number of 0 or more"),
+        (
+            "0301,2024,satisfied_share,0." + "7" * 400 + ",398,Test",
+            "value is 402 characters long; a number has at most 40",
+        ),
+    ],
+)
+def test_numbers_are_ascii_digits_of_bounded_length(
+    runner: Any, register: None, tmp_path: Path, line: str, message: str | None
+) -> None:
+    result = import_file(runner, tmp_path, csv_bytes(HEADER, line))
+    assert "Traceback" not in result.output
+    if message is None:
+        assert result.exit_code == 0, result.output
+        assert stored()[0][-1] == 398
+        return
+    assert result.exit_code == 1, result.output
+    assert "peers.csv: line 2: " in result.stderr and message in result.stderr
+    assert stored() == []
+
+
+def test_a_file_over_the_size_limit_is_refused_before_it_is_read(
+    runner: Any, register: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from surveyapp.results import peer_cli
+
+    path = tmp_path / "huge.csv"
+    with path.open("wb") as handle:  # sparse: 11 MB on paper, nothing on disk
+        handle.write(csv_bytes(HEADER, GOOD))
+        handle.truncate(11 * 1024 * 1024)
+    read: list[int] = []
+    original = Path.open
+
+    def spy(self: Path, *args: Any, **kwargs: Any) -> Any:
+        if self == path:
+            read.append(1)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", spy)
+    result = runner.invoke(args=["peers", "import", str(path)])
+    assert result.exit_code == 1
+    assert read == []  # refused on its size alone
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert lines[0] == (
+        f"{path}: the file is 11,534,336 bytes; at most 10,485,760 bytes (10 MB) are imported"
+        " at a time (split it into smaller files)"
+    )
+    assert "nothing was imported" in lines[-1] and len(lines) == 2
+    assert peer_cli.read_at_most(EXAMPLE, 10**6) == EXAMPLE.read_bytes()
+    assert stored() == []
+
+
+def test_a_stream_without_a_size_is_cut_at_the_limit(tmp_path: Path) -> None:
+    from surveyapp.results.peer_cli import read_at_most
+
+    fifo = tmp_path / "pipe.csv"
+    os.mkfifo(fifo)
+
+    def write() -> None:
+        with contextlib.suppress(BrokenPipeError):  # the reader may stop first
+            fifo.write_bytes(b"x" * 5000)
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    try:
+        with pytest.raises(PeerFileError) as caught:
+            read_at_most(fifo, 1000)
+    finally:
+        writer.join(timeout=10)
+    assert caught.value.problems == [
+        "the file is more than 1,000 bytes; at most 1,000 bytes (0 MB) are imported at a time"
+        " (split it into smaller files)"
+    ]
+
+
+def test_bad_lines_are_reported_up_to_a_limit() -> None:
+    bad = [f"0301,{1000 + i},x,1,,T" for i in range(500)]
+    with pytest.raises(PeerFileError) as caught:
+        parse_peer_csv(csv_bytes(HEADER, *bad), "f.csv", {"0301"})
+    problems = caught.value.problems
+    assert len(problems) == 201
+    assert problems[0].startswith("line 2: year 1000 is outside")
+    assert problems[-1] == "(stopped after 200 bad lines; fix these and import the file again)"

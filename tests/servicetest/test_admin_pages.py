@@ -72,9 +72,9 @@ def test_admin_plans_a_round_through_the_form(
     codes = {m.code for m in test_round.municipalities}
     assert codes and all(code.startswith("55") for code in codes)
     assignments = db.session.scalars(sa.select(TestAssignment)).all()
-    definition = operations.protocol_of(test_round)
+    protocol = operations.protocol_of(test_round)
     per_municipality = sum(
-        len(s["channels"]) + ("web" in s["channels"]) for s in definition["scenarios"]
+        len(s.channels) + ("web" in s.channels) for s in protocol.scenarios
     )  # web items have two testers
     assert len(assignments) == per_municipality * len(codes)
     phone = [a for a in assignments if a.channel == "phone"]
@@ -98,7 +98,7 @@ def test_planning_with_the_same_seed_is_repeatable(
     plans = []
     for _ in range(2):
         planned = operations.planning.plan_round(
-            operations.definition_of(protocol).protocol or {},
+            operations.protocol_in(protocol),
             ["5501", "1804"],
             [c.id for c in callers],
             date(2026, 9, 7),

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import copy
 from datetime import datetime, time, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from surveyapp.questionnaires.definition import load_file
+from surveyapp.questionnaires.protocol import Protocol
 from surveyapp.servicetest.scoring import (
     AWAITING,
     BOTTOM,
@@ -39,6 +40,7 @@ from surveyapp.servicetest.scoring import (
     score_round,
 )
 from surveyapp.servicetest.workdays import add_working_days
+from tests.conftest import SHIPPED
 
 
 def tr(nb: str, nn: str | None = None, en: str | None = None) -> dict[str, str]:
@@ -49,11 +51,7 @@ def checkpoint(code: str) -> dict[str, Any]:
     return {"code": code, "text": tr(code)}
 
 
-BASE_PROTOCOL: dict[str, Any] = {
-    "format": 1,
-    "code": "servicetest-test",
-    "kind": "protocol",
-    "title": tr("Servicetest", "Servicetest", "Service test"),
+BASE_DATA: dict[str, Any] = {
     "channels": {
         "phone": {
             "weight": 0.30,
@@ -131,14 +129,21 @@ BASE_PROTOCOL: dict[str, Any] = {
     "phone_hours": {"start": "09:30", "end": "15:00"},
 }
 
-SCENARIOS = {s["code"]: s for s in BASE_PROTOCOL["scenarios"]}
-SECTOR_OF = {code: s["sector"] for code, s in SCENARIOS.items()}
+BASE_PROTOCOL = Protocol.model_validate(BASE_DATA)
+SCENARIOS = {s.code: s for s in BASE_PROTOCOL.scenarios}
+SECTOR_OF = {code: s.sector for code, s in SCENARIOS.items()}
 MONDAY = datetime(2025, 3, 3, 10, 0)
 
 
 @pytest.fixture
-def protocol() -> dict[str, Any]:
-    return copy.deepcopy(BASE_PROTOCOL)
+def protocol() -> Protocol:
+    return BASE_PROTOCOL
+
+
+@pytest.fixture
+def data() -> dict[str, Any]:
+    """The protocol as written, to change before validating it again."""
+    return copy.deepcopy(BASE_DATA)
 
 
 # ----------------------------------------------------------------- builders
@@ -184,7 +189,7 @@ def contact(
     return Contact(municipality, scenario, SECTOR_OF[scenario], channel, record)
 
 
-def score(protocol: dict[str, Any], c: Contact) -> ContactScore:
+def score(protocol: Protocol, c: Contact) -> ContactScore:
     return score_contact(protocol, SCENARIOS[c.scenario], c)
 
 
@@ -195,7 +200,7 @@ def codes(result: ContactScore) -> list[str]:
 # ----------------------------------------------------------------- maxima
 
 
-def test_maximum_points_are_the_sum_of_the_protocol_items(protocol: dict[str, Any]) -> None:
+def test_maximum_points_are_the_sum_of_the_protocol_items(protocol: Protocol) -> None:
     water = SCENARIOS["water-fee"]
     assert max_points(protocol, water, "phone") == 2 + 1 * 2 + 1 + 3
     assert max_points(protocol, water, "email") == 5 + 1 * 2 + 3
@@ -208,7 +213,7 @@ def test_maximum_points_are_the_sum_of_the_protocol_items(protocol: dict[str, An
 @pytest.mark.parametrize(
     ("days", "speed_points"), [(0, 5), (1, 5), (2, 3), (3, 3), (4, 1), (5, 1), (6, 0)]
 )
-def test_email_speed_table(protocol: dict[str, Any], days: int, speed_points: int) -> None:
+def test_email_speed_table(protocol: Protocol, days: int, speed_points: int) -> None:
     result = score(protocol, contact(email(days)))
     assert result.status == SCORED
     assert result.points == speed_points
@@ -220,21 +225,21 @@ def test_email_speed_table(protocol: dict[str, Any], days: int, speed_points: in
     assert speed.params["points"] == speed_points
 
 
-def test_email_full_marks(protocol: dict[str, Any]) -> None:
+def test_email_full_marks(protocol: Protocol) -> None:
     result = score(protocol, contact(email(0, {"amount", "meter"}, courtesy=3)))
     assert result.points == 10
     assert result.score == 1.0
     assert result.checkpoints_answered == result.checkpoints_asked == 2
 
 
-def test_email_after_speed_table_still_gets_quality_points(protocol: dict[str, Any]) -> None:
+def test_email_after_speed_table_still_gets_quality_points(protocol: Protocol) -> None:
     # 10 working days: no speed points, but inside the quality cut-off: 2 + 2 = 4 of 10.
     result = score(protocol, contact(email(10, {"amount", "meter"}, courtesy=2)))
     assert result.points == 4
     assert result.checkpoints_answered == 2
 
 
-def test_email_after_quality_cutoff_scores_nothing(protocol: dict[str, Any]) -> None:
+def test_email_after_quality_cutoff_scores_nothing(protocol: Protocol) -> None:
     result = score(protocol, contact(email(11, {"amount", "meter"}, courtesy=3)))
     assert result.points == 0
     assert result.status == SCORED
@@ -243,25 +248,28 @@ def test_email_after_quality_cutoff_scores_nothing(protocol: dict[str, Any]) -> 
     assert result.checkpoints_asked == 2
 
 
-def test_email_without_reply_scores_nothing(protocol: dict[str, Any]) -> None:
+def test_email_without_reply_scores_nothing(protocol: Protocol) -> None:
     result = score(protocol, contact(email(None)))
     assert (result.points, result.max_points, result.status) == (0, 10, SCORED)
     assert codes(result) == ["no_reply"]
     assert result.reply_working_days is None
 
 
-def test_email_speed_table_comes_from_the_protocol(protocol: dict[str, Any]) -> None:
-    protocol["channels"]["email"]["speed"] = [{"within_days": 0, "points": 4}]
+def test_email_speed_table_comes_from_the_protocol(data: dict[str, Any]) -> None:
+    data["channels"]["email"]["speed"] = [{"within_days": 0, "points": 4}]
+    protocol = Protocol.model_validate(data)
     assert score(protocol, contact(email(0))).points == 4
     assert score(protocol, contact(email(1))).points == 0
     assert score(protocol, contact(email(0))).max_points == 4 + 2 + 3
 
 
-def test_email_send_cutoff_from_the_protocol(protocol: dict[str, Any]) -> None:
-    protocol["channels"]["email"]["send_cutoff"] = "12:00"
+def test_email_send_cutoff_from_the_protocol(data: dict[str, Any]) -> None:
+    data["channels"]["email"]["send_cutoff"] = "12:00"
+    protocol = Protocol.model_validate(data)
     late = EmailRecord(datetime(2025, 3, 3, 13, 0), datetime(2025, 3, 5, 9, 0))
     assert score(protocol, contact(late)).reply_working_days == 1
-    del protocol["channels"]["email"]["send_cutoff"]
+    del data["channels"]["email"]["send_cutoff"]
+    protocol = Protocol.model_validate(data)
     assert score(protocol, contact(late)).reply_working_days == 2
 
 
@@ -276,7 +284,7 @@ def test_email_points_never_rise_with_a_slower_reply(days: int) -> None:
 # ----------------------------------------------------------------- phone
 
 
-def test_phone_reached_at_first_attempt(protocol: dict[str, Any]) -> None:
+def test_phone_reached_at_first_attempt(protocol: Protocol) -> None:
     # Direct answer 2 + one checkpoint 1 + no referral needed 1 + courtesy 2/3 × 3 = 6 of 8.
     result = score(protocol, contact(phone((True, 30), covered={"amount"}, courtesy=2)))
     assert result.status == SCORED
@@ -290,14 +298,14 @@ def test_phone_reached_at_first_attempt(protocol: dict[str, Any]) -> None:
     ]
 
 
-def test_call_back_after_no_answer_is_scored(protocol: dict[str, Any]) -> None:
+def test_call_back_after_no_answer_is_scored(protocol: Protocol) -> None:
     result = score(protocol, contact(phone((False, None), (True, 60), covered={"amount"})))
     assert result.status == SCORED
     assert result.points == 2 + 1 + 1 + 3
     assert codes(result)[:2] == ["attempt_no_answer", "reached"]
 
 
-def test_no_contact_after_two_attempts_scores_zero(protocol: dict[str, Any]) -> None:
+def test_no_contact_after_two_attempts_scores_zero(protocol: Protocol) -> None:
     result = score(protocol, contact(phone((False, None), (False, None))))
     assert result.status == UNREACHED
     assert (result.points, result.score, result.max_points) == (0, 0, 8)
@@ -305,14 +313,14 @@ def test_no_contact_after_two_attempts_scores_zero(protocol: dict[str, Any]) -> 
     assert result.direct_answer is False
 
 
-def test_third_attempt_beyond_max_attempts_is_ignored(protocol: dict[str, Any]) -> None:
+def test_third_attempt_beyond_max_attempts_is_ignored(protocol: Protocol) -> None:
     result = score(protocol, contact(phone((False, None), (False, None), (True, 10))))
     assert result.status == UNREACHED
     assert result.points == 0
     assert Reason("attempts_ignored", {"count": 1, "max_attempts": 2}) in result.reasons
 
 
-def test_attempts_are_taken_in_time_order(protocol: dict[str, Any]) -> None:
+def test_attempts_are_taken_in_time_order(protocol: Protocol) -> None:
     late_success = PhoneAttempt(MONDAY + timedelta(days=2), True, 10)
     record = PhoneRecord(
         [
@@ -330,13 +338,13 @@ def test_attempts_are_taken_in_time_order(protocol: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize(("wait", "status"), [(240, SCORED), (241, UNREACHED)])
 def test_waiting_over_the_limit_counts_as_not_reached(
-    protocol: dict[str, Any], wait: int, status: str
+    protocol: Protocol, wait: int, status: str
 ) -> None:
     result = score(protocol, contact(phone((True, wait), (False, None))))
     assert result.status == status
 
 
-def test_long_wait_then_call_back_answered(protocol: dict[str, Any]) -> None:
+def test_long_wait_then_call_back_answered(protocol: Protocol) -> None:
     result = score(protocol, contact(phone((True, 300), (True, 20))))
     assert result.status == SCORED
     assert result.reasons[0] == Reason(
@@ -344,9 +352,10 @@ def test_long_wait_then_call_back_answered(protocol: dict[str, Any]) -> None:
     )
 
 
-def test_attempt_rules_come_from_the_protocol(protocol: dict[str, Any]) -> None:
-    protocol["channels"]["phone"]["max_attempts"] = 3
-    protocol["channels"]["phone"]["max_wait_seconds"] = 300
+def test_attempt_rules_come_from_the_protocol(data: dict[str, Any]) -> None:
+    data["channels"]["phone"]["max_attempts"] = 3
+    data["channels"]["phone"]["max_wait_seconds"] = 300
+    protocol = Protocol.model_validate(data)
     third_time_lucky = contact(phone((False, None), (False, None), (True, 10)))
     assert score(protocol, third_time_lucky).status == SCORED
     assert score(protocol, contact(phone((True, 300)))).status == SCORED
@@ -361,14 +370,12 @@ def test_attempt_rules_come_from_the_protocol(protocol: dict[str, Any]) -> None:
         (False, None, 0),
     ],
 )
-def test_referral(
-    protocol: dict[str, Any], first: bool, referred: bool | None, points: int
-) -> None:
+def test_referral(protocol: Protocol, first: bool, referred: bool | None, points: int) -> None:
     result = score(protocol, contact(phone((True, 5), first=first, referred=referred, courtesy=0)))
     assert result.points == points
 
 
-def test_unknown_checkpoint_code_is_rejected(protocol: dict[str, Any]) -> None:
+def test_unknown_checkpoint_code_is_rejected(protocol: Protocol) -> None:
     with pytest.raises(ValueError, match="price"):
         score(protocol, contact(phone((True, 5), covered={"amount", "price"})))
 
@@ -380,7 +387,7 @@ def test_ratings_outside_0_to_3_are_rejected() -> None:
         WebCheck(True, 10, -1)
 
 
-def test_record_must_fit_the_channel_and_scenario(protocol: dict[str, Any]) -> None:
+def test_record_must_fit_the_channel_and_scenario(protocol: Protocol) -> None:
     with pytest.raises(ValueError, match="PhoneRecord"):
         score(protocol, contact(email(0), channel="phone"))
     with pytest.raises(ValueError, match="not tested by web"):
@@ -423,7 +430,7 @@ def web_contact(record: WebRecord) -> Contact:
     return contact(record, scenario="sfo-hours")
 
 
-def test_web_testers_agree_mean_quality(protocol: dict[str, Any]) -> None:
+def test_web_testers_agree_mean_quality(protocol: Protocol) -> None:
     # Both found in time, quality 2 and 3: 2 + 2.5/3 × 3 = 4.5 of 5.
     result = score(protocol, web_contact(web((True, 40, 2), (True, 90, 3))))
     assert result.status == SCORED
@@ -432,21 +439,21 @@ def test_web_testers_agree_mean_quality(protocol: dict[str, Any]) -> None:
     assert "testers_agree" in codes(result)
 
 
-def test_web_testers_agree_not_found(protocol: dict[str, Any]) -> None:
+def test_web_testers_agree_not_found(protocol: Protocol) -> None:
     result = score(protocol, web_contact(web((False, None, None), (True, 150, 3))))
     # Found after 150 s is over the 120 s limit: both count as not found.
     assert result.status == SCORED
     assert result.points == 0
 
 
-def test_web_disagreement_waits_for_a_third_tester(protocol: dict[str, Any]) -> None:
+def test_web_disagreement_waits_for_a_third_tester(protocol: Protocol) -> None:
     result = score(protocol, web_contact(web((True, 60, 3), (False, None, None))))
     assert result.status == AWAITING
     assert result.included is False
     assert result.reasons[-1] == Reason("awaiting_decision", {"on": "found"})
 
 
-def test_web_disagreement_settled_by_the_decision(protocol: dict[str, Any]) -> None:
+def test_web_disagreement_settled_by_the_decision(protocol: Protocol) -> None:
     record = web((True, 60, 3), (False, None, None), decision=WebCheck(True, 90, 3))
     result = score(protocol, web_contact(record))
     assert result.status == SCORED
@@ -455,7 +462,7 @@ def test_web_disagreement_settled_by_the_decision(protocol: dict[str, Any]) -> N
     assert score(protocol, web_contact(record)).points == 0  # the decider was too slow
 
 
-def test_web_quality_two_apart_needs_a_decision(protocol: dict[str, Any]) -> None:
+def test_web_quality_two_apart_needs_a_decision(protocol: Protocol) -> None:
     record = web((True, 60, 1), (True, 60, 3))
     assert score(protocol, web_contact(record)).status == AWAITING
     record.decision = WebCheck(True, 30, 2)
@@ -464,12 +471,12 @@ def test_web_quality_two_apart_needs_a_decision(protocol: dict[str, Any]) -> Non
     assert result.points == 2 + 2  # found 2 + quality 2/3 × 3
 
 
-def test_web_decision_is_not_used_when_testers_agree(protocol: dict[str, Any]) -> None:
+def test_web_decision_is_not_used_when_testers_agree(protocol: Protocol) -> None:
     record = web((True, 60, 2), (True, 60, 2), decision=WebCheck(False, None, None))
     assert score(protocol, web_contact(record)).points == 4
 
 
-def test_web_with_one_check_of_two_is_not_finished(protocol: dict[str, Any]) -> None:
+def test_web_with_one_check_of_two_is_not_finished(protocol: Protocol) -> None:
     result = score(protocol, web_contact(web((True, 60, 2))))
     assert result.status == AWAITING
     assert "checks_incomplete" in codes(result)
@@ -478,13 +485,14 @@ def test_web_with_one_check_of_two_is_not_finished(protocol: dict[str, Any]) -> 
 # ----------------------------------------------------------------- missing contacts
 
 
-def test_missing_contact_scores_zero_by_default(protocol: dict[str, Any]) -> None:
+def test_missing_contact_scores_zero_by_default(protocol: Protocol) -> None:
     result = score(protocol, contact(None, channel="phone"))
     assert (result.status, result.points, result.included) == (MISSING, 0, True)
 
 
-def test_missing_contact_excluded_when_the_protocol_says_so(protocol: dict[str, Any]) -> None:
-    protocol["missing_contacts"] = "exclude"
+def test_missing_contact_excluded_when_the_protocol_says_so(data: dict[str, Any]) -> None:
+    data["missing_contacts"] = "exclude"
+    protocol = Protocol.model_validate(data)
     result = score(protocol, contact(None, channel="phone"))
     assert (result.status, result.included) == (MISSING, False)
 
@@ -510,7 +518,7 @@ def hand_computed_contacts(municipality: str = "A") -> list[Contact]:
 BASE_SCORE = (0.275 * 87.5 + 0.125 * (51 / 0.7) + 0.175 * 40) / 0.575
 
 
-def test_channel_and_sector_weighting_by_hand(protocol: dict[str, Any]) -> None:
+def test_channel_and_sector_weighting_by_hand(protocol: Protocol) -> None:
     result = score_round(protocol, hand_computed_contacts())
     (a,) = result.municipalities
     # Channel scores: phone 75; e-mail (100 + 50)/2 = 75; web (90 + 40)/2 = 65.
@@ -533,7 +541,7 @@ def test_channel_and_sector_weighting_by_hand(protocol: dict[str, Any]) -> None:
     assert (a.contacts, a.missing, a.awaiting) == (5, 0, 0)
 
 
-def test_weights_renormalise_over_the_channels_present(protocol: dict[str, Any]) -> None:
+def test_weights_renormalise_over_the_channels_present(protocol: Protocol) -> None:
     # Phone 75 and e-mail 100, no web: (0.3 × 75 + 0.3 × 100) / 0.6 = 87.5.
     contacts = hand_computed_contacts()[:2]
     (a,) = score_round(protocol, contacts).municipalities
@@ -541,9 +549,10 @@ def test_weights_renormalise_over_the_channels_present(protocol: dict[str, Any])
     assert a.score == pytest.approx(87.5)
 
 
-def test_channel_weights_come_from_the_protocol(protocol: dict[str, Any]) -> None:
-    protocol["channels"]["web"]["weight"] = 0.2
-    protocol["channels"]["phone"]["weight"] = 0.5
+def test_channel_weights_come_from_the_protocol(data: dict[str, Any]) -> None:
+    data["channels"]["web"]["weight"] = 0.2
+    data["channels"]["phone"]["weight"] = 0.5
+    protocol = Protocol.model_validate(data)
     (a,) = score_round(protocol, hand_computed_contacts()).municipalities
     # Technical: (0.5 × 75 + 0.3 × 100) / 0.8 = 84.375; children: (0.3 × 50 + 0.2 × 90) / 0.5
     # = 66; care: web 40. Sectors: (0.275 × 84.375 + 0.125 × 66 + 0.175 × 40) / 0.575 = 66.875
@@ -563,9 +572,10 @@ def test_channel_weights_come_from_the_protocol(protocol: dict[str, Any]) -> Non
     ],
 )
 def test_missing_contacts_zero_versus_exclude(
-    protocol: dict[str, Any], rule: str, phone_score: float, total: float, excluded: int
+    data: dict[str, Any], rule: str, phone_score: float, total: float, excluded: int
 ) -> None:
-    protocol["missing_contacts"] = rule
+    data["missing_contacts"] = rule
+    protocol = Protocol.model_validate(data)
     contacts = [*hand_computed_contacts(), contact(None, channel="phone", municipality="A")]
     result = score_round(protocol, contacts)
     (a,) = result.municipalities
@@ -577,7 +587,7 @@ def test_missing_contacts_zero_versus_exclude(
     assert a.indicators["phone_direct_answer"].denominator == 1
 
 
-def test_awaiting_web_contacts_are_left_out_and_reported(protocol: dict[str, Any]) -> None:
+def test_awaiting_web_contacts_are_left_out_and_reported(protocol: Protocol) -> None:
     undecided = contact(
         web((True, 10, 3), (False, None, None)), scenario="home-help", municipality="A"
     )
@@ -589,7 +599,7 @@ def test_awaiting_web_contacts_are_left_out_and_reported(protocol: dict[str, Any
     assert result.awaiting_decision == [undecided]
 
 
-def test_unknown_scenario_is_rejected(protocol: dict[str, Any]) -> None:
+def test_unknown_scenario_is_rejected(protocol: Protocol) -> None:
     stray = Contact("0301", "dog-licence", "technical", "phone", None)
     with pytest.raises(ValueError, match="dog-licence"):
         score_round(protocol, [stray])
@@ -623,15 +633,12 @@ def test_rounding_is_half_up_and_ignores_float_noise() -> None:
     assert round_score(2.25) == 2.3
 
 
-def test_bands_are_configuration() -> None:
-    bands = grade_bands(
-        {
-            "grade_bands": [
-                {"min": 0, "label": tr("Ikke godkjent")},
-                {"min": 75, "label": tr("Godkjent")},
-            ]
-        }
-    )
+def test_bands_are_configuration(data: dict[str, Any]) -> None:
+    data["grade_bands"] = [
+        {"min": 75, "label": tr("Godkjent")},
+        {"min": 0, "label": tr("Ikke godkjent")},
+    ]
+    bands = grade_bands(Protocol.model_validate(data))
     assert [band.min for band in bands] == [75, 0]
     assert band_for(bands, 74.96).label["nb"] == "Godkjent"
     assert band_for(bands, 74.94).label["nb"] == "Ikke godkjent"
@@ -680,7 +687,7 @@ def quality_round(qualities: dict[str, int | None]) -> list[Contact]:
     ]
 
 
-def test_round_ranks_and_national_average(protocol: dict[str, Any]) -> None:
+def test_round_ranks_and_national_average(protocol: Protocol) -> None:
     # Web scores: q3 → 100, q2 → 80, q1 → 60, not found → 0.
     result = score_round(protocol, quality_round({"b": 3, "a": 3, "c": 2, "d": 1, "e": None}))
     assert [m.municipality for m in result.municipalities] == ["a", "b", "c", "d", "e"]
@@ -693,7 +700,7 @@ def test_round_ranks_and_national_average(protocol: dict[str, Any]) -> None:
 # ----------------------------------------------------------------- KKiK indicators
 
 
-def test_kkik_indicators(protocol: dict[str, Any]) -> None:
+def test_kkik_indicators(protocol: Protocol) -> None:
     contacts = [
         contact(email(0, courtesy=3)),
         contact(email(1, courtesy=2)),
@@ -714,7 +721,7 @@ def test_kkik_indicators(protocol: dict[str, Any]) -> None:
     assert ind["courtesy"].value == 0.75
 
 
-def test_national_indicators_mean_pooled_best_worst(protocol: dict[str, Any]) -> None:
+def test_national_indicators_mean_pooled_best_worst(protocol: Protocol) -> None:
     contacts = [
         contact(email(0), municipality="A"),
         contact(email(0), municipality="B"),
@@ -731,7 +738,7 @@ def test_national_indicators_mean_pooled_best_worst(protocol: dict[str, Any]) ->
 # ----------------------------------------------------------------- headlines
 
 
-def test_headlines_on_scores_and_bands(protocol: dict[str, Any]) -> None:
+def test_headlines_on_scores_and_bands(protocol: Protocol) -> None:
     # Scores 100, 100, 80, 80, 60, 60, 60 and 0: one in eight under 40.
     result = score_round(
         protocol,
@@ -747,7 +754,7 @@ def test_headlines_on_scores_and_bands(protocol: dict[str, Any]) -> None:
     assert (care.numerator, care.denominator, care.params["pass_mark"]) == (4, 8, 61.0)
 
 
-def test_headlines_on_questions_answered_and_sectors(protocol: dict[str, Any]) -> None:
+def test_headlines_on_questions_answered_and_sectors(protocol: Protocol) -> None:
     def answered(covered: set[str]) -> PhoneRecord:
         return phone((True, 5), covered=covered)
 
@@ -804,18 +811,18 @@ def test_as_fraction_phrase_rejects_non_shares() -> None:
 # ----------------------------------------------------------------- a whole round
 
 
-def synthetic_round(protocol: dict[str, Any], municipalities: int = 357) -> list[Contact]:
+def synthetic_round(protocol: Protocol, municipalities: int = 357) -> list[Contact]:
     """About 30 contacts per municipality with varied outcomes (deterministic)."""
     contacts: list[Contact] = []
     for m in range(municipalities):
         code = f"{m:04d}"
         for k in range(10):
             v = (m * 7 + k * 3) % 11
-            for scenario in protocol["scenarios"]:
-                sector = scenario["sector"]
-                cps = [cp["code"] for cp in scenario.get("checkpoints", [])]
+            for scenario in protocol.scenarios:
+                sector = scenario.sector
+                cps = scenario.checkpoint_codes
                 covered = set(cps[: v % (len(cps) + 1)])
-                channel = scenario["channels"][k % len(scenario["channels"])]
+                channel = scenario.channels[k % len(scenario.channels)]
                 record: PhoneRecord | EmailRecord | WebRecord | None
                 if v == 10:
                     record = None
@@ -831,11 +838,11 @@ def synthetic_round(protocol: dict[str, Any], municipalities: int = 357) -> list
                     record = email(None if v == 0 else v - 1, covered, v % 4)
                 else:
                     record = web((v > 1, 10 * v, v % 4), (v > 1, 12 * v, (v + 1) % 4))
-                contacts.append(Contact(code, scenario["code"], sector, channel, record))
+                contacts.append(Contact(code, scenario.code, sector, channel, record))
     return contacts
 
 
-def test_whole_national_round_is_consistent(protocol: dict[str, Any]) -> None:
+def test_whole_national_round_is_consistent(protocol: Protocol) -> None:
     # Speed is measured by benchmarks/, not here: this pins the national-scale results.
     contacts = synthetic_round(protocol)
     assert len(contacts) == 357 * 30
@@ -849,17 +856,13 @@ def test_whole_national_round_is_consistent(protocol: dict[str, Any]) -> None:
     assert result.missing == sum(m.missing for m in result.municipalities) > 0
 
 
-REAL_PROTOCOL = Path(__file__).resolve().parents[2] / "questionnaires" / "servicetest-protocol.yaml"
+REAL_PROTOCOL = SHIPPED / "servicetest-protocol.yaml"
 
 
 def test_the_shipped_protocol_scores_a_synthetic_round() -> None:
-    if not REAL_PROTOCOL.exists():
-        pytest.skip(f"{REAL_PROTOCOL.name} has not been written yet")
-    yaml = pytest.importorskip("yaml")
-    raw = yaml.safe_load(REAL_PROTOCOL.read_text(encoding="utf-8"))
-    raw.setdefault("missing_contacts", "zero")
-    raw.setdefault("phone_hours", {"start": "09:30", "end": "15:00"})
-    result = score_round(raw, synthetic_round(raw, municipalities=20))
+    real = load_file(REAL_PROTOCOL).protocol
+    assert real is not None
+    result = score_round(real, synthetic_round(real, municipalities=20))
     assert len(result.municipalities) == 20
     assert result.national_average is not None
     assert 0 <= result.national_average <= 100

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from flask.testing import FlaskClient
 from scipy.stats import spearmanr
 
-from surveyapp.database import checkpoint
+from surveyapp.database import checkpoint, flush_checkpoints
 from surveyapp.extensions import db
 from surveyapp.models import Answer, Invitation, Response, SurveyRound
 from tests.surveys.conftest import form_state
@@ -102,9 +102,7 @@ def _pages_holding(app: Any, needle: bytes) -> tuple[set[int], set[int]]:
     page_size = int.from_bytes(main[16:18], "big")
     page_size = 65536 if page_size == 1 else page_size
     in_main = {
-        offset // page_size + 1
-        for offset in range(len(main))
-        if main.startswith(needle, offset)
+        offset // page_size + 1 for offset in range(len(main)) if main.startswith(needle, offset)
     }
     wal_path = path.with_name(path.name + "-wal")
     wal = wal_path.read_bytes() if wal_path.exists() else b""
@@ -142,7 +140,9 @@ def test_the_database_file_and_its_log_hold_each_answer_once_and_no_link(
     browser.post(f"/s/{slug}/1", data=PAGE1)
     browser.post(f"/s/{slug}/2", data=PAGE2)
     browser.post(f"/s/{slug}/3", data={**PAGE3, "suggestion": unique})
+    assert flush_checkpoints(db.engine)  # the background checkpoint after that write
     _answer(app, slug, tokens[1])  # a later write to the same pages
+    assert flush_checkpoints(db.engine)
     db.session.rollback()
     data = _database_bytes(app)
     # The typed text is in the stored answer and nowhere else: no draft. The log holds

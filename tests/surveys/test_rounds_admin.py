@@ -132,6 +132,34 @@ def test_target_is_read_as_percentage_or_fraction(typed: str, share: float) -> N
     assert parse_share(typed) == pytest.approx(share)
 
 
+@pytest.mark.parametrize("typed", ["٨٠", "8⁰", "1e1", "8_0", "inf", "1" * 5000])
+def test_target_in_anything_but_ascii_digits_is_unreadable(typed: str) -> None:
+    with pytest.raises(ValueError):
+        parse_share(typed)
+
+
+@pytest.mark.parametrize(
+    ("field", "typed"),
+    [
+        ("year", "٢٠٢٦"),  # int() reads Arabic-Indic digits as 2026
+        ("year", "2_026"),  # and underscores between digits
+        ("year", "2026²"),
+        ("year", "9" * 5000),
+        ("year", str(2**63)),
+        ("target", "٨٠"),
+    ],
+)
+def test_numbers_in_staff_forms_are_ascii_digits(
+    admin: FlaskClient, field: str, typed: str
+) -> None:
+    response = admin.post("/rounds/new?lang=en", data=round_form(**{field: typed}))
+    assert response.status_code == 200
+    text = response.get_data(as_text=True)
+    assert 'class="error-summary"' in text
+    assert "Write a whole number." in text or "Write the target as a percentage" in text
+    assert _rounds() == []
+
+
 @pytest.mark.parametrize("typed", ["100", "0", "1", "0,0", "150", "-10", "abc", "", "nan"])
 def test_target_outside_0_to_100_percent_is_refused(admin: FlaskClient, typed: str) -> None:
     response = admin.post("/rounds/new", data=round_form(target=typed))

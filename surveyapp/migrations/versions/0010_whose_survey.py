@@ -1,8 +1,8 @@
 """whose survey it is: public titles per language, contact and privacy link per round;
 coats of arms of municipalities
 
-Revision ID: 0020
-Revises: 0007
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-01 21:00:00
 
 """
@@ -12,8 +12,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0020'
-down_revision = '0007'
+revision = '0010'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,200 @@
+"""A questionnaire definition file, read and validated: :func:`parse_definition`, :func:`load_file`.
+
+The file format is the contract in ``docs/questionnaire-format.md``. This package is
+plain Python (YAML text in, frozen objects out); it imports neither Flask nor
+SQLAlchemy, so the command line, the tests and the web app can all use it.
+
+Reading a file takes four steps: the YAML is read safely with the line of every value
+(:mod:`~surveyapp.questionnaires.yaml_source`), the keys shared by every kind are
+checked here, then the survey parts (:mod:`~surveyapp.questionnaires.survey`) or the
+service-test protocol (:mod:`~surveyapp.questionnaires.protocol`). Every problem is
+collected first; a broken file gives one
+:class:`~surveyapp.questionnaires.problems.DefinitionError` listing them all, each with
+the file, the line and the question, section or scenario concerned, in file order.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from surveyapp.questionnaires.checks import MAX_CODE_LENGTH, Checker, is_int
+from surveyapp.questionnaires.problems import Report
+from surveyapp.questionnaires.protocol import (
+    PROTOCOL_KEYS,
+    PROTOCOL_REQUIRED,
+    Protocol,
+    read_protocol,
+)
+from surveyapp.questionnaires.survey import (
+    Indicator,
+    Question,
+    Section,
+    SurveyReader,
+    canonical_json,
+    sha256,
+)
+from surveyapp.questionnaires.yaml_source import Map, Value, describe, raw_value, read_file
+from surveyapp.questionnaires.yaml_source import read_source as _read_source
+
+KINDS = ("survey", "checklist", "census", "protocol")
+SECTIONED_KINDS = ("survey", "checklist", "census")
+FORMAT_VERSION = 1
+
+_BASE_KEYS = ("format", "code", "kind", "title", "description", "source", "scales")
+_SECTIONED_KEYS = ("sections", "indicator")
+_CODE_RE = re.compile(r"[a-z0-9][a-z0-9-]*")
+
+
+@dataclass(frozen=True)
+class Definition:
+    code: str
+    kind: str
+    title: dict[str, str]
+    description: dict[str, str] | None
+    source: str | None
+    sections: tuple[Section, ...]
+    indicator: Indicator | None
+    protocol: Protocol | None
+    raw: dict[str, Any]
+    content_hash: str
+
+    @property
+    def questions(self) -> tuple[Question, ...]:
+        """All questions, in file order."""
+        return tuple(q for section in self.sections for q in section.questions)
+
+    def question(self, code: str) -> Question:
+        """The question with this code; ``KeyError`` if there is none."""
+        for q in self.questions:
+            if q.code == code:
+                return q
+        raise KeyError(code)
+
+
+def parse_definition(text: str | bytes, filename: str) -> Definition:
+    """Validate and parse one definition file; raises :class:`DefinitionError`."""
+    report = Report(filename)
+    source = _read_source(text, report)
+    if source is None:
+        raise report.error()
+    definition = _read(*source, report)
+    if report or definition is None:
+        raise report.error()
+    return definition
+
+
+def load_file(path: str | os.PathLike[str]) -> Definition:
+    """Read and parse a definition file. A file that cannot be read is a DefinitionError."""
+    return parse_definition(read_file(path), os.fspath(path))
+
+
+def _read(root: Value, raw: Any, report: Report) -> Definition | None:
+    """The definition in a file's top node; None when anything is wrong (see ``report``)."""
+    check = Checker(report)
+    if not isinstance(root, Map):
+        check.err(
+            root.line,
+            "",
+            "the top level must be a mapping (format: 1, code: ..., kind: ..., title: ...),"
+            f" not {describe(root)}",
+        )
+        return None
+    kind_entry = root.entries.get("kind")
+    kind_value = raw_value(kind_entry)
+    kind = kind_value if isinstance(kind_value, str) and kind_value in KINDS else None
+    _check_top_keys(check, root, kind)
+
+    entry = root.entries.get("format")
+    if entry is not None:
+        value = raw_value(entry)
+        if not is_int(value):
+            check.expected(entry, "format", "", f"the number {FORMAT_VERSION}")
+        elif value != FORMAT_VERSION:
+            check.err(
+                entry.line,
+                "",
+                f"unsupported format {value} (this version reads format {FORMAT_VERSION})",
+            )
+
+    code = check.code(
+        root,
+        "code",
+        "",
+        _CODE_RE,
+        "use lower-case letters a-z, digits and '-', starting with a letter or digit"
+        " (e.g. citizen-satisfaction)",
+        max_length=MAX_CODE_LENGTH,
+    )
+    if kind_entry is not None and kind is None:
+        if isinstance(kind_value, str):
+            check.err(
+                kind_entry.line,
+                "",
+                f"unknown kind '{kind_value}' (expected one of: {', '.join(KINDS)})",
+            )
+        else:
+            check.expected(kind_entry, "kind", "", f"one of {', '.join(KINDS)}")
+    title = check.get_translation(root, "title", "")
+    description = check.get_translation(root, "description", "")
+    source = check.get_str(root, "source", "")
+
+    survey = SurveyReader(report)
+    scales = survey.scales(root)
+    sections = []
+    indicator: Indicator | None = None
+    protocol: Protocol | None = None
+    # With an unknown kind, still check whatever parts are there.
+    if kind in SECTIONED_KINDS or (kind is None and "sections" in root.entries):
+        sections = survey.sections(root, scales)
+        survey.resolve_conditions()
+        if kind in ("survey", None) and "indicator" in root.entries:
+            indicator = survey.indicator(root.entries["indicator"])
+    if kind == "protocol" or (kind is None and any(key in root.entries for key in PROTOCOL_KEYS)):
+        protocol = read_protocol(root, report)
+
+    if report:
+        return None
+    assert code is not None and kind is not None and title is not None
+    assert isinstance(raw, dict)
+    return Definition(
+        code=code,
+        kind=kind,
+        title=title,
+        description=description,
+        source=source,
+        sections=tuple(survey.finish_section(s) for s in sections),
+        indicator=indicator,
+        protocol=protocol,
+        raw=raw,
+        content_hash=sha256(canonical_json(raw)),
+    )
+
+
+def _check_top_keys(check: Checker, root: Map, kind: str | None) -> None:
+    """Required, unknown and misplaced top-level keys, as the file's kind has them."""
+    if kind in SECTIONED_KINDS:
+        required = ["format", "code", "kind", "title", "sections"]
+        optional = [*_BASE_KEYS, "sections"] + (["indicator"] if kind == "survey" else [])
+    elif kind == "protocol":
+        required = ["format", "code", "kind", "title", *PROTOCOL_REQUIRED]
+        optional = [*_BASE_KEYS, *PROTOCOL_KEYS]
+    else:
+        required = ["format", "code", "kind", "title"]
+        optional = [*_BASE_KEYS, *_SECTIONED_KEYS, *PROTOCOL_KEYS]
+
+    def misplaced(key: str) -> str | None:
+        if key in PROTOCOL_KEYS and kind in SECTIONED_KINDS:
+            return f"'{key}' is only used with kind: protocol"
+        if key == "sections" and kind == "protocol":
+            return (
+                "a protocol has no sections (it has channels, sectors, scenarios and"
+                " grade_bands instead)"
+            )
+        if key == "indicator" and kind is not None and kind != "survey":
+            return f"'indicator' is only used with kind: survey, not kind: {kind}"
+        return None
+
+    check.keys(root, "", required, optional, misplaced)

@@ -1,0 +1,748 @@
+"""The service-test protocol of a ``kind: protocol`` file, as one typed, frozen object.
+
+The protocol's parts are pydantic models: their fields state each default once (the
+testers per web item, the phone hours, the attempts...), and their validators hold the
+rules between fields (weights adding up to 1, bands in order, scenarios using defined
+sectors and channels). :func:`read_protocol` validates the YAML once; pydantic's errors
+are turned into problems with the line and the place (channel, sector, scenario...) of
+the value concerned, in the words the rest of the file's checks use.
+"""
+
+from __future__ import annotations
+
+import re
+import types
+from collections.abc import Callable, Iterable, Mapping
+from datetime import time
+from typing import (
+    Annotated,
+    Any,
+    Literal,
+    NamedTuple,
+    NoReturn,
+    TypeAlias,
+    Union,
+    get_args,
+    get_origin,
+)
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ModelWrapValidatorHandler,
+    PlainValidator,
+    PrivateAttr,
+    Strict,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import ErrorDetails, PydanticCustomError
+
+from surveyapp.questionnaires.checks import fmt, is_int, is_number, read_translation, suggest
+from surveyapp.questionnaires.problems import Report
+from surveyapp.questionnaires.yaml_source import (
+    Map,
+    Path,
+    describe,
+    number_hint,
+    plain,
+    positions,
+    text_hint,
+)
+
+__all__ = [
+    "CHANNELS",
+    "PROTOCOL_KEYS",
+    "PROTOCOL_REQUIRED",
+    "Channel",
+    "ChannelName",
+    "Channels",
+    "Checkpoint",
+    "EmailChannel",
+    "GradeBand",
+    "PhoneChannel",
+    "PhoneHours",
+    "Protocol",
+    "Scenario",
+    "Sector",
+    "SpeedRow",
+    "WebChannel",
+    "read_protocol",
+]
+
+CHANNELS = ("phone", "email", "web")
+ChannelName: TypeAlias = Literal["phone", "email", "web"]
+WEIGHT_TOLERANCE = 0.001
+
+#: The top-level keys of a protocol, and those it must have.
+PROTOCOL_KEYS = (
+    "channels",
+    "sectors",
+    "scenarios",
+    "grade_bands",
+    "missing_contacts",
+    "phone_hours",
+)
+PROTOCOL_REQUIRED = ("channels", "sectors", "scenarios", "grade_bands")
+
+# Sector, scenario and checkpoint codes (the format leaves their spelling open).
+_ITEM_CODE_RE = re.compile(r"[a-z0-9][a-z0-9_-]*")
+_ITEM_CODE_RULE = "use lower-case letters a-z, digits, '_' and '-'"
+_TIME_RE = re.compile(r"(?:[01][0-9]|2[0-3]):[0-5][0-9]")
+_CHECKPOINT_CHANNELS = ("phone", "email")
+
+
+# --------------------------------------------------------------------------- rule errors
+
+
+class _Issue(NamedTuple):
+    """A broken rule: where (relative to the value validated), and what is wrong."""
+
+    path: Path
+    message: str
+    first: Path | None = None  # an earlier value it repeats: "(first at line N)"
+
+
+def _fail(*issues: _Issue) -> NoReturn:
+    """Stop validating this value; the translator reports each issue at its own line."""
+    summary = "; ".join(issue.message for issue in issues)
+    raise PydanticCustomError("protocol_rule", "{summary}", {"summary": summary, "issues": issues})
+
+
+def _check(issues: list[_Issue]) -> None:
+    if issues:
+        _fail(*issues)
+
+
+# --------------------------------------------------------------------------- value types
+
+
+def _number(value: Any) -> float:
+    if not is_number(value):
+        raise PydanticCustomError("number", "not a number")
+    number: float = value  # as written: 5 points stay 5, not 5.0
+    return number
+
+
+def _not_negative(value: float, info: ValidationInfo) -> float:
+    if value < 0:
+        _fail(_Issue((), f"'{info.field_name}' must not be negative ({fmt(value)})"))
+    return value
+
+
+def _at_least(minimum: int) -> Callable[[int, ValidationInfo], int]:
+    def check(value: int, info: ValidationInfo) -> int:
+        if value < minimum:
+            _fail(_Issue((), f"'{info.field_name}' must be at least {minimum}, not {value}"))
+        return value
+
+    return check
+
+
+def _percentage(value: float, info: ValidationInfo) -> float:
+    if not 0 <= value <= 100:
+        _fail(_Issue((), f"'{info.field_name}' must be between 0 and 100, not {fmt(value)}"))
+    return value
+
+
+def _not_empty(value: str, info: ValidationInfo) -> str:
+    if not value.strip():
+        _fail(_Issue((), f"'{info.field_name}' is empty"))
+    return value
+
+
+def _code(what: str) -> Callable[[str], str]:
+    def check(value: str) -> str:
+        if not _ITEM_CODE_RE.fullmatch(value):
+            _fail(_Issue((), f"{what} '{value}' is not valid: {_ITEM_CODE_RULE}"))
+        return value
+
+    return check
+
+
+def _translation(value: Any, info: ValidationInfo) -> dict[str, str]:
+    texts, problems = read_translation(info.field_name or "text", value)
+    if texts is None:
+        _fail(*(_Issue(() if lang is None else (lang,), m) for lang, m in problems))
+    return texts
+
+
+def _clock(value: Any, info: ValidationInfo) -> time:
+    """A time written "HH:MM" (in quotes: YAML reads 15:00 unquoted as the number 900)."""
+    key = info.field_name
+    if isinstance(value, time):
+        return value
+    if isinstance(value, str) and _TIME_RE.fullmatch(value):
+        hours, minutes = value.split(":")
+        return time(int(hours), int(minutes))
+    if isinstance(value, str):
+        message = f"'{key}' must be a time as HH:MM (e.g. \"09:30\"), not '{value}'"
+    elif is_int(value):
+        message = (
+            f"'{key}' must be a time in quotes, e.g. \"15:00\" (unquoted, YAML reads"
+            f" a time like 15:00 as the number 900; here it read {value})"
+        )
+    else:
+        message = f"'{key}' must be a time as \"HH:MM\", not {describe(value)}"
+    _fail(_Issue((), message))
+
+
+def _channel_name(value: Any) -> str:
+    if not isinstance(value, str):
+        _fail(_Issue((), f"a channel name must be text, not {describe(value)}"))
+    if value not in CHANNELS:
+        _fail(_Issue((), f"unknown channel '{value}' (expected one of: {', '.join(CHANNELS)})"))
+    return value
+
+
+def _not_null(value: Any) -> Any:
+    """Leaving a key's value empty is not the same as leaving the key out."""
+    if value is None:
+        raise PydanticCustomError("null", "an empty value")
+    return value
+
+
+Number = Annotated[float, PlainValidator(_number)]
+NonNegative = Annotated[float, PlainValidator(_number), AfterValidator(_not_negative)]
+Count = Annotated[int, Strict(), AfterValidator(_at_least(1))]
+Text = Annotated[str, Strict(), AfterValidator(_not_empty)]
+Translation = Annotated[dict[str, str], BeforeValidator(_translation)]
+OptionalTranslation = Annotated[dict[str, str] | None, BeforeValidator(_translation)]
+Clock = Annotated[time, BeforeValidator(_clock)]
+OptionalClock = Annotated[time | None, BeforeValidator(_clock)]
+SectorCode = Annotated[str, AfterValidator(_code("sector code"))]
+ScenarioCode = Annotated[
+    str, Strict(), AfterValidator(_not_empty), AfterValidator(_code("scenario code"))
+]
+CheckpointCode = Annotated[
+    str, Strict(), AfterValidator(_not_empty), AfterValidator(_code("checkpoint code"))
+]
+ScenarioChannel = Annotated[ChannelName, PlainValidator(_channel_name)]
+
+
+class _Part(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+# --------------------------------------------------------------------------- channels
+
+
+class SpeedRow(_Part):
+    """E-mail: a reply within ``within_days`` working days earns ``points``."""
+
+    within_days: Annotated[int, Strict(), AfterValidator(_at_least(0))]
+    points: NonNegative
+
+
+class PhonePoints(_Part):
+    answered_first_contact: NonNegative
+    checkpoint: NonNegative  # per checkpoint of the scenario covered
+    referred_correctly: NonNegative
+    courtesy: NonNegative  # courtesy is rated 0–3; scaled to this many points
+
+
+class EmailPoints(_Part):
+    checkpoint: NonNegative
+    courtesy: NonNegative
+
+
+class WebPoints(_Part):
+    found: NonNegative
+    quality: NonNegative  # information quality rated 0–3; scaled to this many points
+
+
+class _ChannelRules(_Part):
+    """What every channel has: the most points a contact can get must be more than 0."""
+
+    @model_validator(mode="after")
+    def _some_points(self) -> _ChannelRules:
+        if self.maximum(1) <= 0:
+            message = "all points are 0; a contact's maximum score must be more than 0"
+            _fail(_Issue(("points",), message))
+        return self
+
+    def maximum(self, checkpoints: int) -> float:
+        """The most points a contact can get in a scenario with this many checkpoints."""
+        raise NotImplementedError  # each channel has its own
+
+
+class PhoneChannel(_ChannelRules):
+    weight: NonNegative
+    points: PhonePoints
+    max_attempts: Count = 2  # one call-back if nobody answered
+    max_wait_seconds: Count = 240  # waiting longer counts as not reached for that attempt
+
+    def maximum(self, checkpoints: int) -> float:
+        p = self.points
+        return (
+            p.answered_first_contact
+            + p.checkpoint * checkpoints
+            + p.referred_correctly
+            + p.courtesy
+        )
+
+
+class EmailChannel(_ChannelRules):
+    weight: NonNegative
+    points: EmailPoints
+    speed: Annotated[tuple[SpeedRow, ...], Field(min_length=1)]  # first matching row wins
+    quality_cutoff_days: Count = 10  # replies later than this get no points at all
+    send_cutoff: OptionalClock = None  # mails sent at or after it count from the next day
+
+    @field_validator("speed")
+    @classmethod
+    def _ascending(cls, rows: tuple[SpeedRow, ...]) -> tuple[SpeedRow, ...]:
+        issues = []
+        for n in range(1, len(rows)):
+            days, previous = rows[n].within_days, rows[n - 1].within_days
+            if days <= previous:
+                issues.append(
+                    _Issue(
+                        (n, "within_days"),
+                        "speed rows must be in ascending order of within_days:"
+                        f" {days} comes after {previous}",
+                    )
+                )
+        _check(issues)
+        return rows
+
+    @property
+    def best_speed_points(self) -> float:
+        return max(row.points for row in self.speed)
+
+    def maximum(self, checkpoints: int) -> float:
+        p = self.points
+        return self.best_speed_points + p.checkpoint * checkpoints + p.courtesy
+
+
+class WebChannel(_ChannelRules):
+    weight: NonNegative
+    points: WebPoints
+    time_limit_seconds: Count = 120  # not found within the limit = 0
+    testers: Count = 2  # independent testers; a third decides when they disagree
+
+    def maximum(self, checkpoints: int) -> float:
+        return self.points.found + self.points.quality
+
+
+Channel: TypeAlias = PhoneChannel | EmailChannel | WebChannel
+
+
+def _weights(what: str, weights: Mapping[str, float]) -> list[_Issue]:
+    """The weights of channels or sectors must add up to 1."""
+    total = sum(weights.values())
+    if abs(total - 1) <= WEIGHT_TOLERANCE:
+        return []
+    parts = " + ".join(f"{name} {fmt(w)}" for name, w in weights.items())
+    return [_Issue((), f"the {what} weights add up to {total:.4g}, not 1 ({parts})")]
+
+
+class Channels(_Part):
+    """The channels a protocol tests, each with its settings, in the file's order."""
+
+    phone: Annotated[PhoneChannel | None, BeforeValidator(_not_null)] = None
+    email: Annotated[EmailChannel | None, BeforeValidator(_not_null)] = None
+    web: Annotated[WebChannel | None, BeforeValidator(_not_null)] = None
+    _names: tuple[ChannelName, ...] = PrivateAttr(default=())
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _in_file_order(cls, data: Any, handler: ModelWrapValidatorHandler[Channels]) -> Channels:
+        """Remember the file's order (the ranking's columns follow it); weights add up to 1."""
+        channels = handler(data)
+        if isinstance(data, Mapping):
+            channels._names = tuple(name for name in data if name in CHANNELS)
+        if not channels.names:
+            _fail(_Issue((), "at least one channel is needed"))
+        _check(_weights("channel", {name: channels[name].weight for name in channels.names}))
+        return channels
+
+    @property
+    def names(self) -> tuple[ChannelName, ...]:
+        """The channels defined, in the file's order."""
+        return self._names
+
+    def __getitem__(self, name: str) -> Channel:
+        channel = getattr(self, name, None) if name in CHANNELS else None
+        if channel is None:
+            raise KeyError(name)
+        found: Channel = channel
+        return found
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.names
+
+    def get(self, name: str) -> Channel | None:
+        return self[name] if name in self else None
+
+    def items(self) -> list[tuple[ChannelName, Channel]]:
+        return [(name, self[name]) for name in self.names]
+
+
+# --------------------------------------------------------------------------- sectors, scenarios
+
+
+class Sector(_Part):
+    title: Translation
+    weight: NonNegative
+
+
+def _sector_rules(sectors: Mapping[str, Sector]) -> Mapping[str, Sector]:
+    if not sectors:
+        _fail(_Issue((), "at least one sector is needed"))
+    _check(_weights("sector", {code: sector.weight for code, sector in sectors.items()}))
+    return sectors
+
+
+class Checkpoint(_Part):
+    """What a correct answer must contain."""
+
+    code: CheckpointCode
+    text: Translation
+
+
+class Scenario(_Part):
+    code: ScenarioCode
+    sector: Text
+    channels: Annotated[tuple[ScenarioChannel, ...], Field(min_length=1)]
+    question: Translation  # the question asked, or for web the item to find
+    persona: OptionalTranslation = None  # who the tester pretends to be
+    script: OptionalTranslation = None  # what to say or write
+    checkpoints: Annotated[tuple[Checkpoint, ...], Field(min_length=1)] = ()
+
+    @model_validator(mode="after")
+    def _own_rules(self) -> Scenario:
+        issues = []
+        for n, name in enumerate(self.channels):
+            if name in self.channels[:n]:
+                issues.append(_Issue(("channels", n), f"channel '{name}' is listed twice"))
+        first: dict[str, int] = {}
+        for n, checkpoint in enumerate(self.checkpoints):
+            if checkpoint.code in first:
+                issues.append(
+                    _Issue(
+                        ("checkpoints", n, "code"),
+                        f"duplicate checkpoint code '{checkpoint.code}'",
+                        ("checkpoints", first[checkpoint.code], "code"),
+                    )
+                )
+            else:
+                first[checkpoint.code] = n
+        needs = [c for c in dict.fromkeys(self.channels) if c in _CHECKPOINT_CHANNELS]
+        if needs and "checkpoints" not in self.model_fields_set:
+            issues.append(
+                _Issue((), f"a scenario for {' and '.join(needs)} needs at least one checkpoint")
+            )
+        _check(issues)
+        return self
+
+    @property
+    def checkpoint_codes(self) -> tuple[str, ...]:
+        return tuple(checkpoint.code for checkpoint in self.checkpoints)
+
+
+class GradeBand(_Part):
+    min: Annotated[float, PlainValidator(_number), AfterValidator(_percentage)]
+    label: Translation
+
+
+def _band_rules(bands: tuple[GradeBand, ...]) -> tuple[GradeBand, ...]:
+    issues = []
+    for n in range(1, len(bands)):
+        low, previous = bands[n].min, bands[n - 1].min
+        if low >= previous:
+            issues.append(
+                _Issue(
+                    (n, "min"),
+                    "grade bands must be listed highest 'min' first (descending):"
+                    f" {fmt(low)} comes after {fmt(previous)}",
+                )
+            )
+    if bands and bands[-1].min != 0:
+        issues.append(
+            _Issue(
+                (len(bands) - 1,),
+                f"the lowest grade band must have min 0, not {fmt(bands[-1].min)}",
+            )
+        )
+    _check(issues)
+    return bands
+
+
+class PhoneHours(_Part):
+    """When phone contacts are made (working days, Norwegian time)."""
+
+    start: Clock = time(9, 30)
+    end: Clock = time(15, 0)
+
+    @model_validator(mode="after")
+    def _in_order(self) -> PhoneHours:
+        if self.start >= self.end:
+            start, end = self.start.strftime("%H:%M"), self.end.strftime("%H:%M")
+            _fail(_Issue((), f"'start' ({start}) must be before 'end' ({end})"))
+        return self
+
+
+# --------------------------------------------------------------------------- the protocol
+
+
+class Protocol(_Part):
+    """A service test: channels, sectors, scenarios, grade bands and the rules between them."""
+
+    channels: Channels
+    sectors: Annotated[Mapping[SectorCode, Sector], AfterValidator(_sector_rules)]
+    scenarios: Annotated[tuple[Scenario, ...], Field(min_length=1)]
+    grade_bands: Annotated[tuple[GradeBand, ...], Field(min_length=1), AfterValidator(_band_rules)]
+    missing_contacts: Literal["zero", "exclude"] = (
+        "zero"  # a contact not carried out: 0, or left out
+    )
+    phone_hours: PhoneHours = PhoneHours()
+
+    @field_validator("scenarios")
+    @classmethod
+    def _refer_to_what_is_defined(
+        cls, scenarios: tuple[Scenario, ...], info: ValidationInfo
+    ) -> tuple[Scenario, ...]:
+        channels: Channels | None = info.data.get("channels")
+        sectors: Mapping[str, Sector] | None = info.data.get("sectors")
+        issues = []
+        first: dict[str, int] = {}
+        for n, scenario in enumerate(scenarios):
+            if scenario.code in first:
+                issues.append(
+                    _Issue(
+                        (n, "code"),
+                        f"duplicate scenario code '{scenario.code}'",
+                        (first[scenario.code], "code"),
+                    )
+                )
+            else:
+                first[scenario.code] = n
+            if sectors is not None and scenario.sector not in sectors:
+                known = ", ".join(sectors) or "none"
+                issues.append(
+                    _Issue(
+                        (n, "sector"),
+                        f"unknown sector '{scenario.sector}' (sectors defined: {known})",
+                    )
+                )
+            for k, name in enumerate(scenario.channels):
+                if (
+                    channels is not None
+                    and name not in channels
+                    and name not in scenario.channels[:k]
+                ):
+                    issues.append(
+                        _Issue(
+                            (n, "channels", k),
+                            f"channel '{name}' is not defined in the top-level 'channels'",
+                        )
+                    )
+        _check(issues)
+        return scenarios
+
+    def scenario(self, code: str) -> Scenario:
+        """The scenario with this code; ``KeyError`` if there is none."""
+        for scenario in self.scenarios:
+            if scenario.code == code:
+                return scenario
+        raise KeyError(code)
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def read_protocol(root: Map, report: Report) -> Protocol | None:
+    """The protocol in a file's top mapping; None if anything is wrong (see ``report``).
+
+    Only the protocol's keys present are read; the top-level keys (required, unknown,
+    misplaced) are checked with the file's kind in mind before this.
+    """
+    data = {key: plain(root.entries[key].value) for key in PROTOCOL_KEYS if key in root.entries}
+    try:
+        return Protocol.model_validate(data)
+    except ValidationError as error:
+        _Translator(data, positions(root), report).report_all(error.errors())
+        return None
+
+
+# How a value must be written, for the message when it is not; "*" is any name, "#" any
+# position. An item's own sentence (``_ITEM_SHAPES``) names the item by its number.
+_SHAPES: dict[tuple[str, ...], str] = {
+    ("channels",): "a mapping of channel names to settings",
+    ("channels", "*"): "a mapping of channel settings",
+    ("channels", "*", "points"): "a mapping of point names to numbers",
+    ("channels", "*", "speed"): "a list of {within_days, points} rows",
+    ("sectors",): "a mapping of sector codes to {title, weight}",
+    ("sectors", "*"): "a mapping {title, weight}",
+    ("scenarios",): "a list of scenarios",
+    ("scenarios", "#", "channels"): "a list of channel names",
+    ("scenarios", "#", "checkpoints"): "a list of {code, text} items",
+    ("grade_bands",): "a list of {min, label} bands",
+    ("phone_hours",): 'a mapping {start: "09:30", end: "15:00"}',
+}
+_ITEM_SHAPES: dict[tuple[str, ...], str] = {
+    ("channels", "*", "speed", "#"): "a speed row must be a mapping {within_days, points}",
+    ("scenarios", "#"): "scenario {n} must be a mapping",
+    ("scenarios", "#", "checkpoints", "#"): "checkpoint {n} must be a mapping {code, text}",
+    ("grade_bands", "#"): "a grade band must be a mapping {min, label}",
+}
+_SHAPE_ERRORS = ("model_type", "dict_type", "tuple_type", "null")
+
+
+def _pattern(path: Path) -> tuple[str, ...]:
+    return tuple("#" if isinstance(step, int) else step for step in path)
+
+
+def _shape(table: Mapping[tuple[str, ...], str], path: Path) -> str | None:
+    steps = _pattern(path)
+    for pattern, shape in table.items():
+        if len(pattern) == len(steps) and all(
+            p == s or (p == "*" and isinstance(s, str) and s != "#")
+            for p, s in zip(pattern, steps, strict=True)
+        ):
+            return shape
+    return None
+
+
+class _Translator:
+    """Turns pydantic's errors into problems with a line and a place, in plain words."""
+
+    def __init__(self, data: Mapping[str, Any], lines: Mapping[Path, int], report: Report) -> None:
+        self.data = data
+        self.lines = lines
+        self.report = report
+
+    def report_all(self, errors: Iterable[ErrorDetails]) -> None:
+        for error in errors:
+            path: Path = tuple(step for step in error["loc"] if step != "[key]")
+            self.one(error, path)
+
+    def add(self, path: Path, where: Path, message: str) -> None:
+        self.report.add(self.line(path), self.place(where), message)
+
+    def line(self, path: Path) -> int | None:
+        while path not in self.lines and path:
+            path = path[:-1]
+        return self.lines.get(path)
+
+    def one(self, error: ErrorDetails, path: Path) -> None:
+        kind = error["type"]
+        key = str(path[-1]) if path else ""
+        parent = path[:-1]
+        got = describe(error["input"])
+        if kind == "protocol_rule":
+            for issue in (error.get("ctx") or {})["issues"]:
+                at = path + issue.path
+                message = issue.message
+                if issue.first is not None:
+                    message += f" (first at line {self.line(path + issue.first)})"
+                self.add(at, at, message)
+        elif kind == "missing":
+            if parent:  # a missing top-level key is reported with the file's kind in mind
+                self.add(parent, parent, f"missing required key '{key}'")
+        elif kind == "extra_forbidden":
+            self.add(path, parent, self.unknown_key(parent, key))
+        elif kind in _SHAPE_ERRORS:
+            item = _shape(_ITEM_SHAPES, path)
+            if item is not None:
+                message = item.replace("{n}", str(int(path[-1]) + 1)) + f", not {got}"
+            else:
+                shape = _shape(_SHAPES, path) or "a mapping (key: value pairs)"
+                message = f"'{key}' must be {shape}, not {got}"
+            self.add(path, parent, message)
+        elif kind == "number":
+            self.add(
+                path, parent, f"'{key}' must be a number, not {got}{number_hint(error['input'])}"
+            )
+        elif kind == "int_type":
+            self.add(
+                path,
+                parent,
+                f"'{key}' must be a whole number, not {got}{number_hint(error['input'])}",
+            )
+        elif kind == "string_type":
+            self.add(path, parent, f"'{key}' must be text, not {got}{text_hint(error['input'])}")
+        elif kind == "literal_error":
+            expected = (error.get("ctx") or {}).get("expected", "")
+            self.add(path, parent, f"'{key}' must be {expected}, not {got}")
+        elif kind == "too_short":
+            if not error["input"]:  # not when it is short of the items that failed
+                self.add(path, path, f"'{key}' is an empty list")
+        else:  # pragma: no cover - every error the models raise is worded above
+            self.add(path, parent, f"'{key}' is not valid: {error['msg']}")
+
+    def unknown_key(self, parent: Path, key: str) -> str:
+        if parent == ("channels",):
+            return f"unknown channel '{key}' (expected one of: {', '.join(CHANNELS)})"
+        model = _model_at(parent)
+        allowed = list(model.model_fields) if model is not None else []
+        return f"unknown key '{key}'{suggest(key, allowed)}"
+
+    def place(self, path: Path) -> str:
+        """Where a value is, as messages name it: "channel 'web'", "scenario 'x'"..."""
+        if not path:
+            return ""
+        head = str(path[0])
+        if head in ("channels", "sectors") and len(path) > 1:
+            return f"{'channel' if head == 'channels' else 'sector'} '{path[1]}'"
+        if head == "scenarios" and len(path) > 1 and isinstance(path[1], int):
+            scenario = _at(self.data, path[:2])
+            code = scenario.get("code") if isinstance(scenario, dict) else None
+            where = f"scenario '{code}'" if isinstance(code, str) else f"scenario {path[1] + 1}"
+            if len(path) > 3 and path[2] == "checkpoints":
+                checkpoint = _at(self.data, path[:4])
+                code = checkpoint.get("code") if isinstance(checkpoint, dict) else None
+                if isinstance(code, str):
+                    where += f", checkpoint '{code}'"
+            return where
+        return head
+
+
+def _at(data: Any, path: Path) -> Any:
+    for step in path:
+        try:
+            data = data[step]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return data
+
+
+def _unwrap(annotation: Any) -> Any:
+    """The type inside ``Annotated[...]`` and ``X | None``."""
+    while True:
+        origin = get_origin(annotation)
+        if origin is Annotated:
+            annotation = get_args(annotation)[0]
+        elif origin in (Union, types.UnionType):
+            others = [arg for arg in get_args(annotation) if arg is not type(None)]
+            if len(others) != 1:
+                return annotation
+            annotation = others[0]
+        else:
+            return annotation
+
+
+def _model_at(path: Path) -> type[BaseModel] | None:
+    """The model that validates the value at ``path`` (for the keys it allows)."""
+    current: Any = Protocol
+    for step in path:
+        current = _unwrap(current)
+        if isinstance(current, type) and issubclass(current, BaseModel):
+            field = current.model_fields.get(str(step))
+            if field is None:
+                return None
+            current = field.annotation
+        elif get_origin(current) is tuple:
+            current = get_args(current)[0]
+        elif get_origin(current) in (dict, Mapping):
+            current = get_args(current)[1]
+        else:
+            return None
+    current = _unwrap(current)
+    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
