@@ -42,6 +42,7 @@ translations-update: $(STAMP)
 ## Compile the .po files to the .mo files the app reads (both are committed).
 translations: $(STAMP)
 	$(BIN)/pybabel compile -d surveyapp/translations
+	$(BIN)/pybabel compile -D wtforms -d surveyapp/translations
 
 ## Load, fault, scale, export and bad-input benchmarks; writes benchmarks/results/latest.md.
 bench: $(STAMP)

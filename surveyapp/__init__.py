@@ -92,7 +92,7 @@ def register_extensions(app: Flask) -> None:
 
     db.init_app(app)
     with app.app_context():
-        configure_engine_events(db.engine, app.config["SURVEYAPP_SQLITE_CHECKPOINT_PAGES"])
+        configure_engine_events(db.engine)
     migrate.init_app(
         app,
         db,
@@ -119,6 +119,7 @@ def register_url_converters(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from surveyapp.accounts.views import bp as accounts_bp
     from surveyapp.api import init_api
+    from surveyapp.branding.views import bp as branding_bp
     from surveyapp.exports.report_views import bp as reportpdf_bp
     from surveyapp.exports.views import bp as exports_bp
     from surveyapp.jobs.views import bp as jobs_bp
@@ -143,17 +144,19 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(exports_bp)
     app.register_blueprint(jobs_bp)
     app.register_blueprint(questionnaire_files_bp)
+    app.register_blueprint(branding_bp)
     init_api(app)
 
 
 def register_request_hooks(app: Flask) -> None:
     from surveyapp.accounts.access import enforce_access
     from surveyapp.web.errors import register_error_handlers
-    from surveyapp.web.i18n import remember_language_choice
+    from surveyapp.web.i18n import remember_language_choice, use_project_wtforms_messages
     from surveyapp.web.security import add_security_headers
 
     app.before_request(enforce_access)
     app.before_request(remember_language_choice)
+    app.before_request(use_project_wtforms_messages)
     app.after_request(add_security_headers)
     register_error_handlers(app)
 

@@ -39,9 +39,6 @@ DEFAULTS: dict[str, Any] = {
     "SURVEYAPP_SESSION_HOURS": 12,  # a staff log-in ends on the server after this
     "SURVEYAPP_XLSX_MAX_ROWS": 1_048_576,
     "SURVEYAPP_DB_POOL_SIZE": 5,
-    # SQLite: checkpoint the write-ahead log after this many pages (1: every transaction;
-    # see docs/privacy.md before raising it).
-    "SURVEYAPP_SQLITE_CHECKPOINT_PAGES": 1,
     # Background jobs (surveyapp/jobs): the task queue, where result files go, how long.
     "SURVEYAPP_TASK_QUEUE_URL": None,  # None: SQLite file instance/tasks.db; or redis://…
     "SURVEYAPP_FILES_DIR": None,  # None: instance/files (attachments, coats of arms)

@@ -5,7 +5,10 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import enum
+import os
+import sqlite3
 import threading
+import time
 import weakref
 from collections.abc import Iterator
 from typing import Any
@@ -67,7 +70,7 @@ def _begin_mode() -> BeginMode:
     return BeginMode.WRITE
 
 
-def configure_engine_events(engine: Engine, checkpoint_pages: int = 1) -> None:
+def configure_engine_events(engine: Engine) -> None:
     """SQLite: WAL journal, a busy timeout, foreign keys on, NORMAL sync (safe with WAL).
 
     pysqlite's own transaction handling is switched off so that SQLAlchemy emits BEGIN
@@ -92,13 +95,28 @@ def configure_engine_events(engine: Engine, checkpoint_pages: int = 1) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         # Privacy (docs/privacy.md): deleted content is overwritten with zeros, and the
-        # write-ahead log is copied into the database after every transaction and cut
-        # back to nothing when it restarts, so a copy of the -wal file holds at most the
-        # last transaction, not the order of the day's claims and submissions.
+        # write-ahead log is cut back to nothing when it starts over; a background
+        # checkpointer (below) copies it into the database right after every write, so a
+        # copy of the -wal file holds the last moments' transactions, not the order of
+        # the day's claims and submissions.
         cursor.execute("PRAGMA secure_delete=ON")
-        cursor.execute(f"PRAGMA wal_autocheckpoint={int(checkpoint_pages)}")
         cursor.execute("PRAGMA journal_size_limit=0")
         cursor.close()
+
+    database = engine.url.database
+    if database and database != ":memory:" and not database.startswith("file:"):
+        checkpointer = Checkpointer(database)
+        _CHECKPOINTERS[engine] = checkpointer
+
+        @sa.event.listens_for(engine, "before_cursor_execute")
+        def _note_sqlite_writes(connection: Any, _cursor: Any, statement: str, *_a: Any) -> None:
+            if statement.lstrip()[:7].upper().startswith(_WRITE_STATEMENTS):
+                connection.info["surveyapp_sqlite_wrote"] = True
+
+        @sa.event.listens_for(engine, "commit")
+        def _checkpoint_soon(connection: Any) -> None:
+            if connection.info.pop("surveyapp_sqlite_wrote", False):
+                checkpointer.wrote()
 
     turns = threading.Lock()  # this process's queue for the write lock
     _TURNS[engine] = turns
@@ -190,6 +208,72 @@ def _end_reads_with_commit(engine: Engine) -> None:
         dbapi_connection = connection.connection.dbapi_connection
         if dbapi_connection.info.transaction_status == TransactionStatus.INTRANS:
             dbapi_connection.commit()
+
+
+class Checkpointer:
+    """Copies SQLite's write-ahead log into the database soon after each write.
+
+    A daemon thread of the process waits for a commit that wrote, lets ``DELAY`` pass
+    (commits in the meantime share one checkpoint) and runs a PASSIVE checkpoint on a
+    connection of its own: it never blocks readers or writers, and the request that
+    wrote does not wait for the file's fsync. The next write then starts the log over
+    (``journal_size_limit=0`` cuts the file back), so the log holds the last moments'
+    transactions only (docs/privacy.md). Started lazily, again after a fork.
+    """
+
+    DELAY = 0.05  # seconds
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._wake = threading.Event()
+        self._lock = threading.Condition()
+        self._asked = 0  # writes noted
+        self._done = 0  # writes covered by a finished checkpoint
+        self._pid: int | None = None
+
+    def wrote(self) -> None:
+        with self._lock:
+            self._asked += 1
+            if self._pid != os.getpid():
+                self._pid = os.getpid()
+                threading.Thread(target=self._run, name="sqlite-checkpointer", daemon=True).start()
+        self._wake.set()
+
+    def _run(self) -> None:
+        connection = sqlite3.connect(self.path, isolation_level=None, timeout=30)
+        try:
+            while True:
+                self._wake.wait()
+                time.sleep(self.DELAY)
+                self._wake.clear()
+                with self._lock:
+                    covered = self._asked
+                try:
+                    connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                except sqlite3.Error:
+                    self._wake.set()  # the file is busy or gone: try again later
+                    time.sleep(1.0)
+                    continue
+                with self._lock:
+                    self._done = max(self._done, covered)
+                    self._lock.notify_all()
+        finally:
+            connection.close()
+
+    def flush(self, timeout: float = 10.0) -> bool:
+        """Wait until every write noted so far is checkpointed (for tests and tools)."""
+        with self._lock:
+            wanted = self._asked
+            return self._lock.wait_for(lambda: self._done >= wanted, timeout)
+
+
+_CHECKPOINTERS: weakref.WeakKeyDictionary[Engine, Checkpointer] = weakref.WeakKeyDictionary()
+
+
+def flush_checkpoints(engine: Engine, timeout: float = 10.0) -> bool:
+    """Wait for the background checkpoint of every write so far (True when done)."""
+    checkpointer = _CHECKPOINTERS.get(engine)
+    return True if checkpointer is None else checkpointer.flush(timeout)
 
 
 def checkpoint(engine: Engine, truncate: bool = False) -> None:

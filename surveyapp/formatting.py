@@ -22,6 +22,7 @@ decimal point and commas between thousands. p-values below 0.001 read "p < 0,001
 from __future__ import annotations
 
 import functools
+import unicodedata
 from collections.abc import Mapping
 from decimal import Decimal
 from fractions import Fraction
@@ -46,6 +47,30 @@ def pick(texts: Mapping[str, str] | None, language: str) -> str:
     if not texts:
         return ""
     return texts.get(language) or texts.get("nb") or next(iter(texts.values()), "")
+
+
+def pick_with_language(
+    texts: Mapping[str, str] | None, language: str, fallback: str = "nb"
+) -> tuple[str, str]:
+    """One language's text and the language it is in: the reader's, else ``fallback``'s,
+    else bokmål's, else any. A page marks text in another language with ``lang``."""
+    if not texts:
+        return "", language
+    for candidate in (language, fallback, "nb", *texts):
+        if texts.get(candidate):
+            return texts[candidate], candidate
+    return "", language
+
+
+_SORT_LETTERS = str.maketrans({"æ": "{", "ä": "{", "ø": "|", "ö": "|", "å": "}"})
+
+
+def norwegian_sort_key(text: str) -> str:
+    """Alphabetical order as a Norwegian reader expects: a–z, then æ, ø, å; Sámi letters
+    (á, č, đ, ŋ, š, ŧ, ž) with their base letters."""
+    folded = text.casefold().translate(_SORT_LETTERS)
+    plain = unicodedata.normalize("NFKD", folded.replace("đ", "d").replace("ŧ", "t"))
+    return "".join(ch for ch in plain if not unicodedata.combining(ch)).replace("ŋ", "n")
 
 
 # --------------------------------------------------------------------------- rounding

@@ -3,8 +3,9 @@
 from surveyapp.accounts.models import StaffSession, ThrottleCounter, User, user_municipality
 from surveyapp.api.models import ApiToken, ApiTokenUse, Publication, PublishedCount
 from surveyapp.audit.models import AuditEntry
+from surveyapp.branding.models import CoatOfArms
 from surveyapp.jobs.models import Job
-from surveyapp.municipalities.models import Municipality
+from surveyapp.municipalities.models import Municipality, MunicipalityChange, MunicipalityPeriod
 from surveyapp.questionnaires.models import QuestionFingerprint, Questionnaire
 from surveyapp.results.models import PeerGroup, PeerValue, peer_group_member
 from surveyapp.servicetest.models import (
@@ -26,9 +27,12 @@ __all__ = [
     "ApiToken",
     "ApiTokenUse",
     "AuditEntry",
+    "CoatOfArms",
     "Invitation",
     "Job",
     "Municipality",
+    "MunicipalityChange",
+    "MunicipalityPeriod",
     "PeerGroup",
     "PeerValue",
     "Publication",

@@ -145,6 +145,15 @@ def register(app: Flask) -> None:
 
 
 @pytest.fixture
+def municipality_history(app: Flask, register: None) -> None:
+    """The shipped municipality changes 2005–2026 (former numbers kept, not current)."""
+    from surveyapp.municipalities.cli import load_changes
+
+    load_changes()
+    db.session.commit()
+
+
+@pytest.fixture
 def questionnaires(app: Flask, register: None) -> None:
     """The shipped questionnaire definitions, stored."""
     from surveyapp.questionnaires.cli import load_definitions, shipped_files

@@ -21,6 +21,7 @@ from flask_wtf import FlaskForm
 import surveyapp
 from surveyapp.extensions import db
 from surveyapp.models import Municipality, PeerGroup
+from surveyapp.municipalities.history import ChangeFileError, parse_changes
 from surveyapp.municipalities.register import RegisterError, parse_register
 from surveyapp.plaintext import has_controls, strip_controls
 from surveyapp.questionnaires.definition import parse_definition
@@ -131,6 +132,20 @@ def test_the_municipality_register_refuses_control_characters(tmp_path: Path) ->
     assert caught.value.problems == [
         "line 2: the name contains a control character",
         "line 3: the county name contains a control character",
+    ]
+
+
+def test_the_municipality_change_list_refuses_control_characters() -> None:
+    data = (
+        "from_code,from_name,to_code,to_name,kind,valid_from\n"
+        "1902,Trom\x00sø,5401,Tromsø,renumbered,2020-01-01\n"
+        "5401,Tromsø,5501,Troms\x1bø,renumbered,2024-01-01\n"
+    ).encode()
+    with pytest.raises(ChangeFileError) as caught:
+        parse_changes(data, "changes.csv")
+    assert caught.value.problems == [
+        "line 2: from_name contains a control character",
+        "line 3: to_name contains a control character",
     ]
 
 

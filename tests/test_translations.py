@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gettext
+from pathlib import Path
 
 import pytest
 from babel.messages.pofile import read_po
@@ -73,3 +74,28 @@ def test_template_is_current_with_the_source(tmp_path: object) -> None:
     with (TRANSLATIONS / "messages.pot").open("rb") as handle:
         stored = {m.id for m in read_po(handle) if m.id}
     assert current - stored == set()
+
+
+@pytest.mark.parametrize("language", ["nb", "nn"])
+def test_every_wtforms_message_has_our_translation(language: str) -> None:
+    """WTForms' own messages ("This field is required.") come from our catalogue: WTForms
+    has no nynorsk, so without it nynorsk pages would show English."""
+    from wtforms.i18n import messages_path
+
+    with (Path(messages_path()) / "wtforms.pot").open("rb") as handle:
+        template = read_po(handle)
+    with (TRANSLATIONS / language / "LC_MESSAGES" / "wtforms.po").open("rb") as handle:
+        ours = read_po(handle)
+    with (TRANSLATIONS / language / "LC_MESSAGES" / "wtforms.mo").open("rb") as handle:
+        compiled = gettext.GNUTranslations(handle)
+    missing = []
+    for message in template:
+        if not message.id:
+            continue
+        found = ours.get(message.id)
+        text = found.string if found else None
+        if not text or (isinstance(text, tuple) and not all(text)):
+            missing.append(message.id)
+        elif isinstance(message.id, str):
+            assert compiled.gettext(message.id) == text
+    assert missing == []

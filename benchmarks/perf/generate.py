@@ -636,7 +636,7 @@ def generate(
     from surveyapp import create_app
     from surveyapp.config import database_url_from_env
     from surveyapp.extensions import db
-    from surveyapp.municipalities.cli import load_register
+    from surveyapp.municipalities.cli import load_changes, load_register
     from surveyapp.municipalities.models import Municipality
     from surveyapp.questionnaires.cli import load_definitions, shipped_files
     from surveyapp.questionnaires.store import definition_of, latest_version
@@ -656,6 +656,7 @@ def generate(
                 )
             upgrade()
             added, _ = load_register()
+            load_changes()  # the register's history: the dashboard maps earlier numbers
             loaded = load_definitions(shipped_files())
             db.session.commit()
             echo(f"schema ready: {added} municipalities added; " + "; ".join(loaded))
@@ -665,7 +666,11 @@ def generate(
             definition = definition_of(stored)
             if not definition.questions:
                 raise GenerateRefused(f"questionnaire '{questionnaire}' has no questions")
-            codes = list(db.session.scalars(sa.select(Municipality.code).order_by("code")))
+            codes = list(
+                db.session.scalars(
+                    sa.select(Municipality.code).where(Municipality.current).order_by("code")
+                )
+            )
             questionnaire_id = stored.id
             target = definition.indicator.target if definition.indicator else 0.8
             db.session.remove()

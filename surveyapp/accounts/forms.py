@@ -14,7 +14,10 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, EqualTo, Length
 
+from surveyapp.municipalities import phrases
+from surveyapp.municipalities.lookup import old_number
 from surveyapp.web.forms import StaffForm
+from surveyapp.web.templating import current_language
 
 ROLE_CHOICES = [
     SelectChoice("planner", _l("Planner")),
@@ -34,28 +37,55 @@ POLICY_MESSAGES = {
 
 
 def policy_message(key: str) -> str:
+    if key.startswith("former_municipality:"):
+        old = old_number(key.split(":", 1)[1])
+        if old is not None:
+            return phrases.old_number(old, current_language())
     if key.startswith("unknown_municipality:"):
         return str(_l("Unknown municipality number: %(codes)s", codes=key.split(":", 1)[1]))
     return str(POLICY_MESSAGES.get(key, key))
 
 
 class LoginForm(StaffForm):
-    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Length(max=254)])
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=500)])
+    # A text input (inputmode="email" in the template): autocomplete="username", which
+    # password managers look for, is not allowed on <input type=email>.
+    email = StringField(
+        _l("E-mail address"),
+        validators=[DataRequired(message=_l("Write your e-mail address.")), Length(max=254)],
+    )
+    password = PasswordField(
+        _l("Password"),
+        validators=[DataRequired(message=_l("Write your password.")), Length(max=500)],
+    )
 
 
 class PasswordChangeForm(StaffForm):
-    current = PasswordField(_l("Current password"), validators=[DataRequired()])
-    new = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=500)])
+    current = PasswordField(
+        _l("Current password"),
+        validators=[DataRequired(message=_l("Write the password you use now."))],
+    )
+    new = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(message=_l("Write a new password.")), Length(max=500)],
+    )
     confirm = PasswordField(
         _l("Repeat the new password"),
-        validators=[DataRequired(), EqualTo("new", message=_l("The passwords do not match."))],
+        validators=[
+            DataRequired(message=_l("Write the new password once more.")),
+            EqualTo("new", message=_l("The passwords do not match.")),
+        ],
     )
 
 
 class UserForm(StaffForm):
-    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Length(max=254)])
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    email = EmailField(
+        _l("E-mail address"),
+        validators=[DataRequired(message=_l("Write the e-mail address.")), Length(max=254)],
+    )
+    name = StringField(
+        _l("Name"),
+        validators=[DataRequired(message=_l("Write the person's name.")), Length(max=120)],
+    )
     role = SelectField(_l("Role"), choices=ROLE_CHOICES)
     municipalities = SelectMultipleField(_l("Municipalities (planners)"), choices=[])
     active = BooleanField(_l("Active"), default=True)

@@ -11,6 +11,7 @@ from surveyapp.accounts.passwords import hash_password, policy_problems
 from surveyapp.accounts.session import end_all_sessions
 from surveyapp.audit.operations import record
 from surveyapp.extensions import db
+from surveyapp.municipalities.lookup import old_number
 from surveyapp.municipalities.models import Municipality
 
 
@@ -41,10 +42,19 @@ def _municipalities(codes: Iterable[str]) -> list[Municipality]:
     wanted = sorted(set(codes))
     if not wanted:
         return []
-    found = list(db.session.scalars(sa.select(Municipality).where(Municipality.code.in_(wanted))))
+    found = list(
+        db.session.scalars(
+            sa.select(Municipality).where(Municipality.code.in_(wanted), Municipality.current)
+        )
+    )
     missing = set(wanted) - {m.code for m in found}
-    if missing:
-        raise AccountError([f"unknown_municipality:{','.join(sorted(missing))}"])
+    former = sorted(code for code in missing if old_number(code) is not None)
+    unknown = sorted(missing - set(former))
+    problems = [f"former_municipality:{code}" for code in former]
+    if unknown:
+        problems.append(f"unknown_municipality:{','.join(unknown)}")
+    if problems:
+        raise AccountError(problems)
     return found
 
 

@@ -156,6 +156,10 @@ class ChangeSchema(ma.Schema):
 
 class YearSchema(ma.Schema):
     year = fields.Integer(required=True)
+    number = fields.String(
+        required=True, metadata={"description": "the municipality's number that year"}
+    )
+    name = fields.String(required=True, metadata={"description": "its name that year"})
     fingerprint = fields.String(required=True)
     comparable = fields.Boolean(required=True)
     wording_changed = fields.Boolean(required=True)
@@ -167,6 +171,15 @@ class PeerSchema(ma.Schema):
     name = fields.String(required=True)
     county = fields.String(required=True)
     own = fields.Boolean(required=True)
+    number_then = fields.String(
+        allow_none=True,
+        metadata={"description": "its number in the year, when not ``code`` (renumbered since)"},
+    )
+    now_part_of = fields.List(
+        fields.String(),
+        required=True,
+        metadata={"description": "merged or split since: today's municipalities it is part of"},
+    )
     share = fields.Nested(ShareSchema, required=True)
 
 

@@ -20,6 +20,7 @@ from surveyapp.api.jsonstat import Cube, Dimension, Unit, Value
 from surveyapp.catalogs import translator
 from surveyapp.questionnaires import types as question_types
 from surveyapp.questionnaires.survey import Question
+from surveyapp.results import sentences
 from surveyapp.results.report import (
     EMPTY,
     PROTECTED,
@@ -159,6 +160,23 @@ def _indicator_question(report: MunicipalityReport) -> Question:
     return report.definition.question(indicator.question)
 
 
+def _year_notes(report: MunicipalityReport, language: str) -> dict[str, str]:
+    """The number and name a year had when not today's, and a changed wording."""
+    _ = translator(language)
+    notes: dict[str, str] = {}
+    for point in report.trend:
+        said = []
+        if point.then is not None:
+            said.append(
+                _("Then number %(code)s, %(name)s", code=point.then.code, name=point.then.name)
+            )
+        if point.break_before:
+            said.append(_("Wording changed this year"))
+        if said:
+            notes[str(point.year)] = "; ".join(said)
+    return notes
+
+
 def years_cube(report: MunicipalityReport, meta: Meta) -> Cube:
     """Share satisfied per year, as the dashboard's "Over the years" table."""
     _ = translator(meta.language)
@@ -175,9 +193,7 @@ def years_cube(report: MunicipalityReport, meta: Meta) -> Cube:
             _("Year"),
             [(str(p.year), str(p.year)) for p in report.trend],
             "time",
-            notes={
-                str(p.year): _("Wording changed this year") for p in report.trend if p.break_before
-            },
+            notes=_year_notes(report, meta.language),
         ),
         Dimension(
             "question", _("Question"), [(question.code, _question_label(question, meta.language))]
@@ -197,7 +213,10 @@ def peers_cube(report: MunicipalityReport, meta: Meta) -> Cube:
     question = _indicator_question(report)
     dims = [
         Dimension(
-            "municipality", _("Municipality"), [(p.code, p.name) for p in report.peers], "geo"
+            "municipality",
+            _("Municipality"),
+            [(p.code, sentences.peer_name(p, report.year, meta.language)) for p in report.peers],
+            "geo",
         ),
         Dimension("year", _("Year"), [(str(report.year), str(report.year))], "time"),
         Dimension(

@@ -12,16 +12,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import Response, current_app, url_for
+from flask import Response, current_app, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_smorest import Blueprint, abort
 from webargs.flaskparser import FlaskParser
+from werkzeug.exceptions import NotFound
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from surveyapp import formatting
 from surveyapp.accounts.access import PUBLIC, access
 from surveyapp.api import catalog, data, schemas, tables
 from surveyapp.api.http import cache_headers, client, not_modified
 from surveyapp.api.jsonstat import Cube, to_csv, to_jsonstat
+from surveyapp.municipalities import phrases
 from surveyapp.questionnaires.models import Questionnaire
 from surveyapp.questionnaires.store import definition_of
 from surveyapp.results.report import (
@@ -418,6 +421,10 @@ def report_out(report: MunicipalityReport) -> dict[str, Any]:
         "trend": [
             {
                 "year": p.year,
+                # The number and name the municipality had that year (its years under an
+                # earlier number are its own: Tromsø's 2019 was 1902's).
+                "number": p.then.code if p.then else report.municipality.code,
+                "name": p.then.name if p.then else report.municipality.name,
                 "fingerprint": p.fingerprint,
                 "comparable": p.comparable,
                 "wording_changed": p.break_before,
@@ -431,6 +438,8 @@ def report_out(report: MunicipalityReport) -> dict[str, Any]:
                 "name": p.name,
                 "county": p.county,
                 "own": p.is_own,
+                "number_then": p.then.code if p.then and p.then.code != p.code else None,
+                "now_part_of": list(p.part_of),
                 "share": share_out(p.share),
             }
             for p in report.peers
@@ -469,6 +478,35 @@ def report_out(report: MunicipalityReport) -> dict[str, Any]:
     }
 
 
+def _old_number(year: int, municipality: str) -> WerkzeugResponse | None:
+    """A number no longer in use: the same URL under today's number when it was only
+    renumbered (301), else 404 saying what became of it (merged or split: its figures are
+    its own, kept as a predecessor's)."""
+    old = data.old_number(municipality, year)
+    if old is None:
+        return None
+    said = phrases.old_number(old, current_language())
+    if old.continuous:
+        values: dict[str, Any] = {
+            **request.args.to_dict(flat=False),
+            **(request.view_args or {}),
+            "municipality": old.now[0][0],
+        }
+        target = url_for(str(request.endpoint), **values)
+        return redirect(target, 301)
+    raise NotFound(
+        description=" ".join(
+            [
+                said,
+                _(
+                    "Its figures are kept as its own, under today's municipality as a "
+                    "predecessor's: they are not added to anyone else's."
+                ),
+            ]
+        )
+    )
+
+
 def _report(questionnaire: str, year: int, municipality: str) -> MunicipalityReport:
     try:
         return data.report_for(client(), questionnaire, year, municipality, _min_group_size())
@@ -477,14 +515,24 @@ def _report(questionnaire: str, year: int, municipality: str) -> MunicipalityRep
         raise  # unreachable: abort raises
 
 
+MOVED = (
+    "A number no longer in use, only renumbered since: the same URL under today's number "
+    "(Location). A merged or split one answers 404 saying what became of it."
+)
+
+
 @bp.route("/results/<questionnaire>/<int:year>/<string(length=4):municipality>")
 @access(PUBLIC)
 @bp.arguments(schemas.LanguageQuery, location="query")
 @bp.response(200, schemas.ReportSchema)
+@bp.alt_response(301, description=MOVED)
 @documented_errors(400, 401, 404, 429)
 def results(_args: dict[str, Any], questionnaire: str, year: int, municipality: str) -> Any:
     """A municipality's results for a year: what its dashboard shows (share satisfied with
-    n, interval and verdict, years, peers, groups, every question, the service test)."""
+    n, interval and verdict, years, peers, groups, every question, the service test).
+    A number no longer in use answers with today's (301) or says what became of it."""
+    if (moved := _old_number(year, municipality)) is not None:
+        return moved
     etag = _version(data.report_version(client(), questionnaire, year, municipality))
     if (cached := not_modified(etag)) is not None:
         return cached
@@ -503,12 +551,15 @@ def results(_args: dict[str, Any], questionnaire: str, year: int, municipality: 
     description="CSV, one line per row",
     success=True,
 )
+@bp.alt_response(301, description=MOVED)
 @documented_errors(400, 401, 404, 429)
 def results_table(
     args: dict[str, Any], questionnaire: str, year: int, municipality: str, table: str
 ) -> Any:
     """One of a report's tables (years, peers, groups-QUESTION, answers-QUESTION) as
     JSON-stat 2.0 or CSV; hidden cells have no value and a status saying why."""
+    if (moved := _old_number(year, municipality)) is not None:
+        return moved
     fmt = args["format"]
     etag = _version(
         data.report_version(client(), questionnaire, year, municipality), table, fmt=fmt

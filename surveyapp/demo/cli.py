@@ -12,7 +12,7 @@ from flask_migrate import upgrade
 
 from surveyapp.demo.seed import DEMO_LOGINS, DemoRefused, seed_demo
 from surveyapp.extensions import db
-from surveyapp.municipalities.cli import load_register
+from surveyapp.municipalities.cli import load_changes, load_register
 from surveyapp.questionnaires.cli import load_definitions, shipped_files
 from surveyapp.surveys.models import SurveyRound
 
@@ -35,10 +35,16 @@ def demo_command() -> None:
 @click.option("--demo/--no-demo", default=None, help="Seed demo data (default: in demo mode).")
 @with_appcontext
 def setup_command(demo: bool | None) -> None:
-    """Create or upgrade the database, load the register and questionnaires, seed demo data."""
+    """Create or upgrade the database, load the register, its history and the questionnaires,
+    seed demo data."""
     upgrade()
     added, updated = load_register()
     click.echo(f"Municipalities: {added} added, {updated} updated")
+    history = load_changes()
+    click.echo(
+        f"Municipality history: {history.changes} changes ({history.added} new), "
+        f"{history.former} numbers no longer in use"
+    )
     for line in load_definitions(shipped_files()):
         click.echo("Questionnaire " + line)
     db.session.commit()

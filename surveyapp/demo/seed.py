@@ -1,8 +1,10 @@
 """Seeded, fictitious demo data: the same every run, labelled wherever it shows.
 
-A home municipality (Tromsø) with citizen-survey rounds for five years, twenty peer
-municipalities with rounds of the same questionnaire, and a service-test round over
-fifty municipalities with most contacts recorded and some left for the demo caller.
+A home municipality (Tromsø) with citizen-survey rounds for six years, each stored under
+the number Tromsø had that year (1902 until 2019, 5401 in 2020–2023, 5501 since), twenty
+peer municipalities with rounds of the same questionnaire, Indre Østfold with its five
+predecessors asked in 2019 (a merger: a break), and a service-test round over fifty
+municipalities with most contacts recorded and some left for the demo caller.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from flask import current_app
 
 from surveyapp.accounts.operations import create_user
 from surveyapp.extensions import db
+from surveyapp.municipalities.lookup import history
 from surveyapp.municipalities.models import Municipality
 from surveyapp.questionnaires import types as question_types
 from surveyapp.questionnaires.definition import Definition
@@ -56,6 +59,9 @@ PEERS = [
     "3407",
 ]
 YEARS = [2022, 2023, 2024, 2025, 2026]
+HOME_EARLIER = [2019]  # before the peers' rounds: Tromsø's trend runs on through 1902
+MERGED = "3118"  # Indre Østfold: its predecessors asked in 2019, itself since 2025
+MERGED_YEARS = [2025, 2026]
 DEMO_PASSWORD = "Fjordtur-i-solskinn-2026"
 DEMO_LOGINS = [
     ("admin", "admin@demo.surveyapp.no", DEMO_PASSWORD),
@@ -63,6 +69,9 @@ DEMO_LOGINS = [
     ("caller", "testringer@demo.surveyapp.no", DEMO_PASSWORD),
 ]
 EXTRA_CALLERS = ["testringer2@demo.surveyapp.no", "testringer3@demo.surveyapp.no"]
+# Names, not roles: a name reads the same in bokmål, nynorsk and English.
+DEMO_NAMES = {"admin": "Anne Demo", "planner": "Kari Demo", "caller": "Ola Demo"}
+EXTRA_CALLER_NAMES = ["Per Demo", "Liv Demo"]
 DEMO_TEXTS = [
     "Demodata: Lengre åpningstid på servicetorget.",
     "Demodata: Raskere svar på e-post.",
@@ -119,64 +128,85 @@ def _answer_rows(
     return rows
 
 
+def _number_then(code: str, year: int) -> str:
+    """The number a municipality had in a year (its rounds are stored under it)."""
+    lineage = history().current(code)
+    return lineage.period_in(year).code if lineage is not None else code
+
+
+def _plan() -> list[tuple[int, str, str]]:
+    """(year, number then, today's number) of every demo round."""
+    plan = [(year, _number_then(HOME, year), HOME) for year in HOME_EARLIER]
+    for year in YEARS:
+        plan += [(year, _number_then(code, year), code) for code in [HOME, *PEERS]]
+    merged = history().current(MERGED)
+    formation = history().formation(merged) if merged is not None else None
+    if formation is not None:
+        plan += [(2019, p.lineage.code, p.lineage.code) for p in formation.predecessors]
+        plan += [(year, MERGED, MERGED) for year in MERGED_YEARS]
+    return plan
+
+
 def _seed_survey(questionnaire: Questionnaire) -> tuple[int, int]:
     definition = definition_of(questionnaire)
     rng = random.Random(SEED)
     nprng = np.random.default_rng(SEED)
-    municipalities = [HOME, *PEERS]
-    base_level = {code: 0.62 + 0.22 * float(nprng.random()) for code in municipalities}
+    plan = _plan()
+    base_level = {today: 0.62 + 0.22 * float(nprng.random()) for _, _, today in plan}
     base_level[HOME] = 0.74
+    first_year = min(year for year, _, _ in plan)
     rounds = responses = 0
-    for year in YEARS:
-        for code in municipalities:
-            survey_round = SurveyRound(
-                slug=f"demo-{code}-{year}",
-                title=f"Demodata – Innbyggerundersøkelse {year}",
-                questionnaire_id=questionnaire.id,
-                year=year,
-                period=f"{year}",
-                opens_at=datetime(year, 3, 1, tzinfo=UTC),
-                closes_at=datetime(year, 4, 30, tzinfo=UTC),
-                access="open",
-                status="closed",
-                target=definition.indicator.target if definition.indicator else 0.8,
-                language="nb",
-                is_demo=True,
+    for year, code, today in plan:
+        survey_round = SurveyRound(
+            slug=f"demo-{code}-{year}",
+            title=f"Demodata – Innbyggerundersøkelse {year}",
+            questionnaire_id=questionnaire.id,
+            year=year,
+            period=f"{year}",
+            opens_at=datetime(year, 3, 1, tzinfo=UTC),
+            closes_at=datetime(year, 4, 30, tzinfo=UTC),
+            access="open",
+            status="closed",
+            target=definition.indicator.target if definition.indicator else 0.8,
+            language="nb",
+            is_demo=True,
+            public_title_nb=f"Innbyggerundersøkelsen {year}",
+            public_title_nn=f"Innbyggjarundersøkinga {year}",
+            public_title_en=f"Resident survey {year}",
+            contact="Demodata: Servicetorget, telefon 00 00 00 00, post@demo.surveyapp.no",
+        )
+        survey_round.municipalities = [db.session.get(Municipality, code)]
+        db.session.add(survey_round)
+        db.session.flush()
+        rounds += 1
+        trend = 0.012 * (year - first_year) if today == HOME else 0.0
+        satisfied_p = min(base_level[today] + trend, 0.95)
+        n = int(nprng.integers(120, 420)) if today != HOME else 380 + 10 * (year - 2022)
+        response_rows = []
+        all_answers = []
+        for i in range(n):
+            day = survey_round.opens_at + timedelta(days=rng.randrange(0, 58))  # type: ignore[operator]
+            response_rows.append(
+                {
+                    "round_id": survey_round.id,
+                    "municipality_code": code,
+                    "language": rng.choices(["nb", "nn", "en"], [0.85, 0.1, 0.05])[0],
+                    "submitted": day,
+                    "submission_key": sha256(f"demo-{survey_round.slug}-{i}".encode()).hexdigest(),
+                }
             )
-            survey_round.municipalities = [db.session.get(Municipality, code)]
-            db.session.add(survey_round)
-            db.session.flush()
-            rounds += 1
-            trend = 0.012 * (year - YEARS[0]) if code == HOME else 0.0
-            satisfied_p = min(base_level[code] + trend, 0.95)
-            n = int(nprng.integers(120, 420)) if code != HOME else 380 + 10 * (year - 2022)
-            response_rows = []
-            all_answers = []
-            for i in range(n):
-                day = survey_round.opens_at + timedelta(days=rng.randrange(0, 58))  # type: ignore[operator]
-                response_rows.append(
-                    {
-                        "round_id": survey_round.id,
-                        "municipality_code": code,
-                        "language": rng.choices(["nb", "nn", "en"], [0.85, 0.1, 0.05])[0],
-                        "submitted": day,
-                        "submission_key": sha256(
-                            f"demo-{survey_round.slug}-{i}".encode()
-                        ).hexdigest(),
-                    }
-                )
-                all_answers.append(_answer_rows(definition, rng, satisfied_p))
-            ids = db.session.scalars(
-                sa.insert(Response).returning(Response.id, sort_by_parameter_order=True),
-                response_rows,
-            ).all()
-            answer_rows = [
-                {**row, "response_id": rid, "round_id": survey_round.id, "municipality_code": code}
-                for rid, rows in zip(ids, all_answers, strict=True)
-                for row in rows
-            ]
-            db.session.execute(sa.insert(Answer.__table__), answer_rows)
-            responses += n
+            all_answers.append(_answer_rows(definition, rng, satisfied_p))
+        ids = db.session.scalars(
+            sa.insert(Response).returning(Response.id, sort_by_parameter_order=True),
+            response_rows,
+        ).all()
+        answer_rows = [
+            {**row, "response_id": rid, "round_id": survey_round.id, "municipality_code": code}
+            for rid, rows in zip(ids, all_answers, strict=True)
+            for row in rows
+        ]
+        db.session.execute(sa.insert(Answer.__table__), answer_rows)
+        responses += n
     # The current year's home round is open, so the public survey can be tried.
     current = db.session.scalar(
         sa.select(SurveyRound).where(SurveyRound.slug == f"demo-{HOME}-2026")
@@ -241,7 +271,11 @@ def _demo_record(
 
 def _seed_service_test(protocol_q: Questionnaire, caller_ids: list[int], demo_caller: int) -> int:
     protocol = protocol_in(protocol_q)
-    all_codes = list(db.session.scalars(sa.select(Municipality.code).order_by(Municipality.code)))
+    all_codes = list(
+        db.session.scalars(
+            sa.select(Municipality.code).where(Municipality.current).order_by(Municipality.code)
+        )
+    )
     rng = random.Random(SEED + 1)
     others = [c for c in all_codes if c not in {HOME, *PEERS}]
     chosen = sorted({HOME, *PEERS, *rng.sample(others, 50 - 1 - len(PEERS))})
@@ -309,10 +343,12 @@ def seed_demo() -> str:
     users = {}
     for role, email, password in DEMO_LOGINS:
         codes = [HOME] if role == "planner" else []
-        users[role] = create_user(None, email, f"Demo {role}", role, password, codes, is_demo=True)
+        users[role] = create_user(
+            None, email, DEMO_NAMES[role], role, password, codes, is_demo=True
+        )
     extra = [
-        create_user(None, email, "Demo caller", "caller", DEMO_PASSWORD, is_demo=True)
-        for email in EXTRA_CALLERS
+        create_user(None, email, name, "caller", DEMO_PASSWORD, is_demo=True)
+        for email, name in zip(EXTRA_CALLERS, EXTRA_CALLER_NAMES, strict=True)
     ]
     rounds, responses = _seed_survey(_questionnaire("citizen-satisfaction"))
     callers = [users["caller"].id, *[u.id for u in extra]]

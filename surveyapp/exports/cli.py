@@ -24,6 +24,8 @@ from surveyapp.exports import analysts, csv_files, figures, pack, raw
 from surveyapp.exports.servicetest_workbook import write_servicetest_workbook
 from surveyapp.exports.workbook import rounds_of, write_municipality_workbook
 from surveyapp.extensions import db
+from surveyapp.municipalities import phrases
+from surveyapp.municipalities.lookup import old_number
 from surveyapp.municipalities.models import Municipality
 from surveyapp.results.models import PeerGroup
 from surveyapp.results.report import MunicipalityReport, NoData, build_report
@@ -114,6 +116,23 @@ def _replacing(path: Path) -> Iterator[IO[bytes]]:
         raise
 
 
+def _today(municipality: str, year: int) -> str:
+    """Today's number for an old one ("1902 is now 5501 Tromsø"), or a refusal that says
+    where a merged or split municipality's figures are."""
+    old = old_number(municipality, year)
+    if old is None:
+        return municipality
+    said = phrases.old_number(old, "en")
+    if not old.continuous:
+        today = ", ".join(code for code, _ in old.now)
+        raise click.ClickException(
+            f"{said} Its own figures are kept as a predecessor's: export {today} "
+            "(its years stay apart from theirs)."
+        )
+    click.echo(f"{said} Exporting {' '.join(old.now[0])}.", err=True)
+    return old.now[0][0]
+
+
 def _report(
     municipality: str,
     questionnaire: str,
@@ -123,6 +142,7 @@ def _report(
     compare: tuple[str, ...] = (),
 ) -> MunicipalityReport:
     """The report the dashboard shows for the same choices."""
+    municipality = _today(municipality, year)
     scope, name, members = peers, "", None
     if group is not None:
         found = db.session.get(PeerGroup, group)
@@ -269,7 +289,7 @@ def csv_command(
     }
     if kind == "answers":
         selection = _selection(report, free_text)
-        source = raw.RawAnswers.for_selection(selection, municipality, report.definition)
+        source = raw.RawAnswers.for_selection(selection, report.data_codes, report.definition)
         pieces = raw.csv_stream(source.header(language), source.rows(language), chosen)
         details |= _raw_details(selection)
     else:
@@ -309,7 +329,7 @@ def _analyst_command(fmt: str, program: str) -> None:
             )
         report = _report(municipality, questionnaire, year, peers, group, compare)
         selection = _selection(report, free_text)
-        source = raw.RawAnswers.for_selection(selection, municipality, report.definition)
+        source = raw.RawAnswers.for_selection(selection, report.data_codes, report.definition)
         with tempfile.TemporaryDirectory(prefix="surveyapp-analysts-") as folder:
             written = Path(folder) / f"answers.{fmt}"
             responses = analysts.write_answers(source, report.definition, written, fmt, language)

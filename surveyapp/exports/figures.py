@@ -244,13 +244,24 @@ def figure_rows(report: MunicipalityReport, language: str) -> Iterator[Figure]:
         p_decimals=p_decimals(change.p_value, language, change.alpha) if change else 3,
     )
 
-    # Years.
-    for point in report.trend:
-        notes = []
-        if point.break_before:
-            notes.append(text("Wording changed this year"))
-        elif not point.comparable:
-            notes.append(text("Other wording than %(year)s", year=year))
+    # Years: the municipality's own under every number it had (saying the number then),
+    # and the years only its predecessors have figures for (a break, as on the page).
+    for row_year, point in report.trend_rows:
+        if point is None:
+            yield Figure(
+                "years",
+                text("Share satisfied per year"),
+                indicator_code,
+                indicator_text,
+                str(row_year),
+                str(row_year),
+                row_year,
+                PERCENT,
+                note=sentences.predecessor_year(report, language) or None,
+            )
+            continue
+        note = sentences.point_note(point, report, language)  # wording, number then, pooled
+        notes = [note] if note else []
         shown = _share(point.share, language, minimum)
         if shown.get("note"):
             notes.append(shown.pop("note"))
@@ -279,6 +290,19 @@ def figure_rows(report: MunicipalityReport, language: str) -> Iterator[Figure]:
             POINTS,
             note=sentences.trend(report, language),
         )
+    history = sentences.continuity(report, language)  # earlier numbers, a merger or split
+    if history:
+        yield Figure(
+            "years",
+            text("Share satisfied per year"),
+            indicator_code,
+            indicator_text,
+            "continuity",
+            None,
+            year,
+            None,
+            note=" ".join(history),
+        )
 
     # Municipalities compared.
     peers_table = text("Share satisfied in %(year)s", year=year)
@@ -292,7 +316,7 @@ def figure_rows(report: MunicipalityReport, language: str) -> Iterator[Figure]:
             indicator_code,
             indicator_text,
             peer.code,
-            peer.name,
+            sentences.peer_name(peer, year, language),
             year,
             PERCENT,
             note=note,
@@ -308,7 +332,7 @@ def figure_rows(report: MunicipalityReport, language: str) -> Iterator[Figure]:
             indicator_code,
             indicator_text,
             peer.code,
-            peer.name,
+            sentences.peer_name(peer, year, language),
             year,
             POINTS,
             value=d.estimate,
@@ -381,7 +405,7 @@ def figure_rows(report: MunicipalityReport, language: str) -> Iterator[Figure]:
             indicator_code,
             indicator_text,
             reference.code,
-            reference.name,
+            sentences.peer_name(reference, year, language),
             year,
             PERCENT,
             value=reference.value,

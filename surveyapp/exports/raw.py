@@ -90,13 +90,22 @@ class RawSelection:
     masked: Mapping[str, str] = field(default_factory=dict)
 
 
-def responses_per_round(rounds: Sequence[int], municipality: str) -> dict[int, int]:
+def _codes(municipality: str | Sequence[str]) -> list[str]:
+    """One number, or every number a municipality's year is stored under (its number then
+    and today's; ``MunicipalityReport.data_codes``)."""
+    return [municipality] if isinstance(municipality, str) else list(municipality)
+
+
+def responses_per_round(rounds: Sequence[int], municipality: str | Sequence[str]) -> dict[int, int]:
     """Responses per round in one municipality (one grouped query)."""
     if not rounds:
         return {}
     rows = db.session.execute(
         sa.select(Response.round_id, sa.func.count())
-        .where(Response.round_id.in_(list(rounds)), Response.municipality_code == municipality)
+        .where(
+            Response.round_id.in_(list(rounds)),
+            Response.municipality_code.in_(_codes(municipality)),
+        )
         .group_by(Response.round_id)
     )
     return {int(round_id): int(count) for round_id, count in rows}
@@ -104,7 +113,7 @@ def responses_per_round(rounds: Sequence[int], municipality: str) -> dict[int, i
 
 def select_rows(
     rounds: Sequence[SurveyRound],
-    municipality: str,
+    municipality: str | Sequence[str],
     min_size: int,
     *,
     free_text: bool = False,
@@ -185,20 +194,23 @@ class RawAnswers:
     def __init__(
         self,
         rounds: Sequence[int],
-        municipality: str,
+        municipality: str | Sequence[str],
         columns: list[RawColumn],
         precision: dict[int, str],
         selection: RawSelection | None = None,
     ) -> None:
         self.rounds = list(rounds)
-        self.municipality = municipality
+        self.municipality = _codes(municipality)
         self.columns = columns
         self._precision = precision
         self.selection = selection or RawSelection(tuple(self.rounds), free_text=True)
 
     @classmethod
     def for_selection(
-        cls, selection: RawSelection, municipality: str, definition: Definition | None = None
+        cls,
+        selection: RawSelection,
+        municipality: str | Sequence[str],
+        definition: Definition | None = None,
     ) -> RawAnswers:
         """The rows a selection allows (see ``select_rows``)."""
         return cls.for_rounds(selection.rounds, municipality, definition, selection)
@@ -207,7 +219,7 @@ class RawAnswers:
     def for_rounds(
         cls,
         rounds: Sequence[int],
-        municipality: str,
+        municipality: str | Sequence[str],
         definition: Definition | None = None,
         selection: RawSelection | None = None,
     ) -> RawAnswers:
@@ -225,7 +237,10 @@ class RawAnswers:
             definition = definition_of(survey_rounds[-1].questionnaire)
         stored = db.session.scalars(
             sa.select(Answer.question_code)
-            .where(Answer.round_id.in_(list(rounds)), Answer.municipality_code == municipality)
+            .where(
+                Answer.round_id.in_(list(rounds)),
+                Answer.municipality_code.in_(_codes(municipality)),
+            )
             .distinct()
         )
         free_text = selection.free_text if selection is not None else True
@@ -253,7 +268,7 @@ class RawAnswers:
 
     def _where(self, query: sa.Select[Any]) -> sa.Select[Any]:
         return query.where(
-            Response.round_id.in_(self.rounds), Response.municipality_code == self.municipality
+            Response.round_id.in_(self.rounds), Response.municipality_code.in_(self.municipality)
         )
 
     def _submitted(self) -> Callable[[int, Any], date | datetime | None]:
@@ -700,7 +715,7 @@ def selection_for_report(
     }
     return select_rows(
         rounds,
-        report.municipality.code,
+        report.data_codes,
         report.min_group_size,
         free_text=free_text,
         hidden_groups=hidden_groups,

@@ -131,7 +131,9 @@ class _Printer:
         )
 
     def trend_caption(self) -> str:
-        text = sentences.trend(self.r, self.lang)
+        text = " ".join(
+            [*sentences.continuity(self.r, self.lang), sentences.trend(self.r, self.lang)]
+        )
         hidden = sentences.hidden_years(self.r, self.lang)
         return f"{text} {hidden}" if hidden else text
 

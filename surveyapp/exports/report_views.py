@@ -20,6 +20,7 @@ from surveyapp.audit.operations import record
 from surveyapp.exports.report_pdf import PrintFacts, RoundFacts, build_pdf
 from surveyapp.extensions import db
 from surveyapp.municipalities.models import Municipality
+from surveyapp.municipalities.web import follow_old_numbers
 from surveyapp.questionnaires.models import Questionnaire
 from surveyapp.results.loading import report_for_request
 from surveyapp.results.report import MunicipalityReport
@@ -28,6 +29,7 @@ from surveyapp.surveys.models import Response as SurveyResponse
 from surveyapp.web.templating import current_language
 
 bp = Blueprint("reportpdf", __name__, url_prefix="/results")
+follow_old_numbers(bp)
 
 LOCAL_ZONE = ZoneInfo("Europe/Oslo")
 _FOLD = str.maketrans({"æ": "ae", "ø": "o", "å": "a", "Æ": "ae", "Ø": "o", "Å": "a"})
@@ -46,7 +48,7 @@ def _local_date(moment: datetime | None) -> datetime | None:
 
 def print_facts(report: MunicipalityReport) -> PrintFacts:
     """The rounds behind the report's year, their invitations, and whether it is demo data."""
-    code = report.municipality.code
+    codes = report.data_codes
     of_questionnaire = sa.select(Questionnaire.id).where(
         Questionnaire.code == report.questionnaire_code
     )
@@ -56,7 +58,7 @@ def print_facts(report: MunicipalityReport) -> PrintFacts:
             .where(
                 SurveyRound.questionnaire_id.in_(of_questionnaire),
                 SurveyRound.year == report.year,
-                SurveyRound.municipalities.any(Municipality.code == code),
+                SurveyRound.municipalities.any(Municipality.code.in_(codes)),
             )
             .order_by(SurveyRound.opens_at, SurveyRound.id)
         )
@@ -75,11 +77,11 @@ def print_facts(report: MunicipalityReport) -> PrintFacts:
                     sa.select(sa.func.count(SurveyResponse.id))
                     .where(
                         SurveyResponse.round_id == Invitation.round_id,
-                        SurveyResponse.municipality_code == code,
+                        SurveyResponse.municipality_code.in_(codes),
                     )
                     .scalar_subquery(),
                 )
-                .where(Invitation.round_id.in_(ids), Invitation.municipality_code == code)
+                .where(Invitation.round_id.in_(ids), Invitation.municipality_code.in_(codes))
                 .group_by(Invitation.round_id)
             )
         }

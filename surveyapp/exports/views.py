@@ -41,6 +41,7 @@ from surveyapp.exports.servicetest_workbook import write_servicetest_workbook
 from surveyapp.exports.workbook import rounds_of, write_municipality_workbook
 from surveyapp.extensions import db
 from surveyapp.municipalities.models import Municipality
+from surveyapp.municipalities.web import follow_old_numbers
 from surveyapp.results.loading import report_for_request
 from surveyapp.results.report import MunicipalityReport
 from surveyapp.servicetest.models import TestRound
@@ -48,6 +49,7 @@ from surveyapp.timeutil import utcnow
 from surveyapp.web.templating import current_language
 
 bp = Blueprint("exports", __name__, url_prefix="/exports")
+follow_old_numbers(bp)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV = "text/csv"  # werkzeug adds "; charset=utf-8" once
@@ -210,7 +212,7 @@ def answers_csv(code: str) -> Response:
     selection = _raw_selection(report)
     language = current_language()
     dialect = _dialect(language)
-    source = raw.RawAnswers.for_selection(selection, report.municipality.code, report.definition)
+    source = raw.RawAnswers.for_selection(selection, report.data_codes, report.definition)
     header = source.header(language)
     name = file_name(report, "csv", f"answers-{dialect.name}")
     details = _report_details(report, "csv", "answers") | {"dialect": dialect.name}
@@ -230,7 +232,7 @@ def answers_for_analysts(code: str, fmt: str) -> Response:
     if not analysts.available():
         abort(501)
     language = current_language()
-    source = raw.RawAnswers.for_selection(selection, report.municipality.code, report.definition)
+    source = raw.RawAnswers.for_selection(selection, report.data_codes, report.definition)
     with tempfile.TemporaryDirectory(prefix="surveyapp-analysts-") as folder:
         path = Path(folder) / f"answers.{fmt}"
         analysts.write_answers(source, report.definition, path, fmt, language)

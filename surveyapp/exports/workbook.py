@@ -310,7 +310,7 @@ class Context:
 
 
 def rounds_of(report: MunicipalityReport) -> list[SurveyRound]:
-    ids = queries.round_ids(report.questionnaire_code, report.municipality.code, report.year)
+    ids = queries.round_ids(report.questionnaire_code, report.data_codes, report.year)
     if not ids:
         return []
     return list(
@@ -577,7 +577,7 @@ def _about_sheet(ws: Worksheet, ctx: Context) -> None:
         r,
         [text("Survey rounds"), text("Round number"), text("Opens"), text("Closes"), "n"],
     )
-    counts = raw.responses_per_round([x.id for x in ctx.rounds], report.municipality.code)
+    counts = raw.responses_per_round([x.id for x in ctx.rounds], report.data_codes)
     for survey_round in ctx.rounds:
         r += 1
         sheet.row(
@@ -708,7 +708,7 @@ def _peers_sheet(ws: Worksheet, ctx: Context) -> None:
         sheet.row(
             r,
             [
-                peer.name,
+                sentences.peer_name(peer, report.year, lang),
                 peer.code,
                 *ctx.share_values(peer.share),
                 d.estimate if d else None,
@@ -893,11 +893,8 @@ def _years_sheet(ws: Worksheet, ctx: Context) -> None:
     target_format = percent_format(_target_decimals(report.target))
     below, above = ERROR_COLUMNS
     for point in report.trend:
-        notes = []
-        if point.break_before:
-            notes.append(text("Wording changed this year"))
-        elif not point.comparable:
-            notes.append(text("Other wording than %(year)s", year=report.year))
+        note = sentences.point_note(point, report, lang)  # wording, number then, pooled
+        notes = [note] if note else []
         hidden = ctx.share_note(point.share)
         if hidden:
             notes.append(hidden)
@@ -925,6 +922,9 @@ def _years_sheet(ws: Worksheet, ctx: Context) -> None:
         _table(ctx, ws, "Utvikling", 2, last)
         ws.add_chart(_trend_chart(ws, ctx, heading, first, last), "J2")
     r += 1
+    for line in sentences.continuity(report, lang):  # earlier numbers, a merger or split
+        _note(sheet, r, 1, 8, line, 100)
+        r += 1
     _note(sheet, r, 1, 8, sentences.trend(report, lang), 100)
     hidden_years = sentences.hidden_years(report, lang)
     if hidden_years:
@@ -1229,6 +1229,12 @@ def _questions_over_time_sheet(ws: Worksheet, ctx: Context) -> None:
     r = 2
     current = {q.code: q for q in report.definition.questions}
     per_year = ctx.reports_per_year()
+    # Years stored under an earlier number say which (as the years sheet does).
+    then = {
+        p.year: text("Then number %(code)s, %(name)s", code=p.then.code, name=p.then.name)
+        for p in report.trend
+        if p.then is not None
+    }
     for question in report.definition.questions:
         for year, year_report in per_year:
             summary = next(
@@ -1236,9 +1242,11 @@ def _questions_over_time_sheet(ws: Worksheet, ctx: Context) -> None:
             )
             if summary is None:
                 continue
-            wording = ""
+            wording = then.get(year, "")
             if summary.question.text != current[question.code].text:
-                wording = text("Other wording than %(year)s", year=report.year)
+                wording = "; ".join(
+                    w for w in (wording, text("Other wording than %(year)s", year=report.year)) if w
+                )
             base = [question.code, pick(question.text, lang), year]
             if summary.suppressed or summary.numeric is not None or not summary.options:
                 note = (
@@ -1423,7 +1431,7 @@ def write_municipality_workbook(
         book.save(target)
         return ExportResult(book.sheetnames, 0)
 
-    source = raw.RawAnswers.for_selection(answers, report.municipality.code, report.definition)
+    source = raw.RawAnswers.for_selection(answers, report.data_codes, report.definition)
     placeholders = [book.create_sheet(ANSWERS)]
     styles = raw.register_styles(placeholders[0])
     with tempfile.TemporaryDirectory(prefix="surveyapp-export-") as folder:

@@ -1,4 +1,4 @@
-"""`flask municipalities load`: read the official register into the database."""
+"""`flask municipalities load|changes|bands`: the official register and its history."""
 
 from __future__ import annotations
 
@@ -9,8 +9,16 @@ import sqlalchemy as sa
 from flask.cli import AppGroup
 
 from surveyapp.extensions import db
+from surveyapp.municipalities.history import ChangeFileError, build_history, merge_changes
+from surveyapp.municipalities.history import parse_changes as parse_change_file
 from surveyapp.municipalities.models import Municipality
-from surveyapp.municipalities.operations import store_register
+from surveyapp.municipalities.operations import (
+    HistoryCounts,
+    register_names,
+    store_history,
+    store_register,
+    stored_changes,
+)
 from surveyapp.municipalities.register import (
     REGISTER_FILE,
     RegisterError,
@@ -18,12 +26,34 @@ from surveyapp.municipalities.register import (
     parse_register,
 )
 
+CHANGES_FILE = REGISTER_FILE.parent / "municipality-changes.csv"
+
 municipalities_cli = AppGroup("municipalities", help="The municipality register.")
 
 
 def load_register(path: Path = REGISTER_FILE) -> tuple[int, int]:
     rows = parse_register(path.read_bytes(), str(path))
-    return store_register(rows)
+    return store_register(rows, str(path))
+
+
+def load_changes(path: Path = CHANGES_FILE) -> HistoryCounts:
+    """Add a change file to the stored history; all-or-nothing (ChangeFileError).
+
+    The caller commits.
+    """
+    name = str(path)
+    loaded = parse_change_file(path.read_bytes(), name)
+    register = register_names(current=True)
+    if not register:
+        raise ChangeFileError(
+            name, ["the register is empty: run `flask municipalities load` first"]
+        )
+    try:
+        changes = merge_changes(stored_changes(), loaded)
+    except ChangeFileError as err:
+        raise ChangeFileError(name, err.problems) from err
+    history = build_history(changes, register, filename=name, known=register_names(current=False))
+    return store_history(history)
 
 
 @municipalities_cli.command("load")
@@ -41,16 +71,47 @@ def load_command(path: Path | None) -> None:
     click.echo(f"Municipalities: {added} added, {updated} updated")
 
 
+@municipalities_cli.command("changes")
+@click.argument(
+    "path",
+    metavar="[FILE]",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    required=False,
+)
+def changes_command(path: Path | None) -> None:
+    """Add municipality changes (SSB Klass 131) to the register's history: every row, or
+    none if any is wrong (default: the shipped changes 2005–2026)."""
+    try:
+        counts = load_changes(path or CHANGES_FILE)
+    except ChangeFileError as err:
+        db.session.rollback()
+        for problem in err.problems:
+            click.echo(f"{err.filename}: {problem}", err=True)
+        raise click.ClickException(
+            f"{len(err.problems)} problem(s) in {err.filename}; nothing was loaded."
+        ) from err
+    db.session.commit()
+    click.echo(
+        f"Municipality history: {counts.changes} changes ({counts.added} new), "
+        f"{counts.numbers} numbers of which {counts.former} no longer in use"
+    )
+    if counts.moved:
+        click.echo(
+            f"{counts.moved} staff account or peer group numbers moved to today's numbers "
+            "(renumbered municipalities; see the audit trail)"
+        )
+
+
 @municipalities_cli.command("bands")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def bands_command(path: Path) -> None:
     """Load size bands (CSV: code,band) used for stratified service-test samples."""
-    known = set(db.session.scalars(sa.select(Municipality.code)))
+    known = set(db.session.scalars(sa.select(Municipality.code).where(Municipality.current)))
     try:
         bands = parse_bands(path.read_bytes(), str(path), known)
     except RegisterError as err:
         raise click.ClickException(str(err)) from err
-    for municipality in db.session.scalars(sa.select(Municipality)):
+    for municipality in db.session.scalars(sa.select(Municipality).where(Municipality.current)):
         municipality.population_band = bands.get(municipality.code)
     db.session.commit()
     click.echo(f"Size bands: {len(bands)} municipalities in {len(set(bands.values()))} bands")

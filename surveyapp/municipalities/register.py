@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from surveyapp.plaintext import has_controls
@@ -20,6 +20,7 @@ class RegisterRow:
     name: str
     county_code: str
     county_name: str
+    line: int = field(default=0, compare=False)
 
 
 class RegisterError(ValueError):
@@ -69,7 +70,7 @@ def parse_register(data: bytes, filename: str) -> list[RegisterRow]:
             problems.append(f"line {line_no}: municipality {code} appears twice")
             continue
         seen.add(code)
-        rows.append(RegisterRow(code, name, county, county_name))
+        rows.append(RegisterRow(code, name, county, county_name, line_no))
     if problems:
         raise RegisterError(filename, problems)
     return rows

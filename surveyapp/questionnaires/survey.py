@@ -38,7 +38,7 @@ INDICATOR_TYPES = question_types.for_indicator()
 DONT_KNOW = "dont_know"
 DEFAULT_TARGET = 0.80
 DEFAULT_TEXT_MAX_LENGTH = 2000
-_COMMON_QUESTION_KEYS = ("code", "type", "text", "help", "required", "show_if")
+_COMMON_QUESTION_KEYS = ("code", "type", "text", "help", "error", "required", "show_if")
 
 # Settings that only change how a free-text field is shown; they do not change the
 # question, so they are left out of its fingerprint.
@@ -79,6 +79,9 @@ class Question:
     section: str
     settings: dict[str, Any]
     fingerprint: str
+    #: What to tell someone who left a required question unanswered ("Choose what your
+    #: matter was about"); None: a general message for the question's type.
+    error: dict[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -179,6 +182,7 @@ class _Draft:
     type: str | None
     text: dict[str, str] | None
     help: dict[str, str] | None
+    error: dict[str, str] | None
     required: bool
     options: tuple[Option, ...]
     options_ok: bool
@@ -484,6 +488,7 @@ class SurveyReader(Checker):
                 code = None
         text = self.get_translation(item, "text", where)
         help_text = self.get_translation(item, "help", where)
+        error_text = self.get_translation(item, "error", where)
         required = self.get_bool(item, "required", where, False)
 
         parts = (
@@ -500,6 +505,7 @@ class SurveyReader(Checker):
             type=qtype,
             text=text,
             help=help_text,
+            error=error_text,
             required=required,
             options=parts.options,
             options_ok=parts.options_ok,
@@ -868,6 +874,7 @@ class SurveyReader(Checker):
             fingerprint=sha256(
                 fingerprint_payload(d.type, d.text, d.options, d.dont_know, d.settings)
             ),
+            error=d.error,
         )
 
 

@@ -118,6 +118,15 @@ def trend_chart(report: MunicipalityReport, language: str, fmt: str = "svg") -> 
     )
     axes.axhline(report.target, color=TARGET, linestyle="--", linewidth=1.2, label=_("Target"))
     for point in report.trend:
+        if point.reform_before:  # pooled predecessors before, the municipality's own after
+            axes.axvline(point.year - 0.5, color=GREY, linestyle="--", linewidth=1.5)
+            axes.annotate(
+                _("merger"),
+                (point.year - 0.45, 0.10),
+                xycoords=("data", "axes fraction"),
+                color=GREY,
+                fontsize=8,
+            )
         if point.break_before:
             axes.axvline(point.year - 0.5, color=ORANGE, linestyle=":", linewidth=1.5)
             axes.annotate(
@@ -145,7 +154,7 @@ def peers_chart(report: MunicipalityReport, language: str, fmt: str = "svg") -> 
     rows = list(reversed(report.shown_peers))  # barh draws the first row at the bottom
     figure = _figure(7, max(2.5, 0.28 * len(rows) + 1.2))
     axes = figure.add_subplot()
-    labels = [p.name for p in rows]
+    labels = [sentences.peer_name(p, report.year, language) for p in rows]
     values = [p.share.proportion.share for p in rows if p.share.proportion]
     colours = [BLUE if p.is_own else GREY for p in rows]
     bars = axes.barh(labels, values, color=colours)

@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 from surveyapp.accounts.access import ADMIN
 from surveyapp.audit.operations import record
 from surveyapp.extensions import db
+from surveyapp.municipalities.lookup import old_number
 from surveyapp.municipalities.models import Municipality
 from surveyapp.results.models import PeerGroup, peer_group_member
 
@@ -134,8 +135,15 @@ def _municipalities(codes: Iterable[str]) -> tuple[list[Municipality], list[str]
     wanted = sorted({code.strip() for code in codes if code.strip()})
     if not wanted:
         return [], ["no_members"]
-    found = list(db.session.scalars(sa.select(Municipality).where(Municipality.code.in_(wanted))))
+    found = list(
+        db.session.scalars(
+            sa.select(Municipality).where(Municipality.code.in_(wanted), Municipality.current)
+        )
+    )
     missing = set(wanted) - {m.code for m in found}
-    if missing:
-        return found, [f"unknown_municipality:{', '.join(sorted(missing))}"]
-    return found, []
+    former = sorted(code for code in missing if old_number(code) is not None)
+    unknown = sorted(missing - set(former))
+    problems = [f"former_municipality:{code}" for code in former]
+    if unknown:
+        problems.append(f"unknown_municipality:{', '.join(unknown)}")
+    return found, problems

@@ -16,6 +16,8 @@ from wtforms.validators import DataRequired, Length, ValidationError
 
 from surveyapp.accounts.access import PLANNER, access
 from surveyapp.extensions import db
+from surveyapp.municipalities import phrases
+from surveyapp.municipalities.lookup import old_number
 from surveyapp.municipalities.models import Municipality
 from surveyapp.results.group_ops import (
     MAX_NAME_LENGTH,
@@ -30,6 +32,9 @@ from surveyapp.results.group_ops import (
 )
 from surveyapp.results.models import PeerGroup
 from surveyapp.web.forms import StaffForm
+from surveyapp.web.picker import Municipality as PickerMunicipality
+from surveyapp.web.picker import Picker
+from surveyapp.web.templating import current_language
 
 # The look-ups are re-exported for pages that offer saved groups as peer choices.
 __all__ = ["GroupNotFound", "bp", "members_of", "peer_groups_for"]
@@ -43,17 +48,13 @@ class PeerGroupForm(StaffForm):
     name = StringField(
         _l("Name of the group"),
         description=_l("For example “Neighbours” or “Cities over 50,000”."),
-        validators=[DataRequired(), Length(max=MAX_NAME_LENGTH)],
+        validators=[
+            DataRequired(message=_l("Write a name for the group.")),
+            Length(max=MAX_NAME_LENGTH),
+        ],
     )
-    members = SelectMultipleField(
-        _l("Choose from the list"),
-        description=_l(
-            "Municipalities are grouped by county. Hold Ctrl (Cmd on a Mac) to choose "
-            "more than one."
-        ),
-        choices=[],
-        render_kw={"size": 15},
-    )
+    # Ticked one by one in lists by county (surveyapp/web/picker.py), no Ctrl-click.
+    members = SelectMultipleField(_l("Municipalities in the group"), choices=[])
     codes = TextAreaField(
         _l("Or type municipality numbers"),
         description=_l(
@@ -76,9 +77,11 @@ class PeerGroupForm(StaffForm):
             )
         unknown = [c for c in self.typed_codes() if c not in known]
         if unknown:
-            raise ValidationError(
-                _("Not in the municipality register: %(codes)s", codes=", ".join(unknown))
-            )
+            former = {c: old_number(c) for c in unknown}
+            said = [phrases.old_number(old, current_language()) for old in former.values() if old]
+            if rest := [c for c, old in former.items() if old is None]:
+                said.append(_("Not in the municipality register: %(codes)s", codes=", ".join(rest)))
+            raise ValidationError(" ".join(said))
 
     def validate_members(self, field: SelectMultipleField) -> None:
         if not field.data and not self.typed_codes():
@@ -88,14 +91,35 @@ class PeerGroupForm(StaffForm):
         return sorted(set(self.members.data or []) | set(self.typed_codes()))
 
 
-def _municipality_choices() -> list[SelectChoice]:
-    """All municipalities, grouped by county in <optgroup>s."""
+def _picker() -> Picker:
     rows = db.session.execute(
-        sa.select(Municipality.code, Municipality.name, Municipality.county_name).order_by(
-            Municipality.county_code, Municipality.name
-        )
+        sa.select(
+            Municipality.code, Municipality.name, Municipality.county_code, Municipality.county_name
+        ).where(Municipality.current)
     )
-    return [SelectChoice(code, f"{name} ({code})", optgroup=county) for code, name, county in rows]
+    return Picker.build(PickerMunicipality(*row) for row in rows)
+
+
+def _prepare(form: PeerGroupForm) -> Picker:
+    picker = _picker()
+    form.members.choices = [
+        SelectChoice(m.code, f"{m.name} ({m.code})") for m in picker.municipalities
+    ]
+    return picker
+
+
+def _render_form(form: PeerGroupForm, picker: Picker, group: PeerGroup | None) -> str:
+    """The form, with what is chosen so far (ticked, and typed numbers that are known)."""
+    by_code = picker.by_code()
+    typed = {code for code in form.typed_codes() if code in by_code}
+    chosen = set(form.members.data or []) | typed
+    return render_template(
+        "results/groups/form.html",
+        form=form,
+        group=group,
+        chosen=[m for m in picker.municipalities if m.code in chosen],
+        counties=picker.counties(),
+    )
 
 
 def _load_group(group_id: int) -> PeerGroup:
@@ -116,9 +140,17 @@ def _show_problems(form: PeerGroupForm, problems: list[str]) -> None:
             ]
         elif problem == "no_members":
             form.members.errors = [_("Choose at least one municipality.")]
+        elif problem.startswith("former_municipality:"):
+            old = old_number(problem.partition(":")[2])
+            if old is not None:
+                said = phrases.old_number(old, current_language())
+                form.codes.errors = [*form.codes.errors, said]
         else:
             codes = problem.partition(":")[2]
-            form.codes.errors = [_("Not in the municipality register: %(codes)s", codes=codes)]
+            form.codes.errors = [
+                *form.codes.errors,
+                _("Not in the municipality register: %(codes)s", codes=codes),
+            ]
 
 
 @bp.get("")
@@ -131,7 +163,7 @@ def index() -> str:
 @access(PLANNER)
 def new() -> str | WerkzeugResponse:
     form = PeerGroupForm()
-    form.members.choices = _municipality_choices()
+    picker = _prepare(form)
     if form.validate_on_submit():
         try:
             group = create_group(current_user.id, form.name.data or "", form.chosen_codes())
@@ -142,7 +174,7 @@ def new() -> str | WerkzeugResponse:
             db.session.commit()
             flash(_("The peer group %(name)s is saved.", name=group.name), "info")
             return redirect(url_for("peergroups.index"))
-    return render_template("results/groups/form.html", form=form, group=None)
+    return _render_form(form, picker, None)
 
 
 @bp.route("/<int:group_id>", methods=["GET", "POST"])
@@ -153,7 +185,7 @@ def edit(group_id: int) -> str | WerkzeugResponse:
     if request.method == "GET":
         data = {"name": group.name, "members": [m.code for m in group.members]}
     form = PeerGroupForm(data=data)
-    form.members.choices = _municipality_choices()
+    picker = _prepare(form)
     if form.validate_on_submit():
         try:
             update_group(current_user.id, group, form.name.data or "", form.chosen_codes())
@@ -164,7 +196,7 @@ def edit(group_id: int) -> str | WerkzeugResponse:
             db.session.commit()
             flash(_("The peer group %(name)s is saved.", name=group.name), "info")
             return redirect(url_for("peergroups.index"))
-    return render_template("results/groups/form.html", form=form, group=group)
+    return _render_form(form, picker, group)
 
 
 @bp.post("/<int:group_id>/delete")

@@ -13,6 +13,7 @@ from flask_login import current_user
 
 from surveyapp.accounts import scope
 from surveyapp.extensions import db
+from surveyapp.municipalities import lookup
 from surveyapp.municipalities.models import Municipality
 from surveyapp.results.models import PeerGroup
 from surveyapp.results.report import (
@@ -22,7 +23,7 @@ from surveyapp.results.report import (
     build_report,
     survey_questionnaires_for,
 )
-from surveyapp.surveys.models import round_municipality
+from surveyapp.surveys.models import SurveyRound, round_municipality
 from surveyapp.web.routing import int_arg, whole_number
 
 MAX_COMPARED = 10
@@ -37,10 +38,18 @@ def visible_municipality(code: str) -> Municipality:
 
 
 def my_municipalities() -> list[Municipality]:
-    """The municipalities with survey rounds this user may see, by name."""
-    query = sa.select(Municipality).where(
-        Municipality.code.in_(sa.select(round_municipality.c.municipality_code).distinct())
-    )
+    """Today's municipalities with survey rounds (under any number they or their
+    predecessors had) that this user may see, by name."""
+    history = lookup.history()
+    today: set[str] = set()
+    for code, year in db.session.execute(
+        sa.select(round_municipality.c.municipality_code, SurveyRound.year)
+        .join(SurveyRound, SurveyRound.id == round_municipality.c.round_id)
+        .distinct()
+    ):
+        found = history.resolve(code, year)
+        today |= {m.code for m in found.current} if found else {code}
+    query = sa.select(Municipality).where(Municipality.code.in_(today), Municipality.current)
     codes = scope.visible_codes(current_user)
     if codes is not None:
         query = query.where(Municipality.code.in_(codes))
@@ -71,6 +80,11 @@ def _peer_scope(municipality: Municipality) -> tuple[PeerScope, list[str] | None
     return PeerScope("all", ""), None
 
 
+def pooling_asked() -> bool:
+    """The planner chose to compare the merged whole (``pool=1``)."""
+    return request.args.get("pool") == "1"
+
+
 def report_for_request(code: str) -> MunicipalityReport:
     """The report this request asks for, if the user may see it (else 403 or 404)."""
     municipality = visible_municipality(code)
@@ -94,6 +108,7 @@ def report_for_request(code: str) -> MunicipalityReport:
             peer_scope_name=peers.name,
             group_members=members,
             compare_with=compare[:MAX_COMPARED],
+            pool=pooling_asked(),
         )
     except NoData:
         abort(404)

@@ -11,9 +11,17 @@ from sqlalchemy.exc import IntegrityError
 
 from surveyapp.audit.operations import record
 from surveyapp.extensions import db
+from surveyapp.municipalities.lookup import history
 from surveyapp.municipalities.models import Municipality
 from surveyapp.results.peer_store import StoreCounts, store_peer_rows
-from surveyapp.results.peers import MAX_FILE_BYTES, PeerFileError, file_too_large, parse_peer_csv
+from surveyapp.results.peers import (
+    MAX_FILE_BYTES,
+    Filing,
+    PeerFileError,
+    file_too_large,
+    file_under_today,
+    parse_peer_csv,
+)
 
 peers_cli = AppGroup("peers", help="Peer reference values from other surveys and statistics.")
 
@@ -31,14 +39,19 @@ def read_at_most(path: Path, limit: int) -> bytes:
     return data
 
 
-def import_peer_file(path: Path) -> StoreCounts:
-    """Parse a peer file against the register and store it; the caller commits."""
-    known_codes = set(db.session.scalars(sa.select(Municipality.code)))
+def import_peer_file(path: Path) -> tuple[StoreCounts, list[Filing]]:
+    """Parse a peer file against the register and its history and store it, rows under
+    numbers no longer in use filed under today's municipalities; the caller commits."""
+    known_codes = set(db.session.scalars(sa.select(Municipality.code).where(Municipality.current)))
     if not known_codes:
         raise click.ClickException(
             "The municipality register is empty; run `flask municipalities load` first."
         )
-    rows = parse_peer_csv(read_at_most(path, MAX_FILE_BYTES), str(path), known_codes)
+    municipality_history = history()
+    parsed = parse_peer_csv(
+        read_at_most(path, MAX_FILE_BYTES), str(path), known_codes, history=municipality_history
+    )
+    rows, filings = file_under_today(parsed, municipality_history, str(path))
     counts = store_peer_rows(rows)
     if counts.added or counts.updated:
         record(
@@ -49,7 +62,7 @@ def import_peer_file(path: Path) -> StoreCounts:
             None,
             {"rows": len(rows), "added": counts.added, "updated": counts.updated},
         )
-    return counts
+    return counts, filings
 
 
 @peers_cli.command("import")
@@ -59,7 +72,7 @@ def import_peer_file(path: Path) -> StoreCounts:
 def import_command(path: Path) -> None:
     """Import peer values from a CSV file: every row, or none if any is bad."""
     try:
-        counts = import_peer_file(path)
+        counts, filings = import_peer_file(path)
     except PeerFileError as err:
         db.session.rollback()
         for problem in err.problems:
@@ -71,4 +84,6 @@ def import_command(path: Path) -> None:
         db.session.rollback()
         raise click.ClickException(f"Nothing was imported: {err.orig}") from err
     db.session.commit()
+    for filing in filings:
+        click.echo(filing.describe())
     click.echo(f"{counts.added} added, {counts.updated} updated, {counts.unchanged} unchanged")

@@ -12,7 +12,9 @@ import io
 import math
 import re
 from collections.abc import Iterator, Set
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+
+from surveyapp.municipalities.history import History
 
 COLUMNS = ("municipality_code", "year", "indicator", "value", "n", "source")
 #: The largest file read at all: refused before reading (a file of a million rows took
@@ -51,6 +53,7 @@ class PeerRow:
     value: float
     n: int | None
     source: str
+    line: int = field(default=0, compare=False)
 
     @property
     def key(self) -> tuple[str, int, str, str]:
@@ -83,11 +86,14 @@ def parse_peer_csv(
     *,
     max_rows: int = MAX_ROWS,
     max_line_length: int = MAX_LINE_LENGTH,
+    history: History | None = None,
 ) -> list[PeerRow]:
     """Parse and validate a peer file; all-or-nothing.
 
-    ``known_codes`` are the municipality numbers in the register. Raises
-    ``PeerFileError`` with one "line N: ..." message per bad line.
+    ``known_codes`` are the municipality numbers in today's register; with ``history``,
+    a number no longer in use is accepted for a year it was in use (``file_under_today``
+    then says where it belongs). Raises ``PeerFileError`` with one "line N: ..." message
+    per bad line.
     """
     text = _decode(data, filename)
     if not text.strip():
@@ -116,7 +122,7 @@ def parse_peer_csv(
                 f"or semicolons), got {delimiter.join(names)!r}"
             ],
         )
-    rows, problems = _parse_records(records, known_codes, max_rows)
+    rows, problems = _parse_records(records, known_codes, max_rows, history)
     if problems:
         raise PeerFileError(filename, _at_most(problems))
     if not rows:
@@ -171,7 +177,10 @@ def _records(text: str, delimiter: str) -> Iterator[tuple[int, list[str] | str]]
 
 
 def _parse_records(
-    records: Iterator[tuple[int, list[str] | str]], known_codes: Set[str], max_rows: int
+    records: Iterator[tuple[int, list[str] | str]],
+    known_codes: Set[str],
+    max_rows: int,
+    history: History | None = None,
 ) -> tuple[list[PeerRow], list[str]]:
     rows: list[PeerRow] = []
     problems: list[str] = []
@@ -189,7 +198,7 @@ def _parse_records(
         if count > max_rows:
             problems.append(f"line {line}: the file has more than {max_rows} data rows")
             break
-        row, wrong = _parse_row(fields, known_codes)
+        row, wrong = _parse_row(fields, known_codes, history, line)
         if row is not None and row.key in first_line:
             wrong = [
                 f"repeats line {first_line[row.key]} (same municipality, year, "
@@ -204,20 +213,14 @@ def _parse_records(
     return rows, problems
 
 
-def _parse_row(fields: list[str], known_codes: Set[str]) -> tuple[PeerRow | None, list[str]]:
+def _parse_row(
+    fields: list[str], known_codes: Set[str], history: History | None = None, line: int = 0
+) -> tuple[PeerRow | None, list[str]]:
     """A row, or None and what is wrong with it."""
     if len(fields) != len(COLUMNS):
         return None, [f"expected {len(COLUMNS)} values, got {len(fields)}"]
     code, year_text, indicator, value_text, n_text, source = (f.strip() for f in fields)
     wrong: list[str] = []
-
-    if not _CODE.fullmatch(code):
-        hint = ""
-        if code.isdigit() and code.zfill(4) in known_codes:
-            hint = f" (did a spreadsheet drop the leading zero of {code.zfill(4)}?)"
-        wrong.append(f"municipality code {code!r} is not four digits{hint}")
-    elif code not in known_codes:
-        wrong.append(f"municipality code {code} is not in the municipality register")
 
     year = 0
     if not _YEAR.fullmatch(year_text):
@@ -226,6 +229,24 @@ def _parse_row(fields: list[str], known_codes: Set[str]) -> tuple[PeerRow | None
         year = int(year_text)
         if not YEAR_RANGE[0] <= year <= YEAR_RANGE[1]:
             wrong.append(f"year {year} is outside {YEAR_RANGE[0]}–{YEAR_RANGE[1]}")
+
+    former = history is not None and history.knows(code) and code not in known_codes
+    if not _CODE.fullmatch(code):
+        hint = ""
+        padded = code.zfill(4)
+        if code.isdigit() and (
+            padded in known_codes or (history is not None and history.knows(padded))
+        ):
+            hint = f" (did a spreadsheet drop the leading zero of {padded}?)"
+        wrong.insert(0, f"municipality code {code!r} is not four digits{hint}")
+    elif former and year:
+        assert history is not None
+        periods = history.periods[code]
+        if not any(p.covers(year) for p in periods):
+            spans = ", ".join(_span(p.first_year, p.last_year) for p in periods)
+            wrong.insert(0, f"municipality code {code} was in use {spans}, not in {year}")
+    elif code not in known_codes and not former:
+        wrong.insert(0, f"municipality code {code} is not in the municipality register")
 
     if not _INDICATOR.fullmatch(indicator):
         wrong.append(f"indicator {indicator[:90]!r} must be 1–80 characters of a–z, 0–9 and _")
@@ -264,7 +285,84 @@ def _parse_row(fields: list[str], known_codes: Set[str]) -> tuple[PeerRow | None
 
     if wrong or value is None:
         return None, wrong
-    return PeerRow(code, year, indicator, value, n, source), []
+    return PeerRow(code, year, indicator, value, n, source, line), []
+
+
+def _span(first: int | None, last: int | None) -> str:
+    if first is None:
+        return f"until {last}"
+    if last is None:
+        return f"from {first}"
+    return f"{first}–{last}"
+
+
+@dataclass(frozen=True)
+class Filing:
+    """Rows given under a number no longer in use, and where they were filed."""
+
+    old_code: str
+    old_name: str
+    now: tuple[str, ...]  # today's municipalities, "5501 Tromsø"
+    continuous: bool  # True: filed under today's number; False: kept as a predecessor's
+    rows: int
+
+    def describe(self) -> str:
+        """English, for the command line."""
+        now = " and ".join(self.now)
+        rows = f"{self.rows} row{'s' if self.rows != 1 else ''}"
+        if self.continuous:
+            return f"{self.old_code} {self.old_name} is now {now}: {rows} filed under {now}"
+        return (
+            f"{self.old_code} {self.old_name} was merged or split into what is now {now}: "
+            f"{rows} kept as {self.old_name}'s own figures, shown beside {now} as a "
+            "predecessor's"
+        )
+
+
+def file_under_today(
+    rows: list[PeerRow], history: History, filename: str = ""
+) -> tuple[list[PeerRow], list[Filing]]:
+    """Rows under a number that was only renumbered or renamed go under today's number;
+    rows of a municipality since merged or split keep their number (a predecessor's own
+    figure, never added to another's). All-or-nothing: two rows that become the same
+    figure are refused."""
+    filed: list[PeerRow] = []
+    counts: dict[str, list[int]] = {}
+    first_line: dict[tuple[str, int, str, str], tuple[int, str]] = {}
+    problems: list[str] = []
+    for row in rows:
+        found = history.resolve(row.municipality_code, row.year)
+        target = row
+        if found is not None and history.current(row.municipality_code) is None:
+            counts.setdefault(row.municipality_code, []).append(row.year)
+            if found.continuous:
+                target = replace(row, municipality_code=found.lineage.code)
+        earlier = first_line.get(target.key)
+        if earlier is not None:
+            problems.append(
+                f"line {row.line}: {row.municipality_code} in {row.year} is "
+                f"{target.municipality_code}, and line {earlier[0]} gives the same figure "
+                f"(as {earlier[1]})"
+            )
+            continue
+        first_line[target.key] = (row.line, row.municipality_code)
+        filed.append(target)
+    if problems:
+        raise PeerFileError(filename, problems)
+    filings = []
+    for code, row_years in sorted(counts.items()):
+        found = history.resolve(code, max(row_years))
+        assert found is not None
+        filings.append(
+            Filing(
+                code,
+                found.period.name,
+                tuple(f"{lin.code} {lin.name}" for lin in found.current),
+                found.continuous,
+                len(row_years),
+            )
+        )
+    return filed, filings
 
 
 def _number(text: str) -> float | None:

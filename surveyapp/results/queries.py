@@ -44,16 +44,26 @@ def _options(values: Iterable[int | str]) -> list[str]:
     return [str(v) for v in values]
 
 
+def _codes(municipality: str | Sequence[str]) -> list[str]:
+    """One number, or the numbers a municipality's data is stored under (its earlier
+    numbers too, ``municipalities.years``)."""
+    return [municipality] if isinstance(municipality, str) else list(municipality)
+
+
 def indicator_counts(
     questionnaire_code: str,
     indicator: Indicator,
     *,
-    municipality: str | None = None,
+    municipality: str | Sequence[str] | None = None,
     year: int | None = None,
     municipalities: Sequence[str] | None = None,
     only_rounds: RoundFilter = None,
 ) -> list[IndicatorCount]:
-    """Satisfied and valid answers to the indicator question, grouped in SQL."""
+    """Satisfied and valid answers to the indicator question, grouped in SQL.
+
+    ``municipality``: one municipality's numbers (its rounds only); ``municipalities``:
+    answers under any of these numbers (the peers).
+    """
     satisfied = _options(indicator.satisfied)
     excluded = [*_options(indicator.excluded), DONT_KNOW]
     rounds = (
@@ -68,7 +78,7 @@ def indicator_counts(
         rounds = rounds.where(
             SurveyRound.id.in_(
                 sa.select(round_municipality.c.round_id).where(
-                    round_municipality.c.municipality_code == municipality
+                    round_municipality.c.municipality_code.in_(_codes(municipality))
                 )
             )
         )
@@ -97,7 +107,7 @@ def indicator_counts(
         .group_by(SurveyRound.year, Answer.municipality_code, QuestionFingerprint.fingerprint)
     )
     if municipality is not None:
-        query = query.where(Answer.municipality_code == municipality)
+        query = query.where(Answer.municipality_code.in_(_codes(municipality)))
     if municipalities is not None:
         query = query.where(Answer.municipality_code.in_(list(municipalities)))
     return [
@@ -107,7 +117,10 @@ def indicator_counts(
 
 
 def round_ids(
-    questionnaire_code: str, municipality: str, year: int, only_rounds: RoundFilter = None
+    questionnaire_code: str,
+    municipality: str | Sequence[str],
+    year: int,
+    only_rounds: RoundFilter = None,
 ) -> list[int]:
     """The rounds of a questionnaire in which a municipality took part in a year."""
     query = (
@@ -117,13 +130,68 @@ def round_ids(
         .where(
             Questionnaire.code == questionnaire_code,
             SurveyRound.year == year,
-            round_municipality.c.municipality_code == municipality,
+            round_municipality.c.municipality_code.in_(_codes(municipality)),
         )
+        .distinct()
     )
     return list(db.session.scalars(restrict_rounds(query, only_rounds)))
 
 
-def option_counts(rounds: Sequence[int], municipality: str) -> dict[str, dict[str, int]]:
+def round_codes(rounds: Sequence[int], municipality: str | Sequence[str]) -> list[str]:
+    """Which of a municipality's numbers the rounds were held under."""
+    if not rounds:
+        return []
+    return list(
+        db.session.scalars(
+            sa.select(round_municipality.c.municipality_code)
+            .where(
+                round_municipality.c.round_id.in_(list(rounds)),
+                round_municipality.c.municipality_code.in_(_codes(municipality)),
+            )
+            .distinct()
+            .order_by(round_municipality.c.municipality_code)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class RoundDesign:
+    """How a municipality was asked in a year: questionnaire version and access."""
+
+    year: int
+    municipality: str
+    questionnaire_id: int
+    access: str
+
+
+def round_designs(
+    questionnaire_code: str, municipalities: Sequence[str], only_rounds: RoundFilter = None
+) -> list[RoundDesign]:
+    """The designs of the rounds of a questionnaire under some numbers, per year."""
+    if not municipalities:
+        return []
+    query = (
+        sa.select(
+            SurveyRound.year,
+            round_municipality.c.municipality_code,
+            SurveyRound.questionnaire_id,
+            SurveyRound.access,
+        )
+        .join(Questionnaire, Questionnaire.id == SurveyRound.questionnaire_id)
+        .join(round_municipality, round_municipality.c.round_id == SurveyRound.id)
+        .where(
+            Questionnaire.code == questionnaire_code,
+            round_municipality.c.municipality_code.in_(list(municipalities)),
+        )
+        .distinct()
+    )
+    rows = db.session.execute(restrict_rounds(query, only_rounds))
+    return [RoundDesign(int(y), str(m), int(q), str(a)) for y, m, q, a in rows]
+
+
+def option_counts(
+    rounds: Sequence[int], municipality: str | Sequence[str]
+) -> dict[str, dict[str, int]]:
     """question → option → answers, for choice and rating questions."""
     if not rounds:
         return {}
@@ -131,7 +199,7 @@ def option_counts(rounds: Sequence[int], municipality: str) -> dict[str, dict[st
         sa.select(Answer.question_code, Answer.option, sa.func.count())
         .where(
             Answer.round_id.in_(list(rounds)),
-            Answer.municipality_code == municipality,
+            Answer.municipality_code.in_(_codes(municipality)),
             Answer.option.is_not(None),
         )
         .group_by(Answer.question_code, Answer.option)
@@ -151,7 +219,7 @@ class NumericSummary:
 
 
 def numeric_summaries(
-    rounds: Sequence[int], municipality: str, questions: Sequence[str]
+    rounds: Sequence[int], municipality: str | Sequence[str], questions: Sequence[str]
 ) -> dict[str, NumericSummary]:
     """Count, mean and range of number and duration questions."""
     if not rounds or not questions:
@@ -166,7 +234,7 @@ def numeric_summaries(
         )
         .where(
             Answer.round_id.in_(list(rounds)),
-            Answer.municipality_code == municipality,
+            Answer.municipality_code.in_(_codes(municipality)),
             Answer.question_code.in_(list(questions)),
         )
         .group_by(Answer.question_code)
@@ -183,7 +251,10 @@ def numeric_summaries(
 
 
 def indicator_by_group(
-    rounds: Sequence[int], municipality: str, indicator: Indicator, group_question: str
+    rounds: Sequence[int],
+    municipality: str | Sequence[str],
+    indicator: Indicator,
+    group_question: str,
 ) -> dict[str, tuple[int, int]]:
     """group option → (satisfied, valid) on the indicator, by another question's answer."""
     if not rounds:
@@ -205,7 +276,7 @@ def indicator_by_group(
         )
         .where(
             Answer.round_id.in_(list(rounds)),
-            Answer.municipality_code == municipality,
+            Answer.municipality_code.in_(_codes(municipality)),
             Answer.question_code == indicator.question,
             Answer.option.not_in(excluded),
             grouping.option.is_not(None),
@@ -215,7 +286,7 @@ def indicator_by_group(
     return {str(option): (int(k or 0), int(n)) for option, k, n in rows}
 
 
-def response_count(rounds: Sequence[int], municipality: str) -> int:
+def response_count(rounds: Sequence[int], municipality: str | Sequence[str]) -> int:
     from surveyapp.surveys.models import Response
 
     if not rounds:
@@ -224,7 +295,10 @@ def response_count(rounds: Sequence[int], municipality: str) -> int:
         db.session.scalar(
             sa.select(sa.func.count())
             .select_from(Response)
-            .where(Response.round_id.in_(list(rounds)), Response.municipality_code == municipality)
+            .where(
+                Response.round_id.in_(list(rounds)),
+                Response.municipality_code.in_(_codes(municipality)),
+            )
         )
         or 0
     )

@@ -16,6 +16,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from surveyapp.extensions import db
+from surveyapp.municipalities import lookup, years
+from surveyapp.municipalities.history import Formation, History, Lineage, Period
 from surveyapp.municipalities.models import Municipality
 from surveyapp.questionnaires import types as question_types
 from surveyapp.questionnaires.definition import Definition
@@ -23,7 +25,7 @@ from surveyapp.questionnaires.models import Questionnaire
 from surveyapp.questionnaires.store import definition_of
 from surveyapp.questionnaires.survey import Indicator, Question
 from surveyapp.results import disclosure, queries, stats
-from surveyapp.surveys.models import SurveyRound
+from surveyapp.surveys.models import SurveyRound, round_municipality
 
 GROUP_QUESTIONS = ("channel", "service_area")
 
@@ -91,6 +93,9 @@ class YearPoint:
     fingerprint: str
     comparable: bool  # same wording as the selected year
     break_before: bool  # wording changed since the previous year shown
+    then: Period | None = None  # the number and name that year, when not today's
+    pooled: tuple[str, ...] = ()  # the merged whole: predecessors whose answers are pooled
+    reform_before: bool = False  # the municipality was formed between the previous year and this
 
 
 @dataclass(frozen=True)
@@ -101,6 +106,8 @@ class PeerRow:
     share: Share
     is_own: bool
     difference: stats.Difference | None  # own minus this peer, when both are shown
+    then: Period | None = None  # the number and name that year, when not today's
+    part_of: tuple[str, ...] = ()  # a municipality since merged or split: what it is now
 
 
 @dataclass(frozen=True)
@@ -116,6 +123,8 @@ class ReferenceRow:
     n: int | None
     interval: stats.Interval | None  # when n is known and not a small group
     source: str
+    then: Period | None = None  # the number and name that year, when not today's
+    part_of: tuple[str, ...] = ()  # a municipality since merged or split: what it is now
 
 
 @dataclass(frozen=True)
@@ -199,6 +208,24 @@ class ServiceTestSummary:
     national_average: float | None
 
 
+@dataclass(frozen=True)
+class Continuity:
+    """The municipality's numbers and names over time, and the merger or split it began
+    with: its predecessors' figures are their own (a break) unless the planner chose to
+    compare the merged whole where the answers may be pooled (``pool_years``)."""
+
+    periods: tuple[Period, ...]
+    formation: Formation | None
+    predecessor_years: tuple[int, ...]  # years with predecessors' figures of this survey
+    pooled: bool  # the merged whole is compared: pooled years are in the trend
+    pool_years: tuple[int, ...]  # years whose answers may be pooled
+    pool_refused: tuple[years.Pooled, ...]  # years that may not, with why
+
+    @property
+    def renumbered(self) -> bool:
+        return len(self.periods) > 1
+
+
 @dataclass
 class MunicipalityReport:
     municipality: Municipality
@@ -225,6 +252,30 @@ class MunicipalityReport:
     references: list[ReferenceRow] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     demo: bool = False  # demo data anywhere in the figures: every output says so
+    continuity: Continuity | None = None
+    stored_codes: tuple[str, ...] = ()  # numbers the selected year's figures are stored under
+
+    @property
+    def data_codes(self) -> tuple[str, ...]:
+        """The numbers the selected year's figures are stored under (1902 for Tromsø's
+        2019), today's number when none is known."""
+        return self.stored_codes or (self.municipality.code,)
+
+    @property
+    def trend_rows(self) -> list[tuple[int, YearPoint | None]]:
+        """The years of the trend table: the municipality's own (and pooled) years, and in
+        their place the years only its predecessors have figures for (a break: None)."""
+        rows: list[tuple[int, YearPoint | None]] = [(p.year, p) for p in self.trend]
+        shown = {p.year for p in self.trend}
+        if self.continuity is not None:
+            rows += [(y, None) for y in self.continuity.predecessor_years if y not in shown]
+        return sorted(rows, key=lambda row: row[0])
+
+    @property
+    def own_codes(self) -> tuple[str, ...]:
+        """Every number the municipality itself had (its own years, not predecessors')."""
+        periods = self.continuity.periods if self.continuity else ()
+        return tuple(sorted({self.municipality.code, *(p.code for p in periods)}))
 
     @property
     def wording_changed(self) -> bool:
@@ -251,39 +302,82 @@ class NoData(LookupError):
     """No round of this questionnaire for the municipality (and year)."""
 
 
-def survey_questionnaires_for(
-    municipality: str, only_rounds: queries.RoundFilter = None
-) -> list[tuple[str, list[int]]]:
-    """(questionnaire code, years) with rounds in the municipality, newest year first."""
+def _family(code: str) -> tuple[History, years.Family]:
+    history = lookup.history()
+    municipality = db.session.get(Municipality, code)
+    return history, years.family(history, code, municipality.name if municipality else code)
+
+
+def _questionnaire_years(
+    history: History,
+    group: years.Family,
+    codes: frozenset[str],
+    only_rounds: queries.RoundFilter = None,
+) -> dict[Lineage, dict[str, set[int]]]:
+    """Survey questionnaires and years with rounds, per lineage of the family."""
     query = (
-        sa.select(Questionnaire.code, SurveyRound.year)
+        sa.select(Questionnaire.code, SurveyRound.year, round_municipality.c.municipality_code)
         .join(SurveyRound, SurveyRound.questionnaire_id == Questionnaire.id)
+        .join(round_municipality, round_municipality.c.round_id == SurveyRound.id)
         .where(
-            SurveyRound.municipalities.any(Municipality.code == municipality),
+            round_municipality.c.municipality_code.in_(sorted(codes)),
             Questionnaire.kind == "survey",
         )
         .distinct()
     )
     rows = db.session.execute(queries.restrict_rounds(query, only_rounds)).all()
-    years: dict[str, set[int]] = {}
-    for code, year in rows:
-        years.setdefault(str(code), set()).add(int(year))
+    found: dict[Lineage, dict[str, set[int]]] = {}
+    for questionnaire, year, code in rows:
+        who = years.owner(history, group, str(code), int(year))
+        if who is not None:
+            found.setdefault(who, {}).setdefault(str(questionnaire), set()).add(int(year))
+    return found
+
+
+def _newest_first(by_code: dict[str, set[int]]) -> list[tuple[str, list[int]]]:
     return sorted(
-        ((code, sorted(ys, reverse=True)) for code, ys in years.items()),
+        ((code, sorted(ys, reverse=True)) for code, ys in by_code.items()),
         key=lambda item: (-item[1][0], item[0]),
     )
 
 
+def survey_questionnaires_for(
+    municipality: str, only_rounds: queries.RoundFilter = None
+) -> list[tuple[str, list[int]]]:
+    """(questionnaire code, years) with rounds in the municipality, newest year first:
+    its own years under every number it had (not its predecessors')."""
+    history, group = _family(municipality)
+    found = _questionnaire_years(history, group, group.own.codes, only_rounds)
+    return _newest_first(found.get(group.own, {}))
+
+
+def predecessor_questionnaires_for(municipality: str) -> list[tuple[str, list[int]]]:
+    """(questionnaire code, years) with rounds in the municipality's predecessors."""
+    history, group = _family(municipality)
+    if not group.ancestors:
+        return []
+    merged: dict[str, set[int]] = {}
+    for lineage, by_code in _questionnaire_years(history, group, group.codes).items():
+        if lineage != group.own:
+            for code, ys in by_code.items():
+                merged.setdefault(code, set()).update(ys)
+    return _newest_first(merged)
+
+
 def _definition_for(
-    questionnaire_code: str, municipality: str, year: int, only_rounds: queries.RoundFilter = None
+    questionnaire_code: str,
+    municipality: str | list[str],
+    year: int,
+    only_rounds: queries.RoundFilter = None,
 ) -> tuple[Definition, float]:
+    codes = [municipality] if isinstance(municipality, str) else municipality
     query = (
         sa.select(SurveyRound)
         .join(Questionnaire, Questionnaire.id == SurveyRound.questionnaire_id)
         .where(
             Questionnaire.code == questionnaire_code,
             SurveyRound.year == year,
-            SurveyRound.municipalities.any(Municipality.code == municipality),
+            SurveyRound.municipalities.any(Municipality.code.in_(codes)),
         )
         .order_by(SurveyRound.id.desc())
         .limit(1)
@@ -308,9 +402,21 @@ def one_wording_per_year(
 
 
 def _trend(
-    counts: list[queries.IndicatorCount], year: int, min_group_size: int, target: float
+    counts: list[queries.IndicatorCount],
+    year: int,
+    min_group_size: int,
+    target: float,
+    lineage: Lineage | None = None,
+    pooled: list[years.Pooled] | None = None,
 ) -> list[YearPoint]:
     by_year = one_wording_per_year(counts)
+    parts: dict[int, tuple[str, ...]] = {}
+    for whole in pooled or []:
+        if whole.year not in by_year:
+            by_year[whole.year] = queries.IndicatorCount(
+                whole.year, "", whole.fingerprint, whole.k, whole.n
+            )
+            parts[whole.year] = tuple(p.name for p in whole.parts)
     selected = by_year.get(year)
     points: list[YearPoint] = []
     previous_print: str | None = None
@@ -323,10 +429,28 @@ def _trend(
                 fingerprint=count.fingerprint,
                 comparable=selected is not None and count.fingerprint == selected.fingerprint,
                 break_before=previous_print is not None and previous_print != count.fingerprint,
+                then=None if lineage is None or y in parts else years.then(lineage, y),
+                pooled=parts.get(y, ()),
+                reform_before=bool(points and points[-1].pooled and y not in parts),
             )
         )
         previous_print = count.fingerprint
     return points
+
+
+def _own_counts(
+    counts: list[queries.IndicatorCount],
+) -> list[queries.IndicatorCount]:
+    """One count per year and wording (a year stored under two numbers is added up: both
+    are the municipality's own)."""
+    summed: dict[tuple[int, str], tuple[int, int]] = {}
+    for c in counts:
+        k, n = summed.get((c.year, c.fingerprint), (0, 0))
+        summed[(c.year, c.fingerprint)] = (k + c.k, n + c.n)
+    return [
+        queries.IndicatorCount(year, "", fingerprint, k, n)
+        for (year, fingerprint), (k, n) in summed.items()
+    ]
 
 
 def _valid_options(question: Question, indicator: Indicator | None) -> set[str]:
@@ -383,7 +507,7 @@ def _option_summary(
 def _question_summaries(
     definition: Definition,
     rounds: list[int],
-    municipality: str,
+    municipality: str | list[str],
     min_group_size: int,
     breakdowns: list[Breakdown],
     counts: dict[str, dict[str, int]],
@@ -435,7 +559,7 @@ def _question_summaries(
 def _breakdowns(
     definition: Definition,
     rounds: list[int],
-    municipality: str,
+    municipality: str | list[str],
     min_group_size: int,
     target: float,
     counts: dict[str, dict[str, int]],
@@ -482,7 +606,9 @@ def _peer_codes(scope: str, own: Municipality, group_members: list[str] | None) 
     if scope == "county":
         return list(
             db.session.scalars(
-                sa.select(Municipality.code).where(Municipality.county_code == own.county_code)
+                sa.select(Municipality.code).where(
+                    Municipality.county_code == own.county_code, Municipality.current
+                )
             )
         )
     if scope.startswith("group:") and group_members is not None:
@@ -503,21 +629,25 @@ def _peer_order(peers: list[PeerRow]) -> list[PeerRow]:
 REFERENCE_INDICATOR = "satisfied_share"
 
 
-def _references(year: int, codes: list[str] | None, min_group_size: int) -> list[ReferenceRow]:
-    """Imported reference values of the share satisfied for the year (one query)."""
+def _references(
+    history: History, year: int, scope: frozenset[str] | None, min_group_size: int
+) -> list[ReferenceRow]:
+    """Imported reference values of the share satisfied for the year (one query), each
+    under today's number when it is the same municipality."""
     from surveyapp.results.models import PeerValue
 
-    query = (
-        sa.select(PeerValue, Municipality.name)
-        .join(Municipality, Municipality.code == PeerValue.municipality_code)
-        .where(PeerValue.year == year, PeerValue.indicator == REFERENCE_INDICATOR)
-        .order_by(PeerValue.value.desc(), Municipality.name)
-    )
-    if codes is not None:
-        query = query.where(PeerValue.municipality_code.in_(codes))
+    values = db.session.scalars(
+        sa.select(PeerValue).where(
+            PeerValue.year == year, PeerValue.indicator == REFERENCE_INDICATOR
+        )
+    ).all()
+    labels = {v.municipality_code: _follow(history, v.municipality_code, year) for v in values}
     shown: list[ReferenceRow] = []
     hidden: list[ReferenceRow] = []
-    for value, name in db.session.execute(query):
+    for value in values:
+        label = labels[value.municipality_code]
+        if scope is not None and not label.today & scope:
+            continue
         interval = None
         small = value.n is not None and stats.is_suppressed(value.n, min_group_size)
         if value.n is not None and not small:
@@ -525,16 +655,63 @@ def _references(year: int, codes: list[str] | None, min_group_size: int) -> list
             method = stats.interval_method(value.n)
             interval = stats.proportion(k, value.n, method=method).interval
         row = ReferenceRow(
-            value.municipality_code,
-            str(name),
+            label.code,
+            label.name,
             None if small else float(value.value),
             value.n,
             interval,
             value.source,
+            label.then,
+            label.part_of,
         )
         (hidden if small else shown).append(row)
+    shown.sort(key=lambda r: (-(r.value or 0.0), r.name, r.source))
     # Hidden figures by name after the shown ones, never placed by their value.
     return shown + sorted(hidden, key=lambda r: (r.name, r.source))
+
+
+@dataclass(frozen=True)
+class _Label:
+    """How a number's figure of a year is shown today."""
+
+    code: str  # today's number (the same municipality), else the number it had
+    name: str
+    then: Period | None  # the number and name that year, when not today's
+    part_of: tuple[str, ...]  # merged or split since: today's municipalities, "3118 Indre Østfold"
+    today: frozenset[str]  # today's numbers it is, or is part of
+
+
+def _follow(history: History, code: str, year: int) -> _Label:
+    """Under today's number when the municipality is the same (renumbered or renamed);
+    as itself, saying what it is now, when it has been merged or split since."""
+    found = history.resolve(code, year)
+    if found is None:
+        return _Label(code, code, None, (), frozenset({code}))
+    if found.continuous:
+        return _Label(
+            found.lineage.code,
+            found.lineage.name,
+            years.then(found.lineage, year),
+            (),
+            frozenset({found.lineage.code}),
+        )
+    return _Label(
+        code,
+        found.period.name,
+        found.period,
+        tuple(f"{lin.code} {lin.name}" for lin in found.current),
+        frozenset(lin.code for lin in found.current),
+    )
+
+
+def _scope_codes(history: History, scope: list[str] | None) -> frozenset[str] | None:
+    """Every number the scope's municipalities (and their predecessors) are stored under."""
+    if scope is None:
+        return None
+    codes: set[str] = set()
+    for code in scope:
+        codes |= years.family(history, code, code).codes
+    return frozenset(codes)
 
 
 def _service_test(
@@ -582,10 +759,14 @@ def _service_test(
 
 
 def _is_demo(
-    questionnaire_code: str, municipality: str, year: int, service_test: ServiceTestSummary | None
+    questionnaire_code: str,
+    codes: list[str],
+    year: int,
+    service_test: ServiceTestSummary | None,
 ) -> bool:
-    """Demo data anywhere in the figures: the own series (every year), the peers' year, or
-    the service test shown beside them (one query, two at most)."""
+    """Demo data anywhere in the figures: the own series (every year, under every number
+    it had, and the predecessors' when pooled), the peers' year, or the service test shown
+    beside them (one query, two at most)."""
     of_questionnaire = sa.select(Questionnaire.id).where(Questionnaire.code == questionnaire_code)
     demo = bool(
         db.session.scalar(
@@ -595,7 +776,7 @@ def _is_demo(
                     SurveyRound.questionnaire_id.in_(of_questionnaire),
                     sa.or_(
                         SurveyRound.year == year,
-                        SurveyRound.municipalities.any(Municipality.code == municipality),
+                        SurveyRound.municipalities.any(Municipality.code.in_(codes)),
                     ),
                 )
             )
@@ -619,10 +800,15 @@ def build_report(
     peer_scope_name: str = "",
     group_members: list[str] | None = None,
     compare_with: list[str] | None = None,
+    pool: bool = False,
     only_rounds: queries.RoundFilter = None,
     only_test_rounds: queries.RoundFilter = None,
 ) -> MunicipalityReport:
     """The whole dashboard for one municipality, questionnaire and year.
+
+    Years stored under the municipality's earlier numbers are its own; predecessors'
+    years (before a merger or split) are a break, pooled only when ``pool`` asks for it
+    and the answers may honestly be pooled (``municipalities.years.pool``).
 
     only_rounds / only_test_rounds: count only these survey and service-test rounds
     (the open-data API passes the published ones); None counts every round.
@@ -630,14 +816,34 @@ def build_report(
     municipality = db.session.get(Municipality, municipality_code)
     if municipality is None:
         raise NoData(municipality_code)
-    definition, target = _definition_for(questionnaire_code, municipality_code, year, only_rounds)
+    history = lookup.history()
+    group = years.family(history, municipality_code, municipality.name)
+    stored = years.own_codes(history, group, year) or [municipality_code]
+    definition, target = _definition_for(questionnaire_code, stored, year, only_rounds)
     indicator = definition.indicator
     if indicator is None:
         raise NoData(f"{questionnaire_code} has no satisfaction indicator")
-    own_counts = queries.indicator_counts(
-        questionnaire_code, indicator, municipality=municipality_code, only_rounds=only_rounds
-    )
-    trend = _trend(own_counts, year, min_group_size, target)
+    own: list[queries.IndicatorCount] = []
+    predecessors: dict[Lineage, list[years.Count]] = {}
+    for count in queries.indicator_counts(
+        questionnaire_code, indicator, municipality=sorted(group.codes), only_rounds=only_rounds
+    ):
+        who = years.owner(history, group, count.municipality, count.year)
+        if who == group.own:
+            own.append(count)
+        elif who is not None:
+            predecessors.setdefault(who, []).append(
+                years.Count(count.year, count.municipality, count.fingerprint, count.k, count.n)
+            )
+    pooling: list[years.Pooled] = []
+    if group.formation is not None and predecessors:
+        pooling = years.pool(
+            group.formation,
+            predecessors,
+            _designs(history, group, questionnaire_code, only_rounds),
+        )
+    chosen = [p for p in pooling if p.refused is None] if pool else []
+    trend = _trend(_own_counts(own), year, min_group_size, target, group.own, chosen)
     current = next((p for p in trend if p.year == year), None)
     headline = current.share if current else Share.of(0, 0, min_group_size)
     comparison = headline.comparison
@@ -660,25 +866,21 @@ def build_report(
     ]
     trend_test = stats.trend(comparable) if len(comparable) >= 3 else None
 
-    scope_codes = _peer_codes(peer_scope, municipality, group_members)
-    peer_counts = queries.indicator_counts(
-        questionnaire_code,
-        indicator,
-        year=year,
-        municipalities=scope_codes,
-        only_rounds=only_rounds,
+    scope = _scope_codes(history, _peer_codes(peer_scope, municipality, group_members))
+    peer_counts, labels = _peers_of_year(
+        history, questionnaire_code, indicator, year, scope, only_rounds
     )
     if current is not None:
         peer_counts = [c for c in peer_counts if c.fingerprint == current.fingerprint]
-    names = {
-        m.code: m
-        for m in db.session.scalars(
-            sa.select(Municipality).where(
+    counties: dict[str, str] = {
+        str(code): str(county)
+        for code, county in db.session.execute(
+            sa.select(Municipality.code, Municipality.county_name).where(
                 Municipality.code.in_({c.municipality for c in peer_counts})
             )
         )
     }
-    chosen = set(compare_with or [])
+    compared = set(compare_with or [])
     # The pooled figure and the mean count only the shown municipalities, so a hidden one
     # cannot be worked out from them: primary suppression alone (disclosure.decide).
     peer_decision = disclosure.decide(
@@ -694,21 +896,23 @@ def build_report(
             share = Share.of(count.k, count.n, min_group_size)
         difference = None
         if (
-            count.municipality in chosen
+            count.municipality in compared
             and count.municipality != municipality_code
             and share.proportion
             and headline.proportion
         ):
             difference = stats.difference(headline.k, headline.n, count.k, count.n)
-        place = names.get(count.municipality)
+        label = labels[count.municipality]
         peers.append(
             PeerRow(
                 count.municipality,
-                place.name if place else count.municipality,
-                place.county_name if place else "",
+                label.name,
+                "" if label.part_of else counties.get(count.municipality, ""),
                 share,
                 count.municipality == municipality_code,
                 difference,
+                label.then,
+                label.part_of,
             )
         )
     peers = _peer_order(peers)
@@ -717,20 +921,21 @@ def build_report(
         summary = stats.peer_summary(
             [(c.municipality, c.k, c.n) for c in peer_counts], municipality_code, min_group_size
         )
-    rounds = queries.round_ids(questionnaire_code, municipality_code, year, only_rounds)
-    years = sorted({p.year for p in trend}, reverse=True)
-    counts = queries.option_counts(rounds, municipality_code)
-    breakdowns = _breakdowns(definition, rounds, municipality_code, min_group_size, target, counts)
+    rounds = queries.round_ids(questionnaire_code, stored, year, only_rounds)
+    own_years = sorted({p.year for p in trend if not p.pooled}, reverse=True)
+    counts = queries.option_counts(rounds, stored)
+    breakdowns = _breakdowns(definition, rounds, stored, min_group_size, target, counts)
     service_test = _service_test(municipality_code, only_test_rounds)
+    pooled_codes = {c for p in chosen for lineage in p.parts for c in lineage.codes}
     return MunicipalityReport(
         municipality=municipality,
         questionnaire_code=questionnaire_code,
         definition=definition,
         year=year,
-        years=years,
+        years=own_years,
         target=target,
         min_group_size=min_group_size,
-        responses=queries.response_count(rounds, municipality_code),
+        responses=queries.response_count(rounds, stored),
         headline=headline,
         comparison=comparison,
         previous=previous,
@@ -745,12 +950,152 @@ def build_report(
             peer_scope_name or (municipality.county_name if peer_scope == "county" else ""),
         ),
         questions=_question_summaries(
-            definition, rounds, municipality_code, min_group_size, breakdowns, counts
+            definition, rounds, stored, min_group_size, breakdowns, counts
         ),
         breakdowns=breakdowns,
         service_test=service_test,
-        references=_references(year, scope_codes, min_group_size),
-        demo=_is_demo(questionnaire_code, municipality_code, year, service_test),
+        references=_references(history, year, scope, min_group_size),
+        continuity=Continuity(
+            periods=group.own.periods,
+            formation=group.formation,
+            predecessor_years=tuple(
+                sorted({c.year for counts in predecessors.values() for c in counts})
+            ),
+            pooled=bool(chosen),
+            pool_years=tuple(p.year for p in pooling if p.refused is None),
+            pool_refused=tuple(p for p in pooling if p.refused is not None),
+        ),
+        stored_codes=tuple(queries.round_codes(rounds, stored)),
+        demo=_is_demo(
+            questionnaire_code,
+            sorted(group.own.codes | pooled_codes),
+            year,
+            service_test,
+        ),
+    )
+
+
+def _designs(
+    history: History,
+    group: years.Family,
+    questionnaire_code: str,
+    only_rounds: queries.RoundFilter = None,
+) -> dict[tuple[int, Lineage], set[tuple[int, str]]]:
+    """(questionnaire version, access) of the predecessors' rounds, per year."""
+    designs: dict[tuple[int, Lineage], set[tuple[int, str]]] = {}
+    codes = sorted({c for lineage in group.predecessors for c in lineage.codes})
+    for design in queries.round_designs(questionnaire_code, codes, only_rounds):
+        who = years.owner(history, group, design.municipality, design.year)
+        if who is not None and who != group.own:
+            designs.setdefault((design.year, who), set()).add(
+                (design.questionnaire_id, design.access)
+            )
+    return designs
+
+
+def _peers_of_year(
+    history: History,
+    questionnaire_code: str,
+    indicator: Indicator,
+    year: int,
+    scope: frozenset[str] | None,
+    only_rounds: queries.RoundFilter = None,
+) -> tuple[list[queries.IndicatorCount], dict[str, _Label]]:
+    """Every municipality's counts of the year under today's number where it is the same
+    municipality (a figure stored as 1902 in 2019 is 5501 Tromsø's), or as itself when it
+    has been merged or split since; within the scope's municipalities when one is given."""
+    raw = queries.indicator_counts(
+        questionnaire_code,
+        indicator,
+        year=year,
+        municipalities=None if scope is None else sorted(scope),
+        only_rounds=only_rounds,
+    )
+    labels: dict[str, _Label] = {}
+    summed: dict[tuple[str, str], tuple[int, int]] = {}
+    for count in raw:
+        label = _follow(history, count.municipality, year)
+        if scope is not None and not label.today & scope:
+            continue
+        labels.setdefault(label.code, label)
+        k, n = summed.get((label.code, count.fingerprint), (0, 0))
+        summed[(label.code, count.fingerprint)] = (k + count.k, n + count.n)
+    counts = [
+        queries.IndicatorCount(year, code, fingerprint, k, n)
+        for (code, fingerprint), (k, n) in summed.items()
+    ]
+    return counts, labels
+
+
+@dataclass(frozen=True)
+class PredecessorSeries:
+    """One earlier municipality's own years, and how it went into a later one."""
+
+    lineage: Lineage
+    formation: Formation  # the merger or split it went into
+    kind: str  # merged (whole) or split (a part went in)
+    trend: list[YearPoint]
+
+
+@dataclass
+class PredecessorReport:
+    """The figures of the municipalities before today's, each its own (never summed)."""
+
+    municipality: Municipality
+    questionnaire_code: str
+    definition: Definition | None
+    target: float
+    min_group_size: int
+    formation: Formation | None
+    series: list[PredecessorSeries]
+
+
+def build_predecessors(
+    municipality_code: str,
+    questionnaire_code: str,
+    *,
+    min_group_size: int = stats.MIN_GROUP_SIZE,
+) -> PredecessorReport:
+    """Every predecessor's own years of a questionnaire, nearest predecessors first."""
+    municipality = db.session.get(Municipality, municipality_code)
+    if municipality is None:
+        raise NoData(municipality_code)
+    history = lookup.history()
+    group = years.family(history, municipality_code, municipality.name)
+    latest = db.session.scalar(
+        sa.select(Questionnaire)
+        .where(Questionnaire.code == questionnaire_code)
+        .order_by(Questionnaire.version.desc())
+        .limit(1)
+    )
+    definition = definition_of(latest) if latest is not None else None
+    indicator = definition.indicator if definition is not None else None
+    target = float(indicator.target) if indicator is not None else 0.8
+    counts: dict[Lineage, list[queries.IndicatorCount]] = {}
+    if indicator is not None and group.ancestors:
+        codes = sorted({c for lineage in group.predecessors for c in lineage.codes})
+        for count in queries.indicator_counts(questionnaire_code, indicator, municipality=codes):
+            who = years.owner(history, group, count.municipality, count.year)
+            if who is not None and who != group.own:
+                counts.setdefault(who, []).append(count)
+    series = []
+    for lineage, formation in group.ancestors:
+        own = _own_counts(counts.get(lineage, []))
+        last = max((c.year for c in own), default=0)
+        kind = next(p.kind for p in formation.predecessors if p.lineage == lineage)
+        series.append(
+            PredecessorSeries(
+                lineage, formation, kind, _trend(own, last, min_group_size, target, lineage)
+            )
+        )
+    return PredecessorReport(
+        municipality,
+        questionnaire_code,
+        definition,
+        target,
+        min_group_size,
+        group.formation,
+        series,
     )
 
 
@@ -767,4 +1112,20 @@ def as_dict(report: MunicipalityReport) -> dict[str, Any]:
         "high": None if p is None else p.interval.high,
         "target": report.target,
         "verdict": None if report.comparison is None else report.comparison.verdict.value,
+        # Every year under today's number, with the number and name it had then.
+        "years": [
+            {
+                "year": point.year,
+                "number": (point.then.code if point.then else report.municipality.code)
+                if not point.pooled
+                else None,
+                "name": (point.then.name if point.then else report.municipality.name)
+                if not point.pooled
+                else None,
+                "pooled_from": list(point.pooled),
+                "k": point.share.k if point.share.proportion else None,
+                "n": point.share.n if point.share.proportion else None,
+            }
+            for point in report.trend
+        ],
     }

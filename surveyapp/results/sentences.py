@@ -12,8 +12,17 @@ from fractions import Fraction
 
 from surveyapp import formatting
 from surveyapp.catalogs import Translator, translator
+from surveyapp.municipalities import years
+from surveyapp.municipalities.history import MERGED, Formation, Period
 from surveyapp.results import stats
-from surveyapp.results.report import MunicipalityReport, PeerRow, PeerScope, Share
+from surveyapp.results.report import (
+    MunicipalityReport,
+    PeerRow,
+    PeerScope,
+    ReferenceRow,
+    Share,
+    YearPoint,
+)
 
 
 def _t(language: str) -> Translator:
@@ -214,6 +223,14 @@ def _difference_verdict(difference: stats.Difference, language: str) -> str:
 def change(report: MunicipalityReport, language: str) -> str:
     """The year-on-year sentence: figures, the verdict, and whether the test agrees."""
     _ = _t(language)
+    formation = report.continuity.formation if report.continuity else None
+    if report.previous is None and formation is not None:
+        return _(
+            "No earlier year of its own to compare with: %(name)s was formed on 1 January "
+            "%(year)s, and its predecessors' years are not its own.",
+            name=report.municipality.name,
+            year=formation.on.year,
+        )
     if report.previous is None:
         return _("No earlier year to compare with.")
     if not report.change_comparable:
@@ -234,7 +251,13 @@ def change(report: MunicipalityReport, language: str) -> str:
         high=high,
         p=formatting.p_value(report.change.p_value, language, report.change.alpha),
     )
-    return f"{figures} {_difference_verdict(report.change, language)}"
+    text = f"{figures} {_difference_verdict(report.change, language)}"
+    if report.previous.pooled:
+        text += " " + _(
+            "%(year)s is the predecessors' answers pooled (the merged whole).",
+            year=report.previous.year,
+        )
+    return text
 
 
 def difference_cell(peer: PeerRow, language: str) -> str:
@@ -379,6 +402,182 @@ def hidden_cell(share: Share, language: str, min_group_size: int) -> str:
     if share.suppressed and share.n > 0:
         return _("Hidden: fewer than %(n)s answers", n=min_group_size)
     return _("No answers")
+
+
+# --------------------------------------------------------------------------- municipality changes
+
+
+def _names(items: list[str], language: str) -> str:
+    """ "A, B and C" ("og" in Norwegian)."""
+    _ = _t(language)
+    if len(items) <= 1:
+        return "".join(items)
+    return _("%(list)s and %(last)s", list=", ".join(items[:-1]), last=items[-1])
+
+
+def period_span(period: Period, language: str) -> str:
+    """ "until 2019", "2020–2023", "since 2024" (the years a number and name were used)."""
+    _ = _t(language)
+    first, last = period.first_year, period.last_year
+    if first is None and last is None:
+        return ""
+    if first is None:
+        return _("until %(year)s", year=last)
+    if last is None:
+        return _("since %(year)s", year=first)
+    return f"{first}–{last}" if first != last else str(first)
+
+
+def formation_text(formation: Formation, language: str) -> str:
+    """How a municipality was formed, naming its predecessors."""
+    _ = _t(language)
+    parts = [
+        f"{p.lineage.name} ({p.lineage.code})"
+        if p.kind == MERGED
+        else _("a part of %(name)s", name=f"{p.lineage.name} ({p.lineage.code})")
+        for p in formation.predecessors
+    ]
+    values = {
+        "name": formation.into.first.name,
+        "year": formation.on.year,
+        "parts": _names(parts, language),
+    }
+    if formation.whole:
+        return _("%(name)s was formed on 1 January %(year)s by merging %(parts)s.", **values)
+    return _("%(name)s was formed on 1 January %(year)s from %(parts)s.", **values)
+
+
+def continuity(report: MunicipalityReport, language: str) -> list[str]:
+    """Earlier numbers and names, and the merger or split the municipality began with:
+    the same sentences on the page, in the workbook and in the PDF."""
+    _ = _t(language)
+    found = report.continuity
+    if found is None:
+        return []
+    lines = []
+    if found.renumbered:
+        earlier = [f"{p.code} {p.name} ({period_span(p, language)})" for p in found.periods[:-1]]
+        lines.append(
+            _(
+                "Earlier numbers and names: %(list)s. Their years are this municipality's "
+                "own and are shown under %(code)s %(name)s.",
+                list=_names(earlier, language),
+                code=report.municipality.code,
+                name=report.municipality.name,
+            )
+        )
+    formation = found.formation
+    if formation is None:
+        return lines
+    lines.append(formation_text(formation, language))
+    if found.pooled:
+        lines.append(
+            _(
+                "Years before %(year)s show the predecessors' answers pooled, as the planner "
+                "chose: every predecessor was asked the same question with the same "
+                "questionnaire version and in the same way.",
+                year=formation.on.year,
+            )
+        )
+    elif found.predecessor_years:
+        lines.append(
+            _(
+                "The years before %(year)s belong to the predecessors and are shown apart, "
+                "not added together: the series starts again when the municipality was "
+                "formed.",
+                year=formation.on.year,
+            )
+        )
+    for refused in found.pool_refused:
+        lines.append(pool_refusal(refused, language))
+    return lines
+
+
+def pool_refusal(refused: years.Pooled, language: str) -> str:
+    _ = _t(language)
+    why = {
+        years.MISSING: _(
+            "not every predecessor was asked (none from %(names)s)",
+            names=_names([lin.name for lin in refused.missing], language),
+        ),
+        years.WORDING: _("the question was worded differently"),
+        years.DESIGN: _("the rounds used different questionnaire versions or ways of asking"),
+        years.NOT_WHOLE: _("a predecessor was split, so not all its answers belong here"),
+    }[refused.refused or years.MISSING]
+    return _(
+        "%(year)s cannot be compared as the merged whole: %(why)s.", year=refused.year, why=why
+    )
+
+
+def pool_offer(report: MunicipalityReport, language: str) -> str:
+    """The link text for comparing the merged whole, when some years may be pooled."""
+    _ = _t(language)
+    found = report.continuity
+    if found is None or found.pooled or not found.pool_years:
+        return ""
+    return _(
+        "Compare the merged whole: add the predecessors' answers together for %(years)s",
+        years=_names([str(y) for y in found.pool_years], language),
+    )
+
+
+def predecessor_year(report: MunicipalityReport, language: str) -> str:
+    """In the trend table, a year before the municipality was formed (a break)."""
+    _ = _t(language)
+    found = report.continuity
+    if found is None or found.formation is None:
+        return ""
+    return _(
+        "Before %(name)s was formed: only its predecessors' figures, not added together",
+        name=report.municipality.name,
+    )
+
+
+def point_note(point: YearPoint, report: MunicipalityReport, language: str) -> str:
+    """The note beside a year: wording, number and name then, pooled predecessors."""
+    _ = _t(language)
+    notes = []
+    if point.pooled:
+        notes.append(
+            _("Predecessors' answers pooled: %(names)s", names=_names(list(point.pooled), language))
+        )
+    if point.reform_before and report.continuity and report.continuity.formation:
+        notes.append(
+            _(
+                "Formed on 1 January %(year)s: a new series from here",
+                year=report.continuity.formation.on.year,
+            )
+        )
+    if point.then is not None:
+        notes.append(
+            _("Then number %(code)s, %(name)s", code=point.then.code, name=point.then.name)
+        )
+    if point.break_before:
+        notes.append(_("Wording changed this year"))
+    elif not point.comparable:
+        notes.append(_("Other wording than %(year)s", year=report.year))
+    return "; ".join(notes)
+
+
+def peer_name(peer: PeerRow | ReferenceRow, year: int, language: str) -> str:
+    """A municipality in a comparison, with its number then or what it is part of now."""
+    _ = _t(language)
+    if peer.part_of:
+        return _(
+            "%(name)s (%(code)s in %(year)s, now part of %(now)s)",
+            name=peer.name,
+            code=peer.code,
+            year=year,
+            now=_names(list(peer.part_of), language),
+        )
+    if peer.then is not None:
+        return _(
+            "%(name)s (%(code)s in %(year)s)",
+            name=peer.name,
+            code=peer.then.code if peer.then.name == peer.name else peer.then.label,
+            year=year,
+        )
+    return peer.name
 
 
 # --------------------------------------------------------------------------- method

@@ -18,15 +18,26 @@ from flask_babel import gettext
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from surveyapp.accounts.access import PLANNER, access
+from surveyapp.municipalities.web import follow_old_numbers
 from surveyapp.questionnaires.store import definition_of, latest_version
 from surveyapp.results import charts, sentences, stats
-from surveyapp.results.loading import my_municipalities, own_groups, report_for_request
-from surveyapp.results.report import survey_questionnaires_for
+from surveyapp.results.loading import (
+    my_municipalities,
+    own_groups,
+    report_for_request,
+    visible_municipality,
+)
+from surveyapp.results.report import (
+    build_predecessors,
+    predecessor_questionnaires_for,
+    survey_questionnaires_for,
+)
 from surveyapp.typed_numbers import parse_number
 from surveyapp.web.routing import whole_number
 from surveyapp.web.templating import current_language
 
 bp = Blueprint("results", __name__, url_prefix="/results")
+follow_old_numbers(bp, pages=("dashboard", "predecessors"))
 
 MAX_POPULATION = 10**9  # more people than any municipality has; keeps the formulas finite
 
@@ -98,25 +109,58 @@ def sample_size() -> str:
     )
 
 
-@bp.get("/<code>")
-@access(PLANNER)
-def dashboard(code: str) -> str:
-    report = report_for_request(code)
-    available = survey_questionnaires_for(code)
+def _titles(available: list[tuple[str, list[int]]]) -> dict[str, dict[str, str]]:
+    """The questionnaires' titles (in every language) for the survey choice."""
     titles = {}
     for questionnaire_code, _years in available:
         latest = latest_version(questionnaire_code)
         titles[questionnaire_code] = definition_of(latest).title if latest else {}
+    return titles
+
+
+@bp.get("/<code>")
+@access(PLANNER)
+def dashboard(code: str) -> str | WerkzeugResponse:
+    visible_municipality(code)
+    available = survey_questionnaires_for(code)
+    if not available and predecessor_questionnaires_for(code):
+        # Formed by a merger or split and not asked since: only predecessors' figures.
+        return redirect(url_for("results.predecessors", code=code))
+    report = report_for_request(code)
     return render_template(
         "results/dashboard.html",
         report=report,
         say=sentences,
         available=available,
-        titles=titles,
+        titles=_titles(available),
         groups=own_groups(),
         args=request.args.to_dict(flat=False),
         peers_scope=request.args.get("peers", "all"),
         compare=request.args.getlist("compare"),
+    )
+
+
+@bp.get("/<code>/predecessors")
+@access(PLANNER)
+def predecessors(code: str) -> str:
+    """The figures of the municipalities before this one, each their own (never summed)."""
+    municipality = visible_municipality(code)
+    available = predecessor_questionnaires_for(code)
+    questionnaire = request.args.get("q") or (available[0][0] if available else "")
+    if available and questionnaire not in dict(available):
+        abort(404)
+    found = build_predecessors(
+        municipality.code,
+        questionnaire,
+        min_group_size=current_app.config["SURVEYAPP_MIN_GROUP_SIZE"],
+    )
+    return render_template(
+        "results/predecessors.html",
+        report=found,
+        available=available,
+        titles=_titles(available),
+        own=survey_questionnaires_for(code),
+        say=sentences,
     )
 
 
@@ -154,7 +198,9 @@ def chart(code: str, kind: str, fmt: str) -> Response:
 
 def chart_args(args: dict[str, Any], **extra: Any) -> dict[str, Any]:
     """Query arguments for a chart URL that match the page's own."""
-    merged = {k: v for k, v in args.items() if k in ("q", "year", "peers", "compare", "lang")}
+    merged = {
+        k: v for k, v in args.items() if k in ("q", "year", "peers", "compare", "lang", "pool")
+    }
     merged.update(extra)
     return merged
 

@@ -147,6 +147,7 @@ def new() -> str | WerkzeugResponse:
     ]
     counties = db.session.execute(
         sa.select(Municipality.county_code, Municipality.county_name)
+        .where(Municipality.current)
         .distinct()
         .order_by(Municipality.county_code)
     ).all()

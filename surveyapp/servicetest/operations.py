@@ -47,7 +47,9 @@ def select_municipalities(
     seed: int = 0,
 ) -> list[str]:
     """All, one county, a list, or a seeded stratified sample by size band."""
-    query = sa.select(Municipality.code, Municipality.county_code, Municipality.population_band)
+    query = sa.select(
+        Municipality.code, Municipality.county_code, Municipality.population_band
+    ).where(Municipality.current)
     rows = db.session.execute(query.order_by(Municipality.code)).all()
     if mode == "all":
         return [r.code for r in rows]

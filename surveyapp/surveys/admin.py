@@ -30,6 +30,7 @@ from surveyapp.api import publishing
 from surveyapp.api.admin import ConfirmForm
 from surveyapp.api.admin import messages as publishing_messages
 from surveyapp.extensions import db, task_queue
+from surveyapp.formatting import norwegian_sort_key
 from surveyapp.jobs import operations as job_operations
 from surveyapp.jobs.models import Job
 from surveyapp.municipalities.models import Municipality
@@ -38,6 +39,7 @@ from surveyapp.questionnaires.definition import SECTIONED_KINDS, Definition
 from surveyapp.questionnaires.models import QuestionFingerprint, Questionnaire
 from surveyapp.questionnaires.store import definition_of
 from surveyapp.questionnaires.survey import DONT_KNOW, Question
+from surveyapp.results.group_ops import peer_groups_for
 from surveyapp.surveys import invitation_job, rounds
 from surveyapp.surveys.admin_forms import (
     ACCESS_LABELS,
@@ -52,6 +54,8 @@ from surveyapp.surveys.admin_forms import (
 )
 from surveyapp.surveys.models import SurveyRound, round_municipality
 from surveyapp.web.i18n import LANGUAGES, pick
+from surveyapp.web.picker import Municipality as PickerMunicipality
+from surveyapp.web.picker import Picker
 from surveyapp.web.routing import MAX_PAGE, int_arg
 from surveyapp.web.templating import current_language
 
@@ -143,18 +147,27 @@ def _questionnaire_choices(all_versions: bool, keep_id: int | None = None) -> li
     for row in rows:
         if all_versions or row.code not in seen or row.id == keep_id:
             label = f"{row.title_nb} ({row.code} v{row.version})"
-            choices.append(SelectChoice(str(row.id), label))
+            # The stored title is bokmål: say so on nynorsk and English pages (WCAG 3.1.2).
+            marked = {"lang": "nb"} if current_language() != "nb" else {}
+            choices.append(SelectChoice(str(row.id), label, render_kw=marked))
         seen.add(row.code)
     return choices
 
 
-def _municipality_choices() -> list[SelectChoice]:
-    """Admins may choose any municipality, planners their own (a round is all theirs)."""
-    query = sa.select(Municipality.code, Municipality.name).order_by(Municipality.name)
+def _picker() -> Picker:
+    """Admins may choose any municipality, planners their own (a round is all theirs);
+    by county, by the user's saved groups, or by name."""
+    query = sa.select(
+        Municipality.code, Municipality.name, Municipality.county_code, Municipality.county_name
+    ).where(Municipality.current)
     own = scope.visible_codes(current_user)
     if own is not None:
         query = query.where(Municipality.code.in_(own))
-    return [SelectChoice(code, f"{name} ({code})") for code, name in db.session.execute(query)]
+    groups = [
+        (str(group.id), group.name, [m.code for m in group.members])
+        for group in peer_groups_for(current_user)
+    ]
+    return Picker.build((PickerMunicipality(*row) for row in db.session.execute(query)), groups)
 
 
 def _prepare_round_form(form: RoundForm, survey_round: SurveyRound | None) -> None:
@@ -162,7 +175,28 @@ def _prepare_round_form(form: RoundForm, survey_round: SurveyRound | None) -> No
     form.questionnaire.choices = _questionnaire_choices(
         request.args.get("versions") == "all", keep_id
     )
-    form.municipalities.choices = _municipality_choices()
+    form.picker = picker = _picker()
+    form.municipalities.choices = [
+        SelectChoice(m.code, f"{m.name} ({m.code})") for m in picker.municipalities
+    ]
+    form.counties.choices = [SelectChoice(c.code, c.name) for c in picker.counties()]
+    form.groups.choices = [
+        SelectChoice(group_id, name) for group_id, (name, _codes) in picker.groups.items()
+    ]
+
+
+def _showing_the_choice(form: RoundForm) -> bool:
+    """ "Add to the choice" was pressed: fold counties, groups and names into the ticked
+    municipalities and show the form again, saving nothing (works without JavaScript)."""
+    if request.method != "POST" or "show_choice" not in request.form:
+        return False
+    chosen = form.pick()
+    form.municipalities.data = chosen
+    form.counties.data = []
+    form.groups.data = []
+    if not form.names.errors:
+        form.names.data = ""
+    return True
 
 
 def _form_data(survey_round: SurveyRound) -> dict[str, Any]:
@@ -178,6 +212,11 @@ def _form_data(survey_round: SurveyRound) -> dict[str, Any]:
         "access": survey_round.access,
         "language": survey_round.language,
         "time_precision": survey_round.time_precision,
+        "public_title_nb": survey_round.public_title_nb,
+        "public_title_nn": survey_round.public_title_nn,
+        "public_title_en": survey_round.public_title_en,
+        "contact": survey_round.contact,
+        "privacy_url": survey_round.privacy_url,
     }
 
 
@@ -189,7 +228,7 @@ def _settings(form: RoundForm) -> rounds.RoundSettings:
     assert opens_at is not None and closes_at is not None and target is not None
     return rounds.RoundSettings(
         questionnaire_id=int(form.questionnaire.data),
-        municipality_codes=tuple(form.municipalities.data or ()),
+        municipality_codes=tuple(form.chosen),
         title=(form.title.data or "").strip(),
         year=int(form.year.data or 0),
         period=(form.period.data or "").strip(),
@@ -199,6 +238,13 @@ def _settings(form: RoundForm) -> rounds.RoundSettings:
         access=form.access.data or "open",
         language=form.language.data or "nb",
         time_precision=form.time_precision.data or "date",
+        public_titles={
+            language: text.strip()
+            for language in LANGUAGES
+            if (text := form[f"public_title_{language}"].data or "").strip()
+        },
+        contact=(form.contact.data or "").strip(),
+        privacy_url=(form.privacy_url.data or "").strip(),
     )
 
 
@@ -206,7 +252,7 @@ def _invitation_municipalities(survey_round: SurveyRound) -> list[SelectChoice]:
     """The round's municipalities the user may issue invitations for: their own."""
     return [
         SelectChoice(m.code, f"{m.name} ({m.code})")
-        for m in survey_round.municipalities
+        for m in sorted(survey_round.municipalities, key=lambda m: norwegian_sort_key(m.name))
         if scope.may_see(current_user, m.code)
     ]
 
@@ -258,6 +304,8 @@ def new() -> str | WerkzeugResponse:
         defaults["municipalities"] = sorted(own)
     form = RoundForm(data=defaults)
     _prepare_round_form(form, None)
+    if _showing_the_choice(form):
+        return _render_round_form(form, None)
     if form.validate_on_submit():
         try:
             survey_round = rounds.create_round(current_user.id, _settings(form))
@@ -269,7 +317,20 @@ def new() -> str | WerkzeugResponse:
                 _("The round “%(title)s” is created as a draft.", title=survey_round.title), "info"
             )
             return redirect(url_for("rounds.detail", round_id=survey_round.id))
-    return render_template("surveys/admin/round_form.html", form=form, survey_round=None)
+    return _render_round_form(form, None)
+
+
+def _render_round_form(form: RoundForm, survey_round: SurveyRound | None) -> str:
+    if not hasattr(form, "chosen"):
+        form.pick()
+    names = form.picker.by_code()
+    return render_template(
+        "surveys/admin/round_form.html",
+        form=form,
+        survey_round=survey_round,
+        chosen=[names[code] for code in form.chosen if code in names],
+        counties=form.picker.counties(),
+    )
 
 
 @bp.get("/rounds/<int:round_id>")
@@ -320,6 +381,8 @@ def edit(round_id: int) -> str | WerkzeugResponse:
         return redirect(url_for("rounds.detail", round_id=round_id))
     form = RoundForm(data=_form_data(survey_round))
     _prepare_round_form(form, survey_round)
+    if _showing_the_choice(form):
+        return _render_round_form(form, survey_round)
     if form.validate_on_submit():
         try:
             rounds.update_round(current_user.id, survey_round, _settings(form))
@@ -330,7 +393,7 @@ def edit(round_id: int) -> str | WerkzeugResponse:
             db.session.commit()
             flash(_("The round is saved."), "info")
             return redirect(url_for("rounds.detail", round_id=round_id))
-    return render_template("surveys/admin/round_form.html", form=form, survey_round=survey_round)
+    return _render_round_form(form, survey_round)
 
 
 @bp.post("/rounds/<int:round_id>/status")

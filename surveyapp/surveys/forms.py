@@ -64,7 +64,15 @@ def _shown_now(definition: Definition, question: Question, form: SurveyPageForm)
     return flow.is_shown(definition, question, merged)
 
 
-def _required(definition: Definition, question: Question) -> Validator:
+def required_message(question: Question, language: str) -> str:
+    """What to do about an unanswered required question: the question's own words when the
+    questionnaire gives them ("Velg hva saken gjaldt."), else what its type asks for."""
+    if question.error:
+        return pick(question.error, language)
+    return question_types.get(question.type).required_message(_)
+
+
+def _required(definition: Definition, question: Question, language: str) -> Validator:
     def check(form: SurveyPageForm, field: Field) -> None:
         if not _shown_now(definition, question, form):
             field.errors = []
@@ -76,7 +84,7 @@ def _required(definition: Definition, question: Question) -> Validator:
         empty = data in (None, "", []) or (isinstance(data, str) and not data.strip())
         if empty and question.required:
             field.errors.clear()  # one clear message, not also "Not a valid choice"
-            raise StopValidation(_("Answer this question."))
+            raise StopValidation(required_message(question, language))
         if empty:
             field.errors = []
             raise StopValidation()
@@ -89,7 +97,7 @@ def _fields_for(definition: Definition, question: Question, language: str) -> di
         language=language,
         gettext=_,
         label=pick(question.text, language),
-        required=_required(definition, question),
+        required=_required(definition, question, language),
         choices=lambda q: option_choices(q, language),
     )
     return question_types.get(question.type).form_fields(question, context)

@@ -50,6 +50,7 @@ class SurveyRound(db.Model):  # type: ignore[name-defined]
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    #: The name staff know the round by; citizens see the public titles.
     title: Mapped[str] = mapped_column(sa.String(200))
     questionnaire_id: Mapped[int] = mapped_column(sa.ForeignKey("questionnaire.id"), index=True)
     year: Mapped[int] = mapped_column(sa.Integer, index=True)
@@ -63,6 +64,24 @@ class SurveyRound(db.Model):  # type: ignore[name-defined]
     time_precision: Mapped[str] = mapped_column(sa.String(5), default="date")
     is_demo: Mapped[bool] = mapped_column(sa.Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # What citizens see: a title per language (empty: another language's, marked with
+    # ``lang``, else the questionnaire's), a contact line and the municipality's own
+    # privacy statement (the survey's own privacy page is always linked).
+    public_title_nb: Mapped[str | None] = mapped_column(sa.String(200))
+    public_title_nn: Mapped[str | None] = mapped_column(sa.String(200))
+    public_title_en: Mapped[str | None] = mapped_column(sa.String(200))
+    contact: Mapped[str | None] = mapped_column(sa.String(300))
+    privacy_url: Mapped[str | None] = mapped_column(sa.String(500))
+
+    @property
+    def public_titles(self) -> dict[str, str]:
+        """The public titles that are set, by language."""
+        found = {
+            "nb": self.public_title_nb,
+            "nn": self.public_title_nn,
+            "en": self.public_title_en,
+        }
+        return {language: text for language, text in found.items() if text}
 
     questionnaire = relationship("Questionnaire")
     municipalities = relationship(

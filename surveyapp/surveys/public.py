@@ -31,8 +31,10 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from surveyapp.accounts.access import PUBLIC, access
+from surveyapp.branding.operations import brand
 from surveyapp.database import is_lock_conflict
 from surveyapp.extensions import csrf, db
+from surveyapp.formatting import pick, pick_with_language
 from surveyapp.questionnaires.definition import Definition
 from surveyapp.questionnaires.store import definition_for
 from surveyapp.surveys import flow, submission
@@ -66,10 +68,38 @@ def _language() -> str:
     return str(get_locale() or "nb")
 
 
+def _citizen_context(survey_round: PublicRound | None, municipality: str | None) -> dict[str, Any]:
+    """What every citizen page shows about whose survey it is: the municipality (name and
+    coat of arms), the round's public title in the page's language (with the language it
+    is in, when another), the contact line and the privacy statements."""
+    if survey_round is None:
+        return {"brand": None, "public_title": None}
+    language = _language()
+    title = pick_with_language(survey_round.public_titles, language, survey_round.language)
+    if not title[0]:
+        definition = definition_for(survey_round.questionnaire_id, survey_round.questionnaire_hash)
+        title = (pick(definition.title, language), language)
+    return {
+        "brand": brand(municipality or survey_round.only_municipality),
+        "public_title": title,
+        "contact": survey_round.contact,
+        "privacy_url": survey_round.privacy_url,
+        "privacy_page": url_for("surveys.privacy", slug=survey_round.slug),
+    }
+
+
 def _status_page(
-    kind: str, survey_round: PublicRound | None = None, code: int = 200
+    kind: str,
+    survey_round: PublicRound | None = None,
+    code: int = 200,
+    municipality: str | None = None,
 ) -> tuple[str, int]:
-    return render_template("surveys/public/status.html", kind=kind, survey_round=survey_round), code
+    return render_template(
+        "surveys/public/status.html",
+        kind=kind,
+        survey_round=survey_round,
+        **_citizen_context(survey_round, municipality),
+    ), code
 
 
 def _load_round(slug: str) -> PublicRound:
@@ -236,6 +266,7 @@ def _render_page(
             if q.show_if is not None and _condition_on_same_page(definition, q, index)
         },
         language=language,
+        **_citizen_context(survey_round, state.municipality),
     )
 
 
@@ -266,6 +297,7 @@ def _render_where(
         chosen=state.municipality,
         state_token=_remember(survey_round, state),
         error=error,
+        **_citizen_context(survey_round, None),
     )
 
 
@@ -307,7 +339,9 @@ def invitation(token: str) -> Page:
     state = _session_state(survey_round)
     if state is None or state.invitation_mark != mark:
         if found.used:
-            return _status_page("invitation_used", survey_round)
+            return _status_page(
+                "invitation_used", survey_round, municipality=found.municipality_code
+            )
         # Nothing is written yet: the link is claimed when the first page is sent, so
         # a mail scanner that opens links does not use up the citizen's invitation.
         state = survey_state.new_state(
@@ -449,23 +483,25 @@ def _post_page(survey_round: PublicRound, definition: Definition, index: int) ->
     return _submit(survey_round, definition, state)
 
 
-def _receipt(survey_round: PublicRound) -> str:
-    return str(URLSafeTimedSerializer(_key(), salt=RECEIPT_SALT).dumps(survey_round.id))
+def _receipt(survey_round: PublicRound, municipality: str) -> str:
+    """A signed note that this browser sent answers to the round (for which municipality,
+    so the thanks page can name it); no answers in it."""
+    serializer = URLSafeTimedSerializer(_key(), salt=RECEIPT_SALT)
+    return str(serializer.dumps([survey_round.id, municipality]))
 
 
-def _thanked(survey_round: PublicRound) -> WerkzeugResponse:
+def _thanked(survey_round: PublicRound, municipality: str) -> WerkzeugResponse:
     _forget()
     language = _language()
     # The thanks page in the language the citizen answered in, when no session says so.
     shown = session.get("lang") or survey_round.language
     extra: dict[str, Any] = {} if shown == language else {"lang": language}
     if _keeps_cookies():
-        session["thanks"] = survey_round.slug
+        session["thanks"] = {"slug": survey_round.slug, "municipality": municipality}
         return redirect(url_for("surveys.thanks", slug=survey_round.slug, **extra))
     # No session to remember it in: a signed receipt in the address (no answers in it).
-    return redirect(
-        url_for("surveys.thanks", slug=survey_round.slug, r=_receipt(survey_round), **extra)
-    )
+    receipt = _receipt(survey_round, municipality)
+    return redirect(url_for("surveys.thanks", slug=survey_round.slug, r=receipt, **extra))
 
 
 def _submit(survey_round: PublicRound, definition: Definition, state: SurveyState) -> Page:
@@ -477,7 +513,7 @@ def _submit(survey_round: PublicRound, definition: Definition, state: SurveyStat
         try:
             if submission.already_stored(key):
                 db.session.rollback()
-                return _thanked(survey_round)
+                return _thanked(survey_round, state.municipality)
             submission.submit(
                 key,
                 state.municipality,
@@ -491,7 +527,7 @@ def _submit(survey_round: PublicRound, definition: Definition, state: SurveyStat
         except sa.exc.IntegrityError:
             db.session.rollback()
             if submission.already_stored(key):
-                return _thanked(survey_round)
+                return _thanked(survey_round, state.municipality)
             continue  # two random ids met (about 1 in 10^12): draw new ones
         except sa.exc.OperationalError as error:
             db.session.rollback()
@@ -499,7 +535,7 @@ def _submit(survey_round: PublicRound, definition: Definition, state: SurveyStat
                 raise
             time.sleep(0.02 * (attempt + 1))
             continue
-        return _thanked(survey_round)
+        return _thanked(survey_round, state.municipality)
     raise RuntimeError(f"could not store the response in {SUBMIT_ATTEMPTS} attempts")
 
 
@@ -507,14 +543,44 @@ def _submit(survey_round: PublicRound, definition: Definition, state: SurveyStat
 @access(PUBLIC)
 def thanks(slug: str) -> str | WerkzeugResponse:
     survey_round = _load_round(slug)
-    receipt_ok = False
+    municipality = _thanked_municipality(survey_round)
+    if municipality is None:
+        return redirect(url_for("surveys.start", slug=slug))
+    return render_template(
+        "surveys/public/thanks.html",
+        survey_round=survey_round,
+        **_citizen_context(survey_round, municipality),
+    )
+
+
+def _thanked_municipality(survey_round: PublicRound) -> str | None:
+    """The municipality this browser just answered for (from its session or the signed
+    receipt in the address), or None when it has not answered this round."""
+    kept = session.get("thanks")
+    if isinstance(kept, dict) and kept.get("slug") == survey_round.slug:
+        return str(kept.get("municipality") or "")
     try:
         receipt = URLSafeTimedSerializer(_key(), salt=RECEIPT_SALT).loads(
             request.args.get("r", ""), max_age=RECEIPT_MAX_AGE
         )
-        receipt_ok = receipt == survey_round.id
     except (BadData, ValueError, TypeError):
-        receipt_ok = False
-    if not receipt_ok and session.get("thanks") != slug:
-        return redirect(url_for("surveys.start", slug=slug))
-    return render_template("surveys/public/thanks.html", survey_round=survey_round)
+        return None
+    if isinstance(receipt, list) and len(receipt) == 2 and receipt[0] == survey_round.id:
+        return str(receipt[1])
+    return None
+
+
+@bp.get("/s/<slug>/privacy")
+@access(PUBLIC)
+def privacy(slug: str) -> str:
+    """The survey's privacy statement: who is responsible, what is stored and what not."""
+    survey_round = _load_round(slug)
+    state = _session_state(survey_round)
+    municipality = state.municipality if state else None
+    return render_template(
+        "surveys/public/privacy.html",
+        survey_round=survey_round,
+        municipalities=submission.round_municipalities(survey_round.id),
+        min_group_size=current_app.config["SURVEYAPP_MIN_GROUP_SIZE"],
+        **_citizen_context(survey_round, municipality),
+    )

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -59,6 +59,9 @@ class RoundSettings:
     access: str
     language: str
     time_precision: str
+    public_titles: dict[str, str] = field(default_factory=dict)
+    contact: str = ""
+    privacy_url: str = ""
 
 
 def _snapshot(survey_round: SurveyRound) -> dict[str, Any]:
@@ -77,6 +80,9 @@ def _snapshot(survey_round: SurveyRound) -> dict[str, Any]:
         "language": survey_round.language,
         "time_precision": survey_round.time_precision,
         "status": survey_round.status,
+        "public_titles": survey_round.public_titles,
+        "contact": survey_round.contact,
+        "privacy_url": survey_round.privacy_url,
     }
 
 
@@ -101,7 +107,7 @@ def _apply(survey_round: SurveyRound, settings: RoundSettings) -> None:
     municipalities = list(
         db.session.scalars(
             sa.select(Municipality)
-            .where(Municipality.code.in_(settings.municipality_codes))
+            .where(Municipality.code.in_(settings.municipality_codes), Municipality.current)
             .order_by(Municipality.code)
         )
     )
@@ -118,6 +124,11 @@ def _apply(survey_round: SurveyRound, settings: RoundSettings) -> None:
     survey_round.access = settings.access
     survey_round.language = settings.language
     survey_round.time_precision = settings.time_precision
+    survey_round.public_title_nb = settings.public_titles.get("nb") or None
+    survey_round.public_title_nn = settings.public_titles.get("nn") or None
+    survey_round.public_title_en = settings.public_titles.get("en") or None
+    survey_round.contact = settings.contact or None
+    survey_round.privacy_url = settings.privacy_url or None
 
 
 def create_round(user_id: int | None, settings: RoundSettings) -> SurveyRound:

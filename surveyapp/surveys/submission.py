@@ -25,6 +25,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from surveyapp.extensions import db
+from surveyapp.formatting import norwegian_sort_key
 from surveyapp.municipalities.models import Municipality
 from surveyapp.questionnaires.definition import Definition
 from surveyapp.questionnaires.models import Questionnaire
@@ -75,6 +76,16 @@ class PublicRound:
     questionnaire_id: int
     questionnaire_hash: str
     only_municipality: str | None  # the code when the round runs in one municipality
+    public_title_nb: str | None
+    public_title_nn: str | None
+    public_title_en: str | None
+    contact: str | None
+    privacy_url: str | None
+
+    @property
+    def public_titles(self) -> dict[str, str]:
+        found = {"nb": self.public_title_nb, "nn": self.public_title_nn, "en": self.public_title_en}
+        return {language: text for language, text in found.items() if text}
 
 
 def availability(survey_round: PublicRound | SurveyRound, now: datetime) -> Availability:
@@ -110,6 +121,11 @@ _ROUND_COLUMNS = (
         .having(sa.func.count() == 1)
         .scalar_subquery()
     ),
+    _round.c.public_title_nb,
+    _round.c.public_title_nn,
+    _round.c.public_title_en,
+    _round.c.contact,
+    _round.c.privacy_url,
 )
 
 
@@ -124,7 +140,6 @@ _MUNICIPALITIES = (
     sa.select(Municipality.code, Municipality.name)
     .join(round_municipality, round_municipality.c.municipality_code == Municipality.code)
     .where(round_municipality.c.round_id == sa.bindparam("round_id"))
-    .order_by(Municipality.code)
 )
 
 
@@ -139,8 +154,9 @@ def round_by_id(round_id: int) -> PublicRound | None:
 
 
 def round_municipalities(round_id: int) -> list[sa.Row[tuple[str, str]]]:
-    """The municipalities a round runs in (code and name), by code."""
-    return list(_sql().execute(_MUNICIPALITIES, {"round_id": round_id}))
+    """The municipalities a round runs in (code and name), in Norwegian alphabetical order."""
+    rows = list(_sql().execute(_MUNICIPALITIES, {"round_id": round_id}))
+    return sorted(rows, key=lambda row: norwegian_sort_key(row.name))
 
 
 class InvitationState(enum.StrEnum):

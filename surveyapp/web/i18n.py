@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import unicodedata
+from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -81,11 +82,48 @@ def safe_next(target: str | None, fallback: str) -> str:
     return target
 
 
+TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
+
+
 @functools.cache
 def wtforms_translations(language: str) -> Any:
-    """WTForms' own messages ("Not a valid choice") in one language, loaded once per
-    process (Flask-WTF reads the catalogue again for every request)."""
+    """WTForms' own messages ("Not a valid choice.") in one language, loaded once per
+    process: the project's catalogue (``translations/<lang>/LC_MESSAGES/wtforms.po``:
+    nynorsk, which WTForms lacks, and bokmål in the pages' tone), then WTForms' own."""
     from babel import support
     from wtforms.i18n import messages_path
 
-    return support.Translations.load(messages_path(), [language], domain="wtforms")
+    ours = support.Translations.load(str(TRANSLATIONS), [language], domain="wtforms")
+    theirs = support.Translations.load(messages_path(), [language], domain="wtforms")
+    if isinstance(ours, support.Translations):
+        ours.add_fallback(theirs)
+        return ours
+    return theirs
+
+
+class RequestWTFormsMessages:
+    """WTForms' messages in the language of the request at the moment they are needed
+    (a survey page may switch language within a request)."""
+
+    def gettext(self, string: str) -> str:
+        return str(wtforms_translations(_request_language()).gettext(string))
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return str(wtforms_translations(_request_language()).ngettext(singular, plural, n))
+
+    # The names Flask-WTF calls (gettext's Python 2 spellings).
+    ugettext = gettext
+    ungettext = ngettext
+
+
+def _request_language() -> str:
+    from flask_babel import get_locale
+
+    return str(get_locale() or "nb")
+
+
+def use_project_wtforms_messages() -> None:
+    """before_request: Flask-WTF's forms take WTForms' messages from the project's
+    catalogues (Flask-WTF looks for ``request.wtforms_translations`` before loading
+    WTForms' own, which have no nynorsk)."""
+    request.wtforms_translations = RequestWTFormsMessages()  # type: ignore[attr-defined]

@@ -6,6 +6,7 @@ the same digits as the workbook, the PDF and the command line.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -52,6 +53,13 @@ def option_label(value: str, question: Any) -> str:
     return str(value)
 
 
+def sort_names(items: Iterable[Any], attribute: str = "name") -> list[Any]:
+    """Items in Norwegian alphabetical order of their names (æ, ø, å last)."""
+    return sorted(
+        items, key=lambda item: formatting.norwegian_sort_key(str(getattr(item, attribute)))
+    )
+
+
 def register(app: Flask) -> None:
     @app.context_processor
     def _globals() -> dict[str, Any]:
@@ -75,3 +83,4 @@ def register(app: Flask) -> None:
     # (surveyapp.questionnaires.types), so templates never list types.
     app.jinja_env.filters["question_widget"] = lambda q: question_types.get(q.type).widget
     app.jinja_env.tests["duration_question"] = lambda q: question_types.get(q.type).duration
+    app.jinja_env.filters["sort_names"] = sort_names

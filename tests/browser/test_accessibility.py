@@ -1,5 +1,5 @@
-"""axe-core (WCAG 2.0/2.1 A and AA) on every public page state in each language, and
-reflow: no horizontal scrolling at 320 px or at 1280 px zoomed to 200 %."""
+"""Every public page state in each language: axe-core (WCAG 2.0/2.1 A and AA), the Nu
+HTML checker, and reflow (no horizontal scrolling at 320 px or at 1280 px zoomed to 200 %)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.browser.axe_report import AxeLog, run_axe
+from tests.browser.nu_checker import NuChecker
+from tests.browser.page_checks import CheckLog, DocumentTracker, check_state
 
 if TYPE_CHECKING:
     from playwright.sync_api import BrowserContext, Page
@@ -32,6 +33,7 @@ PAGE_ANSWERS = [
 ]
 SURVEY_STATES = ("first page", "error summary", "page 2", "last page", "thank-you page")
 OTHER_STATES = (
+    "privacy statement",
     "municipality choice",
     "closed survey",
     "unknown survey (404)",
@@ -82,41 +84,45 @@ def _survey_state(
     assert page.url.endswith("/thanks")
 
 
-def _check(page: Page, axe_log: AxeLog, state: str, language: str) -> None:
-    assert page.evaluate("() => document.documentElement.lang") == language
-    result = run_axe(page)
-    axe_log.add(state, language, result)
-    assert not result.violations, f"{state} ({language}): " + result.describe()
-
-
 @pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("state", SURVEY_STATES)
-def test_axe_survey_pages(
+def test_survey_page_states(
     page: Page,
     live_server: LiveServer,
     make_live_round: Callable[..., LiveRound],
-    axe_log: AxeLog,
+    check_log: CheckLog,
+    nu_checker: NuChecker,
+    document: DocumentTracker,
     state: str,
     language: str,
 ) -> None:
     survey_round = make_live_round()
     _survey_state(page, live_server, survey_round, state, language)
-    _check(page, axe_log, state, language)
+    check_state(page, check_log, nu_checker, state, language, document.html())
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("state", OTHER_STATES)
-def test_axe_other_public_pages(
+def test_other_public_page_states(
     page: Page,
     live_server: LiveServer,
     make_live_round: Callable[..., LiveRound],
     make_live_invitation: Callable[..., str],
-    axe_log: AxeLog,
+    check_log: CheckLog,
+    nu_checker: NuChecker,
+    document: DocumentTracker,
     state: str,
     language: str,
 ) -> None:
     query = f"?lang={language}"
-    if state == "municipality choice":
+    if state == "privacy statement":
+        survey_round = make_live_round(
+            contact="Servicetorget, telefon 77 79 00 00",
+            privacy_url="https://www.tromso.kommune.no/personvern",
+        )
+        response = page.goto(live_server(f"/s/{survey_round.slug}/privacy{query}"))
+        assert response is not None and response.status == 200
+    elif state == "municipality choice":
         survey_round = make_live_round(municipalities=["5501", "1804"])
         page.goto(live_server(f"/s/{survey_round.slug}{query}"))
         assert page.url.endswith("/where")
@@ -141,7 +147,7 @@ def test_axe_other_public_pages(
     else:
         response = page.goto(live_server(f"/{query}"))
         assert response is not None and response.status == 200
-    _check(page, axe_log, state, language)
+    check_state(page, check_log, nu_checker, state, language, document.html())
 
 
 # --- reflow (WCAG 1.4.10) ---------------------------------------------------------------
@@ -175,59 +181,3 @@ def test_first_page_reflows_without_horizontal_scrolling(
     assert button.is_visible()
     box = button.bounding_box()
     assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= sizes["inner"], box
-
-
-OVERFLOW = """() => {
-  const inner = window.innerWidth;
-  const culprits = [...document.querySelectorAll("body *")]
-    .filter((e) => e.getBoundingClientRect().right > inner + 1 ||
-                   (e.scrollWidth > e.clientWidth + 1 &&
-                    getComputedStyle(e).overflowX === "visible"))
-    .map((e) => `<${e.tagName.toLowerCase()}${e.id ? " id=" + e.id : ""}> ` +
-                `${e.getBoundingClientRect().width}px wide, content ${e.scrollWidth}px: ` +
-                `"${(e.textContent || "").trim().slice(0, 60)}"`);
-  return {scroll: document.documentElement.scrollWidth, inner, culprits: culprits.slice(0, 5)};
-}"""
-
-
-@pytest.mark.parametrize("language", LANGUAGES)
-def test_other_public_pages_reflow_at_320px(
-    new_context: Callable[..., BrowserContext],
-    live_server: LiveServer,
-    make_live_round: Callable[..., LiveRound],
-    make_live_invitation: Callable[..., str],
-    language: str,
-) -> None:
-    """Beyond the first page: every public page state fits 320 px without sideways scrolling."""
-    page = new_context(viewport=VIEWPORTS["320px"]).new_page()
-    found: dict[str, dict[str, object]] = {}
-
-    def measure(state: str) -> None:
-        sizes = page.evaluate(OVERFLOW)
-        if sizes["scroll"] > sizes["inner"]:
-            found[state] = sizes
-
-    survey_round = make_live_round()
-    page.goto(live_server(f"/s/{survey_round.slug}?lang={language}"))
-    with page.expect_navigation():
-        page.locator(NEXT_BUTTON).click()
-    measure("error summary")
-    for answers, state in zip(PAGE_ANSWERS, ("page 2", "last page", "thank-you page"), strict=True):
-        _answer(page, answers)
-        _submit(page)
-        measure(state)
-    closed = make_live_round(status="closed")
-    invited = make_live_round(access="invitation")
-    for state, path in [
-        ("municipality choice", f"/s/{make_live_round(municipalities=['5501', '1804']).slug}"),
-        ("closed survey", f"/s/{closed.slug}"),
-        ("unknown survey (404)", "/s/no-such-survey"),
-        ("invitation used", f"/i/{make_live_invitation(invited, used=True)}"),
-        ("staff log-in", "/login"),
-        ("front page", "/"),
-        ("open data API", "/api/v1/"),
-    ]:
-        page.goto(live_server(f"{path}?lang={language}"))
-        measure(state)
-
-    assert not found, f"horizontal scrolling at 320 px ({language}): {found}"

@@ -45,11 +45,30 @@ def test_setup_with_demo_from_an_empty_database(demo_app: Any) -> None:
     assert result.exit_code == 0, result.output
     assert "Demo data – fictitious figures" in result.output
     assert "admin@demo.surveyapp.no" in result.output
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Municipality)) == 357
+    assert db.session.scalar(sa.select(sa.func.count()).where(Municipality.current)) == 357
+    assert "Municipality history: 530 changes (530 new)" in result.output
     rounds = db.session.scalars(sa.select(SurveyRound)).all()
-    assert len(rounds) == 21 * 5 and all(r.is_demo and "Demodata" in r.title for r in rounds)
-    home_years = sorted(r.year for r in rounds if r.slug.startswith("demo-5501-"))
-    assert home_years == [2022, 2023, 2024, 2025, 2026]
+    # Tromsø 2019 and 21 municipalities 2022–2026; Indre Østfold's 5 predecessors in 2019
+    # and Indre Østfold itself in 2025 and 2026.
+    assert len(rounds) == 1 + 21 * 5 + 5 + 2
+    assert all(r.is_demo and "Demodata" in r.title for r in rounds)
+    # Tromsø's rounds are stored under the number it had each year.
+    home = sorted(r.slug for r in rounds if r.slug.split("-")[1] in ("1902", "5401", "5501"))
+    assert home == [
+        "demo-1902-2019",
+        "demo-5401-2022",
+        "demo-5401-2023",
+        "demo-5501-2024",
+        "demo-5501-2025",
+        "demo-5501-2026",
+    ]
+    from surveyapp.results.report import build_report
+
+    tromso = build_report("5501", "citizen-satisfaction", 2026)
+    assert [p.year for p in tromso.trend] == [2019, 2022, 2023, 2024, 2025, 2026]
+    assert not tromso.wording_changed and tromso.trend_test is not None
+    indre = build_report("3118", "citizen-satisfaction", 2026)
+    assert indre.continuity is not None and indre.continuity.pool_years == (2019,)
     tested = db.session.scalar(
         sa.select(sa.func.count(sa.distinct(TestAssignment.municipality_code)))
     )

@@ -286,6 +286,70 @@ def test_the_results_index_lists_only_municipalities_the_user_may_see(
     assert response.status_code == 302 and response.location.endswith("/results/5501")
 
 
+def test_comparison_is_chosen_with_checkboxes_and_the_difference_column_waits_for_it(
+    client: FlaskClient, planner: Any, add_round: Callable[..., Any]
+) -> None:
+    add_round("5501", 2026, satisfied(300, 400))
+    add_round("1804", 2026, satisfied(200, 300))
+    add_round("5503", 2026, satisfied(100, 200))
+    page = client.get("/results/5501?lang=en").get_data(as_text=True)
+    assert "<select" not in page.split('id="peers"')[1].split("</form>")[0]  # no Ctrl-click
+    assert 'type="checkbox" name="compare" id="compare-1804" value="1804"' in page
+    # Alphabetical: Bodø (1804) before Harstad (5503).
+    assert page.index('id="compare-1804"') < page.index('id="compare-5503"')
+    assert "Difference (this municipality minus the other)" not in page
+    assert "tick them under “Difference to particular municipalities” above" in page
+
+    chosen = client.get("/results/5501?lang=en&compare=1804").get_data(as_text=True)
+    assert "Difference (this municipality minus the other)" in chosen
+    assert 'id="compare-1804" value="1804" checked' in chosen
+    assert '<details class="compare-choice" open>' in chosen
+
+
+def test_chart_links_say_which_chart(
+    client: FlaskClient, planner: Any, add_round: Callable[..., Any]
+) -> None:
+    add_round("5501", 2026, satisfied(300, 400))
+    page = client.get("/results/5501?lang=en").get_data(as_text=True)
+    assert (
+        'Chart (SVG)<span class="visually-hidden">: All in all, how satisfied are you with the '
+        "service you got from the municipality?</span></a>"
+    ) in page
+
+
+def test_wait_time_reads_in_minutes_and_seconds(
+    client: FlaskClient, planner: Any, add_round: Callable[..., Any]
+) -> None:
+    from surveyapp.surveys.models import Answer
+
+    survey_round = add_round("5501", 2026, satisfied(8, 10))
+    waits = [0, 245, 250, 1389, 330]
+    for response, seconds in zip(survey_round_responses(survey_round)[:5], waits, strict=True):
+        db.session.add(
+            Answer(
+                response_id=response,
+                round_id=survey_round.id,
+                municipality_code="5501",
+                question_code="wait_time",
+                value_num=float(seconds),
+            )
+        )
+    db.session.commit()
+    page = client.get("/results/5501?lang=nb").get_data(as_text=True).replace("\u00a0", " ")
+    assert "5 svar; gjennomsnitt 7 min 23 s (fra 0 s til 23 min 9 s)." in page
+    assert "sekunder" not in page
+
+
+def survey_round_responses(survey_round: Any) -> list[int]:
+    import sqlalchemy as sa
+
+    from surveyapp.surveys.models import Response
+
+    return list(
+        db.session.scalars(sa.select(Response.id).where(Response.round_id == survey_round.id))
+    )
+
+
 @pytest.mark.parametrize(
     "query", ["margin=٥", "margin=5²", "share=1e400", "target=8_0", "margin=" + "9" * 400]
 )

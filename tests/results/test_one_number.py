@@ -257,8 +257,12 @@ def test_hidden_municipalities_are_listed_by_name_after_the_shown_ones(
     table = page.split('id="peers-title"')[1].split("</table>")[0]
     names = re.findall(r'<th scope="row">([^<]+?)(?: <span|</th>)', table)
     assert names == ["Tromsø", "Narvik", "Bodø", "Oslo - Oslove"]
-    choices = page.split('id="compare"')[1].split("</select>")[0]
-    assert re.findall(r">([^<]+)</option>", choices) == ["Bodø", "Narvik", "Oslo - Oslove"]
+    choices = page.split('class="compare-choice"')[1].split("</details>")[0]
+    assert re.findall(r'<label for="compare-\d+">([^<]+)</label>', choices) == [
+        "Bodø",
+        "Narvik",
+        "Oslo - Oslove",
+    ]
     pdf = pdf_pages(client.get("/results/5501/report.pdf?lang=en").data)
     peers_page = next(p for p in pdf if "Share satisfied in 2026" in p)
     assert peers_page.index("Narvik") < peers_page.index("Bodø") < peers_page.index("Oslo")

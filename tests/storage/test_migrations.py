@@ -48,3 +48,43 @@ def test_migrations_downgrade_to_empty_and_back(empty_app: Any) -> None:
     assert tables == set()
     upgrade()
     assert "answer" in sa.inspect(db.engine).get_table_names()
+
+
+def test_the_history_migration_keeps_a_populated_register(empty_app: Any) -> None:
+    """0009 adds ``municipality.current`` to a register that rounds, users and answers
+    already point at (SQLite with foreign keys on must not rebuild the table)."""
+    upgrade(revision="0008")
+    with db.engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "INSERT INTO municipality (code, name, county_code, county_name) "
+                "VALUES ('5501', 'Tromsø', '55', 'Troms')"
+            )
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO user_account (email, name, password_hash, role, active, is_demo, "
+                "raw_data, created_at) "
+                "VALUES ('p@example.no', 'P', 'x', 'planner', :yes, :no, :no, :now)"
+            ),
+            {"yes": True, "no": False, "now": "2026-01-01 00:00:00"},
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO user_municipality (user_id, municipality_code) "
+                "SELECT id, '5501' FROM user_account"
+            )
+        )
+    upgrade()
+    with db.engine.connect() as conn:
+        rows = conn.execute(sa.text("SELECT code, name, current FROM municipality")).all()
+        links = conn.execute(sa.text("SELECT municipality_code FROM user_municipality")).all()
+    assert [(code, name, bool(current)) for code, name, current in rows] == [
+        ("5501", "Tromsø", True)
+    ]
+    assert [code for (code,) in links] == ["5501"]
+    downgrade(revision="0008")
+    with db.engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT code FROM municipality")).all() == [("5501",)]
+        columns = {c["name"] for c in sa.inspect(conn).get_columns("municipality")}
+    assert "current" not in columns

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from flask.testing import FlaskClient
 from scipy.stats import spearmanr
 
-from surveyapp.database import checkpoint
+from surveyapp.database import checkpoint, flush_checkpoints
 from surveyapp.extensions import db
 from surveyapp.models import Answer, Invitation, Response, SurveyRound
 from tests.surveys.conftest import form_state
@@ -140,7 +140,9 @@ def test_the_database_file_and_its_log_hold_each_answer_once_and_no_link(
     browser.post(f"/s/{slug}/1", data=PAGE1)
     browser.post(f"/s/{slug}/2", data=PAGE2)
     browser.post(f"/s/{slug}/3", data={**PAGE3, "suggestion": unique})
+    assert flush_checkpoints(db.engine)  # the background checkpoint after that write
     _answer(app, slug, tokens[1])  # a later write to the same pages
+    assert flush_checkpoints(db.engine)
     db.session.rollback()
     data = _database_bytes(app)
     # The typed text is in the stored answer and nowhere else: no draft. The log holds

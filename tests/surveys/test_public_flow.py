@@ -90,7 +90,9 @@ def test_missing_required_answer_shows_error_summary_and_keeps_answers(
     assert response.status_code == 200
     assert "<title>Error:" in text
     assert 'id="error-summary"' in text and 'href="#channel-0"' in text
-    assert "Answer this question." in text
+    # The question's own instruction, once, in the summary and at the question; no "?:".
+    assert text.count("Choose how you got in touch.") == 2
+    assert "?:" not in text
     assert 'value="health_care" checked' in " ".join(text.split())
     assert re.search(r'aria-describedby="[^"]*channel-error[^"]*"', text)
 
@@ -296,6 +298,14 @@ def test_all_question_types_validate_and_store(
         "Write at most 20 characters (you wrote 21).",
     ):
         assert message in text2, message
+    # Dates are typed the Norwegian way in every browser, not in the browser's own control.
+    assert 'type="date"' not in text2 and 'type="datetime-local"' not in text2
+    assert re.search(
+        r'<input type="text" inputmode="numeric" autocomplete="off" '
+        r'class="input-short" id="date_q" name="date_q" '
+        r'aria-describedby="date_q-format date_q-error"',
+        text2,
+    )
     # Page 3 only shows for "b": with "a" the survey ends on page 2.
     done = client.post(
         f"/s/{slug}/2",
@@ -330,5 +340,5 @@ def test_skipped_required_page_is_caught_before_storing(
     response = client.post(f"/s/{survey_round.slug}/3", data=PAGE3)  # jumped straight to the end
     assert response.headers["Location"].endswith("/1?check=1")
     page = client.get(response.headers["Location"] + "&lang=en").get_data(as_text=True)
-    assert "Answer this question." in page
+    assert "Choose what your matter was about." in page
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Response)) == 0

@@ -32,11 +32,13 @@ def round_form(**overrides: Any) -> dict[str, Any]:
         "questionnaire": str(_questionnaire_id()),
         "municipalities": ["5501"],
         "title": "Innbyggerundersøkelse våren 2026",
+        "public_title_nb": "Hva synes du om kommunen? Våren 2026",
+        "contact": "Servicetorget, telefon 77 79 00 00",
         "year": "2026",
         "period": "vår",
         "target": "80",
-        "opens_at": "2026-03-01T08:00",
-        "closes_at": "2026-04-01T16:00",
+        "opens_at": "01.03.2026 08:00",
+        "closes_at": "01.04.2026 16:00",
         "access": "open",
         "language": "nb",
         "time_precision": "date",
@@ -168,7 +170,7 @@ def test_target_outside_0_to_100_percent_is_refused(admin: FlaskClient, typed: s
 
 def test_round_must_close_after_it_opens(admin: FlaskClient) -> None:
     response = admin.post(
-        "/rounds/new", data=round_form(opens_at="2026-03-01T08:00", closes_at="2026-03-01T08:00")
+        "/rounds/new", data=round_form(opens_at="01.03.2026 08:00", closes_at="01.03.2026 08:00")
     )
     assert "The round must close after it opens." in response.get_data(as_text=True)
     assert _rounds() == []
@@ -182,7 +184,7 @@ def test_a_round_needs_a_municipality(admin: FlaskClient) -> None:
 
 def test_planner_creates_a_round_for_their_own_municipality(planner: FlaskClient) -> None:
     page = planner.get("/rounds/new").get_data(as_text=True)
-    assert "Tromsø (5501)" in page and "(0301)" not in page  # only their own to choose from
+    assert 'value="5501"' in page and 'value="0301"' not in page  # only their own to choose
     response = planner.post("/rounds/new", data=round_form())
     assert response.status_code == 302
     (survey_round,) = _rounds()
@@ -343,12 +345,18 @@ def test_draft_round_can_be_edited_and_the_change_is_audited(
     )
     form = admin.get(f"/rounds/{survey_round.id}/edit").get_data(as_text=True)
     assert 'value="Gammel tittel"' in form
-    assert 'value="2026-03-01T08:00"' in form  # shown in Norwegian time
-    assert 'value="2026-06-30T23:59"' in form
+    assert 'value="01.03.2026 08:00"' in form  # Norwegian time, dd.mm.yyyy and 24-hour clock
+    assert 'value="30.06.2026 23:59"' in form
 
     response = admin.post(
         f"/rounds/{survey_round.id}/edit",
-        data=round_form(title="Ny tittel", target="0,75", language="en", time_precision="hour"),
+        data=round_form(
+            title="Ny tittel",
+            target="0,75",
+            language="en",
+            time_precision="hour",
+            public_title_en="What do you think of the municipality? Spring 2026",
+        ),
     )
 
     assert response.status_code == 302

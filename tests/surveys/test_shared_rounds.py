@@ -152,7 +152,7 @@ def test_planner_chooses_only_own_municipalities_when_editing(
 ) -> None:
     own = make_round(municipalities=[TROMSO], status="draft")
     form = tromso.get(f"/rounds/{own.id}/edit").get_data(as_text=True)
-    assert "Tromsø (5501)" in form and "(1804)" not in form
+    assert 'value="5501"' in form and 'value="1804"' not in form
     response = tromso.post(f"/rounds/{own.id}/edit", data=round_form(municipalities=[TROMSO, BODO]))
     assert response.status_code == 200
     assert 'class="error-summary"' in response.get_data(as_text=True)

@@ -118,7 +118,7 @@ class QuestionType:
     """A question type; subclasses set the class attributes and override what differs."""
 
     name: ClassVar[str]
-    #: YAML keys besides code, type, text, help, required and show_if.
+    #: YAML keys besides code, type, text, help, error, required and show_if.
     keys: ClassVar[tuple[str, ...]] = ()
     #: The type's name in the staff preview (translated where shown).
     label: ClassVar[str]
@@ -173,6 +173,11 @@ class QuestionType:
         raise NotImplementedError
 
     # ------------------------------------------------------------------ citizen page
+
+    def required_message(self, gettext: Gettext) -> str:
+        """What to tell someone who left a required question of this type unanswered (a
+        question's own ``error`` text comes first)."""
+        return gettext("Write an answer.")
 
     def form_fields(self, question: Question, ctx: FieldContext) -> dict[str, Field]:
         """The WTForms fields of the question, by field name."""

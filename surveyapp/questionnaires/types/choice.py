@@ -11,6 +11,7 @@ from surveyapp.questionnaires.types.base import (
     DemoContext,
     ExportColumn,
     FieldContext,
+    Gettext,
     QuestionType,
     RawInputs,
     TypeParts,
@@ -36,6 +37,9 @@ class ChoiceType(QuestionType):
     export_kind: ClassVar[str] = "choice"
     #: Numbers are stored beside the option (rating points).
     numeric: ClassVar[bool] = False
+
+    def required_message(self, gettext: Gettext) -> str:
+        return gettext("Choose an answer.")
 
     def read(self, reader: SurveyReader, item: Map, where: Text, scales: Scales) -> TypeParts:
         options_ok, options = reader.question_options(item, self.name, where, scales)

@@ -12,6 +12,7 @@ from surveyapp.questionnaires.types.base import (
     AnswerRow,
     ExportColumn,
     FieldContext,
+    Gettext,
     QuestionType,
     RawInputs,
     Validator,
@@ -53,6 +54,9 @@ class DateType(QuestionType):
     limesurvey_types: ClassVar[tuple[str, ...]] = ("D",)
     xls_name: ClassVar[str] = "date"
 
+    def required_message(self, gettext: Gettext) -> str:
+        return gettext("Write a date, for example 17.05.2026.")
+
     def stored(self, text: str) -> str | None:
         day = parse_date(text)
         return None if day is None else day.isoformat()
@@ -89,6 +93,9 @@ class DateTimeType(DateType):
     xlsform_types = ("datetime",)
     limesurvey_types = ()
     xls_name = "dateTime"
+
+    def required_message(self, gettext: Gettext) -> str:
+        return gettext("Write a date and a time, for example 17.05.2026 14:30.")
 
     def stored(self, text: str) -> str | None:
         moment = parse_datetime(text)

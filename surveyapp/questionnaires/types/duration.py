@@ -15,6 +15,7 @@ from surveyapp.questionnaires.types.base import (
     DemoContext,
     ExportColumn,
     FieldContext,
+    Gettext,
     ImportProblem,
     QuestionType,
     RawInputs,
@@ -71,6 +72,9 @@ class DurationType(QuestionType):
     xlsform_types = ("integer",)
     xlsform_appearances = ("duration",)
     xlsform_marker = "duration"
+
+    def required_message(self, gettext: Gettext) -> str:
+        return gettext("Write how many minutes and seconds.")
 
     def read(self, reader: SurveyReader, item: Map, where: Text, scales: Scales) -> TypeParts:
         return TypeParts(

@@ -14,6 +14,7 @@ from surveyapp.questionnaires.types.base import (
     Bound,
     DemoContext,
     FieldContext,
+    Gettext,
     ImportProblem,
     RawInputs,
     TypeParts,
@@ -44,6 +45,9 @@ class MultipleType(ChoiceType):
     export_kind = "multiple"
     xlsform_types = ("select_multiple",)
     limesurvey_types = ("M",)
+
+    def required_message(self, gettext: Gettext) -> str:
+        return gettext("Choose at least one answer.")
 
     def read(self, reader: SurveyReader, item: Map, where: Text, scales: Scales) -> TypeParts:
         options_ok, options = reader.question_options(item, self.name, where, scales)

@@ -16,6 +16,7 @@ from surveyapp.questionnaires.types.base import (
     DemoContext,
     ExportColumn,
     FieldContext,
+    Gettext,
     ImportProblem,
     QuestionType,
     RawInputs,
@@ -59,6 +60,9 @@ class NumberType(QuestionType):
     summary = "numeric"
     xlsform_types = ("integer", "decimal")
     limesurvey_types = ("N",)
+
+    def required_message(self, gettext: Gettext) -> str:
+        return gettext("Write a number.")
 
     def read(self, reader: SurveyReader, item: Map, where: Text, scales: Scales) -> TypeParts:
         low = reader.get_number(item, "min", where)

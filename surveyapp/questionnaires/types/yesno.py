@@ -13,6 +13,7 @@ from surveyapp.questionnaires.types.base import (
     DemoContext,
     ExportColumn,
     FieldContext,
+    Gettext,
     ImportProblem,
     RawInputs,
     TypeParts,
@@ -43,6 +44,9 @@ class YesNoType(ChoiceType):
     xlsform_appearances = ("yesno", "comment")
     xlsform_marker = "yesno"
     limesurvey_types = ("Y",)
+
+    def required_message(self, gettext: Gettext) -> str:
+        return gettext("Answer yes or no.")
 
     def read(self, reader: SurveyReader, item: Map, where: Text, scales: Scales) -> TypeParts:
         from surveyapp.questionnaires.survey import Option

@@ -1,7 +1,7 @@
 """questionnaire owner, uploader and the version its file named
 
-Revision ID: 0050
-Revises: 0008
+Revision ID: 0013
+Revises: 0010
 Create Date: 2026-12-10 12:00:00
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0050'
-down_revision = '0008'
+revision = "0013"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
