@@ -48,10 +48,16 @@ _MACRO_TYPES = (
     "application/vnd.ms-excel.addin.macroEnabled",
 )
 # Translated columns of each sheet, by their first token.
-_TRANSLATED = {SURVEY: ("label", "hint", "unit"), CHOICES: ("label",), SETTINGS: ("title",)}
+_TRANSLATED = {
+    SURVEY: ("label", "hint", "required_message", "unit"),
+    CHOICES: ("label",),
+    SETTINGS: ("title",),
+}
+# pyxform reads ``required_message`` as the bind ``jr:requiredMsg``.
+_REQUIRED_MESSAGE = ("bind", "jr:requiredMsg")
 # Columns the app reads (first tokens after pyxform's aliases).
 _KNOWN = {
-    SURVEY: {"type", "name", "label", "hint", "unit", "bind", "control"},
+    SURVEY: {"type", "name", "label", "hint", "required_message", "unit", "bind", "control"},
     CHOICES: {"list name", "name", "label"},
     SETTINGS: {
         "id_string",
@@ -266,7 +272,7 @@ class _Reader:
         by_tokens: dict[tuple[str, ...], str] = {}
         for header in headers:
             first, tokens = process_header(header, double, header_aliases, columns)
-            if isinstance(first, tuple):  # ("bind", "required")
+            if isinstance(first, tuple) and len(tokens) <= len(first):  # ("bind", "required")
                 tokens = first
             tokens = self.language_tokens(name, title, header, tokens, letters)
             tokens_of[header] = tokens
@@ -294,6 +300,8 @@ class _Reader:
         letters: dict[str, str],
     ) -> tuple[str, ...]:
         """``("label", "nb")`` for ``label::Norsk bokmål (nb)``; problems for other languages."""
+        if tokens[:2] == _REQUIRED_MESSAGE:
+            tokens = ("required_message", *tokens[2:])
         if tokens[0] not in _TRANSLATED[sheet] or len(tokens) != 2:
             return tokens
         found = _LANGUAGE_RE.search(tokens[1])
@@ -676,6 +684,9 @@ class _Reader:
         hint = self.translation(row, "hint", (*path, "help"), required=False)
         if hint is not None:
             question["help"] = hint
+        error = self.translation(row, "required_message", (*path, "error"), required=False)
+        if error is not None:
+            question["error"] = error
         required = row.get("bind", "required")
         if required is not None:
             value = aliases.yes_no.get(required.value)
@@ -973,6 +984,7 @@ def write_xlsform(definition: Definition, version: str | None = None) -> bytes:
         "constraint",
         "appearance",
         *[f"unit::{name}" for name in languages],
+        *[f"required_message::{name}" for name in languages],
     ]
     survey.append(headers)
     lists = _ChoiceLists(definition)
@@ -1011,6 +1023,7 @@ def write_xlsform(definition: Definition, version: str | None = None) -> bytes:
                     mapped.constraint,
                     " ".join(mapped.appearance),
                     *(texts(dict(mapped.unit)) if mapped.unit else blank),
+                    *(texts(question.error) if question.error else blank),
                 ]
             )
         survey.append(["end_group"])

@@ -25,7 +25,7 @@ from surveyapp.extensions import db
 from tests.browser.axe_report import AxeLog
 from tests.browser.nu_checker import NuChecker, java
 from tests.browser.page_checks import CheckLog, DocumentTracker
-from tests.conftest import PROJECT_ROOT, SHIPPED, build_app
+from tests.conftest import SHIPPED, build_app
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page
@@ -432,7 +432,7 @@ def staff_site(browser: Browser, tmp_path_factory: pytest.TempPathFactory) -> It
             "SECRET_KEY": "staff-browser-test-secret-key-long-enough-0123456789",
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'staff.db'}",
             "WTF_CSRF_ENABLED": True,
-            "SURVEYAPP_QUESTIONNAIRE_DIR": str(PROJECT_ROOT / "questionnaires"),
+            "SURVEYAPP_QUESTIONNAIRE_DIR": str(SHIPPED),
             "SURVEYAPP_TASK_QUEUE_URL": f"sqlite:///{folder / 'tasks.db'}",
             "SURVEYAPP_JOB_FILES_DIR": str(folder / "job-files"),
             "SURVEYAPP_FILES_DIR": str(folder / "files"),
