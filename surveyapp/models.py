@@ -3,6 +3,7 @@
 from surveyapp.accounts.models import StaffSession, ThrottleCounter, User, user_municipality
 from surveyapp.api.models import ApiToken, ApiTokenUse, Publication, PublishedCount
 from surveyapp.audit.models import AuditEntry
+from surveyapp.channels.models import EmailRecipient, EmailSendLog, KioskDevice, PaperKeying
 from surveyapp.jobs.models import Job
 from surveyapp.municipalities.models import Municipality
 from surveyapp.questionnaires.models import QuestionFingerprint, Questionnaire
@@ -26,10 +27,14 @@ __all__ = [
     "ApiToken",
     "ApiTokenUse",
     "AuditEntry",
+    "EmailRecipient",
+    "EmailSendLog",
     "Invitation",
     "Job",
+    "KioskDevice",
     "Municipality",
     "PeerGroup",
+    "PaperKeying",
     "PeerValue",
     "Publication",
     "PublishedCount",

@@ -40,6 +40,7 @@ from surveyapp.questionnaires.survey import DONT_KNOW, Question
 from surveyapp.surveys import invitation_job, rounds
 from surveyapp.surveys.admin_forms import (
     ACCESS_LABELS,
+    CHANNEL_LABELS,
     KIND_LABELS,
     LOCAL_ZONE,
     PRECISION_LABELS,
@@ -196,6 +197,7 @@ def _labels() -> dict[str, Any]:
         "precision_labels": PRECISION_LABELS,
         "kind_labels": KIND_LABELS,
         "language_labels": LANGUAGES,
+        "channel_labels": CHANNEL_LABELS,
     }
 
 

@@ -45,6 +45,14 @@ STATUS_LABELS = {
 }
 ACCESS_LABELS = {"open": _l("Open link"), "invitation": _l("Invitations")}
 PRECISION_LABELS = {"date": _l("Date only"), "hour": _l("Date and hour")}
+#: How responses reached the round (surveys.models.CHANNEL_VALUES).
+CHANNEL_LABELS = {
+    "web": _l("Open link"),
+    "invitation": _l("Letter"),
+    "e-mail": _l("E-mail"),
+    "kiosk": _l("Kiosk"),
+    "paper": _l("Paper form"),
+}
 KIND_LABELS = {
     "survey": _l("Citizen survey"),
     "checklist": _l("Checklist"),

@@ -315,6 +315,7 @@ def invitation(token: str) -> Page:
             municipality=found.municipality_code,
             invitation=token,
             invitation_mark=mark,
+            channel=found.channel,
         )
     definition = definition_for(survey_round.questionnaire_id, survey_round.questionnaire_hash)
     return _render_page(survey_round, definition, 0, state)
@@ -486,6 +487,7 @@ def _submit(survey_round: PublicRound, definition: Definition, state: SurveyStat
                 survey_round,
                 _language(),
                 utcnow(),
+                channel=state.channel,
             )
             db.session.commit()
         except sa.exc.IntegrityError:

@@ -146,6 +146,8 @@ def change_status(user_id: int | None, survey_round: SurveyRound, status: str) -
     if status not in TRANSITIONS.get(old, ()):
         raise RoundError("closed_is_final" if old == "closed" else "not_allowed")
     survey_round.status = status
+    if status == "closed":
+        survey_round.closed_at = utcnow()
     db.session.flush()
     if status == "closed":
         from surveyapp.surveys.privacy import forget_claims
@@ -250,6 +252,7 @@ class RoundCounts:
     languages: dict[str, int]
     issued: int
     used: int
+    channels: dict[str, int]
 
     @property
     def response_rate(self) -> float | None:
@@ -257,9 +260,7 @@ class RoundCounts:
         return self.responses / self.issued if self.issued else None
 
 
-def round_counts(
-    survey_round: SurveyRound, visible: Collection[str] | None = None
-) -> RoundCounts:
+def round_counts(survey_round: SurveyRound, visible: Collection[str] | None = None) -> RoundCounts:
     """Responses per municipality and language, and invitations issued and used.
 
     With ``visible`` (a planner's municipalities in a shared round), every figure
@@ -286,6 +287,14 @@ def round_counts(
             .group_by(Response.language)
         )
     }
+    channels: dict[str, int] = {
+        channel: count
+        for channel, count in db.session.execute(
+            sa.select(Response.channel, sa.func.count(Response.id))
+            .where(responses)
+            .group_by(Response.channel)
+        )
+    }
     invitations = {
         code: (issued, used)
         for code, issued, used in db.session.execute(
@@ -299,9 +308,7 @@ def round_counts(
         )
     }
     names = {
-        m.code: m.name
-        for m in survey_round.municipalities
-        if visible is None or m.code in visible
+        m.code: m.name for m in survey_round.municipalities if visible is None or m.code in visible
     }
     codes: Sequence[str] = sorted(set(names) | set(by_municipality) | set(invitations))
     rows = tuple(
@@ -320,4 +327,5 @@ def round_counts(
         languages=languages,
         issued=sum(row.issued for row in rows),
         used=sum(row.used for row in rows),
+        channels=channels,
     )

@@ -30,6 +30,9 @@ from itsdangerous import BadData, URLSafeTimedSerializer
 
 from surveyapp.surveys.flow import RawInputs
 
+#: As surveys.models.CHANNEL_VALUES (kept here so that this module imports no models).
+CHANNEL_VALUES = ("web", "invitation", "e-mail", "kiosk", "paper")
+
 SALT = "surveyapp.survey-state.v1"
 SUBMISSION_CONTEXT = b"surveyapp.submission-key.v1:"
 SECRET_BYTES = 18
@@ -58,6 +61,10 @@ class SurveyState:
     invitation_mark: str | None = None
     language: str | None = None
     answers: RawInputs = field(default_factory=dict)
+    # How this answering started (surveys.models.CHANNEL_VALUES): stored with the response.
+    channel: str = "web"
+    # A kiosk's device id: to rate-limit the device and look up its place. Never stored.
+    device: int | None = None
 
     def with_answers(self, page_inputs: RawInputs) -> SurveyState:
         return replace(self, answers={**self.answers, **page_inputs})
@@ -81,6 +88,8 @@ def encode(state: SurveyState, key: str | bytes) -> str:
         "k": state.invitation_mark,
         "l": state.language,
         "a": state.answers,
+        "c": state.channel,
+        "d": state.device,
     }
     return str(_serializer(key).dumps(payload))
 
@@ -117,6 +126,10 @@ def decode(text: str | None, key: str | bytes, round_id: int) -> SurveyState | N
     answers = _valid_answers(payload.get("a", {}))
     if not isinstance(secret, str) or len(secret) < 16 or answers is None:
         return None
+    channel = payload.get("c", "web")
+    device = payload.get("d")
+    if channel not in CHANNEL_VALUES or not (device is None or type(device) is int):
+        return None
     return SurveyState(
         round_id=round_id,
         secret=secret,
@@ -126,6 +139,8 @@ def decode(text: str | None, key: str | bytes, round_id: int) -> SurveyState | N
         invitation_mark=_optional_str(payload.get("k")),
         language=_optional_str(payload.get("l")),
         answers=answers,
+        channel=channel,
+        device=device,
     )
 
 
