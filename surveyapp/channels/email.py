@@ -297,38 +297,38 @@ def message_text(
     """The invitation's or the reminder's subject and body (plain text) in ``language``."""
     from zoneinfo import ZoneInfo
 
-    t = translator(language)
-    sender = t("%(municipality)s municipality", municipality=municipality_name)
+    text = translator(language)
+    sender = text("%(municipality)s municipality", municipality=municipality_name)
     if kind == "reminder":
-        subject = t("Reminder: %(title)s", title=survey_title)
-        opening = t(
+        subject = text("Reminder: %(title)s", title=survey_title)
+        opening = text(
             "A few days ago we asked what you think of the services of %(municipality)s"
             " municipality. If you have not answered yet, we would be glad to hear from you.",
             municipality=municipality_name,
         )
     else:
-        subject = t(
+        subject = text(
             "%(title)s – a survey from %(municipality)s municipality",
             title=survey_title,
             municipality=municipality_name,
         )
-        opening = t(
+        opening = text(
             "%(municipality)s municipality would like to know what you think of its"
             " services, so that we can make them better.",
             municipality=municipality_name,
         )
     paragraphs = [
-        t("Hello,"),
+        text("Hello,"),
         opening,
-        t(
+        text(
             "The survey is anonymous and takes only a few minutes. Your answers are not"
             " linked to you or to this e-mail."
         ),
-        t("To answer, open this link. It is for you, and it can be used to answer once:")
+        text("To answer, open this link. It is for you, and it can be used to answer once:")
         + "\n{link}",
     ]
     if closing is not None:
         day = format_date(closing.astimezone(ZoneInfo(LOCAL_ZONE_NAME)), "long", locale=language)
-        paragraphs.append(t("You can answer until %(date)s.", date=day))
-    paragraphs.append(t("Thank you for your help!") + "\n" + sender)
+        paragraphs.append(text("You can answer until %(date)s.", date=day))
+    paragraphs.append(text("Thank you for your help!") + "\n" + sender)
     return MessageText(language, subject, "\n\n".join(paragraphs) + "\n")

@@ -103,7 +103,9 @@ def test_every_address_gets_exactly_one_distinct_working_link(
     assert sorted(m.to for m in smtp.messages) == sorted(ADDRESSES)
     tokens = {m.token for m in smtp.messages}
     assert len(tokens) == 3  # one distinct link each
-    assert all("Innbyggerundersøkelse" in m.subject or "kommune" in m.subject for m in smtp.messages)
+    assert all(
+        "Innbyggerundersøkelse" in m.subject or "kommune" in m.subject for m in smtp.messages
+    )
     # Only the links' hashes are stored, as e-mail invitations of the round.
     invitations = db.session.scalars(sa.select(Invitation)).all()
     assert {i.channel for i in invitations} == {"e-mail"}
@@ -254,12 +256,12 @@ def test_no_value_of_the_address_list_is_stored_with_a_response(
     answer(app, smtp.messages[1].token, email_round.slug)
     db.session.rollback()
     response = db.session.scalars(sa.select(Response)).one()
-    response_values = {str(v) for v in response.__table__.columns.keys() and [
-        getattr(response, c) for c in response.__table__.columns.keys()]}
-    listed_values = set()
-    for recipient in recipients(email_round).values():
-        for column in recipient.__table__.columns.keys():
-            listed_values.add(str(getattr(recipient, column)))
+    response_values = {str(getattr(response, c)) for c in Response.__table__.columns.keys()}
+    listed_values = {
+        str(getattr(recipient, column))
+        for recipient in recipients(email_round).values()
+        for column in EmailRecipient.__table__.columns.keys()
+    }
     shared = response_values & listed_values
     # Only the round and the municipality (and small counters) may coincide.
     assert shared <= {str(email_round.id), "5501", "0", "1", "None"}
