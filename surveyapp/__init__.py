@@ -120,6 +120,7 @@ def register_url_converters(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from surveyapp.accounts.views import bp as accounts_bp
     from surveyapp.api import init_api
+    from surveyapp.channels.paper_views import bp as paper_bp
     from surveyapp.channels.views import bp as channels_bp
     from surveyapp.exports.report_views import bp as reportpdf_bp
     from surveyapp.exports.views import bp as exports_bp
@@ -144,6 +145,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(exports_bp)
     app.register_blueprint(jobs_bp)
     app.register_blueprint(channels_bp)
+    app.register_blueprint(paper_bp)
     init_api(app)
 
 

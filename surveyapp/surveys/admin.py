@@ -157,6 +157,8 @@ def _form_data(survey_round: SurveyRound) -> dict[str, Any]:
         "access": survey_round.access,
         "language": survey_round.language,
         "time_precision": survey_round.time_precision,
+        "paper_double_keying": survey_round.paper_double_keying,
+        "kiosk_records_place": survey_round.kiosk_records_place,
     }
 
 
@@ -178,6 +180,8 @@ def _settings(form: RoundForm) -> rounds.RoundSettings:
         access=form.access.data or "open",
         language=form.language.data or "nb",
         time_precision=form.time_precision.data or "date",
+        paper_double_keying=bool(form.paper_double_keying.data),
+        kiosk_records_place=bool(form.kiosk_records_place.data),
     )
 
 

@@ -166,6 +166,17 @@ class RoundForm(StaffForm):
         ],
         default="date",
     )
+    paper_double_keying = BooleanField(
+        _l("Key paper forms twice"),
+        description=_l(
+            "Two people key each paper form; a third settles any differences."
+            " Each form then needs a form number."
+        ),
+    )
+    kiosk_records_place = BooleanField(
+        _l("Store the kiosk's place with each answer"),
+        description=_l("Answers from a kiosk then say where it stands (never which device)."),
+    )
 
     def validate_closes_at(self, field: Field) -> None:
         opens = self.opens_at.data

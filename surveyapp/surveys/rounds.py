@@ -59,6 +59,8 @@ class RoundSettings:
     access: str
     language: str
     time_precision: str
+    paper_double_keying: bool = False
+    kiosk_records_place: bool = False
 
 
 def _snapshot(survey_round: SurveyRound) -> dict[str, Any]:
@@ -76,6 +78,8 @@ def _snapshot(survey_round: SurveyRound) -> dict[str, Any]:
         "access": survey_round.access,
         "language": survey_round.language,
         "time_precision": survey_round.time_precision,
+        "paper_double_keying": survey_round.paper_double_keying,
+        "kiosk_records_place": survey_round.kiosk_records_place,
         "status": survey_round.status,
     }
 
@@ -118,6 +122,8 @@ def _apply(survey_round: SurveyRound, settings: RoundSettings) -> None:
     survey_round.access = settings.access
     survey_round.language = settings.language
     survey_round.time_precision = settings.time_precision
+    survey_round.paper_double_keying = settings.paper_double_keying
+    survey_round.kiosk_records_place = settings.kiosk_records_place
 
 
 def create_round(user_id: int | None, settings: RoundSettings) -> SurveyRound:

@@ -65,6 +65,10 @@ class SurveyState:
     channel: str = "web"
     # A kiosk's device id: to rate-limit the device and look up its place. Never stored.
     device: int | None = None
+    # A paper form keyed by staff: the date it was received (ISO) and its form number
+    # (for the double keying; never stored with the response).
+    received: str | None = None
+    form_number: str | None = None
 
     def with_answers(self, page_inputs: RawInputs) -> SurveyState:
         return replace(self, answers={**self.answers, **page_inputs})
@@ -90,6 +94,8 @@ def encode(state: SurveyState, key: str | bytes) -> str:
         "a": state.answers,
         "c": state.channel,
         "d": state.device,
+        "pr": state.received,
+        "pf": state.form_number,
     }
     return str(_serializer(key).dumps(payload))
 
@@ -141,6 +147,8 @@ def decode(text: str | None, key: str | bytes, round_id: int) -> SurveyState | N
         answers=answers,
         channel=channel,
         device=device,
+        received=_optional_str(payload.get("pr")),
+        form_number=_optional_str(payload.get("pf")),
     )
 
 
