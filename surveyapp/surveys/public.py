@@ -26,7 +26,7 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import get_locale, refresh
+from flask_babel import force_locale, get_locale, refresh
 from flask_login import current_user
 from itsdangerous import BadData, URLSafeTimedSerializer
 from werkzeug.datastructures import MultiDict
@@ -495,14 +495,18 @@ def _submit_paper(survey_round: PublicRound, definition: Definition, state: Surv
         answers=state.answers,
         form_number=state.form_number,
     )
+    # The pages were in the form's language; the message is in the staff member's.
+    staff_language = session.get("lang") or current_app.config["BABEL_DEFAULT_LOCALE"]
     try:
         outcome = paper.record_keying(survey_round, definition, form, current_user.id)
     except paper.PaperError as err:
         db.session.rollback()
-        flash(keyed_message(err.reason, state.form_number), "error")
+        with force_locale(staff_language):
+            flash(keyed_message(err.reason, state.form_number), "error")
     else:
         db.session.commit()
-        flash(keyed_message(outcome.value, state.form_number), "info")
+        with force_locale(staff_language):
+            flash(keyed_message(outcome.value, state.form_number), "info")
     _forget()
     return redirect(url_for("paper.overview", round_id=survey_round.id))
 
