@@ -120,6 +120,7 @@ def register_url_converters(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from surveyapp.accounts.views import bp as accounts_bp
     from surveyapp.api import init_api
+    from surveyapp.channels.kiosk_views import bp as kiosk_bp
     from surveyapp.channels.paper_views import bp as paper_bp
     from surveyapp.channels.views import bp as channels_bp
     from surveyapp.exports.report_views import bp as reportpdf_bp
@@ -146,6 +147,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(jobs_bp)
     app.register_blueprint(channels_bp)
     app.register_blueprint(paper_bp)
+    app.register_blueprint(kiosk_bp)
     init_api(app)
 
 

@@ -41,6 +41,7 @@ DEFAULTS: dict[str, Any] = {
     "SURVEYAPP_MAIL_REMINDERS": 2,  # reminders per address at most
     "SURVEYAPP_MAIL_RETRIES": 1,  # further tries, in the same run, after a temporary refusal
     "SURVEYAPP_EMAIL_LIST_GRACE_DAYS": 7,  # the address list is deleted this long after close
+    "SURVEYAPP_KIOSK_LIMIT": "10 per minute",  # answers per kiosk device (stuffing)
     "SURVEYAPP_DEMO": False,
     "SURVEYAPP_MIN_GROUP_SIZE": 5,
     "SURVEYAPP_DEFAULT_TARGET": 0.80,
@@ -187,6 +188,15 @@ def check_settings(config: Mapping[str, Any]) -> None:
     for name in ("SURVEYAPP_MAIL_REMINDERS", "SURVEYAPP_MAIL_RETRIES"):
         if int(config[name]) < 0:
             raise ConfigurationError(f"{name} must be 0 or more.")
+    try:
+        from limits import parse
+
+        parse(str(config["SURVEYAPP_KIOSK_LIMIT"]))
+    except ValueError:
+        raise ConfigurationError(
+            "SURVEYAPP_KIOSK_LIMIT must be a rate such as '10 per minute', "
+            f"got {config['SURVEYAPP_KIOSK_LIMIT']!r}."
+        ) from None
     if float(config["SURVEYAPP_EMAIL_LIST_GRACE_DAYS"]) < 0:
         raise ConfigurationError("SURVEYAPP_EMAIL_LIST_GRACE_DAYS must be 0 or more.")
 

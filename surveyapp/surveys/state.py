@@ -117,13 +117,15 @@ def _optional_str(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def decode(text: str | None, key: str | bytes, round_id: int) -> SurveyState | None:
-    """The state a form carried, or None when it is missing, altered, too old or
-    belongs to another round."""
+def decode(
+    text: str | None, key: str | bytes, round_id: int, max_age: int = MAX_AGE_SECONDS
+) -> SurveyState | None:
+    """The state a form carried, or None when it is missing, altered, older than
+    ``max_age`` seconds (a kiosk's is short) or belongs to another round."""
     if not text or len(text) > 2_000_000:
         return None
     try:
-        payload = _serializer(key).loads(text, max_age=MAX_AGE_SECONDS)
+        payload = _serializer(key).loads(text, max_age=max_age)
     except (BadData, ValueError, TypeError, OverflowError):
         return None
     if not isinstance(payload, dict) or payload.get("r") != round_id:
