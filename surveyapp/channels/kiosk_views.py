@@ -8,10 +8,10 @@ button cannot show the last visitor's answers.
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import replace
 from typing import Any
 
+import sqlalchemy as sa
 from flask import (
     Blueprint,
     abort,
@@ -271,6 +271,9 @@ def answer(secret: str) -> str | tuple[str, int] | WerkzeugResponse:
         return _render(
             secret, survey_round, definition, codes, replace(state, answers=inputs), form
         )
+    key = survey_state.submission_key(state, str(current_app.config["SECRET_KEY"]))
+    if submission.already_stored(key):  # the same page sent twice stores once
+        return redirect(url_for("kiosk.thanks", secret=secret))
     wait = throttle().reserve([_device_charge(device)])
     if wait is not None:
         page = render_template("channels/kiosk_busy.html", secret=secret, wait=wait)
@@ -278,18 +281,21 @@ def answer(secret: str) -> str | tuple[str, int] | WerkzeugResponse:
             page, status=429, headers={"Retry-After": str(wait)}, mimetype="text/html"
         )
     place = device.place if _records_place(survey_round.id) else None
-    submission.submit(
-        secrets.token_hex(32),  # one state, one submission: the form is never sent twice
-        device.municipality_code,
-        inputs,
-        definition,
-        survey_round,
-        language,
-        utcnow(),
-        channel="kiosk",
-        place=place,
-    )
-    db.session.commit()
+    try:
+        submission.submit(
+            key,
+            device.municipality_code,
+            inputs,
+            definition,
+            survey_round,
+            language,
+            utcnow(),
+            channel="kiosk",
+            place=place,
+        )
+        db.session.commit()
+    except sa.exc.IntegrityError:  # sent twice at the same moment: stored once
+        db.session.rollback()
     return redirect(url_for("kiosk.thanks", secret=secret))
 
 
