@@ -84,7 +84,7 @@ def test_visitor_after_visitor_each_starts_clean(
     thanks = tablet.get(done.headers["Location"])
     text = thanks.get_data(as_text=True)
     assert 'name="state"' not in text and "<form" not in text.split("<main", 1)[1]
-    assert f"url=/k/{secret}" in text  # back to the start by itself
+    assert f'data-start="/k/{secret}"' in text  # back to the start by itself (script)
     assert (
         "session" not in tablet.get_cookie("session").value
         if tablet.get_cookie("session")

@@ -2,6 +2,13 @@
 // Without this script the server still refuses a stale answer and starts clean.
 (function () {
   "use strict";
+  // The thanks page holds nothing of the answer: back to a clean start after a moment.
+  var thanks = document.getElementById("kiosk-thanks");
+  if (thanks) {
+    setTimeout(function () { window.location.replace(thanks.dataset.start); },
+      parseInt(thanks.dataset.seconds, 10) * 1000);
+    return;
+  }
   var root = document.getElementById("kiosk");
   var form = document.getElementById("kiosk-form");
   if (!root || !form) { return; }
