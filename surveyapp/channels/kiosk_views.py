@@ -101,16 +101,18 @@ def _render_devices(
     )
 
 
-@bp.get("/rounds/<int:round_id>/kiosks")
+# One rule for both methods: werkzeug answers 405 instead of 404 for a huge id when
+# a GET rule and a POST rule share the path.
+@bp.route("/rounds/<int:round_id>/kiosks", methods=["GET", "POST"])
 @access(ADMIN)
 def devices(round_id: int) -> str:
-    return _render_devices(_load_round_to_change(round_id))
-
-
-@bp.post("/rounds/<int:round_id>/kiosks")
-@access(ADMIN)
-def register(round_id: int) -> str:
     survey_round = _load_round_to_change(round_id)
+    if request.method == "GET":
+        return _render_devices(survey_round)
+    return _register(survey_round)
+
+
+def _register(survey_round: SurveyRound) -> str:
     form = _device_form(survey_round, request.form)
     if not form.validate_on_submit():
         return _render_devices(survey_round, form)

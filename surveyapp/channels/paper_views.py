@@ -130,16 +130,18 @@ def _field_labels(definition: object) -> dict[str, str]:
     return labels
 
 
-@bp.get("/rounds/<int:round_id>/paper")
+# One rule for both methods: werkzeug answers 405 instead of 404 for a huge id when
+# a GET rule and a POST rule share the path.
+@bp.route("/rounds/<int:round_id>/paper", methods=["GET", "POST"])
 @access(PLANNER)
-def overview(round_id: int) -> str:
-    return _render(_paper_round(round_id))
-
-
-@bp.post("/rounds/<int:round_id>/paper")
-@access(PLANNER)
-def start(round_id: int) -> str | WerkzeugResponse:
+def overview(round_id: int) -> str | WerkzeugResponse:
     survey_round = _paper_round(round_id)
+    if request.method == "GET":
+        return _render(survey_round)
+    return _start(survey_round)
+
+
+def _start(survey_round: SurveyRound) -> str | WerkzeugResponse:
     form = _start_form(survey_round, request.form)
     if not form.validate_on_submit():
         return _render(survey_round, form)
