@@ -87,7 +87,7 @@ def register_extensions(app: Flask) -> None:
     from surveyapp.accounts.session import configure_login
     from surveyapp.accounts.throttle import init_throttle
     from surveyapp.database import configure_engine_events
-    from surveyapp.extensions import babel, csrf, db, migrate
+    from surveyapp.extensions import babel, csrf, db, mail, migrate
     from surveyapp.web.i18n import select_locale
 
     db.init_app(app)
@@ -108,6 +108,7 @@ def register_extensions(app: Flask) -> None:
     )
     init_throttle(app)
     configure_login(app)
+    mail.init_app(app)
 
 
 def register_url_converters(app: Flask) -> None:
@@ -120,6 +121,9 @@ def register_blueprints(app: Flask) -> None:
     from surveyapp.accounts.views import bp as accounts_bp
     from surveyapp.api import init_api
     from surveyapp.branding.views import bp as branding_bp
+    from surveyapp.channels.kiosk_views import bp as kiosk_bp
+    from surveyapp.channels.paper_views import bp as paper_bp
+    from surveyapp.channels.views import bp as channels_bp
     from surveyapp.exports.report_views import bp as reportpdf_bp
     from surveyapp.exports.views import bp as exports_bp
     from surveyapp.jobs.views import bp as jobs_bp
@@ -145,6 +149,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(jobs_bp)
     app.register_blueprint(questionnaire_files_bp)
     app.register_blueprint(branding_bp)
+    app.register_blueprint(channels_bp)
+    app.register_blueprint(paper_bp)
+    app.register_blueprint(kiosk_bp)
     init_api(app)
 
 
@@ -179,6 +186,7 @@ def register_template_helpers(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     from surveyapp.accounts.cli import users_cli
+    from surveyapp.channels.cli import invitations_cli
     from surveyapp.demo.cli import demo_command, setup_command
     from surveyapp.exports.cli import export_cli
     from surveyapp.jobs.cli import jobs_cli
@@ -198,10 +206,13 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(setup_command)
     app.cli.add_command(privacy_cli)
     app.cli.add_command(jobs_cli)
+    app.cli.add_command(invitations_cli)
 
 
 def register_jobs(app: Flask) -> None:
     """Kinds of background job and periodic maintenance, then the app's task queue."""
+    from surveyapp.channels import email_job  # noqa: F401  (e-mail invitations, reminders)
+    from surveyapp.channels import maintenance as channel_maintenance  # noqa: F401
     from surveyapp.extensions import task_queue
     from surveyapp.jobs import maintenance  # noqa: F401  (periodic: job files, stalled jobs)
     from surveyapp.surveys import invitation_job  # noqa: F401  (invitation letters)

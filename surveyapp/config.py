@@ -27,7 +27,21 @@ DEFAULTS: dict[str, Any] = {
     "BABEL_DEFAULT_TIMEZONE": "Europe/Oslo",
     # Where failed log-ins are counted for every worker: "database" or redis://….
     "RATELIMIT_STORAGE_URI": "database",
+    # E-mail invitations (Flask-Mail's names; each also readable from the environment).
+    "MAIL_SERVER": "localhost",
+    "MAIL_PORT": 25,
+    "MAIL_USE_TLS": False,
+    "MAIL_USE_SSL": False,
+    "MAIL_USERNAME": "",
+    "MAIL_PASSWORD": "",
+    "MAIL_DEFAULT_SENDER": "",
+    "MAIL_SUPPRESS_SEND": False,  # Flask-Mail would suppress sending in tests otherwise
     # Product settings, each also readable from SURVEYAPP_<NAME> in the environment.
+    "SURVEYAPP_MAIL_RATE": 60,  # e-mails sent per minute at most (pacing)
+    "SURVEYAPP_MAIL_REMINDERS": 2,  # reminders per address at most
+    "SURVEYAPP_MAIL_RETRIES": 1,  # further tries, in the same run, after a temporary refusal
+    "SURVEYAPP_EMAIL_LIST_GRACE_DAYS": 7,  # the address list is deleted this long after close
+    "SURVEYAPP_KIOSK_LIMIT": "10 per minute",  # answers per kiosk device (stuffing)
     "SURVEYAPP_DEMO": False,
     "SURVEYAPP_MIN_GROUP_SIZE": 5,
     "SURVEYAPP_DEFAULT_TARGET": 0.80,
@@ -118,7 +132,7 @@ def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
     if environ.get("RATELIMIT_STORAGE_URI"):
         settings["RATELIMIT_STORAGE_URI"] = environ["RATELIMIT_STORAGE_URI"]
     for key, default in DEFAULTS.items():
-        if key.startswith("SURVEYAPP_") and key in environ:
+        if key.startswith(("SURVEYAPP_", "MAIL_")) and key in environ:
             settings[key] = _coerce(key, environ[key], default if default is not None else "")
     return settings
 
@@ -169,6 +183,22 @@ def check_settings(config: Mapping[str, Any]) -> None:
         raise ConfigurationError("SURVEYAPP_API_MAX_AGE must be 0 or more.")
     if int(config["SURVEYAPP_API_TOKEN_MAX_DAYS"]) < 1:
         raise ConfigurationError("SURVEYAPP_API_TOKEN_MAX_DAYS must be 1 or more.")
+    if float(config["SURVEYAPP_MAIL_RATE"]) <= 0:
+        raise ConfigurationError("SURVEYAPP_MAIL_RATE must be more than 0 (e-mails per minute).")
+    for name in ("SURVEYAPP_MAIL_REMINDERS", "SURVEYAPP_MAIL_RETRIES"):
+        if int(config[name]) < 0:
+            raise ConfigurationError(f"{name} must be 0 or more.")
+    try:
+        from limits import parse
+
+        parse(str(config["SURVEYAPP_KIOSK_LIMIT"]))
+    except ValueError:
+        raise ConfigurationError(
+            "SURVEYAPP_KIOSK_LIMIT must be a rate such as '10 per minute', "
+            f"got {config['SURVEYAPP_KIOSK_LIMIT']!r}."
+        ) from None
+    if float(config["SURVEYAPP_EMAIL_LIST_GRACE_DAYS"]) < 0:
+        raise ConfigurationError("SURVEYAPP_EMAIL_LIST_GRACE_DAYS must be 0 or more.")
 
 
 def relaxed(config: Mapping[str, Any]) -> bool:

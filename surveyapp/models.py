@@ -4,6 +4,7 @@ from surveyapp.accounts.models import StaffSession, ThrottleCounter, User, user_
 from surveyapp.api.models import ApiToken, ApiTokenUse, Publication, PublishedCount
 from surveyapp.audit.models import AuditEntry
 from surveyapp.branding.models import CoatOfArms
+from surveyapp.channels.models import EmailRecipient, EmailSendLog, KioskDevice, PaperKeying
 from surveyapp.jobs.models import Job
 from surveyapp.municipalities.models import Municipality, MunicipalityChange, MunicipalityPeriod
 from surveyapp.questionnaires.models import QuestionFingerprint, Questionnaire
@@ -28,12 +29,16 @@ __all__ = [
     "ApiTokenUse",
     "AuditEntry",
     "CoatOfArms",
+    "EmailRecipient",
+    "EmailSendLog",
     "Invitation",
     "Job",
+    "KioskDevice",
     "Municipality",
     "MunicipalityChange",
     "MunicipalityPeriod",
     "PeerGroup",
+    "PaperKeying",
     "PeerValue",
     "Publication",
     "PublishedCount",

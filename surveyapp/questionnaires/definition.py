@@ -36,7 +36,15 @@ from surveyapp.questionnaires.survey import (
     canonical_json,
     sha256,
 )
-from surveyapp.questionnaires.yaml_source import Map, Value, describe, raw_value, read_file
+from surveyapp.questionnaires.yaml_source import (
+    Map,
+    Scalar,
+    Seq,
+    Value,
+    describe,
+    raw_value,
+    read_file,
+)
 from surveyapp.questionnaires.yaml_source import read_source as _read_source
 
 KINDS = ("survey", "checklist", "census", "protocol")
@@ -60,6 +68,9 @@ class Definition:
     protocol: Protocol | None
     raw: dict[str, Any]
     content_hash: str
+    # The short version a service-desk kiosk shows: question codes (None: the whole
+    # questionnaire, when it is short; see surveyapp.channels.kiosk).
+    kiosk: tuple[str, ...] | None = None
 
     @property
     def questions(self) -> tuple[Question, ...]:
@@ -162,6 +173,7 @@ def _read(root: Value, raw: Any, report: Report) -> Definition | None:
             indicator = survey.indicator(root.entries["indicator"])
     if kind == "protocol" or (kind is None and any(key in root.entries for key in PROTOCOL_KEYS)):
         protocol = read_protocol(root, report)
+    kiosk = _kiosk(check, root, set(survey.by_code)) if "kiosk" in root.entries else None
 
     if report:
         return None
@@ -178,14 +190,39 @@ def _read(root: Value, raw: Any, report: Report) -> Definition | None:
         protocol=protocol,
         raw=raw,
         content_hash=sha256(canonical_json(raw)),
+        kiosk=kiosk,
     )
+
+
+def _kiosk(check: Checker, root: Map, known: set[str]) -> tuple[str, ...] | None:
+    """The ``kiosk`` key: a list of the codes of questions a kiosk shows, each once."""
+    entry = root.entries["kiosk"]
+    if not isinstance(entry.value, Seq) or not entry.value.items:
+        check.expected(entry, "kiosk", "", "a list of question codes")
+        return None
+    codes: list[str] = []
+    for item in entry.value.items:
+        value = item.value if isinstance(item, Scalar) else None
+        if not isinstance(value, str) or value not in known:
+            check.err(
+                item.line, "kiosk", f"'{raw_value_text(item)}' is not a question of this file"
+            )
+        elif value in codes:
+            check.err(item.line, "kiosk", f"'{value}' is listed twice")
+        else:
+            codes.append(value)
+    return tuple(codes)
+
+
+def raw_value_text(value: Value) -> str:
+    return str(value.value) if isinstance(value, Scalar) else describe(value)
 
 
 def _check_top_keys(check: Checker, root: Map, kind: str | None) -> None:
     """Required, unknown and misplaced top-level keys, as the file's kind has them."""
     if kind in SECTIONED_KINDS:
         required = ["format", "code", "kind", "title", "sections"]
-        optional = [*_BASE_KEYS, "sections"] + (["indicator"] if kind == "survey" else [])
+        optional = [*_BASE_KEYS, "sections"] + (["indicator", "kiosk"] if kind == "survey" else [])
     elif kind == "protocol":
         required = ["format", "code", "kind", "title", *PROTOCOL_REQUIRED]
         optional = [*_BASE_KEYS, *PROTOCOL_KEYS]

@@ -286,6 +286,37 @@ def indicator_by_group(
     return {str(option): (int(k or 0), int(n)) for option, k, n in rows}
 
 
+def indicator_by_channel(
+    rounds: Sequence[int], municipality: str | Sequence[str], indicator: Indicator
+) -> dict[str, tuple[int, int, int]]:
+    """channel → (satisfied, valid on the indicator, responses) for the rounds."""
+    from surveyapp.surveys.models import Response
+
+    if not rounds:
+        return {}
+    satisfied = _options(indicator.satisfied)
+    excluded = [*_options(indicator.excluded), DONT_KNOW]
+    valid = sa.and_(Answer.question_code == indicator.question, Answer.option.not_in(excluded))
+    rows = db.session.execute(
+        sa.select(
+            Response.channel,
+            sa.func.sum(sa.case((sa.and_(valid, Answer.option.in_(satisfied)), 1), else_=0)),
+            sa.func.sum(sa.case((valid, 1), else_=0)),
+            sa.func.count(sa.distinct(Response.id)),
+        )
+        .outerjoin(
+            Answer,
+            sa.and_(Answer.response_id == Response.id, Answer.question_code == indicator.question),
+        )
+        .where(
+            Response.round_id.in_(list(rounds)),
+            Response.municipality_code.in_(_codes(municipality)),
+        )
+        .group_by(Response.channel)
+    )
+    return {str(c): (int(k or 0), int(n or 0), int(size)) for c, k, n, size in rows}
+
+
 def response_count(rounds: Sequence[int], municipality: str | Sequence[str]) -> int:
     from surveyapp.surveys.models import Response
 

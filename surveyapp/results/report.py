@@ -276,6 +276,9 @@ class MunicipalityReport:
         """Every number the municipality itself had (its own years, not predecessors')."""
         periods = self.continuity.periods if self.continuity else ()
         return tuple(sorted({self.municipality.code, *(p.code for p in periods)}))
+    # Share satisfied per channel (web, letter, e-mail, kiosk, paper), when answers came
+    # through more than one; small channels hidden like any breakdown's groups.
+    channels: Breakdown | None = None
 
     @property
     def wording_changed(self) -> bool:
@@ -600,6 +603,58 @@ def _breakdowns(
             )
         )
     return result
+
+
+#: The channels' names in every language (surveys.models.CHANNEL_VALUES).
+CHANNEL_WORDS = {
+    "web": "Open link",
+    "invitation": "Letter",
+    "e-mail": "E-mail",
+    "kiosk": "Kiosk",
+    "paper": "Paper form",
+}
+
+
+def _channel_breakdown(
+    definition: Definition,
+    rounds: list[int],
+    municipality: str | Sequence[str],
+    min_group_size: int,
+    target: float,
+) -> Breakdown | None:
+    """Share satisfied per channel, through the disclosure rule (a channel's size is its
+    responses); None when every answer came through one channel."""
+    from surveyapp.catalogs import LANGUAGES, translator
+
+    if definition.indicator is None:
+        return None
+    by_channel = queries.indicator_by_channel(rounds, municipality, definition.indicator)
+    if sum(1 for _k, _n, size in by_channel.values() if size) < 2:
+        return None
+    parts = [
+        disclosure.Part(channel, n, k, size=max(size, n))
+        for channel in CHANNEL_WORDS
+        for k, n, size in [by_channel.get(channel, (0, 0, 0))]
+    ]
+    decision = disclosure.decide(parts, min_group_size)
+    rows = []
+    for part in parts:
+        if part.respondents == 0 and decision.shows(part.key):
+            continue  # a channel nobody used is left out
+        label = {lang: translator(lang)(CHANNEL_WORDS[part.key]) for lang in LANGUAGES}
+        share = (
+            Share.of(part.k or 0, part.n, min_group_size, target)
+            if decision.shows(part.key)
+            else Share.protected_part()
+        )
+        rows.append(GroupRow(part.key, label, share))
+    channel_question = definition.question(definition.indicator.question)
+    return Breakdown(
+        channel_question,
+        rows,
+        sum(1 for r in rows if r.share.protected),
+        decision.whole,
+    )
 
 
 def _peer_codes(scope: str, own: Municipality, group_members: list[str] | None) -> list[str] | None:
@@ -966,6 +1021,7 @@ def build_report(
             pool_refused=tuple(p for p in pooling if p.refused is not None),
         ),
         stored_codes=tuple(queries.round_codes(rounds, stored)),
+        channels=_channel_breakdown(definition, rounds, stored, min_group_size, target),
         demo=_is_demo(
             questionnaire_code,
             sorted(group.own.codes | pooled_codes),

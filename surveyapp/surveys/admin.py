@@ -43,6 +43,7 @@ from surveyapp.results.group_ops import peer_groups_for
 from surveyapp.surveys import invitation_job, rounds
 from surveyapp.surveys.admin_forms import (
     ACCESS_LABELS,
+    CHANNEL_LABELS,
     KIND_LABELS,
     LOCAL_ZONE,
     PRECISION_LABELS,
@@ -217,6 +218,8 @@ def _form_data(survey_round: SurveyRound) -> dict[str, Any]:
         "public_title_en": survey_round.public_title_en,
         "contact": survey_round.contact,
         "privacy_url": survey_round.privacy_url,
+        "paper_double_keying": survey_round.paper_double_keying,
+        "kiosk_records_place": survey_round.kiosk_records_place,
     }
 
 
@@ -245,6 +248,8 @@ def _settings(form: RoundForm) -> rounds.RoundSettings:
         },
         contact=(form.contact.data or "").strip(),
         privacy_url=(form.privacy_url.data or "").strip(),
+        paper_double_keying=bool(form.paper_double_keying.data),
+        kiosk_records_place=bool(form.kiosk_records_place.data),
     )
 
 
@@ -264,6 +269,7 @@ def _labels() -> dict[str, Any]:
         "precision_labels": PRECISION_LABELS,
         "kind_labels": KIND_LABELS,
         "language_labels": LANGUAGES,
+        "channel_labels": CHANNEL_LABELS,
     }
 
 

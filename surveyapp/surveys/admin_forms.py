@@ -45,6 +45,14 @@ STATUS_LABELS = {
 }
 ACCESS_LABELS = {"open": _l("Open link"), "invitation": _l("Invitations")}
 PRECISION_LABELS = {"date": _l("Date only"), "hour": _l("Date and hour")}
+#: How responses reached the round (surveys.models.CHANNEL_VALUES).
+CHANNEL_LABELS = {
+    "web": _l("Open link"),
+    "invitation": _l("Letter"),
+    "e-mail": _l("E-mail"),
+    "kiosk": _l("Kiosk"),
+    "paper": _l("Paper form"),
+}
 KIND_LABELS = {
     "survey": _l("Citizen survey"),
     "checklist": _l("Checklist"),
@@ -212,6 +220,17 @@ class RoundForm(StaffForm):
             SelectChoice("hour", _l("Date and hour")),
         ],
         default="date",
+    )
+    paper_double_keying = BooleanField(
+        _l("Key paper forms twice"),
+        description=_l(
+            "Two people key each paper form; a third settles any differences."
+            " Each form then needs a form number."
+        ),
+    )
+    kiosk_records_place = BooleanField(
+        _l("Store the kiosk's place with each answer"),
+        description=_l("Answers from a kiosk then say where it stands (never which device)."),
     )
 
     #: Set by the view before validation: what may be chosen.

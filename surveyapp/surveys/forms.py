@@ -140,3 +140,38 @@ def build_page_form(
     form = form_class(formdata=formdata)
     form.saved_answers = saved
     return form
+
+
+_QUESTION_FORM_CLASSES: dict[tuple[str, tuple[str, ...], str], type[SurveyPageForm]] = {}
+
+
+def questions_form_class(
+    definition: Definition, codes: tuple[str, ...], language: str
+) -> type[SurveyPageForm]:
+    """A form of chosen questions on one page (a kiosk's short version), built once."""
+    key = (definition.content_hash, codes, language)
+    form_class = _QUESTION_FORM_CLASSES.get(key)
+    if form_class is None:
+
+        class QuestionsForm(SurveyPageForm):
+            pass
+
+        for code in codes:
+            for name, field in _fields_for(definition, definition.question(code), language).items():
+                setattr(QuestionsForm, name, field)
+        if len(_QUESTION_FORM_CLASSES) > 500:
+            _QUESTION_FORM_CLASSES.clear()
+        _QUESTION_FORM_CLASSES[key] = form_class = QuestionsForm
+    return form_class
+
+
+def build_questions_form(
+    definition: Definition,
+    codes: tuple[str, ...],
+    language: str,
+    formdata: MultiDict[str, str] | None,
+) -> SurveyPageForm:
+    """The one-page form of ``codes``, filled from what was posted (or empty)."""
+    form = questions_form_class(definition, codes, language)(formdata=formdata)
+    form.saved_answers = {k: formdata.getlist(k) for k in formdata} if formdata else {}
+    return form

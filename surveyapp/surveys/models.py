@@ -23,6 +23,12 @@ from surveyapp.timeutil import utcnow
 ACCESS_VALUES = ("open", "invitation")
 STATUS_VALUES = ("draft", "open", "paused", "closed")
 PRECISION_VALUES = ("date", "hour")
+#: How a response reached us, derived from how its answering started (never from anything
+#: identifying): an open link, a letter's link, an e-mail's link, a kiosk, staff keying
+#: a paper form.
+CHANNEL_VALUES = ("web", "invitation", "e-mail", "kiosk", "paper")
+#: The channels a personal link is sent through.
+INVITATION_CHANNELS = ("invitation", "e-mail")
 
 round_municipality = sa.Table(
     "round_municipality",
@@ -82,6 +88,17 @@ class SurveyRound(db.Model):  # type: ignore[name-defined]
             "en": self.public_title_en,
         }
         return {language: text for language, text in found.items() if text}
+    # When staff closed it by hand (the e-mail address list's deletion counts from the
+    # earlier of this and closes_at).
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Kiosk answers carry the device's place (never the device) when this is set.
+    kiosk_records_place: Mapped[bool] = mapped_column(
+        sa.Boolean, default=False, server_default=sa.false()
+    )
+    # Paper forms are keyed twice by different people and differences settled by a third.
+    paper_double_keying: Mapped[bool] = mapped_column(
+        sa.Boolean, default=False, server_default=sa.false()
+    )
 
     questionnaire = relationship("Questionnaire")
     municipalities = relationship(
@@ -103,6 +120,9 @@ class Invitation(db.Model):  # type: ignore[name-defined]
     """
 
     __tablename__ = "invitation"
+    __table_args__ = (
+        sa.CheckConstraint("channel IN ('invitation', 'e-mail')", name="channel_known"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(
@@ -113,13 +133,22 @@ class Invitation(db.Model):  # type: ignore[name-defined]
     created_on: Mapped[date] = mapped_column(sa.Date, default=lambda: utcnow().date())
     used: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
     claim_hash: Mapped[str | None] = mapped_column(sa.String(64))
+    # "invitation" (a letter) or "e-mail": the channel its answer is marked with.
+    channel: Mapped[str] = mapped_column(
+        sa.String(10), default="invitation", server_default="invitation"
+    )
 
 
 class Response(db.Model):  # type: ignore[name-defined]
     """One anonymous submitted questionnaire."""
 
     __tablename__ = "response"
-    __table_args__ = (sa.Index("ix_response_round_municipality", "round_id", "municipality_code"),)
+    __table_args__ = (
+        sa.Index("ix_response_round_municipality", "round_id", "municipality_code"),
+        sa.CheckConstraint(
+            "channel IN ('web', 'invitation', 'e-mail', 'kiosk', 'paper')", name="channel_known"
+        ),
+    )
 
     id: Mapped[int] = mapped_column(
         sa.BigInteger().with_variant(sa.Integer, "sqlite"),
@@ -134,6 +163,9 @@ class Response(db.Model):  # type: ignore[name-defined]
     # A keyed hash of the random secret in the citizen's form: makes sending twice
     # idempotent. Unrelated to any value stored with the invitation.
     submission_key: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    channel: Mapped[str] = mapped_column(sa.String(10), default="web", server_default="web")
+    # A kiosk's place (never the device), when the round asks for it.
+    place: Mapped[str | None] = mapped_column(sa.String(80))
 
     answers: Mapped[list[Answer]] = relationship(
         back_populates="response", cascade="all, delete-orphan"

@@ -17,6 +17,7 @@ from flask import (
     Blueprint,
     abort,
     current_app,
+    flash,
     g,
     make_response,
     redirect,
@@ -25,7 +26,8 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import get_locale, refresh
+from flask_babel import force_locale, get_locale, refresh
+from flask_login import current_user
 from itsdangerous import BadData, URLSafeTimedSerializer
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response as WerkzeugResponse
@@ -349,6 +351,7 @@ def invitation(token: str) -> Page:
             municipality=found.municipality_code,
             invitation=token,
             invitation_mark=mark,
+            channel=found.channel,
         )
     definition = definition_for(survey_round.questionnaire_id, survey_round.questionnaire_hash)
     return _render_page(survey_round, definition, 0, state)
@@ -371,6 +374,9 @@ def _claim(survey_round: PublicRound, state: SurveyState) -> SurveyState | tuple
 
 def _entitled_state(survey_round: PublicRound, state: SurveyState) -> SurveyState | Page:
     """The state, with its invitation claimed; or the page that says why it may not answer."""
+    if state.channel == "paper" and not getattr(current_user, "is_authenticated", False):
+        # A paper form is keyed by staff: its state is no use without their log-in.
+        return _status_page("unknown", survey_round, code=403)
     if state.invitation is not None:
         return _claim(survey_round, state)
     if survey_round.access == "invitation" and not state.entitled:
@@ -504,10 +510,49 @@ def _thanked(survey_round: PublicRound, municipality: str) -> WerkzeugResponse:
     return redirect(url_for("surveys.thanks", slug=survey_round.slug, r=receipt, **extra))
 
 
+def start_paper_keying(survey_round: PublicRound, state: SurveyState) -> WerkzeugResponse:
+    """Staff key a paper form through these pages: keep its state, go to the first page."""
+    _remember(survey_round, state)
+    return redirect(_page_url(survey_round, 0))
+
+
+def _submit_paper(survey_round: PublicRound, definition: Definition, state: SurveyState) -> Page:
+    """A keyed paper form: stored, or kept for the double keying (channels.paper)."""
+    from datetime import date
+
+    from surveyapp.channels import paper
+    from surveyapp.channels.paper_views import keyed_message
+
+    assert state.municipality is not None and state.received is not None
+    form = paper.KeyedForm(
+        municipality=state.municipality,
+        language=_language(),
+        received=date.fromisoformat(state.received),
+        answers=state.answers,
+        form_number=state.form_number,
+    )
+    # The pages were in the form's language; the message is in the staff member's.
+    staff_language = session.get("lang") or current_app.config["BABEL_DEFAULT_LOCALE"]
+    try:
+        outcome = paper.record_keying(survey_round, definition, form, current_user.id)
+    except paper.PaperError as err:
+        db.session.rollback()
+        with force_locale(staff_language):
+            flash(keyed_message(err.reason, state.form_number), "error")
+    else:
+        db.session.commit()
+        with force_locale(staff_language):
+            flash(keyed_message(outcome.value, state.form_number), "info")
+    _forget()
+    return redirect(url_for("paper.overview", round_id=survey_round.id))
+
+
 def _submit(survey_round: PublicRound, definition: Definition, state: SurveyState) -> Page:
     """Store the response (every page has passed its checks). Sending the same form
     twice stores once; retried when SQLite reports a concurrent writer."""
     assert state.municipality is not None
+    if state.channel == "paper":
+        return _submit_paper(survey_round, definition, state)
     key = survey_state.submission_key(state, _key())
     for attempt in range(SUBMIT_ATTEMPTS):
         try:
@@ -522,6 +567,7 @@ def _submit(survey_round: PublicRound, definition: Definition, state: SurveyStat
                 survey_round,
                 _language(),
                 utcnow(),
+                channel=state.channel,
             )
             db.session.commit()
         except sa.exc.IntegrityError:

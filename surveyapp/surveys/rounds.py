@@ -62,6 +62,8 @@ class RoundSettings:
     public_titles: dict[str, str] = field(default_factory=dict)
     contact: str = ""
     privacy_url: str = ""
+    paper_double_keying: bool = False
+    kiosk_records_place: bool = False
 
 
 def _snapshot(survey_round: SurveyRound) -> dict[str, Any]:
@@ -79,6 +81,8 @@ def _snapshot(survey_round: SurveyRound) -> dict[str, Any]:
         "access": survey_round.access,
         "language": survey_round.language,
         "time_precision": survey_round.time_precision,
+        "paper_double_keying": survey_round.paper_double_keying,
+        "kiosk_records_place": survey_round.kiosk_records_place,
         "status": survey_round.status,
         "public_titles": survey_round.public_titles,
         "contact": survey_round.contact,
@@ -129,6 +133,8 @@ def _apply(survey_round: SurveyRound, settings: RoundSettings) -> None:
     survey_round.public_title_en = settings.public_titles.get("en") or None
     survey_round.contact = settings.contact or None
     survey_round.privacy_url = settings.privacy_url or None
+    survey_round.paper_double_keying = settings.paper_double_keying
+    survey_round.kiosk_records_place = settings.kiosk_records_place
 
 
 def create_round(user_id: int | None, settings: RoundSettings) -> SurveyRound:
@@ -157,6 +163,8 @@ def change_status(user_id: int | None, survey_round: SurveyRound, status: str) -
     if status not in TRANSITIONS.get(old, ()):
         raise RoundError("closed_is_final" if old == "closed" else "not_allowed")
     survey_round.status = status
+    if status == "closed":
+        survey_round.closed_at = utcnow()
     db.session.flush()
     if status == "closed":
         from surveyapp.surveys.privacy import forget_claims
@@ -261,6 +269,7 @@ class RoundCounts:
     languages: dict[str, int]
     issued: int
     used: int
+    channels: dict[str, int]
 
     @property
     def response_rate(self) -> float | None:
@@ -295,6 +304,14 @@ def round_counts(survey_round: SurveyRound, visible: Collection[str] | None = No
             .group_by(Response.language)
         )
     }
+    channels: dict[str, int] = {
+        channel: count
+        for channel, count in db.session.execute(
+            sa.select(Response.channel, sa.func.count(Response.id))
+            .where(responses)
+            .group_by(Response.channel)
+        )
+    }
     invitations = {
         code: (issued, used)
         for code, issued, used in db.session.execute(
@@ -327,4 +344,5 @@ def round_counts(survey_round: SurveyRound, visible: Collection[str] | None = No
         languages=languages,
         issued=sum(row.issued for row in rows),
         used=sum(row.used for row in rows),
+        channels=channels,
     )

@@ -30,6 +30,9 @@ from itsdangerous import BadData, URLSafeTimedSerializer
 
 from surveyapp.surveys.flow import RawInputs
 
+#: As surveys.models.CHANNEL_VALUES (kept here so that this module imports no models).
+CHANNEL_VALUES = ("web", "invitation", "e-mail", "kiosk", "paper")
+
 SALT = "surveyapp.survey-state.v1"
 SUBMISSION_CONTEXT = b"surveyapp.submission-key.v1:"
 SECRET_BYTES = 18
@@ -58,6 +61,14 @@ class SurveyState:
     invitation_mark: str | None = None
     language: str | None = None
     answers: RawInputs = field(default_factory=dict)
+    # How this answering started (surveys.models.CHANNEL_VALUES): stored with the response.
+    channel: str = "web"
+    # A kiosk's device id: to rate-limit the device and look up its place. Never stored.
+    device: int | None = None
+    # A paper form keyed by staff: the date it was received (ISO) and its form number
+    # (for the double keying; never stored with the response).
+    received: str | None = None
+    form_number: str | None = None
 
     def with_answers(self, page_inputs: RawInputs) -> SurveyState:
         return replace(self, answers={**self.answers, **page_inputs})
@@ -81,6 +92,10 @@ def encode(state: SurveyState, key: str | bytes) -> str:
         "k": state.invitation_mark,
         "l": state.language,
         "a": state.answers,
+        "c": state.channel,
+        "d": state.device,
+        "pr": state.received,
+        "pf": state.form_number,
     }
     return str(_serializer(key).dumps(payload))
 
@@ -102,13 +117,15 @@ def _optional_str(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def decode(text: str | None, key: str | bytes, round_id: int) -> SurveyState | None:
-    """The state a form carried, or None when it is missing, altered, too old or
-    belongs to another round."""
+def decode(
+    text: str | None, key: str | bytes, round_id: int, max_age: int = MAX_AGE_SECONDS
+) -> SurveyState | None:
+    """The state a form carried, or None when it is missing, altered, older than
+    ``max_age`` seconds (a kiosk's is short) or belongs to another round."""
     if not text or len(text) > 2_000_000:
         return None
     try:
-        payload = _serializer(key).loads(text, max_age=MAX_AGE_SECONDS)
+        payload = _serializer(key).loads(text, max_age=max_age)
     except (BadData, ValueError, TypeError, OverflowError):
         return None
     if not isinstance(payload, dict) or payload.get("r") != round_id:
@@ -116,6 +133,10 @@ def decode(text: str | None, key: str | bytes, round_id: int) -> SurveyState | N
     secret = payload.get("s")
     answers = _valid_answers(payload.get("a", {}))
     if not isinstance(secret, str) or len(secret) < 16 or answers is None:
+        return None
+    channel = payload.get("c", "web")
+    device = payload.get("d")
+    if channel not in CHANNEL_VALUES or not (device is None or type(device) is int):
         return None
     return SurveyState(
         round_id=round_id,
@@ -126,6 +147,10 @@ def decode(text: str | None, key: str | bytes, round_id: int) -> SurveyState | N
         invitation_mark=_optional_str(payload.get("k")),
         language=_optional_str(payload.get("l")),
         answers=answers,
+        channel=channel,
+        device=device,
+        received=_optional_str(payload.get("pr")),
+        form_number=_optional_str(payload.get("pf")),
     )
 
 

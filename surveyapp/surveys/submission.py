@@ -171,6 +171,7 @@ class FoundInvitation:
     municipality_code: str
     used: bool
     claim_hash: str | None
+    channel: str
 
 
 _INVITATION_BY_TOKEN = sa.select(
@@ -178,6 +179,7 @@ _INVITATION_BY_TOKEN = sa.select(
     _invitation.c.municipality_code,
     _invitation.c.used,
     _invitation.c.claim_hash,
+    _invitation.c.channel,
 ).where(_invitation.c.token_hash == sa.bindparam("token_hash"))
 
 
@@ -247,10 +249,14 @@ def submit(
     survey_round: PublicRound,
     language: str,
     now: datetime,
+    channel: str = "web",
+    place: str | None = None,
 ) -> None:
-    """Store the answers as one anonymous response with random ids.
+    """Store the answers as one anonymous response with random ids, marked with its
+    channel (and a kiosk's place when the round asks for it).
 
-    Raises IntegrityError when a response with this key exists (sent twice)."""
+    Raises IntegrityError when a response with this key exists (sent twice). For a
+    paper form ``now`` is the date it was received."""
     response_id = random_id()
     _sql().execute(
         _INSERT_RESPONSE,
@@ -261,6 +267,8 @@ def submit(
             "language": language,
             "submitted": truncate_time(now, survey_round.time_precision),
             "submission_key": submission_key,
+            "channel": channel,
+            "place": place,
         },
     )
     rows = flow.answer_rows(definition, answers)

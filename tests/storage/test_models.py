@@ -70,6 +70,7 @@ def test_invitation_use_cannot_be_linked_to_a_response(app: Flask, backend: str)
         "created_on",
         "used",
         "claim_hash",
+        "channel",  # letter or e-mail, the same for a whole mailing
     }
     response_columns = {c.name for c in Response.__table__.columns}
     assert response_columns == {
@@ -79,6 +80,8 @@ def test_invitation_use_cannot_be_linked_to_a_response(app: Flask, backend: str)
         "language",
         "submitted",
         "submission_key",
+        "channel",
+        "place",
     }
     assert not any("invitation" in fk.column.table.name for fk in Response.__table__.foreign_keys)
     assert {c.name for c in Invitation.__table__.columns} >= {"token_hash"}

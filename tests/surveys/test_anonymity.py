@@ -92,6 +92,7 @@ def test_ids_and_row_order_of_responses_do_not_follow_the_invitations(
         "created_on",
         "used",
         "claim_hash",
+        "channel",  # letter or e-mail: the same for every invitation of a mailing
     }
 
 

@@ -215,7 +215,10 @@ def test_nothing_identifying_is_stored_with_a_response(
         "language",
         "submitted",
         "submission_key",
+        "channel",  # how answering started (here a letter's link): never who
+        "place",  # a kiosk's place, when the round asks for it
     }
+    assert stored["channel"] == "invitation" and stored["place"] is None
     dump = repr(stored) + repr(db.session.execute(sa.select(Answer.__table__)).all())
     assert "203.0.113.77" not in dump and "TestBrowser" not in dump
     assert token not in dump
@@ -225,7 +228,8 @@ def test_nothing_identifying_is_stored_with_a_response(
     shared = {str(v) for v in invitation.values() if v is not None} & {
         str(v) for v in stored.values()
     }
-    assert shared <= {str(survey_round.id), "5501"}
+    # ... and the channel, which every letter invitation of the round shares.
+    assert shared <= {str(survey_round.id), "5501", "invitation"}
     assert not {invitation["claim_hash"], invitation["token_hash"]} & {
         str(v) for row in db.session.execute(sa.select(Answer.__table__)) for v in row
     }
