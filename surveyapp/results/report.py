@@ -9,6 +9,7 @@ the same numbers and hide the same cells. A hidden figure is not in the object a
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -276,6 +277,7 @@ class MunicipalityReport:
         """Every number the municipality itself had (its own years, not predecessors')."""
         periods = self.continuity.periods if self.continuity else ()
         return tuple(sorted({self.municipality.code, *(p.code for p in periods)}))
+
     # Share satisfied per channel (web, letter, e-mail, kiosk, paper), when answers came
     # through more than one; small channels hidden like any breakdown's groups.
     channels: Breakdown | None = None

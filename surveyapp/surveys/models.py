@@ -88,6 +88,7 @@ class SurveyRound(db.Model):  # type: ignore[name-defined]
             "en": self.public_title_en,
         }
         return {language: text for language, text in found.items() if text}
+
     # When staff closed it by hand (the e-mail address list's deletion counts from the
     # earlier of this and closes_at).
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
