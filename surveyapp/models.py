@@ -4,9 +4,11 @@ from surveyapp.accounts.models import StaffSession, ThrottleCounter, User, user_
 from surveyapp.api.models import ApiToken, ApiTokenUse, Publication, PublishedCount
 from surveyapp.audit.models import AuditEntry
 from surveyapp.jobs.models import Job
+from surveyapp.municipalities.contacts import MunicipalityContact
 from surveyapp.municipalities.models import Municipality
 from surveyapp.questionnaires.models import QuestionFingerprint, Questionnaire
 from surveyapp.results.models import PeerGroup, PeerValue, peer_group_member
+from surveyapp.servicetest.evidence_models import ContactAttachment, ContactEvidence
 from surveyapp.servicetest.models import (
     TestAssignment,
     TestResult,
@@ -26,9 +28,12 @@ __all__ = [
     "ApiToken",
     "ApiTokenUse",
     "AuditEntry",
+    "ContactAttachment",
+    "ContactEvidence",
     "Invitation",
     "Job",
     "Municipality",
+    "MunicipalityContact",
     "PeerGroup",
     "PeerValue",
     "Publication",
