@@ -276,6 +276,13 @@ class PhoneChannel(_ChannelRules):
     points: PhonePoints
     max_attempts: Count = 2  # one call-back if nobody answered
     max_wait_seconds: Count = 240  # waiting longer counts as not reached for that attempt
+    # Field work: a call-back is due this long after an attempt (the same working day when
+    # that is inside the phone hours, else the next working day at the same time of day).
+    callback_after_minutes: Count = 120
+    # The schedule: one call per caller per slot of this length; at most this many test
+    # calls to one municipality on one day (switchboards notice more).
+    slot_minutes: Count = 15
+    calls_per_municipality_per_day: Count = 1
 
     def maximum(self, checkpoints: int) -> float:
         p = self.points
@@ -502,6 +509,22 @@ class Protocol(_Part):
         "zero"  # a contact not carried out: 0, or left out
     )
     phone_hours: PhoneHours = PhoneHours()
+
+    @model_validator(mode="after")
+    def _slots_fit_the_phone_hours(self) -> Protocol:
+        phone = self.channels.phone
+        start, end = self.phone_hours.start, self.phone_hours.end
+        window = (end.hour * 60 + end.minute) - (start.hour * 60 + start.minute)
+        if phone is not None and phone.slot_minutes > window:
+            hours = f"{start.strftime('%H:%M')}–{end.strftime('%H:%M')}"
+            _fail(
+                _Issue(
+                    ("channels", "phone", "slot_minutes"),
+                    f"'slot_minutes' ({phone.slot_minutes}) is longer than the phone hours"
+                    f" ({hours}, {window} minutes)",
+                )
+            )
+        return self
 
     @field_validator("scenarios")
     @classmethod

@@ -329,6 +329,8 @@ def test_minimal_protocol_parses_with_defaults_filled_in() -> None:
     phone = protocol.channels.phone
     assert phone is not None and phone.weight == pytest.approx(0.30)
     assert phone.max_attempts == 2 and phone.max_wait_seconds == 240
+    assert phone.callback_after_minutes == 120 and phone.slot_minutes == 15
+    assert phone.calls_per_municipality_per_day == 1
     assert phone.points.courtesy == 3
     email = protocol.channels.email
     assert email is not None and email.quality_cutoff_days == 10 and email.send_cutoff is None
@@ -388,6 +390,27 @@ def test_channels_keep_the_file_order() -> None:
             "    weight: 0.40\n",
             "    weight: 0.40\n    testers: 0\n",
             "line 18, channel 'web': 'testers' must be at least 1, not 0",
+        ),
+        (
+            "    weight: 0.30\n    points: {answered_first_contact",
+            "    weight: 0.30\n    callback_after_minutes: 0\n    points: {answered_first_contact",
+            "line 8, channel 'phone': 'callback_after_minutes' must be at least 1, not 0",
+        ),
+        (
+            "    weight: 0.30\n    points: {answered_first_contact",
+            "    weight: 0.30\n    slot_minutes: 7.5\n    points: {answered_first_contact",
+            "line 8, channel 'phone': 'slot_minutes' must be a whole number, not the number 7.5",
+        ),
+        (
+            "    weight: 0.30\n    points: {answered_first_contact",
+            "    weight: 0.30\n    calls_per_municipality_per_day: 0\n    points: {answered_first",
+            "line 8, channel 'phone': 'calls_per_municipality_per_day' must be at least 1, not 0",
+        ),
+        (
+            "    weight: 0.30\n    points: {answered_first_contact",
+            "    weight: 0.30\n    slot_minutes: 400\n    points: {answered_first_contact",
+            "line 8, channel 'phone': 'slot_minutes' (400) is longer than the phone hours"
+            " (09:30–15:00, 330 minutes)",
         ),
         (
             "    weight: 0.40\n",
