@@ -79,8 +79,13 @@ def plan(
     callers: Sequence[int],
     seed: int,
     selection: dict[str, Any],
+    daily_cap: int = planning.DEFAULT_DAILY_CAP,
 ) -> TestRound:
-    """Create a round and all its assignments (one bulk insert)."""
+    """Create a round and all its assignments (one bulk insert).
+
+    Raises ``planning.PlanDoesNotFit`` (with what the work needs) when the contacts do not
+    fit the callers, days and daily cap, ``ServiceTestError`` for other planning errors.
+    """
     test_round = TestRound(
         title=title,
         protocol_id=protocol.id,
@@ -104,7 +109,10 @@ def plan(
             starts_on,
             ends_on,
             seed,
+            daily_cap,
         )
+    except planning.PlanDoesNotFit:
+        raise
     except planning.PlanningError as error:
         raise ServiceTestError(str(error)) from error
     if planned:
@@ -137,6 +145,7 @@ def plan(
             "contacts": len(planned),
             "callers": list(callers),
             "seed": seed,
+            "daily_cap": daily_cap,
         },
     )
     return test_round

@@ -99,7 +99,7 @@ def published(
         starts_on=date(2026, 9, 7),
         ends_on=date(2026, 9, 25),
         municipalities=["5501", "1804"],
-        callers=[caller.id],
+        callers=[caller.id, make_user("caller").id],  # two: web items have two testers
         seed=3,
         selection={"mode": "list"},
     )

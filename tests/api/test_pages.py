@@ -150,7 +150,7 @@ def locked_round(questionnaires: None, make_user: Callable[..., Any]) -> TestRou
         starts_on=date(2026, 9, 7),
         ends_on=date(2026, 9, 25),
         municipalities=["5501", "1804", "0301"],
-        callers=[make_user("caller").id],
+        callers=[make_user("caller").id, make_user("caller").id],  # web items: two testers
         seed=7,
         selection={"mode": "list"},
     )
@@ -207,7 +207,7 @@ def test_a_running_service_test_round_cannot_be_published(
         starts_on=date(2026, 9, 7),
         ends_on=date(2026, 9, 25),
         municipalities=["5501"],
-        callers=[make_user("caller").id],
+        callers=[make_user("caller").id, make_user("caller").id],  # web items: two testers
         seed=1,
         selection={"mode": "list"},
     )
