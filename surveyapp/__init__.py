@@ -199,6 +199,7 @@ def register_jobs(app: Flask) -> None:
     """Kinds of background job and periodic maintenance, then the app's task queue."""
     from surveyapp.extensions import task_queue
     from surveyapp.jobs import maintenance  # noqa: F401  (periodic: job files, stalled jobs)
+    from surveyapp.servicetest import maintenance as field_work  # noqa: F401  (replies, evidence)
     from surveyapp.surveys import invitation_job  # noqa: F401  (invitation letters)
     from surveyapp.surveys import maintenance as privacy_maintenance  # noqa: F401
 

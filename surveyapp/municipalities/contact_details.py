@@ -144,8 +144,9 @@ def parse_contacts(data: bytes, filename: str, known: set[str]) -> list[ContactR
             problems.append(f"line {line}: {code!r} is not a municipality in the register")
             continue
         if code in seen:
-            problems.append(f"line {line}: municipality {code} appears twice (first on line "
-                            f"{seen[code]})")
+            problems.append(
+                f"line {line}: municipality {code} appears twice (first on line {seen[code]})"
+            )
             continue
         seen[code] = line
         row, keys = check_row(code, record["phone"], record["email"], record["website"])

@@ -62,8 +62,7 @@ def store_contact(
 def store_contacts(actor_id: int | None, rows: Sequence[ContactRow]) -> tuple[int, int]:
     """Store every row of a checked file; returns (added, changed)."""
     existing = {
-        c.municipality_code: c.as_row()
-        for c in db.session.scalars(sa.select(MunicipalityContact))
+        c.municipality_code: c.as_row() for c in db.session.scalars(sa.select(MunicipalityContact))
     }
     added = changed = 0
     for row in rows:

@@ -25,6 +25,8 @@ def _version(test_round: TestRound) -> tuple[Any, ...]:
             sa.func.count(TestResult.id),
             sa.func.max(TestResult.updated_at),
             sa.func.sum(sa.case((TestAssignment.status == "cancelled", 1), else_=0)),
+            # A record counts once its contact is done (call-backs and awaited replies not).
+            sa.func.sum(sa.case((TestAssignment.status == "done", 1), else_=0)),
             sa.func.count(TestAssignment.id),
         )
         .select_from(TestAssignment)

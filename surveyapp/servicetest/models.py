@@ -15,9 +15,6 @@ from surveyapp.timeutil import utcnow
 #: Attachments of a locked round are deleted this many days after the lock, unless the
 #: organiser sets another number for the round.
 EVIDENCE_RETENTION_DAYS = 365
-#: What an open contact waits for: a call-back (phone attempts left) or a reply (e-mail).
-CALLBACK = "callback"
-REPLY = "reply"
 
 test_round_municipality = sa.Table(
     "test_round_municipality",

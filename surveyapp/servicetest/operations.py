@@ -6,7 +6,7 @@ Functions add and flush (and audit); the request or the CLI command commits.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -17,9 +17,10 @@ from surveyapp.municipalities.models import Municipality
 from surveyapp.questionnaires.models import Questionnaire
 from surveyapp.questionnaires.protocol import Protocol
 from surveyapp.questionnaires.store import definition_of
-from surveyapp.servicetest import planning, scoring
+from surveyapp.servicetest import followup, planning, scoring
 from surveyapp.servicetest.models import TestAssignment, TestResult, TestRound
 from surveyapp.servicetest.records import DECIDING_SLOT, StoredAssignment, contacts_from
+from surveyapp.timeutil import utcnow
 
 
 class ServiceTestError(ValueError):
@@ -186,10 +187,31 @@ def cancel(actor_id: int | None, assignment: TestAssignment) -> None:
     )
 
 
+def _follow_up(
+    assignment: TestAssignment, record: dict[str, Any], now: datetime
+) -> followup.FollowUp | None:
+    """Set the contact done, or open with what it waits for (a call-back, a reply)."""
+    due = followup.follow_up(assignment.channel, record, protocol_of(assignment.test_round))
+    if due is not None and due.kind == followup.REPLY and due.at <= now:
+        due = None  # the reply can no longer earn points: no reply scores 0, done
+    assignment.status = "open" if due is not None else "done"
+    assignment.follow_up = due.kind if due is not None else None
+    assignment.follow_up_at = due.at if due is not None else None
+    return due
+
+
 def save_result(
-    actor_id: int | None, assignment: TestAssignment, record: dict[str, Any]
+    actor_id: int | None,
+    assignment: TestAssignment,
+    record: dict[str, Any],
+    now: datetime | None = None,
 ) -> TestResult:
-    """Store or replace what a caller recorded; audited with the old and new record."""
+    """Store or replace what a caller recorded; audited with the old and new record.
+
+    The contact is done unless it still waits for something (``followup``): a phone
+    contact with attempts left where nobody was reached stays open as a call-back, an
+    e-mail without a reply stays open awaiting it until its cut-off.
+    """
     _editable(assignment.test_round)
     if assignment.status == "cancelled":
         raise ServiceTestError("assignment_cancelled")
@@ -201,7 +223,7 @@ def save_result(
     else:
         result.record = record
         result.recorded_by_id = actor_id
-    assignment.status = "done"
+    _follow_up(assignment, record, now or utcnow())
     if assignment.test_round.status == "planned":
         assignment.test_round.status = "running"
     db.session.flush()
@@ -217,8 +239,14 @@ def lock(actor_id: int | None, test_round: TestRound) -> None:
     audit(actor_id, "lock", "test_round", test_round.id, {"status": old}, {"status": "locked"})
 
 
-def stored_assignments(test_round_id: int) -> list[StoredAssignment]:
-    """Every assignment of a round with its record: one query."""
+def stored_assignments(test_round_id: int, now: datetime | None = None) -> list[StoredAssignment]:
+    """Every assignment of a round with its record: one query.
+
+    The record of an open contact is left out (not scored yet: a call-back still to make,
+    a reply still awaited), except an e-mail whose reply cut-off has passed (no reply, 0)
+    before the periodic maintenance marked it done.
+    """
+    moment = now or utcnow()
     rows = db.session.execute(
         sa.select(
             TestAssignment.municipality_code,
@@ -228,11 +256,43 @@ def stored_assignments(test_round_id: int) -> list[StoredAssignment]:
             TestAssignment.tester_slot,
             TestAssignment.status,
             TestResult.record,
+            TestAssignment.follow_up,
+            TestAssignment.follow_up_at,
         )
         .outerjoin(TestResult, TestResult.assignment_id == TestAssignment.id)
         .where(TestAssignment.test_round_id == test_round_id)
     ).all()
-    return [StoredAssignment(*row) for row in rows]
+    stored = []
+    for *columns, record, waits_for, until in rows:
+        expired = waits_for == followup.REPLY and until is not None and until <= moment
+        counted = columns[5] == "done" or expired
+        stored.append(StoredAssignment(*columns, record if counted else None))
+    return stored
+
+
+def close_expired_replies(now: datetime | None = None, test_round_id: int | None = None) -> int:
+    """Mark e-mails done whose reply can no longer earn points (audited); the count."""
+    moment = now or utcnow()
+    query = sa.select(TestAssignment).where(
+        TestAssignment.status == "open",
+        TestAssignment.follow_up == followup.REPLY,
+        TestAssignment.follow_up_at <= moment,
+    )
+    if test_round_id is not None:
+        query = query.where(TestAssignment.test_round_id == test_round_id)
+    expired = list(db.session.scalars(query.join(TestRound).where(TestRound.status != "locked")))
+    for assignment in expired:
+        audit(
+            None,
+            "reply_cutoff",
+            "test_assignment",
+            assignment.id,
+            {"status": "open", "follow_up": followup.REPLY},
+            {"status": "done", "follow_up": None},
+        )
+        assignment.status, assignment.follow_up, assignment.follow_up_at = "done", None, None
+    db.session.flush()
+    return len(expired)
 
 
 def score(test_round: TestRound) -> scoring.RoundResult:

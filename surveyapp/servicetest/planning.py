@@ -16,9 +16,9 @@ Web items (two callers on one day) are placed first, then calls (a slot and the
 municipality's day limit), then e-mails, which fit anywhere. Each contact goes to the
 day where its municipality has the fewest contacts so far, then the least busy day; and
 to the caller with the fewest contacts overall (so loads stay even), then that day, then
-the one who has met the municipality least. Placing 11,424 contacts (357 municipalities, 12 callers, 40
-working days) takes well under a second; :func:`check_plan` counts each constraint's
-violations (``make bench`` prints them).
+the one who has met the municipality least. Placing 11,424 contacts (357 municipalities,
+12 callers, 40 working days) takes well under a second; :func:`check_plan` counts each
+constraint's violations (``make bench`` prints them).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ import random
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from surveyapp.questionnaires.protocol import Protocol

@@ -12,7 +12,8 @@ from typing import Any
 from flask import Flask, current_app, request
 from flask_babel import format_datetime, get_locale
 
-from surveyapp import formatting
+from surveyapp import formatting, norwegian_time
+from surveyapp.municipalities.contact_details import display_phone
 from surveyapp.web.i18n import LANGUAGES, pick
 
 
@@ -70,3 +71,7 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["target"] = lambda v: formatting.target(v, current_language())
     app.jinja_env.filters["duration"] = lambda s: formatting.duration(s, current_language())
     app.jinja_env.filters["option_label"] = option_label
+    # Field work: dd.mm.åååå and 24-hour time in every language (the caller's pages).
+    app.jinja_env.filters["nodate"] = norwegian_time.date_text
+    app.jinja_env.filters["nodatetime"] = norwegian_time.datetime_text
+    app.jinja_env.filters["phone"] = display_phone

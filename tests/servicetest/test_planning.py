@@ -14,7 +14,7 @@ from surveyapp.municipalities.register import REGISTER_FILE, parse_register
 from surveyapp.questionnaires.definition import load_file
 from surveyapp.questionnaires.protocol import Protocol
 from surveyapp.servicetest import planning
-from surveyapp.servicetest.planning import OSLO, CONSTRAINTS, PlanDoesNotFit, check_plan
+from surveyapp.servicetest.planning import CONSTRAINTS, OSLO, PlanDoesNotFit, check_plan
 from surveyapp.servicetest.workdays import add_working_days, working_days_in
 
 SHIPPED = Path(__file__).resolve().parents[2] / "surveyapp/questionnaires/definitions"
