@@ -64,6 +64,13 @@ class Row:
     section: str
     due_now: bool  # a call-back whose time has come, or any overdue contact
 
+    @property
+    def reply_until(self) -> date | None:
+        """An awaited reply: the last day on which it still counts."""
+        if self.follow_up_at is None:
+            return None
+        return (self.follow_up_at - timedelta(minutes=1)).astimezone(NORWAY).date()
+
 
 def _bounds(now: datetime) -> tuple[datetime, datetime]:
     """Today's start and tomorrow's start in Norwegian time."""

@@ -3,8 +3,9 @@
 * **Call back.** A phone contact where nobody was reached (or someone answered only after
   more than ``max_wait_seconds``, which scores as not reached) and whose attempts are
   not used up is not done: it is due again ``callback_after_minutes`` after the last
-  attempt when that is still inside the phone hours of the same working day; otherwise on
-  the next working day at the same time of day (moved inside the phone hours). It is not
+  attempt when that is still inside the phone hours of the same working day (at their
+  start if it is before them); otherwise on the next working day at the same time of day
+  (moved inside the phone hours). It is not
   scored until the last attempt.
 * **Awaiting reply.** An e-mail without a reply waits until the reply can no longer earn
   points: replies are counted for ``quality_cutoff_days`` working days after the clock
@@ -48,12 +49,12 @@ def callback_time(last: datetime, phone: PhoneChannel, hours: PhoneHours) -> dat
     """When the call-back after an attempt at ``last`` is due (aware, Norwegian time)."""
     local = last.astimezone(NORWAY)
     later = local + timedelta(minutes=phone.callback_after_minutes)
-    if (
-        later.date() == local.date()
-        and is_working_day(local.date())
-        and hours.start <= later.time().replace(tzinfo=None) < hours.end
-    ):
-        return later
+    if later.date() == local.date() and is_working_day(local.date()):
+        clock = later.time().replace(tzinfo=None)
+        if clock < hours.start:  # an attempt before the phone hours: at their start
+            return datetime.combine(local.date(), hours.start, NORWAY)
+        if clock < hours.end:
+            return later
     day = add_working_days(local.date() + timedelta(days=1), 0)
     clock = local.time().replace(tzinfo=None, second=0, microsecond=0)
     if not hours.start <= clock < hours.end:
