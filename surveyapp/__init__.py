@@ -122,6 +122,7 @@ def register_blueprints(app: Flask) -> None:
     from surveyapp.exports.report_views import bp as reportpdf_bp
     from surveyapp.exports.views import bp as exports_bp
     from surveyapp.jobs.views import bp as jobs_bp
+    from surveyapp.municipalities.contact_views import bp as municipality_contacts_bp
     from surveyapp.results.groups import bp as peergroups_bp
     from surveyapp.results.views import bp as results_bp
     from surveyapp.servicetest.admin import bp as servicetest_bp
@@ -141,6 +142,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(reportpdf_bp)
     app.register_blueprint(exports_bp)
     app.register_blueprint(jobs_bp)
+    app.register_blueprint(municipality_contacts_bp)
     init_api(app)
 
 
