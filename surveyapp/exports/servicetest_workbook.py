@@ -17,6 +17,7 @@ from openpyxl.styles import Alignment
 from openpyxl.worksheet.worksheet import Worksheet
 
 from surveyapp.exports.raw import OSLO
+from surveyapp.exports.servicetest_evidence import evidence_sheet
 from surveyapp.exports.workbook import (
     BOLD,
     DATETIME,
@@ -360,5 +361,6 @@ def write_servicetest_workbook(
         language,
         exported_at,
     )
+    evidence_sheet(book, test_round, protocol, names, allowed, language)
     book.save(target)
     return book.sheetnames
