@@ -20,7 +20,7 @@ from surveyapp.accounts.models import User
 from surveyapp.extensions import db
 from surveyapp.municipalities.models import Municipality
 from surveyapp.questionnaires.models import Questionnaire
-from surveyapp.servicetest import cache, operations, scoring
+from surveyapp.servicetest import cache, operations, planning, scoring
 from surveyapp.servicetest.admin_forms import ConfirmForm, DeciderForm, PlanForm, ReassignForm
 from surveyapp.servicetest.models import TestAssignment, TestRound, test_round_municipality
 from surveyapp.servicetest.phrases import headline_text, reason_text
@@ -37,10 +37,16 @@ def _pairs(rows: Any) -> dict[Any, Any]:
 
 
 def _error_text(key: str) -> str:
+    if key == "no_working_days":
+        return _("The period has no working days.")
+    if key == "no_callers":
+        return _("Choose at least one test caller.")
     if key.startswith("unknown_municipalities:"):
         return _("Unknown municipality numbers: %(codes)s", codes=key.split(":", 1)[1])
     if key == "round_locked":
         return _("The round is locked; results can no longer be changed.")
+    if key == "decider_is_rater":
+        return _("A deciding tester must be neither of the two testers who checked the item.")
     if key == "no_size_bands":
         return _(
             "No size bands are loaded for the municipalities, so a stratified sample "
@@ -172,6 +178,31 @@ def new() -> str | WerkzeugResponse:
                 protocol = db.session.get(Questionnaire, int(form.protocol.data or 0))
                 if protocol is None:
                     abort(400)
+                callers = [int(c) for c in form.callers.data or []]
+                daily_cap = form.daily_cap.data or planning.DEFAULT_DAILY_CAP
+                if request.form.get("action") != "save":
+                    # First the preview: the same plan the save makes (same seed), not stored.
+                    planned = planning.plan_round(
+                        operations.protocol_in(protocol),
+                        codes,
+                        callers,
+                        form.starts_on.data,
+                        form.ends_on.data,
+                        form.seed.data or 0,
+                        daily_cap,
+                    )
+                    return render_template(
+                        "servicetest/new.html",
+                        form=form,
+                        preview=planning.preview(
+                            planned, operations.protocol_in(protocol), daily_cap
+                        ),
+                        contacts=len(planned),
+                        users={u.id: u for u in _callers()},
+                        names=_pairs(
+                            db.session.execute(sa.select(Municipality.code, Municipality.name))
+                        ),
+                    )
                 test_round = operations.plan(
                     current_user.id,
                     title=form.title.data or "",
@@ -180,7 +211,7 @@ def new() -> str | WerkzeugResponse:
                     starts_on=form.starts_on.data,
                     ends_on=form.ends_on.data,
                     municipalities=codes,
-                    callers=[int(c) for c in form.callers.data or []],
+                    callers=callers,
                     seed=form.seed.data or 0,
                     selection={
                         "mode": form.mode.data,
@@ -188,8 +219,12 @@ def new() -> str | WerkzeugResponse:
                         "codes": codes if form.mode.data != "all" else [],
                         "per_band": form.per_band.data,
                     },
+                    daily_cap=daily_cap,
                 )
-            except operations.ServiceTestError as error:
+            except planning.PlanDoesNotFit as error:
+                db.session.rollback()
+                return render_template("servicetest/new.html", form=form, shortfall=error.shortfall)
+            except (operations.ServiceTestError, planning.PlanningError) as error:
                 db.session.rollback()
                 form.mode.errors = [_error_text(str(error))]
             else:
@@ -212,13 +247,14 @@ def detail(round_id: int) -> str:
             )
         ).all()
     )
+    # One row per account and status: two callers with the same display name stay apart.
     by_caller = db.session.execute(
         _own_assignments(
-            sa.select(User.name, TestAssignment.status, sa.func.count())
+            sa.select(User.name, User.email, TestAssignment.status, sa.func.count())
             .join(User, User.id == TestAssignment.caller_id)
             .where(TestAssignment.test_round_id == round_id)
-            .group_by(User.name, TestAssignment.status)
-            .order_by(User.name)
+            .group_by(User.id, User.name, User.email, TestAssignment.status)
+            .order_by(User.name, User.email, TestAssignment.status)
         )
     ).all()
     awaiting = operations.awaiting_decision(test_round) if current_user.role == ADMIN else []
@@ -233,22 +269,6 @@ def detail(round_id: int) -> str:
         decider_form=decider_form,
         confirm=ConfirmForm(),
     )
-
-
-@bp.post("/<int:round_id>/lock")
-@access(ADMIN)
-def lock(round_id: int) -> WerkzeugResponse:
-    test_round = _load_round(round_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    try:
-        operations.lock(current_user.id, test_round)
-    except operations.ServiceTestError as error:
-        flash(_error_text(str(error)), "error")
-    else:
-        db.session.commit()
-        flash(_("The round is locked. Results can no longer be changed."), "info")
-    return redirect(url_for("servicetest.detail", round_id=round_id))
 
 
 @bp.post("/<int:round_id>/decider")
@@ -454,3 +474,7 @@ def breakdown(round_id: int, kind: str) -> str:
         protocol=protocol,
         result=result,
     )
+
+
+# The organiser's field-work pages (lock, unlock, dates, decisions, moving contacts).
+from surveyapp.servicetest import organiser  # noqa: E402,F401

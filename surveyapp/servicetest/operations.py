@@ -231,14 +231,6 @@ def save_result(
     return result
 
 
-def lock(actor_id: int | None, test_round: TestRound) -> None:
-    _editable(test_round)
-    old = test_round.status
-    test_round.status = "locked"
-    db.session.flush()
-    audit(actor_id, "lock", "test_round", test_round.id, {"status": old}, {"status": "locked"})
-
-
 def stored_assignments(test_round_id: int, now: datetime | None = None) -> list[StoredAssignment]:
     """Every assignment of a round with its record: one query.
 
@@ -308,10 +300,27 @@ def awaiting_decision(test_round: TestRound) -> list[tuple[str, str]]:
     return sorted((c.municipality, c.scenario) for c in result.awaiting_decision)
 
 
+def _raters(test_round: TestRound, municipality: str, scenario: str) -> set[int]:
+    """Who has the two independent checks of a web item, or recorded them."""
+    rows = db.session.execute(
+        sa.select(TestAssignment.caller_id, TestResult.recorded_by_id)
+        .outerjoin(TestResult, TestResult.assignment_id == TestAssignment.id)
+        .where(
+            TestAssignment.test_round_id == test_round.id,
+            TestAssignment.municipality_code == municipality,
+            TestAssignment.scenario_code == scenario,
+            TestAssignment.channel == "web",
+            TestAssignment.tester_slot != DECIDING_SLOT,
+        )
+    ).tuples()
+    return {person for pair in rows for person in pair if person is not None}
+
+
 def assign_decider(
     actor_id: int | None, test_round: TestRound, municipality: str, scenario: str, caller_id: int
 ) -> TestAssignment:
-    """Give a web item on which the testers disagree to a third tester."""
+    """Give a web item on which the testers disagree to a third tester (never one of the
+    two who checked it: ``decider_is_rater``)."""
     _editable(test_round)
     first = db.session.scalar(
         sa.select(TestAssignment)
@@ -325,6 +334,8 @@ def assign_decider(
     )
     if first is None:
         raise ServiceTestError("unknown_item")
+    if caller_id in _raters(test_round, municipality, scenario):
+        raise ServiceTestError("decider_is_rater")
     existing = db.session.scalar(
         sa.select(TestAssignment).where(
             TestAssignment.test_round_id == test_round.id,

@@ -84,7 +84,7 @@ def published(
     from surveyapp.api import publishing
     from surveyapp.extensions import db
     from surveyapp.questionnaires.store import latest_version
-    from surveyapp.servicetest import operations
+    from surveyapp.servicetest import controls, operations
 
     publish(add_round("5501", 2025, satisfied(40, 50)))
     publish(add_round("1804", 2026, satisfied(30, 50)))
@@ -105,7 +105,7 @@ def published(
     )
     db.session.commit()
     record_everything(test_round, {"5501": 1.0, "1804": 0.4})
-    operations.lock(None, test_round)
+    controls.lock(None, test_round)
     publishing.publish_test_round(None, test_round)
     db.session.commit()
 

@@ -18,7 +18,7 @@ from surveyapp.audit.models import AuditEntry
 from surveyapp.extensions import db
 from surveyapp.models import TestRound
 from surveyapp.questionnaires.store import latest_version
-from surveyapp.servicetest import operations
+from surveyapp.servicetest import controls, operations
 from tests.api.conftest import bearer
 from tests.results.conftest import satisfied
 from tests.servicetest_records import record_everything
@@ -156,7 +156,7 @@ def locked_round(questionnaires: None, make_user: Callable[..., Any]) -> TestRou
     )
     db.session.commit()
     record_everything(test_round, {"5501": 1.0, "1804": 0.5, "0301": 0.0})
-    operations.lock(None, test_round)
+    controls.lock(None, test_round)
     db.session.commit()
     return test_round
 

@@ -16,7 +16,7 @@ from flask.testing import FlaskClient
 from surveyapp.audit.models import AuditEntry
 from surveyapp.extensions import db
 from surveyapp.questionnaires.store import latest_version
-from surveyapp.servicetest import operations
+from surveyapp.servicetest import controls, operations
 from surveyapp.servicetest.models import TestAssignment, TestResult, TestRound
 
 MUNICIPALITIES = ["1101", "1103"]  # Eigersund, Stavanger
@@ -449,7 +449,10 @@ def test_email_without_reply(setup: Setup, as_user: Callable[[Any], FlaskClient]
 
 
 def test_web_testers_are_independent_and_the_decider_sees_both(
-    setup: Setup, as_user: Callable[[Any], FlaskClient], client: FlaskClient
+    setup: Setup,
+    as_user: Callable[[Any], FlaskClient],
+    client: FlaskClient,
+    make_user: Callable[..., Any],
 ) -> None:
     first = assignments(
         municipality_code="1103", scenario_code="tool-shed", channel="web", tester_slot=1
@@ -478,12 +481,15 @@ def test_web_testers_are_independent_and_the_decider_sees_both(
     assert "1 min 57 s" not in html and "Tester 2" not in html
     assert "5 of 5 points" in html  # this check alone: found (2) + quality 3 (3)
 
-    # The testers disagree: a third tester decides and sees both earlier checks.
+    # The testers disagree: a third tester (neither of the two) decides and sees both checks.
     test_round = db.session.get(TestRound, setup.round_id)
-    decider = operations.assign_decider(None, test_round, "1103", "tool-shed", second.caller_id)
+    with pytest.raises(operations.ServiceTestError, match="decider_is_rater"):
+        operations.assign_decider(None, test_round, "1103", "tool-shed", second.caller_id)
+    third = make_user("caller")
+    decider = operations.assign_decider(None, test_round, "1103", "tool-shed", third.id)
     db.session.commit()
     browser.post("/logout")
-    browser = as_user(user_of(setup, second))
+    browser = as_user(third)
     html = browser.get(f"/calls/{decider.id}").get_data(as_text=True)
     assert "deciding tester" in html
     assert "Tester 1" in html and "Tester 2" in html
@@ -563,7 +569,7 @@ def test_editing_is_audited_and_a_locked_round_refuses_changes(
     assert entries[0].new_value == old
     assert entries[1].old_value == {"courtesy": 3} and entries[1].new_value == {"courtesy": 1}
 
-    operations.lock(None, db.session.get(TestRound, setup.round_id))
+    controls.lock(None, db.session.get(TestRound, setup.round_id), reason="test of the lock")
     db.session.commit()
     response = browser.get(f"/calls/{assignment.id}")
     html = response.get_data(as_text=True)
