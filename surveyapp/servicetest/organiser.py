@@ -191,7 +191,8 @@ def decisions(round_id: int) -> str | WerkzeugResponse:
                 "info",
             )
             return redirect(url_for("servicetest.decisions", round_id=round_id))
-    suggested = controls.suggest_deciders(pending, [u.id for u in callers], round_id)
+    testers = [u.id for u in callers if u.role == "caller"] or [u.id for u in callers]
+    suggested = controls.suggest_deciders(pending, testers, round_id)
     return render_template(
         "servicetest/decisions.html",
         test_round=test_round,
