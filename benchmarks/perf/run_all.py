@@ -20,6 +20,9 @@
 8. Open-data API: the national table of one question (357 municipalities × 10 years) as
    JSON-stat on the 1,000,000-response database, cold and unchanged (304)
    (``benchmarks.perf.api_bench``, on a copy of the national database).
+9. Field work: the 357-municipality service-test schedule (each constraint's violations,
+   the planning time) and the caller's list at national scale from gunicorn
+   (``benchmarks.perf.fieldwork_bench``).
 
 Everything is bounded in time; with the defaults the whole run takes about 10–15
 minutes on a 2-core machine (a minute or three more when the 1M database must be
@@ -440,6 +443,49 @@ def api_section(settings: Settings) -> tuple[str, list[Goal]]:
     return text, goals
 
 
+def fieldwork_section(settings: Settings) -> tuple[str, list[Goal]]:
+    from benchmarks.perf import fieldwork_bench as bench
+
+    plan = bench.plan_figures()
+    listing = bench.list_figures(10 if settings.load_seconds < 10 else 30)
+    text = bench.markdown(plan, listing)
+    broken = {name: n for name, n in plan["violations"].items() if n}
+    slowest = max(listing["pages"], key=lambda p: p.p95)
+    largest = max(listing["pages"], key=lambda p: p.size)
+    goals = [
+        Goal(
+            "9",
+            "schedule of 357 municipalities, 12 callers, 40 working days: violations of each "
+            "constraint (cap, slot, calls per municipality a day, web checks same day, testers)",
+            "0 each",
+            ", ".join(f"{k} {v}" for k, v in broken.items()) or "0 for every constraint",
+            not broken,
+        ),
+        Goal(
+            "9",
+            "schedule: planning time (11,424 contacts)",
+            "< 5 s",
+            f"{plan['seconds']:.2f} s",
+            plan["seconds"] < bench.PLAN_GOAL,
+        ),
+        Goal(
+            "9",
+            "caller's list at national scale: slowest page (p95)",
+            "< 300 ms",
+            f"{slowest.p95 * 1000:.0f} ms (`{slowest.path}`)",
+            slowest.p95 < bench.PAGE_GOAL,
+        ),
+        Goal(
+            "9",
+            "caller's list at national scale: largest page",
+            "< 100 KB",
+            f"{largest.size / 1024:.1f} KB (`{largest.path}`)",
+            largest.size < bench.SIZE_GOAL,
+        ),
+    ]
+    return text, goals
+
+
 def _number(text: str) -> float:
     return float(text.replace(",", ""))
 
@@ -780,6 +826,12 @@ def main(argv: list[str] | None = None) -> int:
             lambda: profile_section(sqlite, settings),
             [],
         )
+    run_section(
+        sections,
+        "9. Field work: the national schedule and the caller's list",
+        lambda: fieldwork_section(settings),
+        [Goal("9", "field work (schedule and caller's list)", "", "", False)],
+    )
     if settings.national:
         run_section(
             sections,

@@ -14,7 +14,7 @@ import os
 import re
 import warnings
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import IO
 
 from PIL import Image
 
@@ -41,7 +41,7 @@ class CheckedFile:
     filename: str  # as the caller named it, without folders or control characters
 
 
-def read_limited(stream: BinaryIO, limit: int = MAX_BYTES) -> bytes:
+def read_limited(stream: IO[bytes], limit: int = MAX_BYTES) -> bytes:
     """The stream's bytes; AttachmentError("too_large") as soon as it passes ``limit``."""
     parts: list[bytes] = []
     size = 0
@@ -83,7 +83,7 @@ def clean_filename(name: str) -> str:
     return base or "vedlegg"
 
 
-def check_file(stream: BinaryIO, filename: str, limit: int = MAX_BYTES) -> CheckedFile:
+def check_file(stream: IO[bytes], filename: str, limit: int = MAX_BYTES) -> CheckedFile:
     """The file if it is a whole PNG, JPEG or PDF of at most ``limit`` bytes."""
     data = read_limited(stream, limit)
     if not data:

@@ -186,7 +186,7 @@ def page(caller_id: int, now: datetime, section: str, filters: Filters, number: 
         follow_up_at = values[8]
         rows.append(
             Row(
-                *values,
+                *values,  # type: ignore[misc]
                 section=section,
                 due_now=section == "overdue"
                 or (section == "callback" and follow_up_at is not None and follow_up_at <= now),

@@ -255,10 +255,14 @@ def stored_assignments(test_round_id: int, now: datetime | None = None) -> list[
         .where(TestAssignment.test_round_id == test_round_id)
     ).all()
     stored = []
-    for *columns, record, waits_for, until in rows:
-        expired = waits_for == followup.REPLY and until is not None and until <= moment
-        counted = columns[5] == "done" or expired
-        stored.append(StoredAssignment(*columns, record if counted else None))
+    for municipality, scenario, sector, channel, slot, status, record, waits, until in rows:
+        expired = waits == followup.REPLY and until is not None and until <= moment
+        counted = status == "done" or expired
+        stored.append(
+            StoredAssignment(
+                municipality, scenario, sector, channel, slot, status, record if counted else None
+            )
+        )
     return stored
 
 

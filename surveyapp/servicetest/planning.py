@@ -178,7 +178,7 @@ class _Board:
 
     def days_for(self, unit: _Unit, rng: random.Random) -> list[int]:
         """The days in the order they are tried for this unit."""
-        candidates = range(len(self.days))
+        candidates: list[int] = list(range(len(self.days)))
         if unit.channel == "phone":
             candidates = [
                 d

@@ -90,7 +90,7 @@ def accepts_bodies_up_to(size: int) -> Callable[[F], F]:
 class AppRequest(FlaskRequest):
     """The request class: the body limit of the view the request goes to, if it has one."""
 
-    @property
+    @property  # type: ignore[misc]
     def max_content_length(self) -> int | None:  # type: ignore[override]
         if self.url_rule is not None and self.endpoint is not None:
             view = current_app.view_functions.get(self.endpoint)
