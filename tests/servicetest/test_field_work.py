@@ -23,7 +23,6 @@ from surveyapp.servicetest.models import TestAssignment, TestRound
 from surveyapp.servicetest.workdays import (
     NORWAY,
     add_working_days,
-    is_working_day,
     previous_working_day,
 )
 from surveyapp.timeutil import utcnow
@@ -316,8 +315,8 @@ def test_the_list_has_sections_marks_overdue_and_pages(
     db.session.commit()
     client = as_user(caller)
     html = client.get("/calls").get_data(as_text=True)
-    assert f'Today <span class="count">(12)</span>' in html
-    assert f'Overdue <span class="count">(2)</span>' in html
+    assert 'Today <span class="count">(12)</span>' in html
+    assert 'Overdue <span class="count">(2)</span>' in html
     assert f'Upcoming <span class="count">({len(mine) - 14})</span>' in html
     assert "2 contacts are overdue." in html
     assert sorted(links(html)) == sorted(a.id for a in mine[:12])
@@ -357,12 +356,15 @@ def test_the_sheet_offers_the_next_contact(
             .limit(2)
         )
     )
-    soon = datetime.combine(live_round.today, time(9, 30), NORWAY)
-    for assignment in (first, second):
-        assignment.due_at = soon
+    later = datetime.combine(live_round.today + timedelta(days=3), time(9, 30), NORWAY)
+    db.session.execute(
+        sa.update(TestAssignment).where(TestAssignment.caller_id == caller.id).values(due_at=later)
+    )
+    first.due_at = datetime.combine(live_round.today, time(9, 30), NORWAY)
+    second.due_at = datetime.combine(live_round.today, time(10, 0), NORWAY)
     db.session.commit()
     html = as_user(caller).get(f"/calls/{first.id}").get_data(as_text=True)
-    assert re.search(rf'href="/calls/(\d+)" id="next-contact"', html)
+    assert f'href="/calls/{second.id}" id="next-contact"' in html
 
 
 # --------------------------------------------------------------------------- dates and limits
