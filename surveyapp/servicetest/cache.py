@@ -35,14 +35,16 @@ def _version(test_round: TestRound) -> tuple[Any, ...]:
     return (engine, test_round.id, test_round.status, test_round.protocol_id, *row)
 
 
-def scored_round(test_round: TestRound) -> RoundResult:
-    key = _version(test_round)
+def scored_round(test_round: TestRound, roll_up: bool = False) -> RoundResult:
+    """The round scored from what is recorded now; units pooled into their
+    municipality with ``roll_up``."""
+    key = (*_version(test_round), roll_up)
     with _LOCK:
         cached = _CACHE.get(key)
         if cached is not None:
             _CACHE.move_to_end(key)
             return cached
-    result = operations.score(test_round)
+    result = operations.score(test_round, roll_up)
     with _LOCK:
         _CACHE[key] = result
         while len(_CACHE) > MAX_ROUNDS:

@@ -18,8 +18,18 @@ from surveyapp.questionnaires.models import Questionnaire
 from surveyapp.questionnaires.protocol import Protocol
 from surveyapp.questionnaires.store import definition_of
 from surveyapp.servicetest import planning, scoring
-from surveyapp.servicetest.models import TestAssignment, TestResult, TestRound
-from surveyapp.servicetest.records import DECIDING_SLOT, StoredAssignment, contacts_from
+from surveyapp.servicetest.models import (
+    TestAssignment,
+    TestResult,
+    TestRound,
+    test_round_municipality,
+)
+from surveyapp.servicetest.records import (
+    DECIDING_SLOT,
+    StoredAssignment,
+    contacts_from,
+    not_tested,
+)
 
 
 class ServiceTestError(ValueError):
@@ -219,6 +229,9 @@ def stored_assignments(test_round_id: int) -> list[StoredAssignment]:
             TestAssignment.tester_slot,
             TestAssignment.status,
             TestResult.record,
+            TestAssignment.unit_code,
+            TestResult.recorded_by_id,
+            TestResult.recorded_at,
         )
         .outerjoin(TestResult, TestResult.assignment_id == TestAssignment.id)
         .where(TestAssignment.test_round_id == test_round_id)
@@ -226,10 +239,25 @@ def stored_assignments(test_round_id: int) -> list[StoredAssignment]:
     return [StoredAssignment(*row) for row in rows]
 
 
-def score(test_round: TestRound) -> scoring.RoundResult:
-    """Score the whole round from what is recorded now."""
+def round_municipalities(test_round_id: int) -> list[str]:
+    """The municipality numbers a round covers (as planned)."""
+    return list(
+        db.session.scalars(
+            sa.select(test_round_municipality.c.municipality_code).where(
+                test_round_municipality.c.test_round_id == test_round_id
+            )
+        )
+    )
+
+
+def score(test_round: TestRound, roll_up: bool = False) -> scoring.RoundResult:
+    """Score the whole round from what is recorded now (units rolled up on request)."""
+    assignments = stored_assignments(test_round.id)
     return scoring.score_round(
-        protocol_of(test_round), contacts_from(stored_assignments(test_round.id))
+        protocol_of(test_round),
+        contacts_from(assignments),
+        not_tested(assignments, round_municipalities(test_round.id)),
+        roll_up=roll_up,
     )
 
 

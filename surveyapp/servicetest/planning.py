@@ -90,7 +90,7 @@ def plan_round(
     """
     if ends_on < starts_on:
         raise PlanningError("the test window ends before it starts")
-    days = working_days_in(starts_on, ends_on)
+    days = working_days_in(starts_on, ends_on, protocol.non_working_days)
     if not days:
         raise PlanningError("the test window has no working days")
     if not municipalities:

@@ -24,6 +24,7 @@ from typing import Any
 from surveyapp.servicetest.scoring import (
     Contact,
     EmailRecord,
+    NotTested,
     PhoneAttempt,
     PhoneRecord,
     WebCheck,
@@ -44,6 +45,9 @@ class StoredAssignment:
     tester_slot: int
     status: str
     record: Mapping[str, Any] | None
+    unit: str = ""
+    recorded_by: int | None = None  # the caller who recorded the result (tester id)
+    recorded_at: datetime | None = None
 
 
 def _moment(value: Any) -> datetime:
@@ -80,12 +84,13 @@ def web_check(data: Mapping[str, Any]) -> WebCheck:
 def contacts_from(assignments: Iterable[StoredAssignment]) -> list[Contact]:
     """One contact per municipality × scenario × channel; web testers combined."""
     contacts: list[Contact] = []
-    web: dict[tuple[str, str, str], dict[int, StoredAssignment]] = defaultdict(dict)
+    web: dict[tuple[str, str, str, str], dict[int, StoredAssignment]] = defaultdict(dict)
     for item in assignments:
         if item.status == "cancelled":
             continue
         if item.channel == "web":
-            web[(item.municipality, item.scenario, item.sector)][item.tester_slot] = item
+            key = (item.municipality, item.unit, item.scenario, item.sector)
+            web[key][item.tester_slot] = item
             continue
         record: PhoneRecord | EmailRecord | None = None
         if item.record:
@@ -93,9 +98,9 @@ def contacts_from(assignments: Iterable[StoredAssignment]) -> list[Contact]:
                 phone_record(item.record) if item.channel == "phone" else email_record(item.record)
             )
         contacts.append(
-            Contact(item.municipality, item.scenario, item.sector, item.channel, record)
+            Contact(item.municipality, item.scenario, item.sector, item.channel, record, item.unit)
         )
-    for (municipality, scenario, sector), slots in web.items():
+    for (municipality, unit, scenario, sector), slots in web.items():
         checks = [
             web_check(slots[s].record or {})
             for s in sorted(slots)
@@ -104,5 +109,28 @@ def contacts_from(assignments: Iterable[StoredAssignment]) -> list[Contact]:
         deciding = slots.get(DECIDING_SLOT)
         decision = web_check(deciding.record) if deciding and deciding.record else None
         web_record = WebRecord(checks, decision) if checks or decision else None
-        contacts.append(Contact(municipality, scenario, sector, "web", web_record))
+        contacts.append(Contact(municipality, scenario, sector, "web", web_record, unit))
     return contacts
+
+
+def not_tested(
+    assignments: Iterable[StoredAssignment], in_round: Iterable[str] = ()
+) -> list[NotTested]:
+    """Municipalities (and units) of a round with no contact left to score, and why:
+    every contact cancelled (``all_cancelled``), or none planned (``no_contacts``)."""
+    cancelled: dict[tuple[str, str], int] = defaultdict(int)
+    live: set[tuple[str, str]] = set()
+    for item in assignments:
+        key = (item.municipality, item.unit)
+        if item.status == "cancelled":
+            cancelled[key] += 1
+        else:
+            live.add(key)
+    out = [
+        NotTested(municipality, "all_cancelled", count, unit)
+        for (municipality, unit), count in cancelled.items()
+        if (municipality, unit) not in live
+    ]
+    planned = {municipality for municipality, _unit in (*cancelled, *live)}
+    out += [NotTested(code, "no_contacts") for code in in_round if code not in planned]
+    return sorted(out, key=lambda item: (item.municipality, item.unit))
