@@ -50,3 +50,9 @@ def scored_round(test_round: TestRound, roll_up: bool = False) -> RoundResult:
         while len(_CACHE) > MAX_ROUNDS:
             _CACHE.popitem(last=False)
     return result
+
+
+def clear() -> None:
+    """Forget every scored round (benchmarks time the first request after a change)."""
+    with _LOCK:
+        _CACHE.clear()

@@ -1,0 +1,219 @@
+"""Time the service-test ranking page for a national round against the bare scoring call.
+
+    python -m benchmarks.perf.servicetest_bench [--database /tmp/bench-servicetest.db]
+
+Builds (once; reused when present) a SQLite database with the municipality register,
+the shipped protocol and one round over all 357 municipalities, every contact recorded
+with the demo data's generator (about 12,500 assignments; some web items disagree and
+await a decision). Then times, as medians:
+
+* the bare scoring call: the round's assignments read in one query and scored
+  (``operations.score``);
+* the ranking page through the real app (log-in, access check, template), first request
+  after a result changed (scoring included) and unchanged (the scored round cached).
+
+Goal from issue 16: the ranking page for 357 municipalities under 300 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import time
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+DEFAULT_DATABASE = Path("/tmp/bench-servicetest.db")
+BENCH_EMAIL = "benchmark-admin@example.invalid"
+BENCH_PASSWORD = "Fjellrev-og-lemen-i-snoen-7"
+GOAL_SECONDS = 0.3
+ROUND_TITLE = "Benchmark – national service test"
+
+
+def _timed(
+    fn: Callable[[], Any], repeat: int, before: Callable[[], Any] | None = None
+) -> list[float]:
+    if before:
+        before()
+    fn()  # warm-up: first connection, template compilation
+    times = []
+    for _ in range(repeat):
+        if before:
+            before()
+        started = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - started)
+    return times
+
+
+def _build(app: Any) -> int:
+    """Register, questionnaires, callers and one recorded national round; its id."""
+    from flask_migrate import upgrade
+
+    from surveyapp.accounts.models import User
+    from surveyapp.accounts.operations import create_user
+    from surveyapp.demo.seed import _demo_record
+    from surveyapp.extensions import db
+    from surveyapp.municipalities.cli import load_register
+    from surveyapp.questionnaires.cli import load_definitions, shipped_files
+    from surveyapp.questionnaires.store import latest_version
+    from surveyapp.servicetest import operations
+    from surveyapp.servicetest.models import TestAssignment, TestResult, TestRound
+
+    with app.app_context():
+        upgrade()
+        existing = db.session.scalar(sa.select(TestRound.id).where(TestRound.title == ROUND_TITLE))
+        if db.session.scalar(sa.select(User).where(User.email == BENCH_EMAIL)) is None:
+            create_user(None, BENCH_EMAIL, "Benchmark", "admin", BENCH_PASSWORD)
+            db.session.commit()
+        if existing is not None:
+            return int(existing)
+        load_register()
+        list(load_definitions(shipped_files()))
+        callers = [
+            create_user(
+                None, f"bench-caller-{n}@example.invalid", f"Caller {n}", "caller", BENCH_PASSWORD
+            ).id
+            for n in range(8)
+        ]
+        db.session.commit()
+        protocol_q = latest_version("servicetest-protocol")
+        assert protocol_q is not None
+        codes = operations.select_municipalities("all")
+        test_round = operations.plan(
+            None,
+            title=ROUND_TITLE,
+            protocol=protocol_q,
+            year=2026,
+            starts_on=date(2026, 9, 7),
+            ends_on=date(2026, 10, 30),
+            municipalities=codes,
+            callers=callers,
+            seed=1,
+            selection={"mode": "all"},
+        )
+        protocol = operations.protocol_of(test_round)
+        scenarios = {s.code: s for s in protocol.scenarios}
+        rng = random.Random(16)
+        quality = {code: 0.35 + 0.6 * rng.random() for code in codes}
+        rows = db.session.execute(
+            sa.select(
+                TestAssignment.id,
+                TestAssignment.channel,
+                TestAssignment.scenario_code,
+                TestAssignment.due_at,
+                TestAssignment.municipality_code,
+                TestAssignment.caller_id,
+            ).where(TestAssignment.test_round_id == test_round.id)
+        ).all()
+        results = [
+            {
+                "assignment_id": row.id,
+                "record": _demo_record(
+                    row.channel,
+                    scenarios[row.scenario_code],
+                    row.due_at,
+                    rng,
+                    quality[row.municipality_code],
+                ),
+                "recorded_by_id": row.caller_id,
+            }
+            for row in rows
+        ]
+        db.session.execute(sa.insert(TestResult.__table__), results)
+        db.session.execute(
+            sa.update(TestAssignment)
+            .where(TestAssignment.test_round_id == test_round.id)
+            .values(status="done")
+        )
+        test_round.status = "running"
+        db.session.commit()
+        return int(test_round.id)
+
+
+def run(database: Path, repeat: int) -> dict[str, Any]:
+    from surveyapp import create_app
+    from surveyapp.extensions import db
+    from surveyapp.servicetest import cache, operations
+    from surveyapp.servicetest.models import TestRound
+
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
+            "SURVEYAPP_DEMO": True,
+            "WTF_CSRF_ENABLED": False,
+        }
+    )
+    started = time.perf_counter()
+    round_id = _build(app)
+    built = time.perf_counter() - started
+    with app.app_context():
+        test_round = db.session.get(TestRound, round_id)
+        assert test_round is not None
+        bare = _timed(lambda: operations.score(test_round), repeat)
+        result = operations.score(test_round)
+        contacts = len(result.contact_scores)
+        municipalities = len(result.municipalities)
+        pending = len(result.awaiting_decision)
+    client = app.test_client()
+    login = client.post("/login", data={"email": BENCH_EMAIL, "password": BENCH_PASSWORD})
+    assert login.status_code == 302, "log-in failed"
+
+    def page() -> None:
+        response = client.get(f"/servicetest/{round_id}/ranking")
+        assert response.status_code == 200, response.status_code
+
+    cold = _timed(page, repeat, before=cache.clear)
+    warm = _timed(page, repeat)
+    return {
+        "built": built,
+        "contacts": contacts,
+        "municipalities": municipalities,
+        "pending": pending,
+        "bare": statistics.median(bare),
+        "cold": statistics.median(cold),
+        "cold_max": max(cold),
+        "warm": statistics.median(warm),
+        "warm_max": max(warm),
+    }
+
+
+def met(result: dict[str, Any]) -> bool:
+    return bool(result["cold"] < GOAL_SECONDS and result["warm"] < GOAL_SECONDS)
+
+
+def markdown(result: dict[str, Any]) -> str:
+    return "\n".join(
+        [
+            f"One round over {result['municipalities']} municipalities, {result['contacts']:,} "
+            f"contacts scored, {result['pending']} web items awaiting a decision (medians).",
+            "",
+            "| figure | seconds | goal | met |",
+            "|---|---|---|---|",
+            "| bare scoring call (read the round, score, rank, places) | "
+            f"{result['bare']:.3f} | – | – |",
+            f"| ranking page, first request after a change (scoring included) | "
+            f"{result['cold']:.3f} (max {result['cold_max']:.3f}) | < 0.3 s | "
+            f"{'yes' if result['cold'] < GOAL_SECONDS else 'no'} |",
+            f"| ranking page, unchanged round | {result['warm']:.3f} "
+            f"(max {result['warm_max']:.3f}) | < 0.3 s | "
+            f"{'yes' if result['warm'] < GOAL_SECONDS else 'no'} |",
+        ]
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--database", type=Path, default=DEFAULT_DATABASE)
+    parser.add_argument("--repeat", type=int, default=7)
+    args = parser.parse_args()
+    print(markdown(run(args.database, args.repeat)))
+
+
+if __name__ == "__main__":
+    main()
