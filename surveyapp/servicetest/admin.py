@@ -20,10 +20,11 @@ from surveyapp.accounts.models import User
 from surveyapp.extensions import db
 from surveyapp.municipalities.models import Municipality
 from surveyapp.questionnaires.models import Questionnaire
-from surveyapp.servicetest import cache, operations, scoring
+from surveyapp.servicetest import cache, lists, operations, scoring
 from surveyapp.servicetest.admin_forms import ConfirmForm, DeciderForm, PlanForm, ReassignForm
 from surveyapp.servicetest.models import TestAssignment, TestRound, test_round_municipality
 from surveyapp.servicetest.phrases import headline_text, reason_text
+from surveyapp.servicetest.units import unit_names, units_of
 from surveyapp.web.i18n import pick
 from surveyapp.web.routing import MAX_PAGE, int_arg
 from surveyapp.web.templating import current_language
@@ -187,7 +188,9 @@ def new() -> str | WerkzeugResponse:
                         "county": form.county.data,
                         "codes": codes if form.mode.data != "all" else [],
                         "per_band": form.per_band.data,
+                        "units": bool(form.units.data),
                     },
+                    units=units_of(codes) if form.units.data else None,
                 )
             except operations.ServiceTestError as error:
                 db.session.rollback()
@@ -232,7 +235,24 @@ def detail(round_id: int) -> str:
         awaiting=awaiting,
         decider_form=decider_form,
         confirm=ConfirmForm(),
+        **(_organiser_checks(test_round) if current_user.role == ADMIN else {}),
     )
+
+
+def _organiser_checks(test_round: TestRound) -> dict[str, Any]:
+    """What the organiser checks before locking: tester agreement and the places that
+    pending decisions could change."""
+    report = operations.agreement_of(test_round)
+    testers = {None: "–"} | _pairs(db.session.execute(sa.select(User.id, User.name)).all())
+    protocol = operations.protocol_of(test_round)
+    result = cache.scored_round(test_round)
+    return {
+        "agreement": report,
+        "testers": testers,
+        "questions": {s.code: s.question for s in protocol.scenarios},
+        "open_places": result.open_places,
+        "names": _names_with_units(),
+    }
 
 
 @bp.post("/<int:round_id>/lock")
@@ -360,20 +380,55 @@ def _ranking_rows(
     return rows
 
 
+def _names_with_units() -> dict[str, str]:
+    """Municipality and test-unit codes → names."""
+    names = _pairs(db.session.execute(sa.select(Municipality.code, Municipality.name)).all())
+    names.update(unit_names())
+    return names
+
+
+def _county_of() -> dict[str, tuple[str, str]]:
+    return {
+        code: (county, county_name)
+        for code, county, county_name in db.session.execute(
+            sa.select(Municipality.code, Municipality.county_code, Municipality.county_name)
+        )
+    }
+
+
 @bp.get("/<int:round_id>/ranking")
 @access(PLANNER)
 def ranking(round_id: int) -> str:
     test_round = _load_round(round_id)
     protocol = operations.protocol_of(test_round)
-    result = cache.scored_round(test_round)
-    names = _pairs(db.session.execute(sa.select(Municipality.code, Municipality.name)).all())
+    roll_up = request.args.get("units") == "rollup"
+    result = cache.scored_round(test_round, roll_up)
+    names = _names_with_units()
     sort = request.args.get("sort", "rank")
     rows = _ranking_rows(result, names, sort)
+    county = request.args.get("county", "")
+    county_list = None
+    if county:
+        county_of = _county_of()
+        members = [
+            m for m in result.municipalities if county_of.get(m.municipality, ("",))[0] == county
+        ]
+        if not members:
+            abort(404)
+        county_list = lists.ranked_list(
+            county, county_of[members[0].municipality][1], members, result.pass_mark
+        )
+        places = {entry.score.key: entry.place for entry in county_list.entries}
+        keys = {m.key for m in members}
+        rows = [m for m in rows if m.key in keys]
+    else:
+        places = {}
     allowed = _allowed_municipalities()
     if allowed is not None:  # planners: their own rows; others only in aggregate
         rows = [m for m in rows if m.municipality in allowed]
     language = current_language()
     headlines = [headline_text(h, protocol.sectors, language) for h in scoring.headlines(result)]
+    has_units = any(m.unit for m in result.municipalities) or roll_up
     return render_template(
         "servicetest/ranking.html",
         test_round=test_round,
@@ -383,8 +438,14 @@ def ranking(round_id: int) -> str:
         protocol=protocol,
         sort=sort,
         headlines=headlines,
-        ranked=sum(1 for m in result.municipalities if m.rank is not None),
+        ranked=result.ranked,
         limited=allowed is not None,
+        roll_up=roll_up,
+        has_units=has_units,
+        county_list=county_list,
+        county_places=places,
+        open_places=[m for m in result.open_places if allowed is None or m.municipality in allowed],
+        not_tested=[n for n in result.not_tested if allowed is None or n.municipality in allowed],
     )
 
 
@@ -400,8 +461,12 @@ def municipality(round_id: int, code: str) -> str:
     result = cache.scored_round(test_round)
     try:
         summary = result.municipality(code)
-    except KeyError:
-        abort(404)
+    except KeyError:  # tested per unit: the municipality rolled up
+        result = cache.scored_round(test_round, roll_up=True)
+        try:
+            summary = result.municipality(code)
+        except KeyError:
+            abort(404)
     scenarios = {s.code: s for s in protocol.scenarios}
     language = current_language()
     contacts: list[dict[str, Any]] = []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import (
+    BooleanField,
     DateField,
     RadioField,
     SelectChoice,
@@ -46,6 +47,13 @@ class PlanForm(StaffForm):
         validators=[InputRequired(), NumberRange(0, 2**31 - 1)],
     )
     callers = SelectMultipleField(_l("Test callers"), choices=[], validators=[DataRequired()])
+    units = BooleanField(
+        _l("Test Oslo's city districts as separate units"),
+        description=_l(
+            "Each district gets every contact and its own rank, as in Forbrukerrådet's 2016 "
+            "test; the ranking can roll them up to the municipality."
+        ),
+    )
 
 
 class DeciderForm(StaffForm):

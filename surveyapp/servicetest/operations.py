@@ -6,7 +6,7 @@ Functions add and flush (and audit); the request or the CLI command commits.
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date
 from typing import Any
@@ -19,7 +19,7 @@ from surveyapp.municipalities.models import Municipality
 from surveyapp.questionnaires.models import Questionnaire
 from surveyapp.questionnaires.protocol import Protocol
 from surveyapp.questionnaires.store import definition_of
-from surveyapp.servicetest import planning, scoring
+from surveyapp.servicetest import agreement, planning, scoring
 from surveyapp.servicetest.models import (
     TestAssignment,
     TestResult,
@@ -91,8 +91,12 @@ def plan(
     callers: Sequence[int],
     seed: int,
     selection: dict[str, Any],
+    units: Mapping[str, Sequence[str]] | None = None,
 ) -> TestRound:
-    """Create a round and all its assignments (one bulk insert)."""
+    """Create a round and all its assignments (one bulk insert).
+
+    ``units`` (municipality → unit codes) plans those municipalities per test unit.
+    """
     test_round = TestRound(
         title=title,
         protocol_id=protocol.id,
@@ -109,9 +113,10 @@ def plan(
     db.session.add(test_round)
     db.session.flush()
     try:
+        targets, parent = _planning_targets(municipalities, units or {})
         planned = planning.plan_round(
             protocol_in(protocol),
-            municipalities,
+            targets,
             callers,
             starts_on,
             ends_on,
@@ -125,7 +130,8 @@ def plan(
             [
                 {
                     "test_round_id": test_round.id,
-                    "municipality_code": p.municipality,
+                    "municipality_code": parent.get(p.municipality, p.municipality),
+                    "unit_code": p.municipality if p.municipality in parent else "",
                     "scenario_code": p.scenario,
                     "sector": p.sector,
                     "channel": p.channel,
@@ -152,6 +158,20 @@ def plan(
         },
     )
     return test_round
+
+
+def _planning_targets(
+    municipalities: Sequence[str], units: Mapping[str, Sequence[str]]
+) -> tuple[list[str], dict[str, str]]:
+    """What the planner spreads contacts over: municipalities, or their units instead;
+    and each unit's municipality."""
+    targets: list[str] = []
+    parent: dict[str, str] = {}
+    for code in municipalities:
+        own = units.get(code) or ()
+        targets.extend(own or [code])
+        parent.update({unit: code for unit in own})
+    return targets, parent
 
 
 def _editable(test_round: TestRound) -> None:
@@ -336,3 +356,20 @@ def assign_decider(
         {"municipality": municipality, "scenario": scenario, "caller_id": caller_id},
     )
     return decider
+
+
+def agreement_of(test_round: TestRound) -> agreement.AgreementReport:
+    """Agreement between the independent web testers of a round (as recorded now)."""
+    protocol = protocol_of(test_round)
+    web = protocol.channels.web
+    if web is None:
+        return agreement.report([])
+    ratings = agreement.web_ratings(stored_assignments(test_round.id), web.time_limit_seconds)
+    return agreement.report(ratings, [s.code for s in protocol.scenarios])
+
+
+def tester_names() -> dict[int, str]:
+    """Staff ids → names, to name the testers of a round's checks."""
+    from surveyapp.accounts.models import User
+
+    return {user_id: name for user_id, name in db.session.execute(sa.select(User.id, User.name))}

@@ -743,6 +743,11 @@ class RoundResult:
         return sum(1 for m in self.municipalities if m.rank is not None)
 
     @property
+    def pass_mark_decimals(self) -> int:
+        """Decimals that print the pass mark as set (75, 74.5)."""
+        return 0 if float(self.pass_mark).is_integer() else 1
+
+    @property
     def passed(self) -> int:
         return sum(1 for m in self.municipalities if m.passed)
 
