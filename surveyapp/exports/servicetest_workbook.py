@@ -106,7 +106,7 @@ def _print(ws: Worksheet, test_round: TestRound, title_rows: str = "3:3") -> Non
 
 
 def _pass_text(passed: bool | None) -> str | None:
-    return None if passed is None else text("godkjent") if passed else text("ikke godkjent")
+    return None if passed is None else text("passed") if passed else text("not passed")
 
 
 def _ranking_sheet(
@@ -430,7 +430,7 @@ def _method_sheet(
         (
             text("Pass mark"),
             text(
-                "godkjent from %(mark)s (the score as printed, one decimal)",
+                "passed from %(mark)s (the score as printed, one decimal)",
                 mark=format_number(result.pass_mark, 1),
             ),
         )

@@ -46,7 +46,7 @@ def trend_chart(name: str, points: Sequence[RoundPoint], language: str) -> bytes
             color=TARGET,
             linestyle="--",
             linewidth=1.1,
-            label=_("Pass mark (godkjent)"),
+            label=_("Pass mark"),
         )
     axes.set_ylim(0, 105)
     axes.set_xticks(sorted({p.year for p in points}) or [0])

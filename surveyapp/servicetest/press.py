@@ -87,7 +87,7 @@ def press_summary(
         )
     lines.append(
         _(
-            "National average %(average)s; %(passed)s of %(scored)s godkjent (at least %(mark)s).",
+            "National average %(average)s; %(passed)s of %(scored)s passed (at least %(mark)s).",
             average=formatting.number(facts.average, language, 1),
             passed=formatting.count(facts.passed, language),
             scored=formatting.count(facts.scored, language),
