@@ -434,7 +434,9 @@ def ranking_cube(
             "quartile": row.quartile,
             "passed": None
             if row.passed is None
-            else _("passed") if row.passed else _("not passed"),
+            else _("passed")
+            if row.passed
+            else _("not passed"),
             "pending": row.pending,
         }
         values.update({f"channel-{c}": _score(row.channels.get(c)) for c in channels})
