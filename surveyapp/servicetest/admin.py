@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import secrets
 from typing import Any
@@ -14,6 +15,7 @@ from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response as WerkzeugResponse
 from wtforms import SelectChoice
 
+from surveyapp import formatting
 from surveyapp.accounts import scope
 from surveyapp.accounts.access import ADMIN, PLANNER, access
 from surveyapp.accounts.models import User
@@ -446,7 +448,18 @@ def ranking(round_id: int) -> str:
         county_places=places,
         open_places=[m for m in result.open_places if allowed is None or m.municipality in allowed],
         not_tested=[n for n in result.not_tested if allowed is None or n.municipality in allowed],
+        # A national table prints thousands of figures: the language is looked up once.
+        num=functools.partial(_number_in, language=language),
+        pct=functools.partial(_percent_in, language=language),
     )
+
+
+def _number_in(value: float | None, decimals: int = 1, *, language: str) -> str:
+    return formatting.number(value, language, decimals)
+
+
+def _percent_in(value: float | None, decimals: int = 1, *, language: str) -> str:
+    return formatting.percent(value, language, decimals)
 
 
 @bp.get("/<int:round_id>/m/<code>")

@@ -6,8 +6,10 @@ Functions add and flush (and audit); the request or the CLI command commits.
 from __future__ import annotations
 
 import gc
+import json
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -29,7 +31,8 @@ from surveyapp.servicetest.models import (
 from surveyapp.servicetest.records import (
     DECIDING_SLOT,
     StoredAssignment,
-    contacts_from,
+    contact_for,
+    group_assignments,
     not_tested,
 )
 
@@ -261,6 +264,72 @@ def stored_assignments(test_round_id: int) -> list[StoredAssignment]:
     return [StoredAssignment(*row) for row in rows]
 
 
+def assignments_for_scoring(test_round_id: int) -> list[StoredAssignment]:
+    """What scoring needs of every assignment, in one lean query: the record as the JSON
+    text it is stored as (``raw``, decoded only where needed), without the tester or
+    the times (the ORM's column types cost more than the scoring of a national round)."""
+    rows = db.session.execute(
+        sa.select(
+            TestAssignment.municipality_code,
+            TestAssignment.scenario_code,
+            TestAssignment.sector,
+            TestAssignment.channel,
+            TestAssignment.tester_slot,
+            TestAssignment.status,
+            sa.cast(TestResult.record, sa.Text),
+            TestAssignment.unit_code,
+        )
+        .outerjoin(TestResult, TestResult.assignment_id == TestAssignment.id)
+        .where(TestAssignment.test_round_id == test_round_id)
+    ).all()
+    return [
+        StoredAssignment(m, scenario, sector, channel, slot, status, None, unit, raw=raw)
+        for m, scenario, sector, channel, slot, status, raw, unit in rows
+    ]
+
+
+ScoredContact = tuple[scoring.Contact, scoring.ContactScore]
+ContactMemo = dict[tuple[Any, ...], ScoredContact]
+
+
+def scored_contacts(
+    protocol: Protocol, assignments: Sequence[StoredAssignment], memo: ContactMemo | None = None
+) -> list[ScoredContact]:
+    """Every contact of the round with its score. A contact whose stored records are the
+    same text as when ``memo`` was filled is not decoded or scored again (the memo is
+    for one round and one protocol; it is updated in place to hold this round's now)."""
+    groups = group_assignments(assignments)
+    known = memo if memo is not None else {}
+    out: list[ScoredContact | None] = []
+    todo: list[tuple[int, tuple[Any, ...], Any, list[StoredAssignment]]] = []
+    keys: list[tuple[Any, ...]] = []
+    for key, group in groups.items():
+        memo_key = (key, tuple((item.tester_slot, item.raw) for item in group))
+        keys.append(memo_key)
+        hit = known.get(memo_key)
+        if hit is None:
+            todo.append((len(out), memo_key, key, group))
+        out.append(hit)
+    if todo:
+        contacts = []
+        for _index, _memo_key, key, group in todo:
+            decoded = [
+                replace(item, record=json.loads(item.raw)) if item.raw is not None else item
+                for item in group
+            ]
+            contacts.append(contact_for(key, decoded))
+        for (index, memo_key, _key, _group), pair in zip(
+            todo, scoring.score_contacts(protocol, contacts), strict=True
+        ):
+            out[index] = pair
+            known[memo_key] = pair
+    if memo is not None and len(memo) > len(keys):  # forget contacts changed since
+        wanted = set(keys)
+        for stale in [k for k in memo if k not in wanted]:
+            del memo[stale]
+    return [pair for pair in out if pair is not None]
+
+
 def round_municipalities(test_round_id: int) -> list[str]:
     """The municipality numbers a round covers (as planned)."""
     return list(
@@ -285,15 +354,18 @@ def _without_collector_pauses() -> Iterator[None]:
             gc.enable()
 
 
-def score(test_round: TestRound, roll_up: bool = False) -> scoring.RoundResult:
-    """Score the whole round from what is recorded now (units rolled up on request)."""
+def score(
+    test_round: TestRound, roll_up: bool = False, memo: ContactMemo | None = None
+) -> scoring.RoundResult:
+    """Score the whole round from what is recorded now (units rolled up on request);
+    ``memo`` keeps the contacts' scores between calls (see ``scored_contacts``)."""
     protocol = protocol_of(test_round)
     in_round = round_municipalities(test_round.id)
     with _without_collector_pauses():
-        assignments = stored_assignments(test_round.id)
-        return scoring.score_round(
+        assignments = assignments_for_scoring(test_round.id)
+        return scoring.summarise_round(
             protocol,
-            contacts_from(assignments),
+            scored_contacts(protocol, assignments, memo),
             not_tested(assignments, in_round),
             roll_up=roll_up,
         )

@@ -572,7 +572,10 @@ def grade_bands(protocol: Protocol) -> list[Band]:
 
 def band_for(bands: Sequence[Band], score: float) -> Band:
     """The first band whose ``min`` the score, rounded to one decimal, reaches."""
-    rounded = round_score(score)
+    return _band_of_printed(bands, round_score(score))
+
+
+def _band_of_printed(bands: Sequence[Band], rounded: float) -> Band:
     for band in bands:
         if rounded >= band.min:
             return band
@@ -689,10 +692,14 @@ class MunicipalityScore:
         """The ranked unit's code: the test unit's, else the municipality's."""
         return self.unit or self.municipality
 
+    printed: float | None = None  # the score as printed (one decimal), set once
+
     @property
     def display_score(self) -> float | None:
         """The score rounded to one decimal, as shown, banded and ranked."""
-        return None if self.score is None else round_score(self.score)
+        if self.printed is not None or self.score is None:
+            return self.printed
+        return round_score(self.score)
 
     @property
     def places_open(self) -> bool:
@@ -892,7 +899,49 @@ def score_round(
     ranked). Raises ValueError for a contact whose scenario the protocol does not have
     (and anything ``score_contact`` rejects).
     """
-    return _score_round(protocol, contacts, list(not_tested), roll_up)
+    return summarise_round(
+        protocol, score_contacts(protocol, contacts), not_tested, roll_up=roll_up
+    )
+
+
+def score_contacts(
+    protocol: Protocol, contacts: Iterable[Contact]
+) -> list[tuple[Contact, ContactScore]]:
+    """Each contact with its score (the rubric of each scenario and channel read once).
+
+    Raises ValueError for a contact whose scenario the protocol does not have (and
+    anything ``score_contact`` rejects)."""
+    scenarios = {scenario.code: scenario for scenario in protocol.scenarios}
+    rubrics: dict[tuple[str, str], _Rubric] = {}
+    scored: list[tuple[Contact, ContactScore]] = []
+    for contact in contacts:
+        rubric = rubrics.get((contact.scenario, contact.channel))
+        if rubric is None:
+            scenario = scenarios.get(contact.scenario)
+            if scenario is None:
+                raise ValueError(f"scenario {contact.scenario!r} is not in the protocol")
+            rubric = rubrics[contact.scenario, contact.channel] = _rubric(
+                protocol, scenario, contact.channel
+            )
+        scored.append((contact, _score(rubric, contact)))
+    return scored
+
+
+def summarise_round(
+    protocol: Protocol,
+    scored: Sequence[tuple[Contact, ContactScore]],
+    not_tested: Iterable[NotTested] = (),
+    *,
+    roll_up: bool = False,
+) -> RoundResult:
+    """Municipalities (or units), ranks, places, quartiles and national figures from the
+    scored contacts (``score_contacts``; a caller may keep those it scored before)."""
+    return _score_round(protocol, scored, list(not_tested), roll_up)
+
+
+def _as_printed(value: float) -> float:
+    """For values already rounded as printed."""
+    return value
 
 
 def _places(municipalities: Sequence[MunicipalityScore]) -> None:
@@ -903,12 +952,15 @@ def _places(municipalities: Sequence[MunicipalityScore]) -> None:
     printed scores, like the ranks.
     """
     ranked = [m for m in municipalities if m.score is not None]
-    worst = sorted(round_score(m.score) for m in ranked if m.score is not None)
-    best = sorted(round_score(m.best_score) for m in ranked if m.best_score is not None)
+    printed_best = {
+        m.key: m.display_score if m.best_score == m.score else round_score(m.best_score or 0.0)
+        for m in ranked
+    }
+    worst = sorted(m.display_score or 0.0 for m in ranked)
+    best = sorted(value or 0.0 for value in printed_best.values())
     n = len(ranked)
     for m in ranked:
-        assert m.score is not None and m.best_score is not None
-        own_worst, own_best = round_score(m.score), round_score(m.best_score)
+        own_worst, own_best = m.display_score or 0.0, printed_best[m.key] or 0.0
         # others strictly above its best (others at their worst); itself is never above
         m.best_place = 1 + n - bisect_right(worst, own_best)
         # others strictly above its worst (others at their best), less itself if counted
@@ -917,9 +969,11 @@ def _places(municipalities: Sequence[MunicipalityScore]) -> None:
 
 
 def _score_round(
-    protocol: Protocol, contacts: Iterable[Contact], not_tested: list[NotTested], roll_up: bool
+    protocol: Protocol,
+    scored: Sequence[tuple[Contact, ContactScore]],
+    not_tested: list[NotTested],
+    roll_up: bool,
 ) -> RoundResult:
-    scenarios = {scenario.code: scenario for scenario in protocol.scenarios}
     channel_order: list[str] = list(protocol.channels.names)
     weights: dict[str, float] = {
         name: float(channel.weight) for name, channel in protocol.channels.items()
@@ -930,21 +984,9 @@ def _score_round(
     pass_mark = float(protocol.pass_mark)
 
     tallies: dict[tuple[str, str], _Tally] = {}
-    scored: list[tuple[Contact, ContactScore]] = []
     awaiting: list[Contact] = []
     missing = missing_excluded = 0
-    rubrics: dict[tuple[str, str], _Rubric] = {}
-    for contact in contacts:
-        rubric = rubrics.get((contact.scenario, contact.channel))
-        if rubric is None:
-            scenario = scenarios.get(contact.scenario)
-            if scenario is None:
-                raise ValueError(f"scenario {contact.scenario!r} is not in the protocol")
-            rubric = rubrics[contact.scenario, contact.channel] = _rubric(
-                protocol, scenario, contact.channel
-            )
-        result = _score(rubric, contact)
-        scored.append((contact, result))
+    for contact, result in scored:
         if result.status == AWAITING:
             awaiting.append(contact)
         elif result.status == MISSING:
@@ -966,27 +1008,29 @@ def _score_round(
             best_score = tally.scores(
                 channel_order, sector_order, weights, sector_weights, pending_found=True
             )[2]
+        printed = None if score is None else round_score(score)
         municipalities.append(
             MunicipalityScore(
                 municipality=code,
                 unit=unit,
                 score=score,
+                printed=printed,
                 best_score=best_score,
                 channel_scores=channel_scores,
                 sector_scores=sector_scores,
                 contacts=tally.contacts,
                 missing=tally.missing,
                 awaiting=tally.awaiting,
-                band=None if score is None else band_for(bands, score),
-                passed=None if score is None else is_passed(score, pass_mark),
+                band=None if printed is None else _band_of_printed(bands, printed),
+                passed=None if printed is None else printed >= pass_mark,
                 unreached=tally.unreached,
                 indicators={key: Share(n, d) for key, (n, d) in tally.counts.items()},
             )
         )
 
-    ranked = {m.key: m.score for m in municipalities if m.score is not None}
-    ranks = competition_ranks(ranked)
-    quartiles = quartile_bands(ranked)
+    ranked = {m.key: m.printed for m in municipalities if m.printed is not None}
+    ranks = competition_ranks(ranked, _as_printed)
+    quartiles = quartile_bands(ranked, _as_printed)
     by_indicator: dict[str, dict[str, str]] = {}
     for indicator in INDICATORS:
         indicator_values = {
@@ -1049,7 +1093,7 @@ def _score_round(
         indicators=indicators,
         sector_checkpoints=sector_checkpoints,
         bands=bands,
-        contact_scores=scored,
+        contact_scores=list(scored),
         awaiting_decision=awaiting,
         missing=missing,
         missing_excluded=missing_excluded,
@@ -1108,13 +1152,13 @@ def headlines(
     out: list[Headline] = [
         Headline(
             "passed",
-            sum(1 for m in scored if is_passed(m.score or 0.0, pass_mark)),
+            sum(1 for m in scored if (m.display_score or 0.0) >= pass_mark),
             n,
             {"pass_mark": pass_mark},
         ),
         Headline(
             "score_under",
-            sum(1 for m in scored if round_score(m.score or 0.0) < low_threshold),
+            sum(1 for m in scored if (m.display_score or 0.0) < low_threshold),
             n,
             {"threshold": low_threshold},
         ),
