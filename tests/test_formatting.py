@@ -204,8 +204,15 @@ def test_the_fast_float_rounding_is_the_same_rule(value: float, decimals: int) -
 
 @pytest.mark.parametrize(
     ("value", "decimals", "text"),
-    [(80.95, 1, "81.0"), (80.9499999999, 1, "80.9"), (-0.04, 1, "0.0"), (2.5, 0, "3"),
-     (-2.5, 0, "-3"), (1e300, 1, None), (0.125, 2, "0.13")],
+    [
+        (80.95, 1, "81.0"),
+        (80.9499999999, 1, "80.9"),
+        (-0.04, 1, "0.0"),
+        (2.5, 0, "3"),
+        (-2.5, 0, "-3"),
+        (1e300, 1, None),
+        (0.125, 2, "0.13"),
+    ],
 )
 def test_fast_rounding_cases(value: float, decimals: int, text: str | None) -> None:
     from surveyapp.formatting import _rounded, exact, round_half_up

@@ -9,6 +9,8 @@ from datetime import datetime
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from surveyapp import formatting
 from surveyapp.questionnaires.protocol import Protocol
@@ -19,6 +21,7 @@ from surveyapp.servicetest.scoring import (
     Contact,
     EmailRecord,
     NotTested,
+    WebCheck,
     competition_ranks,
     headlines,
     is_passed,
@@ -238,3 +241,44 @@ def test_declared_closed_days_do_not_count_for_e_mail_replies(data: dict[str, An
     data["non_working_days"] = ["12-24", "12-31"]
     closed = Protocol.model_validate(data)
     assert score_contact(closed, closed.scenario("water-fee"), item).reply_working_days == 1
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from([None, 0, 1, 2, 3]),  # the agreed item: not found, or quality
+            st.booleans(),  # a second item the testers disagree on
+            st.sampled_from([None, 0, 1, 2, 3]),  # what the deciding tester will say
+        ),
+        min_size=2,
+        max_size=8,
+    )
+)
+def test_the_final_place_lies_between_the_best_and_worst_place(
+    plan: list[tuple[int | None, bool, int | None]],
+) -> None:
+    def contacts(decided: bool) -> list[Contact]:
+        out = []
+        for n, (agreed, pending, decision) in enumerate(plan):
+            found = agreed is not None
+            out.append(
+                contact(
+                    web((found, 10, agreed), (found, 10, agreed)), "sfo-hours", municipality=f"m{n}"
+                )
+            )
+            if pending:
+                record = web((True, 10, 3), (False, None, None))
+                if decided:
+                    record.decision = WebCheck(decision is not None, 10, decision)
+                out.append(contact(record, "home-help", municipality=f"m{n}"))
+        return out
+
+    before = score_round(BASE_PROTOCOL, contacts(decided=False))
+    after = score_round(BASE_PROTOCOL, contacts(decided=True))
+    assert not after.awaiting_decision
+    for m in before.municipalities:
+        final = after.municipality(m.municipality)
+        assert m.best_place is not None and m.worst_place is not None and final.rank is not None
+        assert m.best_place <= final.rank <= m.worst_place
+        assert (m.score or 0) <= (final.score or 0) + 1e-9
+        assert (final.score or 0) <= (m.best_score or 0) + 1e-9
