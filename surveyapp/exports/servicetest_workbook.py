@@ -641,7 +641,7 @@ def _agreement_sheet(
     for (first, second), value in report.pairs.items():
         r += 1
         label = " / ".join(
-            testers.get(tester, str(tester)) if tester is not None else "–"
+            f"{testers.get(tester, '')} (#{tester})" if tester is not None else "–"
             for tester in (first, second)
         )
         line(r, label, value)

@@ -174,6 +174,7 @@ def test_the_published_list_shows_pass_mark_beside_the_band(
     login(make_user("admin"))
     page = client.get(f"/servicetest/{scored_round.id}/ranking?lang=en").get_data(as_text=True)
     assert "Pass mark 75" in page
+    assert f"{result.passed}/{result.ranked} municipalities passed (godkjent: at least 75)." in page
     assert f"Passed (at least 75): {result.passed} of {result.ranked}." in page
     nb = client.get(f"/servicetest/{scored_round.id}/ranking?lang=nb").get_data(as_text=True)
     assert "Godkjent fra 75" in nb and "ikke godkjent" in nb
