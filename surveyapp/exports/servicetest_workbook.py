@@ -282,9 +282,15 @@ def _indicators_sheet(
         r += 1
     r += 1
     keys = list(result.indicators)
+    quartiles = _quartile_labels()
     sheet.row(
         r,
-        [text("Municipality number"), text("Municipality"), *(labels.get(k, k) for k in keys)],
+        [
+            text("Municipality number"),
+            text("Municipality"),
+            *(labels.get(k, k) for k in keys),
+            *(f"{text('Quartile')}: {labels.get(k, k)}" for k in keys),
+        ],
         font=BOLD,
     )
     r += 1
@@ -292,9 +298,10 @@ def _indicators_sheet(
         if allowed is not None and m.municipality not in allowed:
             continue
         values = [m.indicators[k].value if k in m.indicators else None for k in keys]
+        bands = [quartiles.get(m.indicator_quartiles.get(k, "")) for k in keys]
         sheet.row(
             r,
-            [m.municipality, names.get(m.municipality, m.municipality), *values],
+            [m.municipality, names.get(m.municipality, m.municipality), *values, *bands],
             [None, None, *([PERCENT] * len(keys))],
         )
         r += 1

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from surveyapp import formatting
 from surveyapp.catalogs import translator
-from surveyapp.results.charts import BLUE, ORANGE, TARGET, _figure, _render
+from surveyapp.results.charts import BLUE, ORANGE, TARGET, _demo, _figure, _render
 from surveyapp.servicetest.trends import RoundPoint
 
 
@@ -53,4 +53,5 @@ def trend_chart(name: str, points: Sequence[RoundPoint], language: str) -> bytes
     axes.set_title(name, loc="left", fontsize=11)
     axes.legend(loc="lower right", frameon=False, fontsize=8)
     axes.grid(axis="y", color="#dddddd", linewidth=0.6)
+    _demo(figure, any(p.demo for p in points), language)
     return _render(figure, "svg")

@@ -94,6 +94,7 @@ def _trend_points(code: str) -> list[RoundPoint]:
                 pass_mark=result.pass_mark,
                 channels=dict(own.channel_scores),
                 sectors=dict(own.sector_scores),
+                demo=test_round.is_demo,
             )
         )
     return trend(points)

@@ -29,6 +29,7 @@ class RoundPoint:
     channels: Mapping[str, float | None]
     sectors: Mapping[str, float | None]
     break_before: bool = False
+    demo: bool = False  # fictitious demo data: every output says so
 
     @property
     def series(self) -> str:

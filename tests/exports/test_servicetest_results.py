@@ -211,6 +211,15 @@ def test_every_sheet_prints_landscape_fitted_with_a_repeated_header_and_warns_in
         assert "The round is not locked yet" in warning, ws.title
     ranking = [c.value for c in book["Rangering"][3]]
     assert ranking[:2] == ["Rank", "Municipality number"]  # separate columns
+    # Quartiles per KKiK indicator, not only for the total.
+    result = cache.scored_round(scored_round)
+    kkik = list(book["KKiK"].iter_rows(min_row=5 + len(result.indicators), values_only=True))
+    header, rows = kkik[0], {r[0]: r for r in kkik[1:]}
+    column = header.index("Quartile: Calls with a direct answer")
+    labels = {"top": "Best 25 %", "middle": "Middle 50 %", "bottom": "Worst 25 %"}
+    for m in result.municipalities:
+        wanted = labels[m.indicator_quartiles["phone_direct_answer"]]
+        assert rows[m.municipality][column] == wanted
 
 
 def test_press_summary_in_three_languages_from_the_data(
@@ -303,7 +312,10 @@ def test_trend_over_rounds_breaks_where_the_scoring_changed(
     assert page.index(scored_round.title) < page.index("The scoring rules changed here")
     chart = client.get("/servicetest/trend/1804/chart.svg?lang=en")
     assert chart.status_code == 200 and chart.mimetype == "image/svg+xml"
-    assert b"Pass mark" in chart.data
+    assert b"Pass mark" in chart.data and b"Demo data" not in chart.data
+    scored_round.is_demo = True
+    db.session.commit()
+    assert b"Demo data" in client.get("/servicetest/trend/1804/chart.svg?lang=en").data
     assert client.get("/servicetest/trend/5501").status_code == 403
     # The dashboard shows the same year's round beside the survey, its pass and a link.
     add_round("1804", 2026, satisfied(80, 100))
