@@ -127,6 +127,7 @@ def register_blueprints(app: Flask) -> None:
     from surveyapp.results.views import bp as results_bp
     from surveyapp.servicetest.admin import bp as servicetest_bp
     from surveyapp.servicetest.caller import bp as calls_bp
+    from surveyapp.servicetest.results_pages import bp as servicetest_results_bp
     from surveyapp.surveys.admin import bp as rounds_bp
     from surveyapp.surveys.public import bp as surveys_bp
     from surveyapp.web.views import bp as web_bp
@@ -135,6 +136,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(accounts_bp)
     app.register_blueprint(surveys_bp)
     app.register_blueprint(servicetest_bp)
+    app.register_blueprint(servicetest_results_bp)
     app.register_blueprint(calls_bp)
     app.register_blueprint(results_bp)
     app.register_blueprint(rounds_bp)

@@ -23,6 +23,8 @@
 9. Field work: the 357-municipality service-test schedule (each constraint's violations,
    the planning time) and the caller's list at national scale from gunicorn
    (``benchmarks.perf.fieldwork_bench``).
+10. Service-test ranking page for one round over 357 municipalities, after a change, after
+   a restart and unchanged, beside the bare scoring call (``benchmarks.perf.servicetest_bench``).
 
 Everything is bounded in time; with the defaults the whole run takes about 10–15
 minutes on a 2-core machine (a minute or three more when the 1M database must be
@@ -403,7 +405,7 @@ def national_section(settings: Settings) -> tuple[str, list[Goal]]:
     text = (
         f"{note}; `benchmarks.perf.generate --responses 1000000 --years 2017-2026 --seed 1`.\n\n"
         + dashboard_bench.markdown(result, municipality)
-        + "\n\nThe service-test national ranking page was not timed (optional)."
+        + "\n\nThe service-test ranking page for 357 municipalities: section 9."
     )
     goals = [
         Goal(
@@ -481,6 +483,34 @@ def fieldwork_section(settings: Settings) -> tuple[str, list[Goal]]:
             "< 100 KB",
             f"{largest.size / 1024:.1f} KB (`{largest.path}`)",
             largest.size < bench.SIZE_GOAL,
+        ),
+    ]
+    return text, goals
+
+
+def servicetest_section(settings: Settings) -> tuple[str, list[Goal]]:
+    from benchmarks.perf import servicetest_bench
+
+    result = servicetest_bench.run(servicetest_bench.DEFAULT_DATABASE, repeat=7)
+    text = (
+        f"`{servicetest_bench.DEFAULT_DATABASE}` (built once, reused; "
+        f"{result['built']:.0f} s this run).\n\n" + servicetest_bench.markdown(result)
+    )
+    goals = [
+        Goal(
+            "10",
+            "service-test ranking page, 357 municipalities, first request after a change",
+            "< 300 ms",
+            f"{result['changed'] * 1000:.0f} ms (CPU {result['changed_cpu'] * 1000:.0f} ms); "
+            f"bare scoring call {result['bare'] * 1000:.0f} ms",
+            result["changed"] < servicetest_bench.GOAL_SECONDS,
+        ),
+        Goal(
+            "10",
+            "service-test ranking page, unchanged round",
+            "< 300 ms",
+            f"{result['warm'] * 1000:.0f} ms",
+            result["warm"] < servicetest_bench.GOAL_SECONDS,
         ),
     ]
     return text, goals
@@ -875,7 +905,13 @@ def main(argv: list[str] | None = None) -> int:
                 [_not_run("5", "workbook export", "skipped")],
             )
         )
-    order = ["1–2", "1b", "3", "4", "5", "6", "7", "8", "Profile"]
+    run_section(
+        sections,
+        "10. Service-test ranking page: 357 municipalities",
+        lambda: servicetest_section(settings),
+        [Goal("10", "service-test ranking page", "< 300 ms", "", False)],
+    )
+    order = ["1–2", "1b", "3", "4", "5", "6", "7", "8", "9", "10", "Profile"]
     sections.sort(key=lambda s: next(i for i, p in enumerate(order) if s.title.startswith(p)))
     wall = time.perf_counter() - started
     report = build_report(sections, machine, settings, wall, findings(sections))

@@ -7,16 +7,16 @@ A separate function the workbook calls, so the workbook's own sheets stay as the
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext
-from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
+from openpyxl.worksheet.worksheet import Worksheet
 
-from surveyapp.exports.workbook import BOLD, TITLE, SheetBuilder
+from surveyapp.exports.workbook import BOLD, SheetBuilder
 from surveyapp.extensions import db
 from surveyapp.questionnaires.protocol import Protocol
 from surveyapp.servicetest.evidence_models import ContactAttachment, ContactEvidence
@@ -33,20 +33,22 @@ def attachment_url(attachment_id: int) -> str:
 
 
 def evidence_sheet(
-    book: Workbook,
+    ws: Worksheet,
     test_round: TestRound,
     protocol: Protocol,
     names: Mapping[str, str],
     allowed: set[str] | None,
     language: str,
+    heading: Callable[[SheetBuilder, str], None],
 ) -> None:
-    """Add the sheet: one row per contact with notes or attachments, a link per file."""
-    ws = book.create_sheet(EVIDENCE)
+    """Fill the sheet: one row per contact with notes or attachments, a link per file.
+    ``heading`` writes the title and the workbook's notes (export time, warnings) in
+    rows 1 and 2, as on the workbook's other sheets."""
     sheet = SheetBuilder(ws)
-    sheet.put(1, 1, gettext("Notes and evidence"), font=TITLE, fit=False)
+    heading(sheet, gettext("Notes and evidence"))
     sheet.put(
-        2,
         1,
+        4,
         gettext("Attachments open in the app for staff who may see the contact."),
         fit=False,
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import (
+    BooleanField,
     RadioField,
     SelectChoice,
     SelectField,
@@ -59,6 +60,13 @@ class PlanForm(StaffForm):
         ),
         default=DEFAULT_DAILY_CAP,
         validators=[Optional(), NumberRange(1, 200)],
+    )
+    units = BooleanField(
+        _l("Test Oslo's city districts as separate units"),
+        description=_l(
+            "Each district gets every contact and its own rank, as in Forbrukerrådet's 2016 "
+            "test; the ranking can roll them up to the municipality."
+        ),
     )
 
 

@@ -14,6 +14,9 @@ from surveyapp.servicetest.models import TestAssignment, TestResult, TestRound
 from surveyapp.servicetest.scoring import RoundResult
 
 _CACHE: OrderedDict[tuple[Any, ...], RoundResult] = OrderedDict()
+# Per round and protocol: the contacts' scores, so that after one result changes only
+# that contact is decoded and scored again (the rest of the round is summed up anew).
+_MEMOS: OrderedDict[tuple[Any, ...], operations.ContactMemo] = OrderedDict()
 _LOCK = threading.Lock()
 MAX_ROUNDS = 16
 
@@ -37,16 +40,31 @@ def _version(test_round: TestRound) -> tuple[Any, ...]:
     return (engine, test_round.id, test_round.status, test_round.protocol_id, *row)
 
 
-def scored_round(test_round: TestRound) -> RoundResult:
-    key = _version(test_round)
+def scored_round(test_round: TestRound, roll_up: bool = False) -> RoundResult:
+    """The round scored from what is recorded now; units pooled into their
+    municipality with ``roll_up``."""
+    key = (*_version(test_round), roll_up)
     with _LOCK:
         cached = _CACHE.get(key)
         if cached is not None:
             _CACHE.move_to_end(key)
             return cached
-    result = operations.score(test_round)
+    memo_key = (key[0], test_round.id, test_round.protocol_id)
     with _LOCK:
+        memo = _MEMOS.pop(memo_key, None) or {}  # one user of a memo at a time
+    result = operations.score(test_round, roll_up, memo)
+    with _LOCK:
+        _MEMOS[memo_key] = memo
+        while len(_MEMOS) > MAX_ROUNDS:
+            _MEMOS.popitem(last=False)
         _CACHE[key] = result
         while len(_CACHE) > MAX_ROUNDS:
             _CACHE.popitem(last=False)
     return result
+
+
+def clear() -> None:
+    """Forget every scored round (benchmarks time the first request after a change)."""
+    with _LOCK:
+        _CACHE.clear()
+        _MEMOS.clear()

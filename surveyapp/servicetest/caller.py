@@ -228,7 +228,10 @@ def _points_panel(
             contact_record = email
             if email.replied_at is not None and email_channel is not None:
                 panel["working_days"] = working_days_between(
-                    email.sent_at, email.replied_at, email_channel.send_cutoff
+                    email.sent_at,
+                    email.replied_at,
+                    email_channel.send_cutoff,
+                    protocol.non_working_days,
                 )
         elif assignment.tester_slot == records.DECIDING_SLOT:
             checks = [records.web_check(r) for _slot, r in sorted(siblings.items()) if r]

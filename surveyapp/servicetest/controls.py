@@ -1,5 +1,6 @@
-"""The organiser's controls over a round's field work: what is still open before locking,
-lock and unlock with a reason, the round's dates, deciding testers for web items, and
+"""The organiser's controls over a round's field work: what is still open before locking
+(with the testers' agreement and the places pending decisions could change), lock and
+unlock with a reason, the round's dates, deciding testers for web items, and
 moving a caller's open contacts to others. Add and flush (and audit); the view commits.
 """
 
@@ -17,9 +18,11 @@ from surveyapp.accounts.models import User
 from surveyapp.audit.operations import record as audit
 from surveyapp.extensions import db
 from surveyapp.municipalities.models import Municipality
-from surveyapp.servicetest import followup, operations
+from surveyapp.servicetest import cache, followup, operations
+from surveyapp.servicetest.agreement import AgreementReport
 from surveyapp.servicetest.models import TestAssignment, TestResult, TestRound
 from surveyapp.servicetest.records import DECIDING_SLOT
+from surveyapp.servicetest.scoring import MunicipalityScore
 from surveyapp.timeutil import utcnow
 
 #: Rows listed per kind of open work on the lock page (the count is always complete).
@@ -107,7 +110,7 @@ def open_work(test_round: TestRound, now: datetime | None = None) -> OpenWork:
             and not any(followup.was_reached(a, phone) for a in record.get("attempts") or [])
         ):
             work.add("single_attempt", item)
-    for contact in operations.score(test_round).awaiting_decision:
+    for contact in cache.scored_round(test_round).awaiting_decision:
         work.add(
             "awaiting_decision",
             OpenItem(
@@ -121,15 +124,36 @@ def open_work(test_round: TestRound, now: datetime | None = None) -> OpenWork:
     return work
 
 
+@dataclass(frozen=True)
+class LockChecks:
+    """What the organiser sees before locking: the open work (which needs a reason to
+    lock anyway), the agreement between the web testers (κ below 0.40 flagged), and the
+    municipalities whose place the pending decisions could still change."""
+
+    work: OpenWork
+    agreement: AgreementReport
+    open_places: list[MunicipalityScore]
+
+
+def lock_checks(test_round: TestRound, now: datetime | None = None) -> LockChecks:
+    return LockChecks(
+        open_work(test_round, now),
+        operations.agreement_of(test_round),
+        cache.scored_round(test_round).open_places,
+    )
+
+
 def lock(actor_id: int | None, test_round: TestRound, reason: str = "") -> OpenWork:
     """Lock the round; refused (``open_work``) while work is open unless a reason is given."""
     if test_round.status == "locked":
         raise ControlError("round_locked")
     operations.close_expired_replies(test_round_id=test_round.id)
-    work = open_work(test_round)
+    checks = lock_checks(test_round)
+    work = checks.work
     reason = reason.strip()
     if work.total and not reason:
         raise ControlError("open_work", total=work.total)
+    shown = checks.agreement.round
     old = test_round.status
     test_round.status = "locked"
     test_round.locked_at = utcnow()
@@ -144,6 +168,14 @@ def lock(actor_id: int | None, test_round: TestRound, reason: str = "") -> OpenW
             "status": "locked",
             "reason": reason or None,
             "open": {k: v for k, v in work.counts.items() if v},
+            # What the organiser was shown beside the open work, kept with the lock.
+            "agreement": {
+                "items": shown.n,
+                "percent": shown.percent,
+                "kappa": shown.kappa,
+                "flagged": shown.flagged,
+            },
+            "places_open": len(checks.open_places),
         },
     )
     return work

@@ -71,7 +71,13 @@ class TestAssignment(db.Model):  # type: ignore[name-defined]
         sa.CheckConstraint("status IN ('open', 'done', 'cancelled')", name="status_known"),
         sa.CheckConstraint("tester_slot BETWEEN 1 AND 3", name="tester_slot_range"),
         sa.UniqueConstraint(
-            "test_round_id", "municipality_code", "scenario_code", "channel", "tester_slot"
+            "test_round_id",
+            "municipality_code",
+            "unit_code",
+            "scenario_code",
+            "channel",
+            "tester_slot",
+            name="uq_test_assignment_contact",
         ),
         sa.Index("ix_test_assignment_caller_due", "caller_id", "due_at"),
         sa.CheckConstraint(
@@ -84,6 +90,8 @@ class TestAssignment(db.Model):  # type: ignore[name-defined]
         sa.ForeignKey("test_round.id", ondelete="CASCADE"), index=True
     )
     municipality_code: Mapped[str] = mapped_column(sa.ForeignKey("municipality.code"))
+    # A test unit below the municipality (TestUnit.code), or "" for the municipality itself.
+    unit_code: Mapped[str] = mapped_column(sa.String(20), default="", server_default="")
     scenario_code: Mapped[str] = mapped_column(sa.String(80))
     sector: Mapped[str] = mapped_column(sa.String(40))
     channel: Mapped[str] = mapped_column(sa.String(10))
@@ -121,3 +129,16 @@ class TestResult(db.Model):  # type: ignore[name-defined]
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
     assignment: Mapped[TestAssignment] = relationship(back_populates="result")
+
+
+class TestUnit(db.Model):  # type: ignore[name-defined]
+    """A test unit below a municipality (one of Oslo's city districts), tested and ranked
+    on its own when a round includes units, and rolled up to its municipality on request."""
+
+    __tablename__ = "test_unit"
+    __test__ = False
+
+    code: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
+    municipality_code: Mapped[str] = mapped_column(sa.ForeignKey("municipality.code"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    source: Mapped[str] = mapped_column(sa.String(300), default="")

@@ -5,7 +5,11 @@ Functions add and flush (and audit); the request or the CLI command commits.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import gc
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
@@ -17,9 +21,20 @@ from surveyapp.municipalities.models import Municipality
 from surveyapp.questionnaires.models import Questionnaire
 from surveyapp.questionnaires.protocol import Protocol
 from surveyapp.questionnaires.store import definition_of
-from surveyapp.servicetest import followup, planning, scoring
-from surveyapp.servicetest.models import TestAssignment, TestResult, TestRound
-from surveyapp.servicetest.records import DECIDING_SLOT, StoredAssignment, contacts_from
+from surveyapp.servicetest import agreement, followup, planning, scoring
+from surveyapp.servicetest.models import (
+    TestAssignment,
+    TestResult,
+    TestRound,
+    test_round_municipality,
+)
+from surveyapp.servicetest.records import (
+    DECIDING_SLOT,
+    StoredAssignment,
+    contact_for,
+    group_assignments,
+    not_tested,
+)
 from surveyapp.timeutil import utcnow
 
 
@@ -81,9 +96,11 @@ def plan(
     seed: int,
     selection: dict[str, Any],
     daily_cap: int = planning.DEFAULT_DAILY_CAP,
+    units: Mapping[str, Sequence[str]] | None = None,
 ) -> TestRound:
     """Create a round and all its assignments (one bulk insert).
 
+    ``units`` (municipality → unit codes) plans those municipalities per test unit.
     Raises ``planning.PlanDoesNotFit`` (with what the work needs) when the contacts do not
     fit the callers, days and daily cap, ``ServiceTestError`` for other planning errors.
     """
@@ -103,9 +120,10 @@ def plan(
     db.session.add(test_round)
     db.session.flush()
     try:
+        targets, parent = planning_targets(municipalities, units or {})
         planned = planning.plan_round(
             protocol_in(protocol),
-            municipalities,
+            targets,
             callers,
             starts_on,
             ends_on,
@@ -122,7 +140,8 @@ def plan(
             [
                 {
                     "test_round_id": test_round.id,
-                    "municipality_code": p.municipality,
+                    "municipality_code": parent.get(p.municipality, p.municipality),
+                    "unit_code": p.municipality if p.municipality in parent else "",
                     "scenario_code": p.scenario,
                     "sector": p.sector,
                     "channel": p.channel,
@@ -150,6 +169,20 @@ def plan(
         },
     )
     return test_round
+
+
+def planning_targets(
+    municipalities: Sequence[str], units: Mapping[str, Sequence[str]]
+) -> tuple[list[str], dict[str, str]]:
+    """What the planner spreads contacts over: municipalities, or their units instead;
+    and each unit's municipality."""
+    targets: list[str] = []
+    parent: dict[str, str] = {}
+    for code in municipalities:
+        own = units.get(code) or ()
+        targets.extend(own or [code])
+        parent.update({unit: code for unit in own})
+    return targets, parent
 
 
 def _editable(test_round: TestRound) -> None:
@@ -231,12 +264,19 @@ def save_result(
     return result
 
 
-def stored_assignments(test_round_id: int, now: datetime | None = None) -> list[StoredAssignment]:
-    """Every assignment of a round with its record: one query.
+def _counted(status: str, waits: str | None, until: datetime | None, moment: datetime) -> bool:
+    """Whether a contact's record is scored now: done, or an e-mail whose reply cut-off
+    has passed (no reply, 0) before the periodic maintenance marked it done. An open
+    contact otherwise is not scored yet (a call-back still to make, a reply awaited)."""
+    if status == "done":
+        return True
+    return waits == followup.REPLY and until is not None and until <= moment
 
-    The record of an open contact is left out (not scored yet: a call-back still to make,
-    a reply still awaited), except an e-mail whose reply cut-off has passed (no reply, 0)
-    before the periodic maintenance marked it done.
+
+def stored_assignments(test_round_id: int, now: datetime | None = None) -> list[StoredAssignment]:
+    """Every assignment of a round with its record, test unit, tester and time: one query.
+
+    The record of an open contact is left out unless it counts already (``_counted``).
     """
     moment = now or utcnow()
     rows = db.session.execute(
@@ -248,22 +288,43 @@ def stored_assignments(test_round_id: int, now: datetime | None = None) -> list[
             TestAssignment.tester_slot,
             TestAssignment.status,
             TestResult.record,
+            TestAssignment.unit_code,
+            TestResult.recorded_by_id,
+            TestResult.recorded_at,
             TestAssignment.follow_up,
             TestAssignment.follow_up_at,
         )
         .outerjoin(TestResult, TestResult.assignment_id == TestAssignment.id)
         .where(TestAssignment.test_round_id == test_round_id)
     ).all()
-    stored = []
-    for municipality, scenario, sector, channel, slot, status, record, waits, until in rows:
-        expired = waits == followup.REPLY and until is not None and until <= moment
-        counted = status == "done" or expired
-        stored.append(
-            StoredAssignment(
-                municipality, scenario, sector, channel, slot, status, record if counted else None
-            )
+    return [
+        StoredAssignment(
+            municipality,
+            scenario,
+            sector,
+            channel,
+            slot,
+            status,
+            record if _counted(status, waits, until, moment) else None,
+            unit,
+            recorded_by,
+            recorded_at,
         )
-    return stored
+        for (
+            municipality,
+            scenario,
+            sector,
+            channel,
+            slot,
+            status,
+            record,
+            unit,
+            recorded_by,
+            recorded_at,
+            waits,
+            until,
+        ) in rows
+    ]
 
 
 def close_expired_replies(now: datetime | None = None, test_round_id: int | None = None) -> int:
@@ -291,11 +352,127 @@ def close_expired_replies(now: datetime | None = None, test_round_id: int | None
     return len(expired)
 
 
-def score(test_round: TestRound) -> scoring.RoundResult:
-    """Score the whole round from what is recorded now."""
-    return scoring.score_round(
-        protocol_of(test_round), contacts_from(stored_assignments(test_round.id))
+def assignments_for_scoring(
+    test_round_id: int, now: datetime | None = None
+) -> list[StoredAssignment]:
+    """What scoring needs of every assignment, in one lean query: the record as the JSON
+    text it is stored as (``raw``, decoded only where needed), without the tester or
+    the times (the ORM's column types cost more than the scoring of a national round).
+    Records that do not count yet are left out, as in ``stored_assignments``."""
+    moment = now or utcnow()
+    rows = db.session.execute(
+        sa.select(
+            TestAssignment.municipality_code,
+            TestAssignment.scenario_code,
+            TestAssignment.sector,
+            TestAssignment.channel,
+            TestAssignment.tester_slot,
+            TestAssignment.status,
+            sa.cast(TestResult.record, sa.Text),
+            TestAssignment.unit_code,
+            TestAssignment.follow_up,
+            TestAssignment.follow_up_at,
+        )
+        .outerjoin(TestResult, TestResult.assignment_id == TestAssignment.id)
+        .where(TestAssignment.test_round_id == test_round_id)
+    ).all()
+    return [
+        StoredAssignment(
+            m,
+            scenario,
+            sector,
+            channel,
+            slot,
+            status,
+            None,
+            unit,
+            raw=raw if _counted(status, waits, until, moment) else None,
+        )
+        for m, scenario, sector, channel, slot, status, raw, unit, waits, until in rows
+    ]
+
+
+ScoredContact = tuple[scoring.Contact, scoring.ContactScore]
+ContactMemo = dict[tuple[Any, ...], ScoredContact]
+
+
+def scored_contacts(
+    protocol: Protocol, assignments: Sequence[StoredAssignment], memo: ContactMemo | None = None
+) -> list[ScoredContact]:
+    """Every contact of the round with its score. A contact whose stored records are the
+    same text as when ``memo`` was filled is not decoded or scored again (the memo is
+    for one round and one protocol; it is updated in place to hold this round's now)."""
+    groups = group_assignments(assignments)
+    known = memo if memo is not None else {}
+    out: list[ScoredContact | None] = []
+    todo: list[tuple[int, tuple[Any, ...], Any, list[StoredAssignment]]] = []
+    keys: list[tuple[Any, ...]] = []
+    for key, group in groups.items():
+        memo_key = (key, tuple((item.tester_slot, item.raw) for item in group))
+        keys.append(memo_key)
+        hit = known.get(memo_key)
+        if hit is None:
+            todo.append((len(out), memo_key, key, group))
+        out.append(hit)
+    if todo:
+        contacts = []
+        for _index, _memo_key, key, group in todo:
+            decoded = [
+                replace(item, record=json.loads(item.raw)) if item.raw is not None else item
+                for item in group
+            ]
+            contacts.append(contact_for(key, decoded))
+        for (index, memo_key, _key, _group), pair in zip(
+            todo, scoring.score_contacts(protocol, contacts), strict=True
+        ):
+            out[index] = pair
+            known[memo_key] = pair
+    if memo is not None and len(memo) > len(keys):  # forget contacts changed since
+        wanted = set(keys)
+        for stale in [k for k in memo if k not in wanted]:
+            del memo[stale]
+    return [pair for pair in out if pair is not None]
+
+
+def round_municipalities(test_round_id: int) -> list[str]:
+    """The municipality numbers a round covers (as planned)."""
+    return list(
+        db.session.scalars(
+            sa.select(test_round_municipality.c.municipality_code).where(
+                test_round_municipality.c.test_round_id == test_round_id
+            )
+        )
     )
+
+
+@contextmanager
+def _without_collector_pauses() -> Iterator[None]:
+    """Scoring a national round allocates ~10⁵ small acyclic objects; the cyclic garbage
+    collector would scan the whole heap several times over them (half the time)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def score(
+    test_round: TestRound, roll_up: bool = False, memo: ContactMemo | None = None
+) -> scoring.RoundResult:
+    """Score the whole round from what is recorded now (units rolled up on request);
+    ``memo`` keeps the contacts' scores between calls (see ``scored_contacts``)."""
+    protocol = protocol_of(test_round)
+    in_round = round_municipalities(test_round.id)
+    with _without_collector_pauses():
+        assignments = assignments_for_scoring(test_round.id)
+        return scoring.summarise_round(
+            protocol,
+            scored_contacts(protocol, assignments, memo),
+            not_tested(assignments, in_round),
+            roll_up=roll_up,
+        )
 
 
 def awaiting_decision(test_round: TestRound) -> list[tuple[str, str]]:
@@ -374,3 +551,20 @@ def assign_decider(
         {"municipality": municipality, "scenario": scenario, "caller_id": caller_id},
     )
     return decider
+
+
+def agreement_of(test_round: TestRound) -> agreement.AgreementReport:
+    """Agreement between the independent web testers of a round (as recorded now)."""
+    protocol = protocol_of(test_round)
+    web = protocol.channels.web
+    if web is None:
+        return agreement.report([])
+    ratings = agreement.web_ratings(stored_assignments(test_round.id), web.time_limit_seconds)
+    return agreement.report(ratings, [s.code for s in protocol.scenarios])
+
+
+def tester_names() -> dict[int, str]:
+    """Staff ids → names, to name the testers of a round's checks."""
+    from surveyapp.accounts.models import User
+
+    return {user_id: name for user_id, name in db.session.execute(sa.select(User.id, User.name))}

@@ -1,6 +1,8 @@
-"""The organiser's field-work pages, on the service-test blueprint: lock (checks, reason)
-and unlock, the round's dates and retention, deciding testers for all pending web items
-in one step, and moving an absent caller's open contacts to others in one step."""
+"""The organiser's field-work pages, on the service-test blueprint: lock (the checks: open
+work, tester agreement and the places pending decisions could change; a reason to lock
+with open work) and unlock, the round's dates and retention, deciding testers for all
+pending web items in one step, and moving an absent caller's open contacts to others in
+one step."""
 
 from __future__ import annotations
 
@@ -18,7 +20,13 @@ from surveyapp.accounts.access import ADMIN, access
 from surveyapp.accounts.models import User
 from surveyapp.extensions import db
 from surveyapp.servicetest import controls, operations
-from surveyapp.servicetest.admin import _caller_choices, _callers, _load_round, bp
+from surveyapp.servicetest.admin import (
+    _caller_choices,
+    _callers,
+    _load_round,
+    bp,
+    organiser_checks,
+)
 from surveyapp.servicetest.admin_forms import LockForm, MoveForm, SettingsForm, UnlockForm
 from surveyapp.web.i18n import pick
 from surveyapp.web.templating import current_language
@@ -96,14 +104,15 @@ def lock(round_id: int) -> str | WerkzeugResponse:
             db.session.commit()
             flash(_("The round is locked. Results can no longer be changed."), "info")
             return redirect(url_for("servicetest.detail", round_id=round_id))
-    work = controls.open_work(test_round)
+    checks = controls.lock_checks(test_round)
     return render_template(
         "servicetest/lock.html",
         test_round=test_round,
         form=form,
-        work=work,
+        work=checks.work,
         labels=_open_labels(),
         questions=_questions(test_round),
+        **organiser_checks(test_round, checks.agreement, checks.open_places),
     )
 
 

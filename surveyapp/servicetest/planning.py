@@ -333,7 +333,7 @@ def plan_round(
     """
     if ends_on < starts_on:
         raise PlanningError("ends_before_start")
-    days = working_days_in(starts_on, ends_on)
+    days = working_days_in(starts_on, ends_on, protocol.non_working_days)
     if not days:
         raise PlanningError("no_working_days")
     if not municipalities:

@@ -257,9 +257,7 @@ class RoundCounts:
         return self.responses / self.issued if self.issued else None
 
 
-def round_counts(
-    survey_round: SurveyRound, visible: Collection[str] | None = None
-) -> RoundCounts:
+def round_counts(survey_round: SurveyRound, visible: Collection[str] | None = None) -> RoundCounts:
     """Responses per municipality and language, and invitations issued and used.
 
     With ``visible`` (a planner's municipalities in a shared round), every figure
@@ -299,9 +297,7 @@ def round_counts(
         )
     }
     names = {
-        m.code: m.name
-        for m in survey_round.municipalities
-        if visible is None or m.code in visible
+        m.code: m.name for m in survey_round.municipalities if visible is None or m.code in visible
     }
     codes: Sequence[str] = sorted(set(names) | set(by_municipality) | set(invitations))
     rows = tuple(

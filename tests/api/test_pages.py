@@ -182,8 +182,10 @@ def test_a_published_service_test_ranking_is_open_data(
     validate_jsonstat(dataset)
     assert dataset["dimension"]["municipality"]["category"]["index"] == ["5501", "1804", "0301"]
     measures = dataset["dimension"]["measure"]["category"]["index"]
-    assert measures[:4] == ["score", "rank", "band", "quartile"]
+    assert measures[:6] == ["score", "rank", "band", "quartile", "passed", "pending"]
     assert dataset["value"][measures.index("rank")] == 1
+    assert dataset["value"][measures.index("pending")] == 0
+    assert dataset["value"][measures.index("passed")] in ("passed", "not passed")
     listed = client.get("/api/v1/servicetest").get_json()
     assert [r["id"] for r in listed] == [locked_round.id] and listed[0]["published"]
     text = client.get(f"{url}?format=csv").get_data(as_text=True)

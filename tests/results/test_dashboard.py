@@ -207,7 +207,6 @@ def test_sample_size_planner(client: FlaskClient, planner: Any) -> None:
     assert f"{stats.sample_size_for_margin(0.025, 0.5)} answers give a margin of error" in comma
 
 
-
 def test_question_tables_use_the_headlines_denominator(
     client: FlaskClient, planner: Any, add_round: Callable[..., Any]
 ) -> None:

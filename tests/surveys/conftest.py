@@ -56,9 +56,13 @@ def make_invitations(app: Any) -> Callable[[SurveyRound, int], list[str]]:
     def build(survey_round: SurveyRound, count: int = 1) -> list[str]:
         tokens = [new_token() for _ in range(count)]
         for token in tokens:
-            db.session.add(Invitation(round_id=survey_round.id,
-                                      municipality_code=survey_round.municipalities[0].code,
-                                      token_hash=hash_token(token)))
+            db.session.add(
+                Invitation(
+                    round_id=survey_round.id,
+                    municipality_code=survey_round.municipalities[0].code,
+                    token_hash=hash_token(token),
+                )
+            )
         db.session.commit()
         return tokens
 

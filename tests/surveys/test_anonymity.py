@@ -102,9 +102,7 @@ def _pages_holding(app: Any, needle: bytes) -> tuple[set[int], set[int]]:
     page_size = int.from_bytes(main[16:18], "big")
     page_size = 65536 if page_size == 1 else page_size
     in_main = {
-        offset // page_size + 1
-        for offset in range(len(main))
-        if main.startswith(needle, offset)
+        offset // page_size + 1 for offset in range(len(main)) if main.startswith(needle, offset)
     }
     wal_path = path.with_name(path.name + "-wal")
     wal = wal_path.read_bytes() if wal_path.exists() else b""

@@ -19,9 +19,15 @@ from tests.surveys.conftest import form_state
 
 ALL_TYPES = Path(__file__).parent / "all-types.yaml"
 PAGE1 = {"service_area": "technical", "channel": "email"}
-PAGE2 = {"courtesy": "4", "reach_right_person": "5", "wait_satisfaction": "3",
-         "wait_time__min": "9", "wait_time__sec": "0",  # hidden: the channel was e-mail
-         "got_answer": "yes", "understandable": "dont_know"}
+PAGE2 = {
+    "courtesy": "4",
+    "reach_right_person": "5",
+    "wait_satisfaction": "3",
+    "wait_time__min": "9",
+    "wait_time__sec": "0",  # hidden: the channel was e-mail
+    "got_answer": "yes",
+    "understandable": "dont_know",
+}
 PAGE3 = {"overall": "5", "suggestion": "Lengre åpningstid"}
 
 
@@ -42,8 +48,9 @@ def answer_citizen_survey(client: FlaskClient, survey_round: SurveyRound) -> Non
     assert done.status_code == 302 and done.headers["Location"].split("?")[0].endswith("/thanks")
 
 
-def test_citizen_answers_the_shipped_survey(client: FlaskClient, make_round: Callable[..., Any]
-                                            ) -> None:
+def test_citizen_answers_the_shipped_survey(
+    client: FlaskClient, make_round: Callable[..., Any]
+) -> None:
     survey_round = make_round()
     answer_citizen_survey(client, survey_round)
     thanks = client.get(f"/s/{survey_round.slug}/thanks")
@@ -111,12 +118,14 @@ def test_back_and_forward_keep_answers(client: FlaskClient, make_round: Callable
     assert 'value="2" checked' in page2  # typed before going back, kept
 
 
-def test_language_switch_keeps_typed_answers(client: FlaskClient,
-                                             make_round: Callable[..., Any]) -> None:
+def test_language_switch_keeps_typed_answers(
+    client: FlaskClient, make_round: Callable[..., Any]
+) -> None:
     survey_round = make_round()
     client.get(f"/s/{survey_round.slug}")
-    switched = client.post(f"/s/{survey_round.slug}/1",
-                           data={"service_area": "culture_leisure", "action": "lang:nn"})
+    switched = client.post(
+        f"/s/{survey_round.slug}/1", data={"service_area": "culture_leisure", "action": "lang:nn"}
+    )
     assert switched.headers["Location"].endswith("/1")
     page = " ".join(client.get(f"/s/{survey_round.slug}/1").get_data(as_text=True).split())
     assert '<html lang="nn">' in page
@@ -126,15 +135,17 @@ def test_language_switch_keeps_typed_answers(client: FlaskClient,
     assert '<html lang="en">' in page and "Building, planning and property" in page
 
 
-def test_language_defaults_to_the_rounds(client: FlaskClient,
-                                         make_round: Callable[..., Any]) -> None:
+def test_language_defaults_to_the_rounds(
+    client: FlaskClient, make_round: Callable[..., Any]
+) -> None:
     survey_round = make_round(language="nn")
     client.get(f"/s/{survey_round.slug}")
     assert '<html lang="nn">' in client.get(f"/s/{survey_round.slug}/1").get_data(as_text=True)
 
 
-def test_submitting_twice_stores_one_response(client: FlaskClient,
-                                              make_round: Callable[..., Any]) -> None:
+def test_submitting_twice_stores_one_response(
+    client: FlaskClient, make_round: Callable[..., Any]
+) -> None:
     survey_round = make_round()
     client.get(f"/s/{survey_round.slug}")
     client.post(f"/s/{survey_round.slug}/1", data=PAGE1)
@@ -143,9 +154,7 @@ def test_submitting_twice_stores_one_response(client: FlaskClient,
     done = client.post(f"/s/{survey_round.slug}/3", data=PAGE3)
     assert "/thanks" in done.headers["Location"]
     # The back button and "send" again: the browser sends the page's form once more.
-    again = client.post(
-        f"/s/{survey_round.slug}/3", data={**PAGE3, "state": form_state(last_page)}
-    )
+    again = client.post(f"/s/{survey_round.slug}/3", data={**PAGE3, "state": form_state(last_page)})
     assert again.status_code == 302 and "/thanks" in again.headers["Location"]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Response)) == 1
 
@@ -157,13 +166,19 @@ def test_submitting_twice_stores_one_response(client: FlaskClient,
         ({"status": "paused"}, "This survey is paused for a while"),
         ({"status": "draft"}, "This survey has not opened yet"),
         ({"opens_at": datetime.now(UTC) + timedelta(days=3)}, "This survey has not opened yet"),
-        ({"closes_at": datetime.now(UTC) - timedelta(minutes=1),
-          "opens_at": datetime.now(UTC) - timedelta(days=5)}, "This survey is closed"),
+        (
+            {
+                "closes_at": datetime.now(UTC) - timedelta(minutes=1),
+                "opens_at": datetime.now(UTC) - timedelta(days=5),
+            },
+            "This survey is closed",
+        ),
         ({"access": "invitation"}, "This survey needs a personal link"),
     ],
 )
-def test_unavailable_surveys_say_what_happened(client: FlaskClient, make_round: Callable[..., Any],
-                                               changes: dict[str, Any], expected: str) -> None:
+def test_unavailable_surveys_say_what_happened(
+    client: FlaskClient, make_round: Callable[..., Any], changes: dict[str, Any], expected: str
+) -> None:
     survey_round = make_round(**changes)
     response = client.get(f"/s/{survey_round.slug}?lang=en")
     assert response.status_code == 200
@@ -189,22 +204,27 @@ def test_unknown_survey_is_a_clear_404(client: FlaskClient, app: Any) -> None:
     assert "Vi fann ikkje denne undersøkinga" in response.get_data(as_text=True)
 
 
-def test_multi_municipality_round_asks_where(client: FlaskClient,
-                                            make_round: Callable[..., Any]) -> None:
+def test_multi_municipality_round_asks_where(
+    client: FlaskClient, make_round: Callable[..., Any]
+) -> None:
     survey_round = make_round(municipalities=["5501", "1804"])
     assert client.get(f"/s/{survey_round.slug}").headers["Location"].endswith("/where")
     error = client.post(f"/s/{survey_round.slug}/where?lang=en", data={"municipality": "0301"})
     assert "Choose the municipality you contacted." in error.get_data(as_text=True)
-    assert client.post(f"/s/{survey_round.slug}/where",
-                       data={"municipality": "1804"}).headers["Location"].endswith("/1")
+    assert (
+        client.post(f"/s/{survey_round.slug}/where", data={"municipality": "1804"})
+        .headers["Location"]
+        .endswith("/1")
+    )
     client.post(f"/s/{survey_round.slug}/1", data=PAGE1)
     client.post(f"/s/{survey_round.slug}/2", data=PAGE2)
     client.post(f"/s/{survey_round.slug}/3", data=PAGE3)
     assert db.session.scalars(sa.select(Response)).one().municipality_code == "1804"
 
 
-def test_invitation_answers_once(app: Any, make_round: Callable[..., Any],
-                                 make_invitations: Callable[..., list[str]]) -> None:
+def test_invitation_answers_once(
+    app: Any, make_round: Callable[..., Any], make_invitations: Callable[..., list[str]]
+) -> None:
     survey_round = make_round(access="invitation")
     (token,) = make_invitations(survey_round, 1)
     first = app.test_client()
@@ -225,37 +245,69 @@ def test_invitation_answers_once(app: Any, make_round: Callable[..., Any],
     assert "We do not recognise this link" in unknown.get_data(as_text=True)
 
 
-def test_all_question_types_validate_and_store(app: Any, client: FlaskClient, register: None,
-                                               make_round: Callable[..., Any]) -> None:
+def test_all_question_types_validate_and_store(
+    app: Any, client: FlaskClient, register: None, make_round: Callable[..., Any]
+) -> None:
     load_definitions([ALL_TYPES])
     db.session.commit()
     survey_round = make_round(questionnaire="all-types")
     slug = survey_round.slug
     client.get(f"/s/{slug}?lang=en")
     # Page 1: too many choices, "no" without the required follow-up (same-page condition).
-    bad = client.post(f"/s/{slug}/1", data={"rating_q": "9", "single_q": "a",
-                                            "multiple_q": ["x", "y", "z"], "yesno_q": "no"})
+    bad = client.post(
+        f"/s/{slug}/1",
+        data={"rating_q": "9", "single_q": "a", "multiple_q": ["x", "y", "z"], "yesno_q": "no"},
+    )
     text = bad.get_data(as_text=True)
     assert bad.status_code == 200
     assert "Not a valid choice" in text or "valid choice" in text.lower()
     assert "Choose at most 2." in text
     assert 'href="#why_no"' in text  # required because "no" was chosen
-    good = client.post(f"/s/{slug}/1", data={"rating_q": "dont_know", "single_q": "a",
-                                             "multiple_q": ["x", "z"], "yesno_q": "yes",
-                                             "yesno_q__comment": "=1+1", "why_no": "ignored"})
+    good = client.post(
+        f"/s/{slug}/1",
+        data={
+            "rating_q": "dont_know",
+            "single_q": "a",
+            "multiple_q": ["x", "z"],
+            "yesno_q": "yes",
+            "yesno_q__comment": "=1+1",
+            "why_no": "ignored",
+        },
+    )
     assert good.headers["Location"].endswith("/2")
-    bad2 = client.post(f"/s/{slug}/2", data={"number_q": "1e9", "duration_q__min": "61",
-                                             "duration_q__sec": "75", "date_q": "31.02.2026",
-                                             "datetime_q": "soon", "text_q": "x" * 21})
+    bad2 = client.post(
+        f"/s/{slug}/2",
+        data={
+            "number_q": "1e9",
+            "duration_q__min": "61",
+            "duration_q__sec": "75",
+            "date_q": "31.02.2026",
+            "datetime_q": "soon",
+            "text_q": "x" * 21,
+        },
+    )
     text2 = bad2.get_data(as_text=True)
-    for message in ("Write a number", "At most 60 minutes.", "Seconds must be between 0 and 59.",
-                    "Write the date as dd.mm.yyyy", "Write the date and time",
-                    "Write at most 20 characters (you wrote 21)."):
+    for message in (
+        "Write a number",
+        "At most 60 minutes.",
+        "Seconds must be between 0 and 59.",
+        "Write the date as dd.mm.yyyy",
+        "Write the date and time",
+        "Write at most 20 characters (you wrote 21).",
+    ):
         assert message in text2, message
     # Page 3 only shows for "b": with "a" the survey ends on page 2.
-    done = client.post(f"/s/{slug}/2", data={"number_q": "2,5", "duration_q__min": "4",
-                                             "duration_q__sec": "30", "date_q": "17.05.2026",
-                                             "datetime_q": "2026-05-17T14:30", "text_q": "ok"})
+    done = client.post(
+        f"/s/{slug}/2",
+        data={
+            "number_q": "2,5",
+            "duration_q__min": "4",
+            "duration_q__sec": "30",
+            "date_q": "17.05.2026",
+            "datetime_q": "2026-05-17T14:30",
+            "text_q": "ok",
+        },
+    )
     assert done.headers["Location"].split("?")[0].endswith("/thanks")
     response = db.session.scalars(sa.select(Response)).one()
     answers = _answers(response.id)

@@ -1,6 +1,6 @@
 """service-test field work: contact details, call-backs and awaited replies, evidence, lock time and retention
 
-Revision ID: 0030
+Revision ID: 0011
 Revises: 0008
 Create Date: 2026-12-01 22:00:00
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0030'
+revision = '0011'
 down_revision = '0008'
 branch_labels = None
 depends_on = None
