@@ -109,6 +109,48 @@ def test_lock_lists_open_work_and_needs_a_reason(
     assert entry.new_value["open"]["not_done"] > 0
 
 
+def test_lock_page_shows_tester_agreement_and_the_places_pending_decisions_could_change(
+    client: FlaskClient, admin: Any, test_round: TestRound
+) -> None:
+    record_everything(test_round, {"5501": 1.0, "1804": 0.6})
+    web = list(
+        db.session.scalars(
+            sa.select(TestAssignment)
+            .where(TestAssignment.channel == "web", TestAssignment.municipality_code == "5501")
+            .order_by(TestAssignment.scenario_code, TestAssignment.tester_slot)
+        )
+    )
+    for first, second in list(zip(web[::2], web[1::2], strict=True))[:8]:  # disagree on 8
+        operations.save_result(None, first, {"found": True, "seconds": 30, "quality": 3})
+        operations.save_result(None, second, {"found": False, "seconds": 120, "quality": None})
+    db.session.commit()
+    checks = controls.lock_checks(test_round)
+    assert checks.work.counts["awaiting_decision"] == 8
+    tromso = next(m for m in checks.open_places if m.municipality == "5501")
+    assert tromso.best_place != tromso.worst_place
+    assert checks.agreement.round.n > 0 and checks.agreement.round.percent is not None
+
+    page = client.get(f"/servicetest/{test_round.id}/lock?lang=en").get_data(as_text=True)
+    assert "Web items awaiting a decision (8)" in page
+    assert "Places that pending decisions could change" in page
+    assert f"{tromso.best_place}–{tromso.worst_place}" in page
+    assert "Agreement between web testers" in page and "The whole round" in page
+    nb = client.get(f"/servicetest/{test_round.id}/lock?lang=nb").get_data(as_text=True)
+    assert "Samsvar mellom nettesterne" in nb
+
+    locked = client.post(f"/servicetest/{test_round.id}/lock", data={"reason": "Avgjøres ikke."})
+    assert locked.status_code == 302
+    entry = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "lock")).one()
+    assert entry.new_value is not None
+    assert entry.new_value["open"] == {"awaiting_decision": 8}
+    assert entry.new_value["places_open"] == len(checks.open_places)
+    shown = entry.new_value["agreement"]
+    assert (shown["items"], shown["percent"]) == (
+        checks.agreement.round.n,
+        checks.agreement.round.percent,
+    )
+
+
 def test_a_round_with_nothing_open_locks_without_a_reason(
     client: FlaskClient, admin: Any, test_round: TestRound
 ) -> None:
