@@ -9,9 +9,10 @@ from typing import Any
 import sqlalchemy as sa
 
 from surveyapp.extensions import db
-from surveyapp.servicetest import operations
+from surveyapp.servicetest import followup, operations
 from surveyapp.servicetest.models import TestAssignment, TestResult, TestRound
 from surveyapp.servicetest.scoring import RoundResult
+from surveyapp.timeutil import utcnow
 
 _CACHE: OrderedDict[tuple[Any, ...], RoundResult] = OrderedDict()
 # Per round and protocol: the contacts' scores, so that after one result changes only
@@ -22,7 +23,14 @@ MAX_ROUNDS = 16
 
 
 def _version(test_round: TestRound) -> tuple[Any, ...]:
-    """Changes whenever a result, an assignment's status or the round's status changes."""
+    """Changes whenever a result, an assignment's status or the round's status changes,
+    and when an awaited reply's cut-off passes (it then counts, with 0 points, before the
+    periodic maintenance marks it done)."""
+    expired = sa.and_(
+        TestAssignment.status == "open",
+        TestAssignment.follow_up == followup.REPLY,
+        TestAssignment.follow_up_at <= utcnow(),
+    )
     row = db.session.execute(
         sa.select(
             sa.func.count(TestResult.id),
@@ -30,6 +38,7 @@ def _version(test_round: TestRound) -> tuple[Any, ...]:
             sa.func.sum(sa.case((TestAssignment.status == "cancelled", 1), else_=0)),
             # A record counts once its contact is done (call-backs and awaited replies not).
             sa.func.sum(sa.case((TestAssignment.status == "done", 1), else_=0)),
+            sa.func.sum(sa.case((expired, 1), else_=0)),
             sa.func.count(TestAssignment.id),
         )
         .select_from(TestAssignment)

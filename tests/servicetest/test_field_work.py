@@ -18,7 +18,7 @@ from surveyapp.audit.models import AuditEntry
 from surveyapp.extensions import db
 from surveyapp.questionnaires.definition import load_file
 from surveyapp.questionnaires.store import latest_version
-from surveyapp.servicetest import caller_list, followup, operations, scoring
+from surveyapp.servicetest import cache, caller_list, followup, operations, scoring
 from surveyapp.servicetest.models import TestAssignment, TestRound
 from surveyapp.servicetest.workdays import (
     NORWAY,
@@ -265,6 +265,38 @@ def test_the_cutoff_closes_an_awaited_reply_with_zero_points(live_round: Round) 
     ]
     assert score.status == scoring.SCORED and score.points == 0
     assert score.reasons[0].code == "no_reply"
+
+
+def test_the_ranking_counts_a_reply_cutoff_as_soon_as_it_passes(live_round: Round) -> None:
+    """The scored-round cache must not keep an awaited reply as "not carried out" after
+    its cut-off just because nothing was stored since (the maintenance runs hourly)."""
+    mail = one(test_round_id=live_round.id, channel="email", municipality_code="1103")
+    sent = datetime.combine(live_round.today, time(10), NORWAY)
+    record = {"sent_at": sent.isoformat(), "replied_at": None, "checkpoints_covered": []}
+    operations.save_result(None, mail, {**record, "courtesy": None})
+    db.session.commit()
+    assert mail.status == "open" and mail.follow_up_at is not None
+
+    def status() -> str:
+        test_round = db.session.get(TestRound, live_round.id)
+        assert test_round is not None
+        result = cache.scored_round(test_round)
+        [score] = [
+            s
+            for c, s in result.contact_scores
+            if (c.municipality, c.scenario, c.channel) == ("1103", mail.scenario_code, "email")
+        ]
+        return score.status
+
+    assert status() == scoring.MISSING  # awaited: not scored yet
+    # The cut-off passes; nothing in the round is stored anew (no maintenance run yet).
+    db.session.execute(
+        sa.update(TestAssignment)
+        .where(TestAssignment.id == mail.id)
+        .values(follow_up_at=utcnow() - timedelta(minutes=1))
+    )
+    db.session.commit()
+    assert status() == scoring.SCORED
 
 
 def test_the_worker_closes_expired_replies(live_round: Round) -> None:
