@@ -243,6 +243,7 @@ class SheetRules:
     phone_start: time
     phone_end: time
     web_time_limit: int | None = None  # seconds; None when the protocol has no web channel
+    closed: tuple[tuple[int, int], ...] = ()  # the protocol's closed days (month, day)
 
     @property
     def wait_limit(self) -> str | None:
@@ -263,6 +264,7 @@ def rules_for(protocol: Protocol, scenario: Scenario, starts_on: date, ends_on: 
         web_time_limit=protocol.channels.web.time_limit_seconds
         if protocol.channels.web is not None
         else None,
+        closed=protocol.non_working_days,
     )
 
 
@@ -477,7 +479,7 @@ def phone_hour_warnings(record: Mapping[str, Any], rules: SheetRules) -> list[st
         if moment is None:
             continue
         clock = moment.time().replace(tzinfo=None)
-        if not is_working_day(moment.date()):
+        if not is_working_day(moment.date(), rules.closed):
             warnings.append(
                 _(
                     "Attempt %(n)s was made on %(day)s, which is not a working day. Calls belong "

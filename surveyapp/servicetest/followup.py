@@ -10,6 +10,9 @@
 * **Awaiting reply.** An e-mail without a reply waits until the reply can no longer earn
   points: replies are counted for ``quality_cutoff_days`` working days after the clock
   starts (``workdays.clock_start``); from the next working day on it scores 0 and is done.
+
+Working days are those of the scoring: the legal calendar and the days the protocol
+declares closed (``non_working_days``, e.g. 24 and 31 December).
 """
 
 from __future__ import annotations
@@ -20,7 +23,13 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from surveyapp.questionnaires.protocol import EmailChannel, PhoneChannel, PhoneHours, Protocol
-from surveyapp.servicetest.workdays import NORWAY, add_working_days, clock_start, is_working_day
+from surveyapp.servicetest.workdays import (
+    NORWAY,
+    Closed,
+    add_working_days,
+    clock_start,
+    is_working_day,
+)
 
 #: What an open contact waits for (``test_assignment.follow_up``).
 CALLBACK = "callback"
@@ -45,17 +54,19 @@ def was_reached(attempt: Mapping[str, Any], phone: PhoneChannel) -> bool:
     return bool(attempt.get("reached")) and (waited is None or waited <= phone.max_wait_seconds)
 
 
-def callback_time(last: datetime, phone: PhoneChannel, hours: PhoneHours) -> datetime:
+def callback_time(
+    last: datetime, phone: PhoneChannel, hours: PhoneHours, closed: Closed = ()
+) -> datetime:
     """When the call-back after an attempt at ``last`` is due (aware, Norwegian time)."""
     local = last.astimezone(NORWAY)
     later = local + timedelta(minutes=phone.callback_after_minutes)
-    if later.date() == local.date() and is_working_day(local.date()):
+    if later.date() == local.date() and is_working_day(local.date(), closed):
         clock = later.time().replace(tzinfo=None)
         if clock < hours.start:  # an attempt before the phone hours: at their start
             return datetime.combine(local.date(), hours.start, NORWAY)
         if clock < hours.end:
             return later
-    day = add_working_days(local.date() + timedelta(days=1), 0)
+    day = add_working_days(local.date() + timedelta(days=1), 0, closed)
     clock = local.time().replace(tzinfo=None, second=0, microsecond=0)
     if not hours.start <= clock < hours.end:
         clock = hours.start
@@ -70,14 +81,16 @@ def phone_follow_up(record: Mapping[str, Any], protocol: Protocol) -> FollowUp |
         return None
     if any(was_reached(attempt, phone) for attempt in attempts):
         return None
+    last = _moment(attempts[-1]["at"])
     return FollowUp(
-        CALLBACK, callback_time(_moment(attempts[-1]["at"]), phone, protocol.phone_hours)
+        CALLBACK, callback_time(last, phone, protocol.phone_hours, protocol.non_working_days)
     )
 
 
-def last_reply_day(sent: datetime, email: EmailChannel) -> date:
+def last_reply_day(sent: datetime, email: EmailChannel, closed: Closed = ()) -> date:
     """The last working day on which a reply still earns points."""
-    return add_working_days(clock_start(sent, email.send_cutoff), email.quality_cutoff_days)
+    start = clock_start(sent, email.send_cutoff, closed)
+    return add_working_days(start, email.quality_cutoff_days, closed)
 
 
 def email_follow_up(record: Mapping[str, Any], protocol: Protocol) -> FollowUp | None:
@@ -85,7 +98,8 @@ def email_follow_up(record: Mapping[str, Any], protocol: Protocol) -> FollowUp |
     email = protocol.channels.email
     if email is None or record.get("replied_at") or not record.get("sent_at"):
         return None
-    after = add_working_days(last_reply_day(_moment(record["sent_at"]), email), 1)
+    closed = protocol.non_working_days
+    after = add_working_days(last_reply_day(_moment(record["sent_at"]), email, closed), 1, closed)
     return FollowUp(REPLY, datetime.combine(after, time(0, 0), NORWAY))
 
 

@@ -32,7 +32,12 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from surveyapp.questionnaires.protocol import Protocol
-from surveyapp.servicetest.workdays import add_working_days, is_working_day, working_days_in
+from surveyapp.servicetest.workdays import (
+    Closed,
+    add_working_days,
+    is_working_day,
+    working_days_in,
+)
 
 OSLO = ZoneInfo("Europe/Oslo")
 #: Contacts one caller is given on one working day unless the organiser says otherwise.
@@ -260,9 +265,9 @@ def _place(
     return planned
 
 
-def _working_days_from(first: date, count: int) -> list[date]:
-    day = first if is_working_day(first) else add_working_days(first, 0)
-    return [add_working_days(day, n) for n in range(count)]
+def _working_days_from(first: date, count: int, closed: Closed = ()) -> list[date]:
+    day = first if is_working_day(first, closed) else add_working_days(first, 0, closed)
+    return [add_working_days(day, n, closed) for n in range(count)]
 
 
 def _shortfall(
@@ -309,7 +314,7 @@ def _shortfall(
             n_days + 1,
         )
         for count in range(low, low + _SEARCH_LIMIT):
-            longer = _working_days_from(days[0], count)
+            longer = _working_days_from(days[0], count, protocol.non_working_days)
             if _place(protocol, units, longer, callers, cap, seed) is not None:
                 days_needed, last_day = count, longer[-1]
                 break
@@ -360,11 +365,12 @@ def check_plan(
     phone = protocol.channels.phone
     per_day = phone.calls_per_municipality_per_day if phone is not None else 1
     start, end = protocol.phone_hours.start, protocol.phone_hours.end
+    closed = protocol.non_working_days
     load: Counter[tuple[int | None, date]] = Counter()
     slots: Counter[tuple[int | None, datetime]] = Counter()
     calls: Counter[tuple[str, date]] = Counter()
     web: dict[tuple[str, str], list[PlannedContact]] = defaultdict(list)
-    outside = without = 0
+    outside = without = 0  # calls outside the phone hours or on a day not worked
     for contact in planned:
         local = contact.due_at.astimezone(OSLO)
         if contact.caller is None:
@@ -374,7 +380,7 @@ def check_plan(
             slots[contact.caller, contact.due_at] += 1
             calls[contact.municipality, local.date()] += 1
             clock = local.time()
-            if not is_working_day(local.date()) or not start <= clock < end:
+            if not is_working_day(local.date(), closed) or not start <= clock < end:
                 outside += 1
         elif contact.channel == "web":
             web[contact.municipality, contact.scenario].append(contact)

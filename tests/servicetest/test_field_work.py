@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from flask import Flask
 from flask.testing import FlaskClient
 
 from surveyapp import norwegian_time
@@ -18,12 +19,13 @@ from surveyapp.audit.models import AuditEntry
 from surveyapp.extensions import db
 from surveyapp.questionnaires.definition import load_file
 from surveyapp.questionnaires.store import latest_version
-from surveyapp.servicetest import cache, caller_list, followup, operations, scoring
+from surveyapp.servicetest import cache, caller_forms, caller_list, followup, operations, scoring
 from surveyapp.servicetest.models import TestAssignment, TestRound
 from surveyapp.servicetest.workdays import (
     NORWAY,
     add_working_days,
     previous_working_day,
+    working_days_between,
 )
 from surveyapp.timeutil import utcnow
 from tests.conftest import SHIPPED
@@ -122,6 +124,50 @@ def test_callback_times_follow_the_protocol() -> None:
     )
     early = datetime(2026, 9, 8, 7, 0, tzinfo=NORWAY)  # 09:00 is before the phone hours
     assert followup.callback_time(early, phone, hours) == datetime(2026, 9, 8, 9, 30, tzinfo=NORWAY)
+
+
+def test_follow_ups_skip_the_protocols_closed_days_as_the_scoring_does() -> None:
+    shipped = load_file(SHIPPED / "servicetest-protocol.yaml").protocol
+    assert shipped is not None
+    protocol = shipped.model_copy(update={"non_working_days": ((12, 24), (12, 31))})
+    phone, email = protocol.channels.phone, protocol.channels.email
+    assert phone is not None and email is not None
+    # A call at 14:00 on Wednesday 23 December: the call-back is not on Christmas Eve
+    # (closed) but on Monday 28 December (25 and 26 are holidays, 27 a Sunday).
+    attempt = {"at": "2026-12-23T14:00:00+01:00", "reached": False, "waiting_seconds": None}
+    legal = followup.phone_follow_up({"attempts": [attempt]}, shipped)
+    due = followup.phone_follow_up({"attempts": [attempt]}, protocol)
+    assert legal is not None and legal.at == datetime(2026, 12, 24, 14, 0, tzinfo=NORWAY)
+    assert due is not None and due.at == datetime(2026, 12, 28, 14, 0, tzinfo=NORWAY)
+    # An e-mail sent Wednesday 16 December: 10 working days without 24 and 31 December
+    # end on Tuesday 5 January; the scoring counts a reply that day as 10 days, the next
+    # day as 11 (0 points), so the reply is awaited until midnight before 6 January.
+    sent = datetime(2026, 12, 16, 10, 0, tzinfo=NORWAY)
+    closed = protocol.non_working_days
+    last = followup.last_reply_day(sent, email, closed)
+    assert last == date(2027, 1, 5)
+    assert followup.last_reply_day(sent, email) == date(2026, 12, 31)  # the legal calendar
+    cutoff = email.quality_cutoff_days
+    at_last = datetime.combine(last, time(12), NORWAY)
+    after = datetime.combine(date(2027, 1, 6), time(12), NORWAY)
+    assert working_days_between(sent, at_last, email.send_cutoff, closed) == cutoff
+    assert working_days_between(sent, after, email.send_cutoff, closed) == cutoff + 1
+    awaited = followup.email_follow_up({"sent_at": sent.isoformat()}, protocol)
+    assert awaited is not None and awaited.at == datetime(2027, 1, 6, 0, 0, tzinfo=NORWAY)
+
+
+def test_a_call_on_a_closed_day_is_flagged_on_the_sheet(app: Flask) -> None:
+    shipped = load_file(SHIPPED / "servicetest-protocol.yaml").protocol
+    assert shipped is not None
+    protocol = shipped.model_copy(update={"non_working_days": ((12, 24),)})
+    scenario = protocol.scenarios[0]
+    record = {"attempts": [{"at": "2026-12-24T10:00:00+01:00", "reached": True}]}
+    with app.test_request_context("/?lang=en"):
+        legal = caller_forms.rules_for(shipped, scenario, date(2026, 12, 1), date(2026, 12, 31))
+        closed = caller_forms.rules_for(protocol, scenario, date(2026, 12, 1), date(2026, 12, 31))
+        assert caller_forms.phone_hour_warnings(record, legal) == []
+        [warning] = caller_forms.phone_hour_warnings(record, closed)
+    assert "which is not a working day" in warning
 
 
 def test_a_first_unanswered_call_is_a_callback_not_a_zero(

@@ -168,3 +168,26 @@ def test_the_plan_stays_inside_the_cap_when_it_is_tight(
     assert shown.busiest_caller_day <= 8
     assert shown.violations == dict.fromkeys(CONSTRAINTS, 0)
     assert replace(shown, violations={}).days[0] >= START
+
+
+def test_the_protocols_closed_days_are_not_planned_and_count_as_outside(
+    protocol: Protocol, everyone: list[str]
+) -> None:
+    closed = protocol.model_copy(update={"non_working_days": ((12, 24), (12, 31))})
+    christmas_eve = datetime(2026, 12, 24, 10, 0, tzinfo=OSLO)  # a Thursday
+    call = [_contact(1, christmas_eve)]
+    assert check_plan(call, protocol, 10)["outside_phone_hours"] == 0  # legal calendar
+    assert check_plan(call, closed, 10)["outside_phone_hours"] == 1
+    few = everyone[:12]
+    start, end = date(2026, 12, 21), date(2027, 1, 8)
+    plan = planning.plan_round(closed, few, CALLERS, start, end, seed=2, daily_cap=40)
+    days = {p.due_at.astimezone(OSLO).date() for p in plan}
+    assert date(2026, 12, 24) not in days and date(2026, 12, 31) not in days
+    assert check_plan(plan, closed, 40) == dict.fromkeys(CONSTRAINTS, 0)
+    # Too short: the days it says it needs skip the closed days too.
+    with pytest.raises(PlanDoesNotFit) as refused:
+        planning.plan_round(closed, few, CALLERS, start, date(2026, 12, 23), seed=2)
+    last = refused.value.shortfall.last_day
+    assert last is not None
+    need = refused.value.shortfall.days_needed
+    assert need is not None and len(working_days_in(start, last, closed.non_working_days)) == need
