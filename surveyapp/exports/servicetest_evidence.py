@@ -78,6 +78,7 @@ def evidence_sheet(
         )
         .order_by(
             TestAssignment.municipality_code,
+            TestAssignment.unit_code,
             TestAssignment.scenario_code,
             TestAssignment.channel,
             TestAssignment.tester_slot,
@@ -102,7 +103,12 @@ def evidence_sheet(
         scenario = scenarios.get(assignment.scenario_code)
         values: list[Any] = [
             assignment.municipality_code,
-            names.get(assignment.municipality_code, assignment.municipality_code),
+            names.get(assignment.municipality_code, assignment.municipality_code)
+            + (
+                f" – {names.get(assignment.unit_code, assignment.unit_code)}"
+                if assignment.unit_code
+                else ""
+            ),
             pick(scenario.question, language) if scenario else assignment.scenario_code,
             channels.get(assignment.channel, assignment.channel),
             assignment.tester_slot if assignment.channel == "web" else None,

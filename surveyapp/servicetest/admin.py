@@ -316,6 +316,7 @@ def decider(round_id: int) -> WerkzeugResponse:
             form.municipality.data or "",
             form.scenario.data or "",
             int(form.caller.data or 0),
+            unit=form.unit.data or "",
         )
     except operations.ServiceTestError as error:
         db.session.rollback()

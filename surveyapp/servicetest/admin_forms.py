@@ -119,6 +119,7 @@ class MoveForm(StaffForm):
 class DeciderForm(StaffForm):
     municipality = StringField(validators=[DataRequired(), Length(max=4)])
     scenario = StringField(validators=[DataRequired(), Length(max=80)])
+    unit = StringField(validators=[Optional(), Length(max=20)])  # a test unit's item
     caller = SelectField(_l("Deciding tester"), choices=[], validators=[DataRequired()])
 
 

@@ -46,7 +46,7 @@ from surveyapp.servicetest import (
 from surveyapp.servicetest import caller_forms as forms
 from surveyapp.servicetest.caller_forms import AttachmentForm
 from surveyapp.servicetest.evidence_models import ContactAttachment, ContactEvidence
-from surveyapp.servicetest.models import TestAssignment, TestResult, TestRound
+from surveyapp.servicetest.models import TestAssignment, TestResult, TestRound, TestUnit
 from surveyapp.servicetest.phrases import reason_text
 from surveyapp.servicetest.workdays import NORWAY as OSLO
 from surveyapp.servicetest.workdays import working_days_between
@@ -159,6 +159,7 @@ def _web_siblings(assignment: TestAssignment) -> dict[int, dict[str, Any] | None
         .where(
             TestAssignment.test_round_id == assignment.test_round_id,
             TestAssignment.municipality_code == assignment.municipality_code,
+            TestAssignment.unit_code == assignment.unit_code,
             TestAssignment.scenario_code == assignment.scenario_code,
             TestAssignment.channel == "web",
             TestAssignment.tester_slot != records.DECIDING_SLOT,
@@ -353,11 +354,13 @@ def sheet(assignment_id: int) -> str | tuple[str, int] | WerkzeugResponse:
     assignment, mode = _open_sheet(assignment_id)
     test_round = assignment.test_round
     municipality = db.session.get(Municipality, assignment.municipality_code)
+    unit = db.session.get(TestUnit, assignment.unit_code) if assignment.unit_code else None
     if mode == LOCKED:
         page = render_template(
             "servicetest/caller/locked.html",
             assignment=assignment,
             municipality=municipality,
+            unit=unit,
             test_round=test_round,
         )
         return (page, 409) if request.method == "POST" else page
@@ -398,6 +401,7 @@ def sheet(assignment_id: int) -> str | tuple[str, int] | WerkzeugResponse:
         assignment=assignment,
         test_round=test_round,
         municipality=municipality,
+        unit=unit,
         contact=contact_of(assignment.municipality_code),
         protocol=protocol,
         scenario=scenario,
@@ -434,6 +438,7 @@ def _web_sibling_assignments(assignment: TestAssignment) -> list[TestAssignment]
             sa.select(TestAssignment).where(
                 TestAssignment.test_round_id == assignment.test_round_id,
                 TestAssignment.municipality_code == assignment.municipality_code,
+                TestAssignment.unit_code == assignment.unit_code,
                 TestAssignment.scenario_code == assignment.scenario_code,
                 TestAssignment.channel == "web",
                 TestAssignment.tester_slot != records.DECIDING_SLOT,

@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from surveyapp.extensions import db
 from surveyapp.municipalities.models import Municipality
 from surveyapp.servicetest.followup import CALLBACK, REPLY
-from surveyapp.servicetest.models import TestAssignment, TestRound
+from surveyapp.servicetest.models import TestAssignment, TestRound, TestUnit
 from surveyapp.servicetest.workdays import NORWAY
 
 SECTIONS = ("today", "callback", "awaiting", "overdue", "upcoming", "done")
@@ -63,6 +63,7 @@ class Row:
     status: str
     section: str
     due_now: bool  # a call-back whose time has come, or any overdue contact
+    unit_name: str | None = None  # a test unit below the municipality (an Oslo district)
 
     @property
     def reply_until(self) -> date | None:
@@ -172,8 +173,10 @@ def page(caller_id: int, now: datetime, section: str, filters: Filters, number: 
             TestAssignment.due_at,
             TestAssignment.follow_up_at,
             TestAssignment.status,
+            TestUnit.name,
         )
         .join(Municipality, Municipality.code == TestAssignment.municipality_code)
+        .outerjoin(TestUnit, TestUnit.code == TestAssignment.unit_code)
         .where(kind == section)
     )
     if section == "done":
@@ -182,12 +185,13 @@ def page(caller_id: int, now: datetime, section: str, filters: Filters, number: 
         query = query.order_by(when.is_(None), when, TestAssignment.id)
     query = query.limit(PAGE_SIZE).offset((number - 1) * PAGE_SIZE)
     rows = []
-    for values in db.session.execute(query).tuples():
+    for *values, unit_name in db.session.execute(query).tuples():
         follow_up_at = values[8]
         rows.append(
             Row(
                 *values,  # type: ignore[misc]
                 section=section,
+                unit_name=unit_name,
                 due_now=section == "overdue"
                 or (section == "callback" and follow_up_at is not None and follow_up_at <= now),
             )

@@ -21,8 +21,10 @@ from surveyapp.municipalities.models import Municipality
 from surveyapp.servicetest import cache, followup, operations
 from surveyapp.servicetest.agreement import AgreementReport
 from surveyapp.servicetest.models import TestAssignment, TestResult, TestRound
+from surveyapp.servicetest.operations import WebItem
 from surveyapp.servicetest.records import DECIDING_SLOT
 from surveyapp.servicetest.scoring import MunicipalityScore
+from surveyapp.servicetest.units import unit_names
 from surveyapp.timeutil import utcnow
 
 #: Rows listed per kind of open work on the lock page (the count is always complete).
@@ -42,11 +44,12 @@ class ControlError(ValueError):
 @dataclass(frozen=True)
 class OpenItem:
     municipality: str
-    municipality_name: str
+    municipality_name: str  # with the test unit's name for a unit ("Oslo – Frogner")
     scenario: str
     channel: str
     caller: str | None
     when: datetime | None = None
+    unit: str = ""
 
 
 @dataclass
@@ -67,7 +70,15 @@ class OpenWork:
 
 
 def _names() -> dict[str, str]:
-    return dict(db.session.execute(sa.select(Municipality.code, Municipality.name)).tuples().all())
+    """Municipality and test-unit codes → names."""
+    names = dict(db.session.execute(sa.select(Municipality.code, Municipality.name)).tuples().all())
+    return names | unit_names()
+
+
+def _name(names: Mapping[str, str], municipality: str, unit: str = "") -> str:
+    """A municipality's name, or "municipality – unit" for a test unit."""
+    name = names.get(municipality, municipality)
+    return f"{name} – {names.get(unit, unit)}" if unit else name
 
 
 def open_work(test_round: TestRound, now: datetime | None = None) -> OpenWork:
@@ -83,16 +94,19 @@ def open_work(test_round: TestRound, now: datetime | None = None) -> OpenWork:
         .outerjoin(User, User.id == TestAssignment.caller_id)
         .outerjoin(TestResult, TestResult.assignment_id == TestAssignment.id)
         .where(TestAssignment.test_round_id == test_round.id, TestAssignment.status != "cancelled")
-        .order_by(TestAssignment.municipality_code, TestAssignment.scenario_code)
+        .order_by(
+            TestAssignment.municipality_code, TestAssignment.unit_code, TestAssignment.scenario_code
+        )
     ).tuples()
     for assignment, caller, record in rows:
         item = OpenItem(
             assignment.municipality_code,
-            names.get(assignment.municipality_code, assignment.municipality_code),
+            _name(names, assignment.municipality_code, assignment.unit_code),
             assignment.scenario_code,
             assignment.channel,
             caller,
             assignment.follow_up_at or assignment.due_at,
+            assignment.unit_code,
         )
         if assignment.status == "open":
             if assignment.follow_up == followup.CALLBACK:
@@ -115,10 +129,11 @@ def open_work(test_round: TestRound, now: datetime | None = None) -> OpenWork:
             "awaiting_decision",
             OpenItem(
                 contact.municipality,
-                names.get(contact.municipality, contact.municipality),
+                _name(names, contact.municipality, contact.unit),
                 contact.scenario,
                 "web",
                 None,
+                unit=contact.unit,
             ),
         )
     return work
@@ -246,15 +261,21 @@ class PendingDecision:
     """A web item whose two testers disagree: who rated it, and who decides (if anyone)."""
 
     municipality: str
-    municipality_name: str
+    municipality_name: str  # with the test unit's name for a unit
     scenario: str
     raters: tuple[int, ...]
     rater_names: tuple[str, ...]
     decider: int | None
     decider_name: str | None
+    unit: str = ""
+
+    @property
+    def key(self) -> WebItem:
+        return (self.municipality, self.unit, self.scenario)
 
 
-def _web_slots(test_round: TestRound, municipality: str, scenario: str) -> list[Any]:
+def _web_slots(test_round: TestRound, item: WebItem) -> list[Any]:
+    municipality, unit, scenario = item
     return list(
         db.session.execute(
             sa.select(TestAssignment, TestResult.recorded_by_id)
@@ -262,6 +283,7 @@ def _web_slots(test_round: TestRound, municipality: str, scenario: str) -> list[
             .where(
                 TestAssignment.test_round_id == test_round.id,
                 TestAssignment.municipality_code == municipality,
+                TestAssignment.unit_code == unit,
                 TestAssignment.scenario_code == scenario,
                 TestAssignment.channel == "web",
             )
@@ -270,19 +292,21 @@ def _web_slots(test_round: TestRound, municipality: str, scenario: str) -> list[
     )
 
 
-def raters_of(test_round: TestRound, municipality: str, scenario: str) -> set[int]:
+def raters_of(test_round: TestRound, item: WebItem) -> set[int]:
     """The testers of the two independent checks (given the item, or who recorded it)."""
-    return operations._raters(test_round, municipality, scenario)
+    municipality, unit, scenario = item
+    return operations._raters(test_round, municipality, scenario, unit)
 
 
 def pending_decisions(test_round: TestRound) -> list[PendingDecision]:
     users = dict(db.session.execute(sa.select(User.id, User.name)).tuples().all())
     names = _names()
     pending = []
-    for municipality, scenario in operations.awaiting_decision(test_round):
+    for item in operations.awaiting_decision(test_round):
+        municipality, unit, scenario = item
         decider = None
         raters: set[int] = set()
-        for assignment, recorded_by in _web_slots(test_round, municipality, scenario):
+        for assignment, recorded_by in _web_slots(test_round, item):
             if assignment.tester_slot == DECIDING_SLOT:
                 decider = assignment.caller_id
             else:
@@ -291,12 +315,13 @@ def pending_decisions(test_round: TestRound) -> list[PendingDecision]:
         pending.append(
             PendingDecision(
                 municipality,
-                names.get(municipality, municipality),
+                _name(names, municipality, unit),
                 scenario,
                 ordered,
                 tuple(users.get(r, "?") for r in ordered),
                 decider,
                 users.get(decider) if decider is not None else None,
+                unit,
             )
         )
     return pending
@@ -304,7 +329,7 @@ def pending_decisions(test_round: TestRound) -> list[PendingDecision]:
 
 def suggest_deciders(
     pending: Sequence[PendingDecision], callers: Sequence[int], round_id: int
-) -> dict[tuple[str, str], int | None]:
+) -> dict[WebItem, int | None]:
     """For each item, its decider or the least busy caller who rated neither check."""
     load = Counter(
         dict(
@@ -317,34 +342,37 @@ def suggest_deciders(
             .all()
         )
     )
-    chosen: dict[tuple[str, str], int | None] = {}
+    chosen: dict[WebItem, int | None] = {}
     for item in pending:
         if item.decider is not None:
-            chosen[item.municipality, item.scenario] = item.decider
+            chosen[item.key] = item.decider
             continue
         able = [c for c in callers if c not in item.raters]
         pick = min(able, key=lambda c: (load[c], c), default=None)
         if pick is not None:
             load[pick] += 1
-        chosen[item.municipality, item.scenario] = pick
+        chosen[item.key] = pick
     return chosen
 
 
 def assign_deciders(
-    actor_id: int | None, test_round: TestRound, choices: Mapping[tuple[str, str], int]
+    actor_id: int | None, test_round: TestRound, choices: Mapping[WebItem, int]
 ) -> int:
-    """Give every item its chosen deciding tester in one step (all or nothing): refused
-    (``decider_is_rater``) when a chosen tester rated one of the item's checks."""
-    refused = [key for key, caller in choices.items() if caller in raters_of(test_round, *key)]
+    """Give every item (municipality, unit, scenario) its chosen deciding tester in one
+    step (all or nothing): refused (``decider_is_rater``) when a chosen tester rated one
+    of the item's checks."""
+    refused = [key for key, caller in choices.items() if caller in raters_of(test_round, key)]
     if refused:
         raise ControlError("decider_is_rater", items=refused)
     changed = 0
-    for (municipality, scenario), caller in choices.items():
-        slots = {a.tester_slot: a for a, _r in _web_slots(test_round, municipality, scenario)}
+    for (municipality, unit, scenario), caller in choices.items():
+        slots = {
+            a.tester_slot: a for a, _r in _web_slots(test_round, (municipality, unit, scenario))
+        }
         current = slots.get(DECIDING_SLOT)
         if current is not None and current.caller_id == caller:
             continue
-        operations.assign_decider(actor_id, test_round, municipality, scenario, caller)
+        operations.assign_decider(actor_id, test_round, municipality, scenario, caller, unit)
         changed += 1
     return changed
 
@@ -395,22 +423,26 @@ def move_open_contacts(
             .all()
         )
     )
-    web_testers: dict[tuple[str, str], set[int]] = defaultdict(set)
-    for municipality, scenario, caller in db.session.execute(
+    web_testers: dict[WebItem, set[int]] = defaultdict(set)
+    for municipality, unit, scenario, caller in db.session.execute(
         sa.select(
-            TestAssignment.municipality_code, TestAssignment.scenario_code, TestAssignment.caller_id
+            TestAssignment.municipality_code,
+            TestAssignment.unit_code,
+            TestAssignment.scenario_code,
+            TestAssignment.caller_id,
         ).where(TestAssignment.test_round_id == test_round.id, TestAssignment.channel == "web")
     ).tuples():
         if caller is not None:
-            web_testers[municipality, scenario].add(caller)
+            web_testers[municipality, unit, scenario].add(caller)
     moved = kept = blocked = 0
     for assignment in open_:
         if assignment.follow_up == followup.REPLY:
             kept += 1
             continue
         able = targets
+        item = (assignment.municipality_code, assignment.unit_code, assignment.scenario_code)
         if assignment.channel == "web":
-            taken = web_testers[assignment.municipality_code, assignment.scenario_code]
+            taken = web_testers[item]
             able = [c for c in targets if c not in taken]
         if not able:
             blocked += 1
@@ -418,7 +450,7 @@ def move_open_contacts(
         to = min(able, key=lambda c: (load[c], targets.index(c)))
         load[to] += 1
         if assignment.channel == "web":
-            web_testers[assignment.municipality_code, assignment.scenario_code].add(to)
+            web_testers[item].add(to)
         operations.reassign(actor_id, assignment, to)
         moved += 1
     return Moved(moved, kept, blocked)

@@ -52,6 +52,7 @@ def may_see(user: Any, assignment: TestAssignment) -> bool:
                 .where(
                     TestAssignment.test_round_id == assignment.test_round_id,
                     TestAssignment.municipality_code == assignment.municipality_code,
+                    TestAssignment.unit_code == assignment.unit_code,
                     TestAssignment.scenario_code == assignment.scenario_code,
                     TestAssignment.channel == "web",
                     TestAssignment.tester_slot == DECIDING_SLOT,

@@ -475,13 +475,17 @@ def score(
         )
 
 
-def awaiting_decision(test_round: TestRound) -> list[tuple[str, str]]:
+#: A web item of a round: municipality, test unit ("" for the whole municipality), scenario.
+WebItem = tuple[str, str, str]
+
+
+def awaiting_decision(test_round: TestRound) -> list[WebItem]:
     """Web items whose testers disagree and that have no deciding tester yet."""
     result = score(test_round)
-    return sorted((c.municipality, c.scenario) for c in result.awaiting_decision)
+    return sorted((c.municipality, c.unit, c.scenario) for c in result.awaiting_decision)
 
 
-def _raters(test_round: TestRound, municipality: str, scenario: str) -> set[int]:
+def _raters(test_round: TestRound, municipality: str, scenario: str, unit: str = "") -> set[int]:
     """Who has the two independent checks of a web item, or recorded them."""
     rows = db.session.execute(
         sa.select(TestAssignment.caller_id, TestResult.recorded_by_id)
@@ -489,6 +493,7 @@ def _raters(test_round: TestRound, municipality: str, scenario: str) -> set[int]
         .where(
             TestAssignment.test_round_id == test_round.id,
             TestAssignment.municipality_code == municipality,
+            TestAssignment.unit_code == unit,
             TestAssignment.scenario_code == scenario,
             TestAssignment.channel == "web",
             TestAssignment.tester_slot != DECIDING_SLOT,
@@ -498,16 +503,22 @@ def _raters(test_round: TestRound, municipality: str, scenario: str) -> set[int]
 
 
 def assign_decider(
-    actor_id: int | None, test_round: TestRound, municipality: str, scenario: str, caller_id: int
+    actor_id: int | None,
+    test_round: TestRound,
+    municipality: str,
+    scenario: str,
+    caller_id: int,
+    unit: str = "",
 ) -> TestAssignment:
     """Give a web item on which the testers disagree to a third tester (never one of the
-    two who checked it: ``decider_is_rater``)."""
+    two who checked it: ``decider_is_rater``); ``unit`` for an item of a test unit."""
     _editable(test_round)
     first = db.session.scalar(
         sa.select(TestAssignment)
         .where(
             TestAssignment.test_round_id == test_round.id,
             TestAssignment.municipality_code == municipality,
+            TestAssignment.unit_code == unit,
             TestAssignment.scenario_code == scenario,
             TestAssignment.channel == "web",
         )
@@ -515,12 +526,13 @@ def assign_decider(
     )
     if first is None:
         raise ServiceTestError("unknown_item")
-    if caller_id in _raters(test_round, municipality, scenario):
+    if caller_id in _raters(test_round, municipality, scenario, unit):
         raise ServiceTestError("decider_is_rater")
     existing = db.session.scalar(
         sa.select(TestAssignment).where(
             TestAssignment.test_round_id == test_round.id,
             TestAssignment.municipality_code == municipality,
+            TestAssignment.unit_code == unit,
             TestAssignment.scenario_code == scenario,
             TestAssignment.channel == "web",
             TestAssignment.tester_slot == DECIDING_SLOT,
@@ -532,6 +544,7 @@ def assign_decider(
     decider = TestAssignment(
         test_round_id=test_round.id,
         municipality_code=municipality,
+        unit_code=unit,
         scenario_code=scenario,
         sector=first.sector,
         channel="web",
@@ -548,7 +561,7 @@ def assign_decider(
         "test_assignment",
         decider.id,
         None,
-        {"municipality": municipality, "scenario": scenario, "caller_id": caller_id},
+        {"municipality": municipality, "unit": unit, "scenario": scenario, "caller_id": caller_id},
     )
     return decider
 

@@ -176,14 +176,14 @@ def decisions(round_id: int) -> str | WerkzeugResponse:
 
         if not ConfirmForm().validate_on_submit():
             abort(400)
-        choices: dict[tuple[str, str], int] = {}
+        choices: dict[operations.WebItem, int] = {}
         for n, item in enumerate(pending):
             raw = request.form.get(f"decider-{n}", "")
             if not raw:
                 continue
             if not raw.isdigit() or int(raw) not in known:
                 abort(400)
-            choices[item.municipality, item.scenario] = int(raw)
+            choices[item.key] = int(raw)
         try:
             changed = controls.assign_deciders(current_user.id, test_round, choices)
         except (controls.ControlError, operations.ServiceTestError) as error:

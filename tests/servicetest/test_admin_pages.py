@@ -222,7 +222,7 @@ def test_disagreeing_web_testers_await_a_decider(
     operations.save_result(None, first, {"found": True, "seconds": 30, "quality": 3})
     operations.save_result(None, second, {"found": False, "seconds": 120, "quality": None})
     db.session.commit()
-    assert ("5501", first.scenario_code) in operations.awaiting_decision(planned_round)
+    assert ("5501", "", first.scenario_code) in operations.awaiting_decision(planned_round)
     login(make_user("admin"))
     page = client.get(f"/servicetest/{planned_round.id}?lang=en").get_data(as_text=True)
     assert "The testers disagree on 1 web item." in page
@@ -252,7 +252,7 @@ def test_disagreeing_web_testers_await_a_decider(
     ).one()
     operations.save_result(None, decider, {"found": True, "seconds": 50, "quality": 2})
     db.session.commit()
-    assert ("5501", first.scenario_code) not in operations.awaiting_decision(planned_round)
+    assert ("5501", "", first.scenario_code) not in operations.awaiting_decision(planned_round)
 
 
 def test_reassign_and_cancel_are_audited(

@@ -16,8 +16,9 @@ from surveyapp.api import publishing
 from surveyapp.audit.models import AuditEntry
 from surveyapp.extensions import db
 from surveyapp.questionnaires.store import latest_version
-from surveyapp.servicetest import controls, operations
+from surveyapp.servicetest import controls, evidence, operations
 from surveyapp.servicetest.models import TestAssignment, TestResult, TestRound
+from surveyapp.servicetest.units import load_units, unit_names, units_of
 from surveyapp.servicetest.workdays import NORWAY
 from tests.servicetest_records import record_everything
 
@@ -331,6 +332,92 @@ def test_all_pending_decisions_are_assigned_in_one_step(
     assert sorted(d.caller_id for d in deciders) == sorted(t.id for t in thirds)
     page = client.get(f"/servicetest/{test_round.id}/decisions").get_data(as_text=True)
     assert "none yet" not in page and thirds[0].name in page
+
+
+def test_decisions_calls_and_evidence_keep_test_units_apart(
+    questionnaires: None,
+    client: FlaskClient,
+    admin: Any,
+    callers: list[Any],
+    login: Callable[[Any], FlaskClient],
+) -> None:
+    """Oslo's districts as test units: the same web item in two districts is two items,
+    each with its own deciding tester, and a decider sees only their own district's checks."""
+    load_units()
+    db.session.commit()
+    protocol = latest_version("servicetest-protocol")
+    assert protocol is not None
+    test_round = operations.plan(
+        None,
+        title="Bydeler 2026",
+        protocol=protocol,
+        year=2026,
+        starts_on=date(2026, 9, 7),
+        ends_on=date(2026, 10, 2),
+        municipalities=["0301"],
+        callers=[c.id for c in callers],
+        seed=5,
+        selection={"mode": "list"},
+        daily_cap=60,
+        units=units_of(["0301"]),
+    )
+    db.session.commit()
+    scenario = operations.protocol_of(test_round).scenarios[-1].code
+    web = {
+        (a.unit_code, a.tester_slot): a
+        for a in db.session.scalars(
+            sa.select(TestAssignment).where(
+                TestAssignment.channel == "web", TestAssignment.scenario_code == scenario
+            )
+        )
+    }
+    districts = ["030101", "030102"]
+    for unit in districts:
+        operations.save_result(None, web[unit, 1], {"found": True, "seconds": 30, "quality": 3})
+        operations.save_result(None, web[unit, 2], {"found": False, "seconds": 110})
+    db.session.commit()
+    assert operations.awaiting_decision(test_round) == [("0301", u, scenario) for u in districts]
+    names = unit_names()
+    pending = controls.pending_decisions(test_round)
+    assert [p.municipality_name.split(" – ")[-1] for p in pending] == [names[u] for u in districts]
+    lock_page = client.get(f"/servicetest/{test_round.id}/lock").get_data(as_text=True)
+    assert f"– {names['030101']}" in lock_page and f"– {names['030102']}" in lock_page
+
+    page = client.get(f"/servicetest/{test_round.id}/decisions").get_data(as_text=True)
+    chosen = {}
+    for n, unit in enumerate(districts):
+        options = page.split(f'id="decider-{n}"', 1)[1].split("</select>", 1)[0]
+        chosen[unit] = int(options.split('" selected', 1)[0].rsplit('value="', 1)[1])
+        assert chosen[unit] not in (web[unit, 1].caller_id, web[unit, 2].caller_id)
+    response = client.post(
+        f"/servicetest/{test_round.id}/decisions",
+        data={f"decider-{n}": str(chosen[u]) for n, u in enumerate(districts)},
+    )
+    assert response.status_code == 302
+    deciders = {
+        d.unit_code: d
+        for d in db.session.scalars(
+            sa.select(TestAssignment).where(TestAssignment.tester_slot == 3)
+        )
+    }
+    assert sorted(deciders) == districts
+    assert {u: d.caller_id for u, d in deciders.items()} == chosen
+
+    # The first district decided: only the second still awaits a decision.
+    operations.save_result(None, deciders["030101"], {"found": True, "seconds": 40, "quality": 2})
+    db.session.commit()
+    assert operations.awaiting_decision(test_round) == [("0301", "030102", scenario)]
+    # Each decider sees the checks of their own district only.
+    decider = next(c for c in callers if c.id == chosen["030101"])
+    assert evidence.may_see(decider, web["030101", 1])
+    if decider.id not in (web["030102", 1].caller_id, deciders["030102"].caller_id):
+        assert not evidence.may_see(decider, web["030102", 1])
+    client.post("/logout")
+    login(decider)
+    listing = client.get("/calls?section=done").get_data(as_text=True)
+    assert f"– {names['030101']}" in listing
+    sheet = client.get(f"/calls/{deciders['030101'].id}").get_data(as_text=True)
+    assert f"Oslo - Oslove – {names['030101']}" in sheet
 
 
 # --------------------------------------------------------------------------- moving
