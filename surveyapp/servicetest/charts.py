@@ -51,7 +51,8 @@ def trend_chart(name: str, points: Sequence[RoundPoint], language: str) -> bytes
     axes.set_ylim(0, 105)
     axes.set_xticks(sorted({p.year for p in points}) or [0])
     axes.set_title(name, loc="left", fontsize=11)
-    axes.legend(loc="lower right", frameon=False, fontsize=8)
+    if points:  # nothing to label for a municipality without rounds
+        axes.legend(loc="lower right", frameon=False, fontsize=8)
     axes.grid(axis="y", color="#dddddd", linewidth=0.6)
     _demo(figure, any(p.demo for p in points), language)
     return _render(figure, "svg")
