@@ -127,11 +127,13 @@ def register_blueprints(app: Flask) -> None:
     from surveyapp.exports.report_views import bp as reportpdf_bp
     from surveyapp.exports.views import bp as exports_bp
     from surveyapp.jobs.views import bp as jobs_bp
+    from surveyapp.municipalities.contact_views import bp as municipality_contacts_bp
     from surveyapp.questionnaires.views import bp as questionnaire_files_bp
     from surveyapp.results.groups import bp as peergroups_bp
     from surveyapp.results.views import bp as results_bp
     from surveyapp.servicetest.admin import bp as servicetest_bp
     from surveyapp.servicetest.caller import bp as calls_bp
+    from surveyapp.servicetest.results_pages import bp as servicetest_results_bp
     from surveyapp.surveys.admin import bp as rounds_bp
     from surveyapp.surveys.public import bp as surveys_bp
     from surveyapp.web.views import bp as web_bp
@@ -140,6 +142,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(accounts_bp)
     app.register_blueprint(surveys_bp)
     app.register_blueprint(servicetest_bp)
+    app.register_blueprint(servicetest_results_bp)
     app.register_blueprint(calls_bp)
     app.register_blueprint(results_bp)
     app.register_blueprint(rounds_bp)
@@ -152,6 +155,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(channels_bp)
     app.register_blueprint(paper_bp)
     app.register_blueprint(kiosk_bp)
+    app.register_blueprint(municipality_contacts_bp)
     init_api(app)
 
 
@@ -215,6 +219,7 @@ def register_jobs(app: Flask) -> None:
     from surveyapp.channels import maintenance as channel_maintenance  # noqa: F401
     from surveyapp.extensions import task_queue
     from surveyapp.jobs import maintenance  # noqa: F401  (periodic: job files, stalled jobs)
+    from surveyapp.servicetest import maintenance as field_work  # noqa: F401  (replies, evidence)
     from surveyapp.surveys import invitation_job  # noqa: F401  (invitation letters)
     from surveyapp.surveys import maintenance as privacy_maintenance  # noqa: F401
 

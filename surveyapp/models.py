@@ -6,9 +6,11 @@ from surveyapp.audit.models import AuditEntry
 from surveyapp.branding.models import CoatOfArms
 from surveyapp.channels.models import EmailRecipient, EmailSendLog, KioskDevice, PaperKeying
 from surveyapp.jobs.models import Job
+from surveyapp.municipalities.contacts import MunicipalityContact
 from surveyapp.municipalities.models import Municipality, MunicipalityChange, MunicipalityPeriod
 from surveyapp.questionnaires.models import QuestionFingerprint, Questionnaire
 from surveyapp.results.models import PeerGroup, PeerValue, peer_group_member
+from surveyapp.servicetest.evidence_models import ContactAttachment, ContactEvidence
 from surveyapp.servicetest.models import (
     TestAssignment,
     TestResult,
@@ -31,12 +33,15 @@ __all__ = [
     "CoatOfArms",
     "EmailRecipient",
     "EmailSendLog",
+    "ContactAttachment",
+    "ContactEvidence",
     "Invitation",
     "Job",
     "KioskDevice",
     "Municipality",
     "MunicipalityChange",
     "MunicipalityPeriod",
+    "MunicipalityContact",
     "PeerGroup",
     "PaperKeying",
     "PeerValue",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -34,7 +34,7 @@ def record_everything(test_round: TestRound, quality: dict[str, float]) -> None:
         elif assignment.channel == "email":
             record = {
                 "sent_at": due.isoformat(),
-                "replied_at": due.replace(day=due.day + 1).isoformat(),
+                "replied_at": (due + timedelta(days=1)).isoformat(),
                 "checkpoints_covered": covered,
                 "courtesy": round(3 * good),
             }

@@ -188,3 +188,47 @@ def test_the_catalogues_translate_without_flask() -> None:
     assert en("95 %% interval") == "95 % interval"
     with pytest.raises(ValueError):
         catalogs.translator("de")
+
+
+@given(
+    st.floats(allow_nan=False, allow_infinity=False, min_value=-1e12, max_value=1e12),
+    st.integers(min_value=0, max_value=6),
+)
+def test_the_fast_float_rounding_is_the_same_rule(value: float, decimals: int) -> None:
+    from surveyapp.formatting import _rounded, exact, round_half_up
+
+    slow = _rounded(exact(value), 0, decimals)
+    fast = round_half_up(value, decimals)
+    assert (fast, str(fast)) == (slow, str(slow))
+
+
+@pytest.mark.parametrize(
+    ("value", "decimals", "text"),
+    [
+        (80.95, 1, "81.0"),
+        (80.9499999999, 1, "80.9"),
+        (-0.04, 1, "0.0"),
+        (2.5, 0, "3"),
+        (-2.5, 0, "-3"),
+        (1e300, 1, None),
+        (0.125, 2, "0.13"),
+    ],
+)
+def test_fast_rounding_cases(value: float, decimals: int, text: str | None) -> None:
+    from surveyapp.formatting import _rounded, exact, round_half_up
+
+    assert round_half_up(value, decimals) == _rounded(exact(value), 0, decimals)
+    if text is not None:
+        assert str(round_half_up(value, decimals)) == text
+
+
+@given(
+    st.floats(allow_nan=False, allow_infinity=False, min_value=-1e6, max_value=1e6),
+    st.integers(min_value=0, max_value=6),
+)
+def test_the_fast_float_percentage_is_the_same_rule(value: float, decimals: int) -> None:
+    from surveyapp.formatting import _rounded, exact, round_percent
+
+    slow = _rounded(exact(value), 2, decimals)
+    fast = round_percent(value, decimals)
+    assert (fast, str(fast)) == (slow, str(slow))

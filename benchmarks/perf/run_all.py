@@ -20,6 +20,11 @@
 8. Open-data API: the national table of one question (357 municipalities × 10 years) as
    JSON-stat on the 1,000,000-response database, cold and unchanged (304)
    (``benchmarks.perf.api_bench``, on a copy of the national database).
+9. Field work: the 357-municipality service-test schedule (each constraint's violations,
+   the planning time) and the caller's list at national scale from gunicorn
+   (``benchmarks.perf.fieldwork_bench``).
+10. Service-test ranking page for one round over 357 municipalities, after a change, after
+   a restart and unchanged, beside the bare scoring call (``benchmarks.perf.servicetest_bench``).
 
 Everything is bounded in time; with the defaults the whole run takes about 10–15
 minutes on a 2-core machine (a minute or three more when the 1M database must be
@@ -400,7 +405,7 @@ def national_section(settings: Settings) -> tuple[str, list[Goal]]:
     text = (
         f"{note}; `benchmarks.perf.generate --responses 1000000 --years 2017-2026 --seed 1`.\n\n"
         + dashboard_bench.markdown(result, municipality)
-        + "\n\nThe service-test national ranking page was not timed (optional)."
+        + "\n\nThe service-test ranking page for 357 municipalities: section 9."
     )
     goals = [
         Goal(
@@ -435,6 +440,77 @@ def api_section(settings: Settings) -> tuple[str, list[Goal]]:
             f"p95 {result['unchanged_p95'] * 1000:.1f} ms, median "
             f"{result['unchanged'] * 1000:.1f} ms",
             result["unchanged_p95"] < api_bench.UNCHANGED_GOAL,
+        ),
+    ]
+    return text, goals
+
+
+def fieldwork_section(settings: Settings) -> tuple[str, list[Goal]]:
+    from benchmarks.perf import fieldwork_bench as bench
+
+    plan = bench.plan_figures()
+    listing = bench.list_figures(10 if settings.load_seconds < 10 else 30)
+    text = bench.markdown(plan, listing)
+    broken = {name: n for name, n in plan["violations"].items() if n}
+    slowest = max(listing["pages"], key=lambda p: p.p95)
+    largest = max(listing["pages"], key=lambda p: p.size)
+    goals = [
+        Goal(
+            "9",
+            "schedule of 357 municipalities, 12 callers, 40 working days: violations of each "
+            "constraint (cap, slot, calls per municipality a day, web checks same day, testers)",
+            "0 each",
+            ", ".join(f"{k} {v}" for k, v in broken.items()) or "0 for every constraint",
+            not broken,
+        ),
+        Goal(
+            "9",
+            "schedule: planning time (11,424 contacts)",
+            "< 5 s",
+            f"{plan['seconds']:.2f} s",
+            plan["seconds"] < bench.PLAN_GOAL,
+        ),
+        Goal(
+            "9",
+            "caller's list at national scale: slowest page (p95)",
+            "< 300 ms",
+            f"{slowest.p95 * 1000:.0f} ms (`{slowest.path}`)",
+            slowest.p95 < bench.PAGE_GOAL,
+        ),
+        Goal(
+            "9",
+            "caller's list at national scale: largest page",
+            "< 100 KB",
+            f"{largest.size / 1024:.1f} KB (`{largest.path}`)",
+            largest.size < bench.SIZE_GOAL,
+        ),
+    ]
+    return text, goals
+
+
+def servicetest_section(settings: Settings) -> tuple[str, list[Goal]]:
+    from benchmarks.perf import servicetest_bench
+
+    result = servicetest_bench.run(servicetest_bench.DEFAULT_DATABASE, repeat=7)
+    text = (
+        f"`{servicetest_bench.DEFAULT_DATABASE}` (built once, reused; "
+        f"{result['built']:.0f} s this run).\n\n" + servicetest_bench.markdown(result)
+    )
+    goals = [
+        Goal(
+            "10",
+            "service-test ranking page, 357 municipalities, first request after a change",
+            "< 300 ms",
+            f"{result['changed'] * 1000:.0f} ms (CPU {result['changed_cpu'] * 1000:.0f} ms); "
+            f"bare scoring call {result['bare'] * 1000:.0f} ms",
+            result["changed"] < servicetest_bench.GOAL_SECONDS,
+        ),
+        Goal(
+            "10",
+            "service-test ranking page, unchanged round",
+            "< 300 ms",
+            f"{result['warm'] * 1000:.0f} ms",
+            result["warm"] < servicetest_bench.GOAL_SECONDS,
         ),
     ]
     return text, goals
@@ -780,6 +856,12 @@ def main(argv: list[str] | None = None) -> int:
             lambda: profile_section(sqlite, settings),
             [],
         )
+    run_section(
+        sections,
+        "9. Field work: the national schedule and the caller's list",
+        lambda: fieldwork_section(settings),
+        [Goal("9", "field work (schedule and caller's list)", "", "", False)],
+    )
     if settings.national:
         run_section(
             sections,
@@ -823,7 +905,13 @@ def main(argv: list[str] | None = None) -> int:
                 [_not_run("5", "workbook export", "skipped")],
             )
         )
-    order = ["1–2", "1b", "3", "4", "5", "6", "7", "8", "Profile"]
+    run_section(
+        sections,
+        "10. Service-test ranking page: 357 municipalities",
+        lambda: servicetest_section(settings),
+        [Goal("10", "service-test ranking page", "< 300 ms", "", False)],
+    )
+    order = ["1–2", "1b", "3", "4", "5", "6", "7", "8", "9", "10", "Profile"]
     sections.sort(key=lambda s: next(i for i, p in enumerate(order) if s.title.startswith(p)))
     wall = time.perf_counter() - started
     report = build_report(sections, machine, settings, wall, findings(sections))

@@ -570,7 +570,7 @@ def ranking_rows(
     """The scored round's rows (all, or those of ``rows_of``), channels and sectors."""
     from surveyapp.servicetest import cache
 
-    result = cache.scored_round(test_round)
+    result = cache.scored_round(test_round, roll_up=True)  # one row per municipality
     names: dict[str, str] = {
         str(code): str(name)
         for code, name in db.session.execute(sa.select(Municipality.code, Municipality.name))
@@ -585,6 +585,8 @@ def ranking_rows(
             quartile=m.quartile,
             channels=m.channel_scores,
             sectors=m.sector_scores,
+            passed=m.passed,
+            pending=m.awaiting,
         )
         for m in result.municipalities
         if rows_of is None or m.municipality in rows_of

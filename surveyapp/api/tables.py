@@ -406,6 +406,8 @@ class ScoreRow:
     quartile: str | None
     channels: Mapping[str, float | None]
     sectors: Mapping[str, float | None]
+    passed: bool | None = None  # the printed score reaches the protocol's pass mark
+    pending: int = 0  # web items awaiting a deciding tester (counted as not found)
 
 
 def ranking_cube(
@@ -423,6 +425,8 @@ def ranking_cube(
         ("rank", _("Rank")),
         ("band", _("Grade")),
         ("quartile", _("Quartile band")),
+        ("passed", _("Pass mark")),
+        ("pending", _("Awaiting a decision")),
     ]
     measures += [(f"channel-{c}", _("Score, channel %(c)s", c=c)) for c in channels]
     measures += [(f"sector-{s}", _("Score, sector %(s)s", s=s)) for s in sectors]
@@ -432,6 +436,8 @@ def ranking_cube(
         if key != "band" and key != "quartile" and key != "rank"
     }
     units["rank"] = Unit(decimals=0, label=_("rank"))
+    units["pending"] = Unit(decimals=0, label=_("web items"))
+    units.pop("passed", None)
     dims = [
         Dimension(
             "municipality", _("Municipality"), [(r.municipality, r.name) for r in rows], "geo"
@@ -446,6 +452,12 @@ def ranking_cube(
             "rank": row.rank,
             "band": formatting.pick(row.band, meta.language) if row.band else None,
             "quartile": row.quartile,
+            "passed": None
+            if row.passed is None
+            else _("passed")
+            if row.passed
+            else _("not passed"),
+            "pending": row.pending,
         }
         values.update({f"channel-{c}": _score(row.channels.get(c)) for c in channels})
         values.update({f"sector-{s}": _score(row.sectors.get(s)) for s in sectors})

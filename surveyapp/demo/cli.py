@@ -14,6 +14,7 @@ from surveyapp.demo.seed import DEMO_LOGINS, DemoRefused, seed_demo
 from surveyapp.extensions import db
 from surveyapp.municipalities.cli import load_changes, load_register
 from surveyapp.questionnaires.cli import load_definitions, shipped_files
+from surveyapp.servicetest.units import load_units
 from surveyapp.surveys.models import SurveyRound
 
 
@@ -45,6 +46,7 @@ def setup_command(demo: bool | None) -> None:
         f"Municipality history: {history.changes} changes ({history.added} new), "
         f"{history.former} numbers no longer in use"
     )
+    click.echo(f"Test units (Oslo's city districts): {load_units()} added")
     for line in load_definitions(shipped_files()):
         click.echo("Questionnaire " + line)
     db.session.commit()

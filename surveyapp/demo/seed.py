@@ -10,6 +10,8 @@ municipalities with most contacts recorded and some left for the demo caller.
 from __future__ import annotations
 
 import random
+import re
+import unicodedata
 from datetime import UTC, date, datetime, timedelta
 from hashlib import sha256
 from typing import Any
@@ -20,6 +22,7 @@ from flask import current_app
 
 from surveyapp.accounts.operations import create_user
 from surveyapp.extensions import db
+from surveyapp.municipalities.contacts import MunicipalityContact
 from surveyapp.municipalities.lookup import history
 from surveyapp.municipalities.models import Municipality
 from surveyapp.questionnaires import types as question_types
@@ -337,6 +340,37 @@ def _seed_service_test(protocol_q: Questionnaire, caller_ids: list[int], demo_ca
     return len(plan)
 
 
+def _slug(name: str) -> str:
+    folded = unicodedata.normalize("NFKD", name.translate(_FOLD))
+    plain = folded.encode("ascii", "ignore").decode("ascii").lower()
+    return re.sub(r"[^a-z0-9]+", "-", plain).strip("-") or "kommune"
+
+
+_FOLD = str.maketrans({"æ": "ae", "ø": "o", "å": "a", "Æ": "ae", "Ø": "o", "Å": "a"})
+
+
+def _seed_contacts() -> int:
+    """Fictitious contact details for every municipality, labelled as such: phone numbers
+    starting +47 00 (no Norwegian number does), addresses under the reserved ``.example``
+    top-level domain (RFC 2606), so nothing a demo caller clicks reaches anyone."""
+    rows = []
+    for code, name in db.session.execute(
+        sa.select(Municipality.code, Municipality.name).order_by(Municipality.code)
+    ):
+        host = f"{_slug(name)}.kommune.example"
+        rows.append(
+            {
+                "municipality_code": code,
+                "phone": f"+4700{code}00",
+                "email": f"postmottak@{host}",
+                "website": f"https://{host}/",
+                "is_fictitious": True,
+            }
+        )
+    db.session.execute(sa.insert(MunicipalityContact.__table__), rows)
+    return len(rows)
+
+
 def seed_demo() -> str:
     """Create the demo data; refuses outside demo mode or on a database with rounds."""
     _check_allowed()
@@ -350,6 +384,7 @@ def seed_demo() -> str:
         create_user(None, email, name, "caller", DEMO_PASSWORD, is_demo=True)
         for email, name in zip(EXTRA_CALLERS, EXTRA_CALLER_NAMES, strict=True)
     ]
+    contacts_seeded = _seed_contacts()
     rounds, responses = _seed_survey(_questionnaire("citizen-satisfaction"))
     callers = [users["caller"].id, *[u.id for u in extra]]
     contacts = _seed_service_test(
@@ -358,5 +393,6 @@ def seed_demo() -> str:
     db.session.flush()
     return (
         f"{len(DEMO_LOGINS) + len(extra)} demo accounts, {rounds} survey rounds, "
-        f"{responses} responses, 1 service-test round with {contacts} contacts"
+        f"{responses} responses, 1 service-test round with {contacts} contacts, "
+        f"fictitious contact details for {contacts_seeded} municipalities"
     )

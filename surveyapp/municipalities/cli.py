@@ -115,3 +115,20 @@ def bands_command(path: Path) -> None:
         municipality.population_band = bands.get(municipality.code)
     db.session.commit()
     click.echo(f"Size bands: {len(bands)} municipalities in {len(set(bands.values()))} bands")
+
+
+@municipalities_cli.command("contacts")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def contacts_command(path: Path) -> None:
+    """Load contact details (CSV: code,phone,email,website); all or nothing."""
+    from surveyapp.municipalities.contact_details import ContactFileError, parse_contacts
+    from surveyapp.municipalities.contacts import store_contacts
+
+    known = set(db.session.scalars(sa.select(Municipality.code)))
+    try:
+        rows = parse_contacts(path.read_bytes(), str(path), known)
+    except ContactFileError as err:
+        raise click.ClickException(f"nothing was loaded:\n{err}") from err
+    added, changed = store_contacts(None, rows)
+    db.session.commit()
+    click.echo(f"Contact details: {added} added, {changed} changed, {len(rows)} in the file")

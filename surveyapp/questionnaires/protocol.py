@@ -10,6 +10,8 @@ the value concerned, in the words the rest of the file's checks use.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import types
 from collections.abc import Callable, Iterable, Mapping
@@ -87,6 +89,8 @@ PROTOCOL_KEYS = (
     "grade_bands",
     "missing_contacts",
     "phone_hours",
+    "pass_mark",
+    "non_working_days",
 )
 PROTOCOL_REQUIRED = ("channels", "sectors", "scenarios", "grade_bands")
 
@@ -94,6 +98,7 @@ PROTOCOL_REQUIRED = ("channels", "sectors", "scenarios", "grade_bands")
 _ITEM_CODE_RE = re.compile(r"[a-z0-9][a-z0-9_-]*")
 _ITEM_CODE_RULE = "use lower-case letters a-z, digits, '_' and '-'"
 _TIME_RE = re.compile(r"(?:[01][0-9]|2[0-3]):[0-5][0-9]")
+_DAY_RE = re.compile(r"(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])")
 _CHECKPOINT_CHANNELS = ("phone", "email")
 
 
@@ -192,6 +197,25 @@ def _clock(value: Any, info: ValidationInfo) -> time:
     _fail(_Issue((), message))
 
 
+def _month_day(value: Any) -> tuple[int, int]:
+    """A day of every year written "MM-DD" (in quotes), e.g. "12-24" for Christmas Eve."""
+    if isinstance(value, tuple):
+        return value
+    if isinstance(value, str) and (match := _DAY_RE.fullmatch(value)):
+        month, day = int(match.group(1)), int(match.group(2))
+        if day <= (29 if month == 2 else 30 if month in (4, 6, 9, 11) else 31):
+            return (month, day)
+        _fail(_Issue((), f"'{value}' is not a day of the year (no day {day} in month {month})"))
+    if isinstance(value, str):
+        message = f'a non-working day must be written as "MM-DD" (e.g. "12-24"), not \'{value}\''
+    else:
+        message = (
+            'a non-working day must be written in quotes as "MM-DD" (e.g. "12-24"),'
+            f" not {describe(value)}"
+        )
+    _fail(_Issue((), message))
+
+
 def _channel_name(value: Any) -> str:
     if not isinstance(value, str):
         _fail(_Issue((), f"a channel name must be text, not {describe(value)}"))
@@ -223,6 +247,16 @@ CheckpointCode = Annotated[
     str, Strict(), AfterValidator(_not_empty), AfterValidator(_code("checkpoint code"))
 ]
 ScenarioChannel = Annotated[ChannelName, PlainValidator(_channel_name)]
+MonthDay = Annotated[tuple[int, int], PlainValidator(_month_day)]
+
+
+def _distinct_days(days: tuple[tuple[int, int], ...]) -> tuple[tuple[int, int], ...]:
+    issues = []
+    for n, day in enumerate(days):
+        if day in days[:n]:
+            issues.append(_Issue((n,), f'the day "{day[0]:02d}-{day[1]:02d}" is listed twice'))
+    _check(issues)
+    return days
 
 
 class _Part(BaseModel):
@@ -276,6 +310,13 @@ class PhoneChannel(_ChannelRules):
     points: PhonePoints
     max_attempts: Count = 2  # one call-back if nobody answered
     max_wait_seconds: Count = 240  # waiting longer counts as not reached for that attempt
+    # Field work: a call-back is due this long after an attempt (the same working day when
+    # that is inside the phone hours, else the next working day at the same time of day).
+    callback_after_minutes: Count = 120
+    # The schedule: one call per caller per slot of this length; at most this many test
+    # calls to one municipality on one day (switchboards notice more).
+    slot_minutes: Count = 15
+    calls_per_municipality_per_day: Count = 1
 
     def maximum(self, checkpoints: int) -> float:
         p = self.points
@@ -502,6 +543,28 @@ class Protocol(_Part):
         "zero"  # a contact not carried out: 0, or left out
     )
     phone_hours: PhoneHours = PhoneHours()
+    # The score from which a municipality is "godkjent" (passed): Forbrukerrådet's 75 of 100
+    # (DOMAIN.md §3); compared with the score as printed (one decimal).
+    pass_mark: Annotated[float, PlainValidator(_number), AfterValidator(_percentage)] = 75.0
+    # Days of every year that count as closed ("12-24", "12-31") besides the public
+    # holidays; none by default: the legal calendar.
+    non_working_days: Annotated[tuple[MonthDay, ...], AfterValidator(_distinct_days)] = ()
+
+    @model_validator(mode="after")
+    def _slots_fit_the_phone_hours(self) -> Protocol:
+        phone = self.channels.phone
+        start, end = self.phone_hours.start, self.phone_hours.end
+        window = (end.hour * 60 + end.minute) - (start.hour * 60 + start.minute)
+        if phone is not None and phone.slot_minutes > window:
+            hours = f"{start.strftime('%H:%M')}–{end.strftime('%H:%M')}"
+            _fail(
+                _Issue(
+                    ("channels", "phone", "slot_minutes"),
+                    f"'slot_minutes' ({phone.slot_minutes}) is longer than the phone hours"
+                    f" ({hours}, {window} minutes)",
+                )
+            )
+        return self
 
     @field_validator("scenarios")
     @classmethod
@@ -546,6 +609,30 @@ class Protocol(_Part):
         _check(issues)
         return scenarios
 
+    @property
+    def scoring_fingerprint(self) -> str:
+        """A short hash of everything that decides a score, and nothing else.
+
+        Channels (weights, points, limits), sector weights, the scenarios' sectors,
+        channels and checkpoint codes, how missing contacts count and the non-working
+        days; not texts, bands or the pass mark. Two rounds whose protocols have the
+        same fingerprint have comparable scores (like a survey question's fingerprint).
+        """
+        rules = {
+            "channels": {
+                name: channel.model_dump(mode="json") for name, channel in self.channels.items()
+            },
+            "sectors": {code: sector.weight for code, sector in self.sectors.items()},
+            "scenarios": [
+                [s.code, s.sector, list(s.channels), list(s.checkpoint_codes)]
+                for s in self.scenarios
+            ],
+            "missing_contacts": self.missing_contacts,
+            "non_working_days": sorted(self.non_working_days),
+        }
+        text = json.dumps(rules, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
     def scenario(self, code: str) -> Scenario:
         """The scenario with this code; ``KeyError`` if there is none."""
         for scenario in self.scenarios:
@@ -585,6 +672,7 @@ _SHAPES: dict[tuple[str, ...], str] = {
     ("scenarios", "#", "checkpoints"): "a list of {code, text} items",
     ("grade_bands",): "a list of {min, label} bands",
     ("phone_hours",): 'a mapping {start: "09:30", end: "15:00"}',
+    ("non_working_days",): 'a list of days written "MM-DD", e.g. ["12-24", "12-31"]',
 }
 _ITEM_SHAPES: dict[tuple[str, ...], str] = {
     ("channels", "*", "speed", "#"): "a speed row must be a mapping {within_days, points}",

@@ -207,6 +207,11 @@ class ServiceTestSummary:
     band: dict[str, str] | None
     quartile: str | None
     national_average: float | None
+    year: int | None = None
+    passed: bool | None = None
+    pass_mark: float = 75.0
+    # Earlier rounds of the same scoring (comparable): (year, title, score), oldest first.
+    earlier: list[tuple[int, str, float | None]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -772,8 +777,10 @@ def _scope_codes(history: History, scope: list[str] | None) -> frozenset[str] | 
 
 
 def _service_test(
-    municipality: str, only_test_rounds: queries.RoundFilter = None
+    municipality: str, only_test_rounds: queries.RoundFilter = None, year: int | None = None
 ) -> ServiceTestSummary | None:
+    """The service-test round beside the survey: the same year's if there is one (locked
+    first), else the newest; with the municipality's comparable earlier rounds."""
     from surveyapp.servicetest import cache
     from surveyapp.servicetest.models import TestAssignment, TestRound
 
@@ -786,7 +793,12 @@ def _service_test(
                 )
             )
         )
-        .order_by((TestRound.status == "locked").desc(), TestRound.year.desc(), TestRound.id.desc())
+        .order_by(
+            (TestRound.year == (year or 0)).desc(),
+            (TestRound.status == "locked").desc(),
+            TestRound.year.desc(),
+            TestRound.id.desc(),
+        )
         .limit(1)
     )
     if only_test_rounds is not None:
@@ -797,12 +809,16 @@ def _service_test(
     test_round = db.session.scalar(query)
     if test_round is None:
         return None
-    result = cache.scored_round(test_round)
+    result = cache.scored_round(test_round, roll_up=True)
     try:
         own = result.municipality(municipality)
     except KeyError:
         return None
     return ServiceTestSummary(
+        year=test_round.year,
+        passed=own.passed,
+        pass_mark=result.pass_mark,
+        earlier=_earlier_service_tests(municipality, test_round),
         round_id=test_round.id,
         title=test_round.title,
         locked=test_round.status == "locked",
@@ -813,6 +829,38 @@ def _service_test(
         quartile=own.quartile,
         national_average=result.national_average,
     )
+
+
+def _earlier_service_tests(municipality: str, shown: Any) -> list[tuple[int, str, float | None]]:
+    """Earlier rounds that scored the municipality with the same scoring rules."""
+    from surveyapp.servicetest import cache, operations
+    from surveyapp.servicetest.models import TestRound, test_round_municipality
+
+    fingerprint = operations.protocol_of(shown).scoring_fingerprint
+    earlier = db.session.scalars(
+        sa.select(TestRound)
+        .join(test_round_municipality, test_round_municipality.c.test_round_id == TestRound.id)
+        .where(
+            test_round_municipality.c.municipality_code == municipality,
+            TestRound.id != shown.id,
+            sa.or_(
+                TestRound.year < shown.year,
+                sa.and_(TestRound.year == shown.year, TestRound.id < shown.id),
+            ),
+        )
+        .order_by(TestRound.year, TestRound.id)
+    ).all()
+    out: list[tuple[int, str, float | None]] = []
+    for test_round in earlier:
+        if operations.protocol_of(test_round).scoring_fingerprint != fingerprint:
+            out = []  # the scoring changed: the comparable series starts after it
+            continue
+        try:
+            score = cache.scored_round(test_round, roll_up=True).municipality(municipality).score
+        except KeyError:
+            continue
+        out.append((test_round.year, test_round.title, score))
+    return out
 
 
 def _is_demo(
@@ -982,7 +1030,7 @@ def build_report(
     own_years = sorted({p.year for p in trend if not p.pooled}, reverse=True)
     counts = queries.option_counts(rounds, stored)
     breakdowns = _breakdowns(definition, rounds, stored, min_group_size, target, counts)
-    service_test = _service_test(municipality_code, only_test_rounds)
+    service_test = _service_test(municipality_code, only_test_rounds, year)
     pooled_codes = {c for p in chosen for lineage in p.parts for c in lineage.codes}
     return MunicipalityReport(
         municipality=municipality,

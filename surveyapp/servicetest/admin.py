@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import secrets
 from typing import Any
@@ -14,16 +15,19 @@ from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response as WerkzeugResponse
 from wtforms import SelectChoice
 
+from surveyapp import formatting
 from surveyapp.accounts import scope
 from surveyapp.accounts.access import ADMIN, PLANNER, access
 from surveyapp.accounts.models import User
 from surveyapp.extensions import db
 from surveyapp.municipalities.models import Municipality
 from surveyapp.questionnaires.models import Questionnaire
-from surveyapp.servicetest import cache, operations, scoring
+from surveyapp.servicetest import cache, lists, operations, planning, scoring
 from surveyapp.servicetest.admin_forms import ConfirmForm, DeciderForm, PlanForm, ReassignForm
+from surveyapp.servicetest.agreement import AgreementReport
 from surveyapp.servicetest.models import TestAssignment, TestRound, test_round_municipality
 from surveyapp.servicetest.phrases import headline_text, reason_text
+from surveyapp.servicetest.units import unit_names, units_of
 from surveyapp.web.i18n import pick
 from surveyapp.web.routing import MAX_PAGE, int_arg
 from surveyapp.web.templating import current_language
@@ -37,10 +41,16 @@ def _pairs(rows: Any) -> dict[Any, Any]:
 
 
 def _error_text(key: str) -> str:
+    if key == "no_working_days":
+        return _("The period has no working days.")
+    if key == "no_callers":
+        return _("Choose at least one test caller.")
     if key.startswith("unknown_municipalities:"):
         return _("Unknown municipality numbers: %(codes)s", codes=key.split(":", 1)[1])
     if key == "round_locked":
         return _("The round is locked; results can no longer be changed.")
+    if key == "decider_is_rater":
+        return _("A deciding tester must be neither of the two testers who checked the item.")
     if key == "no_size_bands":
         return _(
             "No size bands are loaded for the municipalities, so a stratified sample "
@@ -173,6 +183,30 @@ def new() -> str | WerkzeugResponse:
                 protocol = db.session.get(Questionnaire, int(form.protocol.data or 0))
                 if protocol is None:
                     abort(400)
+                callers = [int(c) for c in form.callers.data or []]
+                daily_cap = form.daily_cap.data or planning.DEFAULT_DAILY_CAP
+                units = units_of(codes) if form.units.data else None
+                if request.form.get("action") != "save":
+                    # First the preview: the same plan the save makes (same seed), not stored.
+                    planned = planning.plan_round(
+                        operations.protocol_in(protocol),
+                        operations.planning_targets(codes, units or {})[0],
+                        callers,
+                        form.starts_on.data,
+                        form.ends_on.data,
+                        form.seed.data or 0,
+                        daily_cap,
+                    )
+                    return render_template(
+                        "servicetest/new.html",
+                        form=form,
+                        preview=planning.preview(
+                            planned, operations.protocol_in(protocol), daily_cap
+                        ),
+                        contacts=len(planned),
+                        users={u.id: u for u in _callers()},
+                        names=_names_with_units(),
+                    )
                 test_round = operations.plan(
                     current_user.id,
                     title=form.title.data or "",
@@ -181,16 +215,22 @@ def new() -> str | WerkzeugResponse:
                     starts_on=form.starts_on.data,
                     ends_on=form.ends_on.data,
                     municipalities=codes,
-                    callers=[int(c) for c in form.callers.data or []],
+                    callers=callers,
                     seed=form.seed.data or 0,
                     selection={
                         "mode": form.mode.data,
                         "county": form.county.data,
                         "codes": codes if form.mode.data != "all" else [],
                         "per_band": form.per_band.data,
+                        "units": bool(form.units.data),
                     },
+                    daily_cap=daily_cap,
+                    units=units,
                 )
-            except operations.ServiceTestError as error:
+            except planning.PlanDoesNotFit as error:
+                db.session.rollback()
+                return render_template("servicetest/new.html", form=form, shortfall=error.shortfall)
+            except (operations.ServiceTestError, planning.PlanningError) as error:
                 db.session.rollback()
                 form.mode.errors = [_error_text(str(error))]
             else:
@@ -213,13 +253,14 @@ def detail(round_id: int) -> str:
             )
         ).all()
     )
+    # One row per account and status: two callers with the same display name stay apart.
     by_caller = db.session.execute(
         _own_assignments(
-            sa.select(User.name, TestAssignment.status, sa.func.count())
+            sa.select(User.name, User.email, TestAssignment.status, sa.func.count())
             .join(User, User.id == TestAssignment.caller_id)
             .where(TestAssignment.test_round_id == round_id)
-            .group_by(User.name, TestAssignment.status)
-            .order_by(User.name)
+            .group_by(User.id, User.name, User.email, TestAssignment.status)
+            .order_by(User.name, User.email, TestAssignment.status)
         )
     ).all()
     awaiting = operations.awaiting_decision(test_round) if current_user.role == ADMIN else []
@@ -233,23 +274,32 @@ def detail(round_id: int) -> str:
         awaiting=awaiting,
         decider_form=decider_form,
         confirm=ConfirmForm(),
+        **(organiser_checks(test_round) if current_user.role == ADMIN else {}),
     )
 
 
-@bp.post("/<int:round_id>/lock")
-@access(ADMIN)
-def lock(round_id: int) -> WerkzeugResponse:
-    test_round = _load_round(round_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    try:
-        operations.lock(current_user.id, test_round)
-    except operations.ServiceTestError as error:
-        flash(_error_text(str(error)), "error")
-    else:
-        db.session.commit()
-        flash(_("The round is locked. Results can no longer be changed."), "info")
-    return redirect(url_for("servicetest.detail", round_id=round_id))
+def organiser_checks(
+    test_round: TestRound,
+    report: AgreementReport | None = None,
+    open_places: list[scoring.MunicipalityScore] | None = None,
+) -> dict[str, Any]:
+    """What the organiser checks before locking, for ``servicetest/_checks.html``: tester
+    agreement and the places that pending decisions could change (on the round page and
+    on the lock page, which passes what ``controls.lock_checks`` found)."""
+    if report is None:
+        report = operations.agreement_of(test_round)
+    if open_places is None:
+        open_places = cache.scored_round(test_round).open_places
+    testers = {None: "–"} | _pairs(db.session.execute(sa.select(User.id, User.name)).all())
+    protocol = operations.protocol_of(test_round)
+    language = current_language()
+    return {
+        "agreement": report,
+        "testers": testers,
+        "check_questions": {s.code: pick(s.question, language) for s in protocol.scenarios},
+        "open_places": open_places,
+        "names": _names_with_units(),
+    }
 
 
 @bp.post("/<int:round_id>/decider")
@@ -267,6 +317,7 @@ def decider(round_id: int) -> WerkzeugResponse:
             form.municipality.data or "",
             form.scenario.data or "",
             int(form.caller.data or 0),
+            unit=form.unit.data or "",
         )
     except operations.ServiceTestError as error:
         db.session.rollback()
@@ -361,20 +412,55 @@ def _ranking_rows(
     return rows
 
 
+def _names_with_units() -> dict[str, str]:
+    """Municipality and test-unit codes → names."""
+    names = _pairs(db.session.execute(sa.select(Municipality.code, Municipality.name)).all())
+    names.update(unit_names())
+    return names
+
+
+def _county_of() -> dict[str, tuple[str, str]]:
+    return {
+        code: (county, county_name)
+        for code, county, county_name in db.session.execute(
+            sa.select(Municipality.code, Municipality.county_code, Municipality.county_name)
+        )
+    }
+
+
 @bp.get("/<int:round_id>/ranking")
 @access(PLANNER)
 def ranking(round_id: int) -> str:
     test_round = _load_round(round_id)
     protocol = operations.protocol_of(test_round)
-    result = cache.scored_round(test_round)
-    names = _pairs(db.session.execute(sa.select(Municipality.code, Municipality.name)).all())
+    roll_up = request.args.get("units") == "rollup"
+    result = cache.scored_round(test_round, roll_up)
+    names = _names_with_units()
     sort = request.args.get("sort", "rank")
     rows = _ranking_rows(result, names, sort)
+    county = request.args.get("county", "")
+    county_list = None
+    if county:
+        county_of = _county_of()
+        members = [
+            m for m in result.municipalities if county_of.get(m.municipality, ("",))[0] == county
+        ]
+        if not members:
+            abort(404)
+        county_list = lists.ranked_list(
+            county, county_of[members[0].municipality][1], members, result.pass_mark
+        )
+        places = {entry.score.key: entry.place for entry in county_list.entries}
+        keys = {m.key for m in members}
+        rows = [m for m in rows if m.key in keys]
+    else:
+        places = {}
     allowed = _allowed_municipalities()
     if allowed is not None:  # planners: their own rows; others only in aggregate
         rows = [m for m in rows if m.municipality in allowed]
     language = current_language()
     headlines = [headline_text(h, protocol.sectors, language) for h in scoring.headlines(result)]
+    has_units = any(m.unit for m in result.municipalities) or roll_up
     return render_template(
         "servicetest/ranking.html",
         test_round=test_round,
@@ -384,9 +470,26 @@ def ranking(round_id: int) -> str:
         protocol=protocol,
         sort=sort,
         headlines=headlines,
-        ranked=sum(1 for m in result.municipalities if m.rank is not None),
+        ranked=result.ranked,
         limited=allowed is not None,
+        roll_up=roll_up,
+        has_units=has_units,
+        county_list=county_list,
+        county_places=places,
+        open_places=[m for m in result.open_places if allowed is None or m.municipality in allowed],
+        not_tested=[n for n in result.not_tested if allowed is None or n.municipality in allowed],
+        # A national table prints thousands of figures: the language is looked up once.
+        num=functools.partial(_number_in, language=language),
+        pct=functools.partial(_percent_in, language=language),
     )
+
+
+def _number_in(value: float | None, decimals: int = 1, *, language: str) -> str:
+    return formatting.number(value, language, decimals)
+
+
+def _percent_in(value: float | None, decimals: int = 1, *, language: str) -> str:
+    return formatting.percent(value, language, decimals)
 
 
 @bp.get("/<int:round_id>/m/<code>")
@@ -401,8 +504,12 @@ def municipality(round_id: int, code: str) -> str:
     result = cache.scored_round(test_round)
     try:
         summary = result.municipality(code)
-    except KeyError:
-        abort(404)
+    except KeyError:  # tested per unit: the municipality rolled up
+        result = cache.scored_round(test_round, roll_up=True)
+        try:
+            summary = result.municipality(code)
+        except KeyError:
+            abort(404)
     scenarios = {s.code: s for s in protocol.scenarios}
     language = current_language()
     contacts: list[dict[str, Any]] = []
@@ -455,3 +562,7 @@ def breakdown(round_id: int, kind: str) -> str:
         protocol=protocol,
         result=result,
     )
+
+
+# The organiser's field-work pages (lock, unlock, dates, decisions, moving contacts).
+from surveyapp.servicetest import organiser  # noqa: E402,F401

@@ -6,8 +6,9 @@ protocol and the round (adding messages to the fields) and build exactly the
 JSON shapes of ``surveyapp.servicetest.records``. The ``*_initial`` functions
 turn a stored record back into form data, so an existing result is pre-filled.
 
-Times are typed as Norwegian wall-clock time (``datetime-local``, Europe/Oslo)
-and stored as ISO 8601 with the UTC offset (``2026-04-01T10:00:00+02:00``).
+Times are typed the Norwegian way as wall-clock time in Europe/Oslo (``08.04.2026
+10:30``, a text input: ``datetime-local`` would follow the browser's locale) and stored
+as ISO 8601 with the UTC offset (``2026-04-01T10:00:00+02:00``).
 
 Decisions where the protocol leaves room:
 
@@ -32,7 +33,10 @@ Decisions where the protocol leaves room:
   courtesy is then required;
 * web: the time may be typed as seconds (``95``) or minutes:seconds
   (``1:35``); the quality rating is required when the item was found and
-  stored as null when it was not.
+  stored as null when it was not; "found within the time limit: yes" with a time over
+  the protocol's ``time_limit_seconds`` is refused (it would silently score 0);
+* every sheet also keeps a note and the URLs visited (one a line, ``http(s)://``), an
+  e-mail sheet the text sent and the reply received (``evidence_texts``).
 """
 
 from __future__ import annotations
@@ -41,40 +45,35 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
-    DateTimeLocalField,
     Field,
     RadioField,
     SelectChoice,
     SelectMultipleField,
     StringField,
+    TextAreaField,
     widgets,
 )
 from wtforms.validators import Optional
 
 from surveyapp import typed_numbers
 from surveyapp.questionnaires.protocol import Protocol, Scenario
+from surveyapp.servicetest.evidence import MAX_TEXT
 from surveyapp.servicetest.workdays import is_working_day
+from surveyapp.web.date_fields import NorwegianDateTimeField
 from surveyapp.web.forms import StaffForm
 
 OSLO = ZoneInfo("Europe/Oslo")
 #: The longest waiting time or web check a caller can record: anything longer is a typo.
 MAX_RECORDED_MINUTES = 24 * 60
-
-#: Accepted spellings of a typed time; the first is what ``datetime-local`` sends and shows.
-DATETIME_FORMATS = [
-    "%Y-%m-%dT%H:%M",
-    "%Y-%m-%dT%H:%M:%S",
-    "%Y-%m-%d %H:%M",
-    "%Y-%m-%d %H:%M:%S",
-    "%d.%m.%Y %H:%M",
-]
 
 YES_NO = [SelectChoice("yes", _l("Yes")), SelectChoice("no", _l("No"))]
 REFERRAL_CHOICES = [
@@ -91,15 +90,8 @@ RATING_CHOICES = [
 ]
 
 
-def _moment_field(label: Any, description: Any = None) -> DateTimeLocalField:
-    return DateTimeLocalField(
-        label,
-        description=description,
-        format=DATETIME_FORMATS,
-        tz=OSLO,
-        validators=[Optional()],
-        invalid_value_message=_l("Enter a date and time, for example 2026-09-14 10:30."),
-    )
+def _moment_field(label: Any, description: Any = None) -> NorwegianDateTimeField:
+    return NorwegianDateTimeField(label, description=description, validators=[Optional()])
 
 
 def _yes_no_field(label: Any, choices: Sequence[SelectChoice] = YES_NO) -> RadioField:
@@ -132,9 +124,22 @@ def _checkpoints_field() -> SelectMultipleField:
 
 
 class SheetForm(StaffForm):
-    """A recording form; ``summary_labels`` names fields in the error summary."""
+    """A recording form; ``summary_labels`` names fields in the error summary.
+
+    Every channel's sheet keeps the caller's note and the URLs visited beside the record.
+    """
 
     summary_labels: dict[str, Any] = {}
+    note = TextAreaField(
+        _l("Note"),
+        description=_l(
+            "Who answered, which department, why a call was made out of hours: anything the "
+            "organiser should know."
+        ),
+    )
+    urls = TextAreaField(
+        _l("Web addresses visited"), description=_l("One address a line, starting with https://.")
+    )
 
     def problems(self) -> list[tuple[str, str, str]]:
         """(anchor id, field name for the summary, message) for every error, in form order."""
@@ -201,6 +206,12 @@ def phone_form(
 
 
 class EmailForm(SheetForm):
+    email_sent = TextAreaField(
+        _l("The e-mail you sent"), description=_l("Paste the text as it was sent.")
+    )
+    email_reply = TextAreaField(
+        _l("The reply received"), description=_l("Paste the reply when it comes.")
+    )
     sent_at = _moment_field(_l("Sent at"))
     replied_at = _moment_field(_l("Reply received at"))
     no_reply = BooleanField(_l("No reply (yet)"))
@@ -231,6 +242,8 @@ class SheetRules:
     max_wait_seconds: int | None  # None when the protocol has no phone channel
     phone_start: time
     phone_end: time
+    web_time_limit: int | None = None  # seconds; None when the protocol has no web channel
+    closed: tuple[tuple[int, int], ...] = ()  # the protocol's closed days (month, day)
 
     @property
     def wait_limit(self) -> str | None:
@@ -248,6 +261,10 @@ def rules_for(protocol: Protocol, scenario: Scenario, starts_on: date, ends_on: 
         max_wait_seconds=phone.max_wait_seconds if phone is not None else None,
         phone_start=protocol.phone_hours.start,
         phone_end=protocol.phone_hours.end,
+        web_time_limit=protocol.channels.web.time_limit_seconds
+        if protocol.channels.web is not None
+        else None,
+        closed=protocol.non_working_days,
     )
 
 
@@ -462,7 +479,7 @@ def phone_hour_warnings(record: Mapping[str, Any], rules: SheetRules) -> list[st
         if moment is None:
             continue
         clock = moment.time().replace(tzinfo=None)
-        if not is_working_day(moment.date()):
+        if not is_working_day(moment.date(), rules.closed):
             warnings.append(
                 _(
                     "Attempt %(n)s was made on %(day)s, which is not a working day. Calls belong "
@@ -568,7 +585,7 @@ def parse_duration(text: str) -> int:
     return value
 
 
-def web_record(form: WebForm) -> dict[str, Any] | None:
+def web_record(form: WebForm, rules: SheetRules | None = None) -> dict[str, Any] | None:
     """The web record (one tester's check or the deciding tester's), or None with messages."""
     found = _bool(form.found.data)
     if found is None and not form.found.errors:
@@ -593,9 +610,70 @@ def web_record(form: WebForm) -> dict[str, Any] | None:
     quality = None if form.quality.data in (None, "") else int(form.quality.data)
     if found and quality is None and not form.quality.errors:
         add_error(form.quality, _("Rate the quality from 0 to 3."))
+    limit = rules.web_time_limit if rules is not None else None
+    if found and seconds is not None and limit is not None and seconds > limit:
+        add_error(
+            form.found,
+            _(
+                "You recorded %(time)s, over the time limit of %(limit)s: the item was not "
+                "found within the time limit. Choose “No”, or correct the time.",
+                time=_clock(seconds),
+                limit=_clock(limit),
+            ),
+        )
     if any(field.errors for field in form) or found is None:
         return None
     return {"found": found, "seconds": seconds, "quality": quality if found else None}
+
+
+def _clock(seconds: int) -> str:
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+# --------------------------------------------------------------------------- evidence
+
+
+def evidence_texts(form: SheetForm) -> dict[str, str] | None:
+    """The note, the URLs (and for e-mail the texts), or None after adding messages."""
+    texts = {"note": form.note.data or "", "urls": form.urls.data or ""}
+    if isinstance(form, EmailForm):
+        texts["email_sent"] = form.email_sent.data or ""
+        texts["email_reply"] = form.email_reply.data or ""
+    for name, text in texts.items():
+        if len(text) > MAX_TEXT:
+            add_error(
+                form[name], _("At most %(n)s characters.", n=f"{MAX_TEXT:,}".replace(",", " "))
+            )
+    bad = [line.strip() for line in texts["urls"].splitlines() if line.strip()]
+    bad = [line for line in bad if not _is_web_address(line)]
+    if bad:
+        add_error(
+            form.urls,
+            _(
+                "Not a web address: %(lines)s. Write one address a line, starting with "
+                "https:// or http://.",
+                lines=", ".join(bad[:3]),
+            ),
+        )
+    if any(form[name].errors for name in texts):
+        return None
+    return texts
+
+
+def _is_web_address(text: str) -> bool:
+    parts = urlsplit(text)
+    return parts.scheme in ("http", "https") and bool(parts.netloc) and " " not in text
+
+
+def evidence_initial(evidence: Any) -> dict[str, Any]:
+    if evidence is None:
+        return {}
+    return {
+        "note": evidence.note,
+        "urls": evidence.urls,
+        "email_sent": evidence.email_sent,
+        "email_reply": evidence.email_reply,
+    }
 
 
 def web_initial(record: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -608,3 +686,10 @@ def web_initial(record: Mapping[str, Any] | None) -> dict[str, Any]:
         "time_used": "" if seconds is None else f"{int(seconds) // 60}:{int(seconds) % 60:02d}",
         "quality": None if quality is None else str(quality),
     }
+
+
+class AttachmentForm(StaffForm):
+    """An attachment upload (and the remove button): the file is read and checked in
+    ``attachments.check_file``, by its content, while it streams in."""
+
+    file = FileField(_l("Attach a file"), description=_l("PNG, JPEG or PDF, at most 5 MB."))

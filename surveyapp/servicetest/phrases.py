@@ -125,6 +125,12 @@ def headline_text(headline: Headline, sectors: Mapping[str, Sector], language: s
     exact = f"{headline.numerator}/{headline.denominator}"
     sector = sectors.get(str(p.get("sector"))) if p.get("sector") else None
     sector_title = pick(sector.title, language) if sector is not None else ""
+    if headline.code == "passed":
+        return _(
+            "%(exact)s municipalities passed (godkjent: at least %(mark)s).",
+            exact=exact,
+            mark=_number(p.get("pass_mark")),
+        )
     if headline.code == "score_under":
         return _(
             "%(share)s of the municipalities (%(exact)s) scored under %(t)s.",

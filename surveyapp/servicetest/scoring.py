@@ -23,8 +23,15 @@ banding and ranking):
   a sector is scored on the others, each weight divided by their sum).
 
 Counted contacts: scored and unreached contacts always; missing contacts
-(not carried out) when ``missing_contacts`` is ``zero`` (as 0); never web
-contacts awaiting a third tester's decision (they are reported instead).
+(not carried out) when ``missing_contacts`` is ``zero`` (as 0). A web item
+awaiting a decision (testers disagree, or not all have checked it) is never
+scored as if found: it counts as not found (0) until decided, and each
+municipality's best case (every pending item found with full quality) and the
+places it could reach are reported beside its score.
+
+Printed scores: a score is printed, banded, passed and ranked at one decimal by
+``formatting.round_half_up`` (the rule every output uses), so two municipalities
+share a place exactly when their printed scores are equal.
 
 Record conventions (where the protocol is silent):
 
@@ -53,14 +60,15 @@ indicator.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from bisect import bisect_right
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal
 from math import gcd
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
+from surveyapp.formatting import round_half_up, round_percent
 from surveyapp.questionnaires.protocol import (
     Channel,
     EmailChannel,
@@ -184,6 +192,7 @@ class Contact:
     sector: str
     channel: str
     record: Record | None
+    unit: str = ""  # a test unit below the municipality (an Oslo district), or ""
 
 
 @dataclass(slots=True)
@@ -223,6 +232,7 @@ class _Rubric:
     checkpoints: tuple[str, ...]
     maximum: float
     missing_rule: str
+    closed: tuple[tuple[int, int], ...] = ()
 
 
 def _rubric(protocol: Protocol, scenario: Scenario, channel: str) -> _Rubric:
@@ -244,6 +254,7 @@ def _rubric(protocol: Protocol, scenario: Scenario, channel: str) -> _Rubric:
         checkpoints=checkpoints,
         maximum=maximum,
         missing_rule=protocol.missing_contacts,
+        closed=protocol.non_working_days,
     )
 
 
@@ -402,7 +413,9 @@ def _score_email(rubric: _Rubric, settings: EmailChannel, record: EmailRecord) -
     if record.replied_at is None:
         reasons.append(Reason("no_reply", {}))
         return ContactScore(0.0, maximum, 0.0, reasons, SCORED, checkpoints_asked=n_checkpoints)
-    days = working_days_between(record.sent_at, record.replied_at, settings.send_cutoff)
+    days = working_days_between(
+        record.sent_at, record.replied_at, settings.send_cutoff, rubric.closed
+    )
     reasons.append(Reason("reply_working_days", {"days": days}))
     cutoff_days = settings.quality_cutoff_days
     if days > cutoff_days:
@@ -449,6 +462,12 @@ def _found_in_time(check: WebCheck, limit: int) -> bool:
     return check.seconds is None or check.seconds <= limit
 
 
+def _pending(maximum: float, reasons: list[Reason]) -> ContactScore:
+    """An undecided web item: never scored as found; 0 until decided (the worst case)."""
+    reasons.append(Reason("pending_counts_as_not_found", {}))
+    return ContactScore(0.0, maximum, 0.0, reasons, AWAITING)
+
+
 def _score_web(rubric: _Rubric, settings: WebChannel, record: WebRecord) -> ContactScore:
     """Web rubric: independent testers; a deciding tester settles disagreement."""
     maximum = rubric.maximum
@@ -478,7 +497,7 @@ def _score_web(rubric: _Rubric, settings: WebChannel, record: WebRecord) -> Cont
         )
     if len(checks) < testers:
         reasons.append(Reason("checks_incomplete", {"checks": len(checks), "testers": testers}))
-        return ContactScore(0.0, maximum, 0.0, reasons, AWAITING, included=False)
+        return _pending(maximum, reasons)
 
     disagreement: str | None = None
     if len(set(found_flags)) > 1:
@@ -492,7 +511,7 @@ def _score_web(rubric: _Rubric, settings: WebChannel, record: WebRecord) -> Cont
         reasons.append(Reason("testers_agree", {}))
     elif record.decision is None:
         reasons.append(Reason("awaiting_decision", {"on": disagreement}))
-        return ContactScore(0.0, maximum, 0.0, reasons, AWAITING, included=False)
+        return _pending(maximum, reasons)
     else:
         found = _found_in_time(record.decision, limit)
         quality = float(record.decision.quality or 0)
@@ -531,9 +550,19 @@ class Band:
 
 
 def round_score(score: float) -> float:
-    """Round to one decimal, halves up (80.95 → 81.0), ignoring float noise below 1e-9."""
-    exact = Decimal(repr(round(score, 9)))
-    return float(exact.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+    """The score as printed: one decimal by ``formatting``'s rule (Excel's: 15 significant
+    digits, halves away from zero), so 80.95 → 81.0 and 80.9499999999 → 80.9."""
+    return float(round_half_up(score, 1))
+
+
+def is_passed(score: float, pass_mark: float) -> bool:
+    """ "Godkjent": the score as printed reaches the pass mark (74.95 prints 75.0 and passes)."""
+    return round_score(score) >= pass_mark
+
+
+def printed_percent(share: float) -> float:
+    """A share as its printed percentage (one decimal), for ranking indicators."""
+    return float(round_percent(share, 1))
 
 
 def grade_bands(protocol: Protocol) -> list[Band]:
@@ -543,28 +572,37 @@ def grade_bands(protocol: Protocol) -> list[Band]:
 
 def band_for(bands: Sequence[Band], score: float) -> Band:
     """The first band whose ``min`` the score, rounded to one decimal, reaches."""
-    rounded = round_score(score)
+    return _band_of_printed(bands, round_score(score))
+
+
+def _band_of_printed(bands: Sequence[Band], rounded: float) -> Band:
     for band in bands:
         if rounded >= band.min:
             return band
     raise ValueError(f"score {rounded} is below the lowest grade band")
 
 
-def competition_ranks(scores: Mapping[str, float]) -> dict[str, int]:
-    """Standard competition ranks ("1, 2, 2, 4"), highest score first, on rounded scores."""
-    ordered = sorted(scores, key=lambda key: (-round_score(scores[key]), key))
+def competition_ranks(
+    scores: Mapping[str, float], printed: Callable[[float], float] = round_score
+) -> dict[str, int]:
+    """Standard competition ranks ("1, 2, 2, 4"), highest first, on the printed values:
+    equal printed scores share a place, different ones never do."""
+    shown = {key: printed(value) for key, value in scores.items()}
+    ordered = sorted(shown, key=lambda key: (-shown[key], key))
     ranks: dict[str, int] = {}
     previous: float | None = None
     rank = 0
     for position, key in enumerate(ordered, start=1):
-        rounded = round_score(scores[key])
+        rounded = shown[key]
         if rounded != previous:
             rank, previous = position, rounded
         ranks[key] = rank
     return ranks
 
 
-def quartile_bands(scores: Mapping[str, float]) -> dict[str, str]:
+def quartile_bands(
+    scores: Mapping[str, float], printed: Callable[[float], float] = round_score
+) -> dict[str, str]:
     """KKiK-style bands by rank position: ``top`` best 25 %, ``bottom`` worst 25 %.
 
     With n scores, a municipality is ``top`` when its competition rank r (from
@@ -575,7 +613,7 @@ def quartile_bands(scores: Mapping[str, float]) -> dict[str, str]:
     equal) is ``middle``, and so is everyone when n < 4.
     """
     n = len(scores)
-    ranks = competition_ranks(scores)
+    ranks = competition_ranks(scores, printed)
     group_size: dict[int, int] = {}
     for rank in ranks.values():
         group_size[rank] = group_size.get(rank, 0) + 1
@@ -621,7 +659,14 @@ class IndicatorSummary:
 
 @dataclass(slots=True)
 class MunicipalityScore:
-    """One municipality's result in a round (scores 0–100 at full precision)."""
+    """One municipality's (or test unit's) result in a round (scores 0–100, full precision).
+
+    ``score`` counts items awaiting a decision as not found; ``best_score`` counts them
+    found with full quality (equal to ``score`` when nothing is pending). ``best_place``
+    and ``worst_place`` bound the place once every pending decision in the round is
+    made: the best with this municipality's items found and everyone else's not, the
+    worst the other way round.
+    """
 
     municipality: str
     score: float | None
@@ -635,11 +680,45 @@ class MunicipalityScore:
     rank: int | None = None
     quartile: str | None = None
     indicators: dict[str, Share] = field(default_factory=dict)
+    unit: str = ""  # a test unit below the municipality (an Oslo district), or ""
+    passed: bool | None = None  # printed score at or above the protocol's pass mark
+    best_score: float | None = None
+    best_place: int | None = None
+    worst_place: int | None = None
+    indicator_quartiles: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        """The ranked unit's code: the test unit's, else the municipality's."""
+        return self.unit or self.municipality
+
+    printed: float | None = None  # the score as printed (one decimal), set once
 
     @property
     def display_score(self) -> float | None:
         """The score rounded to one decimal, as shown, banded and ranked."""
-        return None if self.score is None else round_score(self.score)
+        if self.printed is not None or self.score is None:
+            return self.printed
+        return round_score(self.score)
+
+    @property
+    def places_open(self) -> bool:
+        """Whether pending decisions could still change this place."""
+        return self.best_place != self.worst_place
+
+
+@dataclass(frozen=True, slots=True)
+class NotTested:
+    """A municipality in the round with no contact to score, and why.
+
+    Reasons: ``all_cancelled`` (every planned contact was cancelled) and
+    ``no_contacts`` (none was planned).
+    """
+
+    municipality: str
+    reason: str
+    cancelled: int = 0
+    unit: str = ""
 
 
 @dataclass(slots=True)
@@ -657,12 +736,32 @@ class RoundResult:
     awaiting_decision: list[Contact]
     missing: int
     missing_excluded: int
+    pass_mark: float = 75.0
+    not_tested: list[NotTested] = field(default_factory=list)
 
-    def municipality(self, code: str) -> MunicipalityScore:
+    def municipality(self, code: str, unit: str = "") -> MunicipalityScore:
         for item in self.municipalities:
-            if item.municipality == code:
+            if item.municipality == code and item.unit == unit:
                 return item
-        raise KeyError(code)
+        raise KeyError(code if not unit else f"{code}/{unit}")
+
+    @property
+    def ranked(self) -> int:
+        return sum(1 for m in self.municipalities if m.rank is not None)
+
+    @property
+    def pass_mark_decimals(self) -> int:
+        """Decimals that print the pass mark as set (75, 74.5)."""
+        return 0 if float(self.pass_mark).is_integer() else 1
+
+    @property
+    def passed(self) -> int:
+        return sum(1 for m in self.municipalities if m.passed)
+
+    @property
+    def open_places(self) -> list[MunicipalityScore]:
+        """Municipalities whose place pending decisions could still change, best first."""
+        return [m for m in self.municipalities if m.rank is not None and m.places_open]
 
 
 class _Tally:
@@ -675,6 +774,8 @@ class _Tally:
         "unreached",
         "channel",
         "sector_channel",
+        "pending_channel",
+        "pending_sector_channel",
         "counts",
         "sector_checkpoints",
     )
@@ -686,14 +787,22 @@ class _Tally:
         self.unreached = 0
         self.channel: dict[str, list[float]] = {}  # channel → [sum of scores, n]
         self.sector_channel: dict[tuple[str, str], list[float]] = {}
+        self.pending_channel: dict[str, int] = {}  # items awaiting a decision (scored 0)
+        self.pending_sector_channel: dict[tuple[str, str], int] = {}
         self.counts: dict[str, list[int]] = {code: [0, 0] for code in INDICATORS}
         self.sector_checkpoints: dict[str, list[int]] = {}
 
     def add(self, contact: Contact, result: ContactScore) -> None:
         self.contacts += 1
         self.missing += result.status == MISSING
-        self.awaiting += result.status == AWAITING
         self.unreached += result.status == UNREACHED
+        if result.status == AWAITING:
+            self.awaiting += 1
+            pending_key = (contact.sector, contact.channel)
+            self.pending_channel[contact.channel] = self.pending_channel.get(contact.channel, 0) + 1
+            self.pending_sector_channel[pending_key] = (
+                self.pending_sector_channel.get(pending_key, 0) + 1
+            )
         if result.included:
             acc = self.channel.get(contact.channel)
             if acc is None:
@@ -706,8 +815,8 @@ class _Tally:
                 acc = self.sector_channel[key] = [0.0, 0]
             acc[0] += result.score
             acc[1] += 1
-        if contact.record is None:
-            return  # not carried out: in no indicator
+        if contact.record is None or result.status == AWAITING:
+            return  # not carried out, or not decided: in no indicator
         counts = self.counts
         if contact.channel == "email":
             days = result.reply_working_days
@@ -728,6 +837,39 @@ class _Tally:
             sector[0] += result.checkpoints_answered
             sector[1] += result.checkpoints_asked
 
+    def scores(
+        self,
+        channel_order: Sequence[str],
+        sector_order: Sequence[str],
+        weights: Mapping[str, float],
+        sector_weights: Mapping[str, float],
+        pending_found: bool = False,
+    ) -> tuple[dict[str, float | None], dict[str, float | None], float | None]:
+        """Channel, sector and total scores; ``pending_found``: the best case, every
+        item awaiting a decision found with full quality (score 1 instead of 0)."""
+
+        def mean(acc: list[float] | None, pending: int) -> float | None:
+            if not acc:
+                return None
+            found = pending if pending_found else 0
+            return (acc[0] + found) / acc[1] * 100
+
+        channel_scores: dict[str, float | None] = {
+            channel: mean(self.channel.get(channel), self.pending_channel.get(channel, 0))
+            for channel in channel_order
+        }
+        sector_scores: dict[str, float | None] = {}
+        for sector in sector_order:
+            in_sector: dict[str, float] = {}
+            for channel in channel_order:
+                key = (sector, channel)
+                value = mean(self.sector_channel.get(key), self.pending_sector_channel.get(key, 0))
+                if value is not None:
+                    in_sector[channel] = value
+            sector_scores[sector] = _weighted_mean(in_sector, weights)
+        present = {k: v for k, v in sector_scores.items() if v is not None}
+        return channel_scores, sector_scores, _weighted_mean(present, sector_weights)
+
 
 def _weighted_mean(values: Mapping[str, float], weights: Mapping[str, float]) -> float | None:
     total_weight = sum(weights[key] for key in values)
@@ -741,31 +883,37 @@ def _mean(values: Iterable[float | None]) -> float | None:
     return sum(present) / len(present) if present else None
 
 
-def score_round(protocol: Protocol, contacts: Iterable[Contact]) -> RoundResult:
+def score_round(
+    protocol: Protocol,
+    contacts: Iterable[Contact],
+    not_tested: Iterable[NotTested] = (),
+    *,
+    roll_up: bool = False,
+) -> RoundResult:
     """Score every contact, then each municipality, rank them and sum up the round.
 
-    One pass over the contacts plus a sort of the municipalities: linear in
-    the number of contacts. Raises ValueError for a contact whose scenario the
-    protocol does not have (and anything ``score_contact`` rejects).
+    One pass over the contacts plus sorts of the municipalities: linear in the number
+    of contacts (and n log n in municipalities). Test units below a municipality are
+    scored and ranked on their own, or with ``roll_up`` pooled into their municipality.
+    ``not_tested`` lists municipalities of the round without a contact (reported, not
+    ranked). Raises ValueError for a contact whose scenario the protocol does not have
+    (and anything ``score_contact`` rejects).
     """
-    return _score_round(protocol, contacts)
+    return summarise_round(
+        protocol, score_contacts(protocol, contacts), not_tested, roll_up=roll_up
+    )
 
 
-def _score_round(protocol: Protocol, contacts: Iterable[Contact]) -> RoundResult:
+def score_contacts(
+    protocol: Protocol, contacts: Iterable[Contact]
+) -> list[tuple[Contact, ContactScore]]:
+    """Each contact with its score (the rubric of each scenario and channel read once).
+
+    Raises ValueError for a contact whose scenario the protocol does not have (and
+    anything ``score_contact`` rejects)."""
     scenarios = {scenario.code: scenario for scenario in protocol.scenarios}
-    channel_order: list[str] = list(protocol.channels.names)
-    weights: dict[str, float] = {
-        name: float(channel.weight) for name, channel in protocol.channels.items()
-    }
-    sector_order = list(protocol.sectors)
-    sector_weights = {code: float(sector.weight) for code, sector in protocol.sectors.items()}
-    bands = grade_bands(protocol)
-
-    tallies: dict[str, _Tally] = {}
-    scored: list[tuple[Contact, ContactScore]] = []
-    awaiting: list[Contact] = []
-    missing = missing_excluded = 0
     rubrics: dict[tuple[str, str], _Rubric] = {}
+    scored: list[tuple[Contact, ContactScore]] = []
     for contact in contacts:
         rubric = rubrics.get((contact.scenario, contact.channel))
         if rubric is None:
@@ -775,62 +923,138 @@ def _score_round(protocol: Protocol, contacts: Iterable[Contact]) -> RoundResult
             rubric = rubrics[contact.scenario, contact.channel] = _rubric(
                 protocol, scenario, contact.channel
             )
-        result = _score(rubric, contact)
-        scored.append((contact, result))
+        scored.append((contact, _score(rubric, contact)))
+    return scored
+
+
+def summarise_round(
+    protocol: Protocol,
+    scored: Sequence[tuple[Contact, ContactScore]],
+    not_tested: Iterable[NotTested] = (),
+    *,
+    roll_up: bool = False,
+) -> RoundResult:
+    """Municipalities (or units), ranks, places, quartiles and national figures from the
+    scored contacts (``score_contacts``; a caller may keep those it scored before)."""
+    return _score_round(protocol, scored, list(not_tested), roll_up)
+
+
+def _as_printed(value: float) -> float:
+    """For values already rounded as printed."""
+    return value
+
+
+def _places(municipalities: Sequence[MunicipalityScore]) -> None:
+    """Best and worst place of each ranked municipality once pending decisions are made.
+
+    Best: its pending items found, everyone else's not (their scores as they are);
+    worst: its pending items not found, everyone else's found. Places are shared on
+    printed scores, like the ranks.
+    """
+    ranked = [m for m in municipalities if m.score is not None]
+    printed_best = {
+        m.key: m.display_score if m.best_score == m.score else round_score(m.best_score or 0.0)
+        for m in ranked
+    }
+    worst = sorted(m.display_score or 0.0 for m in ranked)
+    best = sorted(value or 0.0 for value in printed_best.values())
+    n = len(ranked)
+    for m in ranked:
+        own_worst, own_best = m.display_score or 0.0, printed_best[m.key] or 0.0
+        # others strictly above its best (others at their worst); itself is never above
+        m.best_place = 1 + n - bisect_right(worst, own_best)
+        # others strictly above its worst (others at their best), less itself if counted
+        above = n - bisect_right(best, own_worst) - (own_best > own_worst)
+        m.worst_place = 1 + above
+
+
+def _score_round(
+    protocol: Protocol,
+    scored: Sequence[tuple[Contact, ContactScore]],
+    not_tested: list[NotTested],
+    roll_up: bool,
+) -> RoundResult:
+    channel_order: list[str] = list(protocol.channels.names)
+    weights: dict[str, float] = {
+        name: float(channel.weight) for name, channel in protocol.channels.items()
+    }
+    sector_order = list(protocol.sectors)
+    sector_weights = {code: float(sector.weight) for code, sector in protocol.sectors.items()}
+    bands = grade_bands(protocol)
+    pass_mark = float(protocol.pass_mark)
+
+    tallies: dict[tuple[str, str], _Tally] = {}
+    awaiting: list[Contact] = []
+    missing = missing_excluded = 0
+    for contact, result in scored:
         if result.status == AWAITING:
             awaiting.append(contact)
         elif result.status == MISSING:
             missing += 1
             missing_excluded += not result.included
-        tally = tallies.get(contact.municipality)
+        key = (contact.municipality, "" if roll_up else contact.unit)
+        tally = tallies.get(key)
         if tally is None:
-            tally = tallies[contact.municipality] = _Tally()
+            tally = tallies[key] = _Tally()
         tally.add(contact, result)
 
     municipalities: list[MunicipalityScore] = []
-    for code, tally in tallies.items():
-        channel_scores: dict[str, float | None] = {
-            channel: (acc[0] / acc[1] * 100 if (acc := tally.channel.get(channel)) else None)
-            for channel in channel_order
-        }
-        sector_scores: dict[str, float | None] = {}
-        for sector in sector_order:
-            in_sector = {
-                channel: acc[0] / acc[1] * 100
-                for channel in channel_order
-                if (acc := tally.sector_channel.get((sector, channel)))
-            }
-            sector_scores[sector] = _weighted_mean(in_sector, weights)
-        present = {k: v for k, v in sector_scores.items() if v is not None}
-        score = _weighted_mean(present, sector_weights)
+    for (code, unit), tally in tallies.items():
+        channel_scores, sector_scores, score = tally.scores(
+            channel_order, sector_order, weights, sector_weights
+        )
+        best_score = score
+        if tally.awaiting:
+            best_score = tally.scores(
+                channel_order, sector_order, weights, sector_weights, pending_found=True
+            )[2]
+        printed = None if score is None else round_score(score)
         municipalities.append(
             MunicipalityScore(
                 municipality=code,
+                unit=unit,
                 score=score,
+                printed=printed,
+                best_score=best_score,
                 channel_scores=channel_scores,
                 sector_scores=sector_scores,
                 contacts=tally.contacts,
                 missing=tally.missing,
                 awaiting=tally.awaiting,
-                band=None if score is None else band_for(bands, score),
+                band=None if printed is None else _band_of_printed(bands, printed),
+                passed=None if printed is None else printed >= pass_mark,
                 unreached=tally.unreached,
                 indicators={key: Share(n, d) for key, (n, d) in tally.counts.items()},
             )
         )
 
-    ranked = {m.municipality: m.score for m in municipalities if m.score is not None}
-    ranks = competition_ranks(ranked)
-    quartiles = quartile_bands(ranked)
+    ranked = {m.key: m.printed for m in municipalities if m.printed is not None}
+    ranks = competition_ranks(ranked, _as_printed)
+    quartiles = quartile_bands(ranked, _as_printed)
+    by_indicator: dict[str, dict[str, str]] = {}
+    for indicator in INDICATORS:
+        indicator_values = {
+            m.key: value
+            for m in municipalities
+            if (value := m.indicators[indicator].value) is not None
+        }
+        by_indicator[indicator] = quartile_bands(indicator_values, printed_percent)
     for item in municipalities:
-        item.rank = ranks.get(item.municipality)
-        item.quartile = quartiles.get(item.municipality)
-    municipalities.sort(key=lambda m: (m.rank is None, m.rank or 0, m.municipality))
+        item.rank = ranks.get(item.key)
+        item.quartile = quartiles.get(item.key)
+        item.indicator_quartiles = {
+            indicator: band
+            for indicator, bands_of in by_indicator.items()
+            if (band := bands_of.get(item.key)) is not None
+        }
+    _places(municipalities)
+    municipalities.sort(key=lambda m: (m.rank is None, m.rank or 0, m.municipality, m.unit))
 
     indicators: dict[str, IndicatorSummary] = {}
-    for key in INDICATORS:
-        shares = [m.indicators[key] for m in municipalities]
+    for code in INDICATORS:
+        shares = [m.indicators[code] for m in municipalities]
         values = [v for share in shares if (v := share.value) is not None]
-        indicators[key] = IndicatorSummary(
+        indicators[code] = IndicatorSummary(
             mean=sum(values) / len(values) if values else None,
             pooled=Share(sum(s.numerator for s in shares), sum(s.denominator for s in shares)),
             best=max(values, default=None),
@@ -842,6 +1066,19 @@ def _score_round(protocol: Protocol, contacts: Iterable[Contact]) -> RoundResult
         pairs = [t.sector_checkpoints.get(sector, [0, 0]) for t in tallies.values()]
         sector_checkpoints[sector] = Share(sum(p[0] for p in pairs), sum(p[1] for p in pairs))
 
+    tested = {(m.municipality, m.unit) for m in municipalities}
+    gone: dict[tuple[str, str], NotTested] = {}
+    for absent in not_tested:
+        if roll_up and absent.unit:  # a unit counts for its municipality
+            absent = NotTested(absent.municipality, absent.reason, absent.cancelled)
+        where = (absent.municipality, absent.unit)
+        if where in tested:
+            continue
+        if where in gone:  # two units of one untested municipality, rolled up
+            total = gone[where].cancelled + absent.cancelled
+            absent = NotTested(absent.municipality, absent.reason, total)
+        gone[where] = absent
+    untested = [gone[where] for where in sorted(gone)]
     return RoundResult(
         municipalities=municipalities,
         national_average=_mean(m.score for m in municipalities),
@@ -856,10 +1093,12 @@ def _score_round(protocol: Protocol, contacts: Iterable[Contact]) -> RoundResult
         indicators=indicators,
         sector_checkpoints=sector_checkpoints,
         bands=bands,
-        contact_scores=scored,
+        contact_scores=list(scored),
         awaiting_decision=awaiting,
         missing=missing,
         missing_excluded=missing_excluded,
+        pass_mark=pass_mark,
+        not_tested=untested,
     )
 
 
@@ -872,6 +1111,8 @@ class Headline:
 
     Codes and parameters:
 
+    * ``passed`` — municipalities whose printed score reaches ``pass_mark``
+      ("godkjent"), of all scored municipalities;
     * ``score_under`` — municipalities whose rounded score is under
       ``threshold``, of all scored municipalities;
     * ``grade_band`` — municipalities in a band (``band`` index, ``min``,
@@ -902,21 +1143,25 @@ def headlines(
 ) -> list[Headline]:
     """Headline facts of a round, as data for the UI to phrase.
 
-    ``pass_mark`` defaults to the lowest band ``min`` above 0 (reaching any band
-    but the bottom one counts as passing).
+    ``pass_mark`` defaults to the protocol's (``RoundResult.pass_mark``, "godkjent").
     """
     scored = [m for m in result.municipalities if m.score is not None]
     n = len(scored)
     if pass_mark is None:
-        above_zero = [band.min for band in result.bands if band.min > 0]
-        pass_mark = min(above_zero) if above_zero else 0.0
+        pass_mark = result.pass_mark
     out: list[Headline] = [
         Headline(
+            "passed",
+            sum(1 for m in scored if (m.display_score or 0.0) >= pass_mark),
+            n,
+            {"pass_mark": pass_mark},
+        ),
+        Headline(
             "score_under",
-            sum(1 for m in scored if round_score(m.score or 0.0) < low_threshold),
+            sum(1 for m in scored if (m.display_score or 0.0) < low_threshold),
             n,
             {"threshold": low_threshold},
-        )
+        ),
     ]
     for band in result.bands:
         out.append(
@@ -972,6 +1217,84 @@ def headlines(
                 )
             )
     return out
+
+
+# --------------------------------------------------------------------------- the press summary
+
+
+@dataclass(frozen=True, slots=True)
+class SectorNote:
+    """A sector's printed score for one municipality."""
+
+    sector: str
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class Standing:
+    """A municipality at the top or the bottom, with its sector highlights.
+
+    ``full_marks`` are its sectors printed 100; ``lowest`` its weakest sector when that
+    is below its own score (the "but only 60 on ..." of a press list).
+    """
+
+    municipality: str
+    unit: str
+    score: float
+    full_marks: tuple[str, ...]
+    best: SectorNote | None
+    lowest: SectorNote | None
+
+
+@dataclass(frozen=True, slots=True)
+class PressFacts:
+    """The facts a press summary states, all computed from the round."""
+
+    average: float | None
+    passed: int
+    scored: int
+    pass_mark: float
+    winners: tuple[Standing, ...]  # all sharing first place
+    last: tuple[Standing, ...]  # all sharing the last place
+    pending: int  # items awaiting a decision (the list is provisional while > 0)
+    not_tested: int
+
+
+def _standing(m: MunicipalityScore, sector_order: Sequence[str]) -> Standing:
+    sectors = [
+        SectorNote(sector, round_score(value))
+        for sector in sector_order
+        if (value := m.sector_scores.get(sector)) is not None
+    ]
+    own = round_score(m.score or 0.0)
+    full = tuple(note.sector for note in sectors if note.score >= 100.0)
+    best = max(sectors, key=lambda note: note.score, default=None)
+    lowest = min(sectors, key=lambda note: note.score, default=None)
+    if lowest is not None and lowest.score >= own:
+        lowest = None
+    if best is not None and (best.score <= own or best.sector in full):
+        best = None
+    return Standing(m.municipality, m.unit, own, full, best, lowest)
+
+
+def press_facts(result: RoundResult, sector_order: Sequence[str]) -> PressFacts:
+    """National average, how many passed, and the first and last with their sectors."""
+    ranked = [m for m in result.municipalities if m.rank is not None]
+    winners = tuple(_standing(m, sector_order) for m in ranked if m.rank == 1)
+    last_rank = max((m.rank or 0 for m in ranked), default=0)
+    last = tuple(
+        _standing(m, sector_order) for m in ranked if m.rank == last_rank and last_rank > 1
+    )
+    return PressFacts(
+        average=None if result.national_average is None else round_score(result.national_average),
+        passed=result.passed,
+        scored=len(ranked),
+        pass_mark=result.pass_mark,
+        winners=winners,
+        last=last,
+        pending=len(result.awaiting_decision),
+        not_tested=len(result.not_tested),
+    )
 
 
 def as_fraction_phrase(numerator: int, denominator: int) -> tuple[int, int]:

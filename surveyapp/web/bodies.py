@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, TypeVar
 
-from flask import Flask
+from flask import Flask, current_app
+from flask import Request as FlaskRequest
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 _READ_SIZE = 64 * 1024
@@ -70,5 +71,35 @@ class ChunkedBodyLimit:
         return self.wsgi_app(environ, start_response)
 
 
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def accepts_bodies_up_to(size: int) -> Callable[[F], F]:
+    """Let one view take request bodies up to ``size`` bytes instead of
+    ``MAX_CONTENT_LENGTH`` (attachments). Werkzeug still enforces it while the body is
+    read, for every part of the request, CSRF check included. Bodies sent chunked keep the
+    general limit (browsers send file uploads with a Content-Length)."""
+
+    def decorate(view: F) -> F:
+        view.max_body = size  # type: ignore[attr-defined]
+        return view
+
+    return decorate
+
+
+class AppRequest(FlaskRequest):
+    """The request class: the body limit of the view the request goes to, if it has one."""
+
+    @property  # type: ignore[misc]
+    def max_content_length(self) -> int | None:  # type: ignore[override]
+        if self.url_rule is not None and self.endpoint is not None:
+            view = current_app.view_functions.get(self.endpoint)
+            larger = getattr(view, "max_body", None)
+            if larger is not None:
+                return int(larger)
+        return super().max_content_length
+
+
 def limit_chunked_bodies(app: Flask) -> None:
     app.wsgi_app = ChunkedBodyLimit(app.wsgi_app, app)  # type: ignore[method-assign]
+    app.request_class = AppRequest

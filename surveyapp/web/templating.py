@@ -13,7 +13,8 @@ from typing import Any
 from flask import Flask, current_app, request
 from flask_babel import format_datetime, get_locale
 
-from surveyapp import formatting
+from surveyapp import formatting, norwegian_time
+from surveyapp.municipalities.contact_details import display_phone
 from surveyapp.questionnaires import types as question_types
 from surveyapp.web.i18n import LANGUAGES, pick
 
@@ -84,3 +85,7 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["question_widget"] = lambda q: question_types.get(q.type).widget
     app.jinja_env.tests["duration_question"] = lambda q: question_types.get(q.type).duration
     app.jinja_env.filters["sort_names"] = sort_names
+    # Field work: dd.mm.åååå and 24-hour time in every language (the caller's pages).
+    app.jinja_env.filters["nodate"] = norwegian_time.date_text
+    app.jinja_env.filters["nodatetime"] = norwegian_time.datetime_text
+    app.jinja_env.filters["phone"] = display_phone

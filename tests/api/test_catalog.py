@@ -84,7 +84,7 @@ def published(
     from surveyapp.api import publishing
     from surveyapp.extensions import db
     from surveyapp.questionnaires.store import latest_version
-    from surveyapp.servicetest import operations
+    from surveyapp.servicetest import controls, operations
 
     publish(add_round("5501", 2025, satisfied(40, 50)))
     publish(add_round("1804", 2026, satisfied(30, 50)))
@@ -99,13 +99,13 @@ def published(
         starts_on=date(2026, 9, 7),
         ends_on=date(2026, 9, 25),
         municipalities=["5501", "1804"],
-        callers=[caller.id],
+        callers=[caller.id, make_user("caller").id],  # two: web items have two testers
         seed=3,
         selection={"mode": "list"},
     )
     db.session.commit()
     record_everything(test_round, {"5501": 1.0, "1804": 0.4})
-    operations.lock(None, test_round)
+    controls.lock(None, test_round)
     publishing.publish_test_round(None, test_round)
     db.session.commit()
 

@@ -18,7 +18,7 @@ from surveyapp.audit.models import AuditEntry
 from surveyapp.extensions import db
 from surveyapp.models import TestRound
 from surveyapp.questionnaires.store import latest_version
-from surveyapp.servicetest import operations
+from surveyapp.servicetest import controls, operations
 from tests.api.conftest import bearer
 from tests.results.conftest import satisfied
 from tests.servicetest_records import record_everything
@@ -150,13 +150,13 @@ def locked_round(questionnaires: None, make_user: Callable[..., Any]) -> TestRou
         starts_on=date(2026, 9, 7),
         ends_on=date(2026, 9, 25),
         municipalities=["5501", "1804", "0301"],
-        callers=[make_user("caller").id],
+        callers=[make_user("caller").id, make_user("caller").id],  # web items: two testers
         seed=7,
         selection={"mode": "list"},
     )
     db.session.commit()
     record_everything(test_round, {"5501": 1.0, "1804": 0.5, "0301": 0.0})
-    operations.lock(None, test_round)
+    controls.lock(None, test_round)
     db.session.commit()
     return test_round
 
@@ -182,8 +182,10 @@ def test_a_published_service_test_ranking_is_open_data(
     validate_jsonstat(dataset)
     assert dataset["dimension"]["municipality"]["category"]["index"] == ["5501", "1804", "0301"]
     measures = dataset["dimension"]["measure"]["category"]["index"]
-    assert measures[:4] == ["score", "rank", "band", "quartile"]
+    assert measures[:6] == ["score", "rank", "band", "quartile", "passed", "pending"]
     assert dataset["value"][measures.index("rank")] == 1
+    assert dataset["value"][measures.index("pending")] == 0
+    assert dataset["value"][measures.index("passed")] in ("passed", "not passed")
     listed = client.get("/api/v1/servicetest").get_json()
     assert [r["id"] for r in listed] == [locked_round.id] and listed[0]["published"]
     text = client.get(f"{url}?format=csv").get_data(as_text=True)
@@ -207,7 +209,7 @@ def test_a_running_service_test_round_cannot_be_published(
         starts_on=date(2026, 9, 7),
         ends_on=date(2026, 9, 25),
         municipalities=["5501"],
-        callers=[make_user("caller").id],
+        callers=[make_user("caller").id, make_user("caller").id],  # web items: two testers
         seed=1,
         selection={"mode": "list"},
     )

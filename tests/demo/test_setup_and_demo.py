@@ -9,7 +9,15 @@ import pytest
 import sqlalchemy as sa
 
 from surveyapp.extensions import db
-from surveyapp.models import Answer, Municipality, Response, SurveyRound, TestAssignment, User
+from surveyapp.models import (
+    Answer,
+    Municipality,
+    MunicipalityContact,
+    Response,
+    SurveyRound,
+    TestAssignment,
+    User,
+)
 from tests.conftest import build_app
 
 
@@ -73,6 +81,15 @@ def test_setup_with_demo_from_an_empty_database(demo_app: Any) -> None:
         sa.select(sa.func.count(sa.distinct(TestAssignment.municipality_code)))
     )
     assert tested == 50
+    # Contact details for every municipality, clearly fictitious (issue 15).
+    contacts = db.session.scalars(sa.select(MunicipalityContact)).all()
+    assert len(contacts) == 357 and all(c.is_fictitious for c in contacts)
+    tromso = next(c for c in contacts if c.municipality_code == "5501")
+    assert (tromso.phone, tromso.email, tromso.website) == (
+        "+4700550100",
+        "postmottak@tromso.kommune.example",
+        "https://tromso.kommune.example/",
+    )
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Response)) > 20_000
     users = db.session.scalars(sa.select(User)).all()
     assert users and all(u.is_demo for u in users)

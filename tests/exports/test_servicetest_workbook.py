@@ -45,7 +45,15 @@ def test_admin_gets_every_municipality_and_every_contact(
         response.headers["Content-Disposition"],
     )
     book = open_workbook(response.data)
-    assert book.sheetnames == ["Rangering", "KKiK", "Kontakter"]
+    assert book.sheetnames == [
+        "Rangering",
+        "KKiK",
+        "Kontakter",
+        "Bevis",
+        "Metode",
+        "Testere",
+        "Samsvar",
+    ]
     result = cache.scored_round(scored_round)
 
     ranking = book["Rangering"]
@@ -208,7 +216,15 @@ def test_cli_writes_the_service_test_workbook(
     )
     assert done.exit_code == 0, done.output
     book = openpyxl.load_workbook(target)
-    assert book.sheetnames == ["Rangering", "KKiK", "Kontakter"]
+    assert book.sheetnames == [
+        "Rangering",
+        "KKiK",
+        "Kontakter",
+        "Bevis",
+        "Metode",
+        "Testere",
+        "Samsvar",
+    ]
     assert book["Rangering"]["A3"].value == "Plassering"
     missing = runner.invoke(
         args=["export", "servicetest", "--round", "999", "--output", str(target)]

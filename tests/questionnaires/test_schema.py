@@ -172,6 +172,22 @@ BROKEN_CASES: list[tuple[str, tuple[str, ...]]] = [
     ("protocol-phone-hours-order.yaml", ("'start' (15:00) must be before 'end' (09:30)",)),
     ("protocol-phone-hours-unquoted.yaml", ("'end' must be a time in quotes", "number 900")),
     ("protocol-points-missing.yaml", ("channel 'web'", "missing required key 'quality'")),
+    ("protocol-pass-mark.yaml", ("line 37", "'pass_mark' must be between 0 and 100, not 120")),
+    (
+        "protocol-non-working-days.yaml",
+        (
+            "line 37",
+            'must be written as "MM-DD" (e.g. "12-24"), not \'24.12\'',
+            'must be written in quotes as "MM-DD"',
+            "not the number 1231",
+            "'02-30' is not a day of the year (no day 30 in month 2)",
+        ),
+    ),
+    (
+        "protocol-non-working-days-shape.yaml",
+        ("line 37", "'non_working_days' must be a list of days written \"MM-DD\""),
+    ),
+    ("protocol-non-working-days-twice.yaml", ("line 37", 'the day "12-24" is listed twice')),
 ]
 
 
@@ -329,6 +345,8 @@ def test_minimal_protocol_parses_with_defaults_filled_in() -> None:
     phone = protocol.channels.phone
     assert phone is not None and phone.weight == pytest.approx(0.30)
     assert phone.max_attempts == 2 and phone.max_wait_seconds == 240
+    assert phone.callback_after_minutes == 120 and phone.slot_minutes == 15
+    assert phone.calls_per_municipality_per_day == 1
     assert phone.points.courtesy == 3
     email = protocol.channels.email
     assert email is not None and email.quality_cutoff_days == 10 and email.send_cutoff is None
@@ -343,11 +361,14 @@ def test_minimal_protocol_parses_with_defaults_filled_in() -> None:
     assert water.checkpoint_codes == ("amount", "basis")
     assert protocol.scenarios[1].persona is None
     assert [band.min for band in protocol.grade_bands] == [81, 61, 0]
+    assert protocol.pass_mark == 75  # "godkjent" (DOMAIN.md §3), stated once in the model
+    assert protocol.non_working_days == ()  # the legal calendar
 
 
 def test_protocol_explicit_settings_are_kept() -> None:
     text = (VALID / "minimal-protocol.yaml").read_text(encoding="utf-8")
     text += 'missing_contacts: exclude\nphone_hours: {start: "08:00", end: "14:30"}\n'
+    text += 'pass_mark: 70.5\nnon_working_days: ["12-24", "12-31"]\n'
     text = text.replace("    weight: 0.40\n", "    weight: 0.40\n    testers: 3\n")
     text = text.replace(
         "    weight: 0.30\n    speed:", '    weight: 0.30\n    send_cutoff: "12:00"\n    speed:'
@@ -359,6 +380,24 @@ def test_protocol_explicit_settings_are_kept() -> None:
     assert protocol.channels.web is not None and protocol.channels.web.testers == 3
     assert protocol.channels.email is not None
     assert protocol.channels.email.send_cutoff == time(12, 0)
+    assert protocol.pass_mark == 70.5
+    assert protocol.non_working_days == ((12, 24), (12, 31))
+
+
+def test_scoring_fingerprint_follows_the_rules_not_the_texts() -> None:
+    text = (VALID / "minimal-protocol.yaml").read_text(encoding="utf-8")
+    base = parse_definition(text, "p.yaml").protocol
+    reworded = parse_definition(
+        text.replace("What does water cost?", "What is the water fee?"), "p.yaml"
+    ).protocol
+    new_mark = parse_definition(text + "pass_mark: 60\n", "p.yaml").protocol
+    new_points = parse_definition(text.replace("found: 2", "found: 3"), "p.yaml").protocol
+    closed = parse_definition(text + 'non_working_days: ["12-24"]\n', "p.yaml").protocol
+    assert base and reworded and new_mark and new_points and closed
+    assert reworded.scenarios[0].question != base.scenarios[0].question
+    assert base.scoring_fingerprint == reworded.scoring_fingerprint == new_mark.scoring_fingerprint
+    assert base.scoring_fingerprint != new_points.scoring_fingerprint
+    assert base.scoring_fingerprint != closed.scoring_fingerprint
 
 
 def test_the_protocol_is_immutable() -> None:
@@ -388,6 +427,27 @@ def test_channels_keep_the_file_order() -> None:
             "    weight: 0.40\n",
             "    weight: 0.40\n    testers: 0\n",
             "line 18, channel 'web': 'testers' must be at least 1, not 0",
+        ),
+        (
+            "    weight: 0.30\n    points: {answered_first_contact",
+            "    weight: 0.30\n    callback_after_minutes: 0\n    points: {answered_first_contact",
+            "line 8, channel 'phone': 'callback_after_minutes' must be at least 1, not 0",
+        ),
+        (
+            "    weight: 0.30\n    points: {answered_first_contact",
+            "    weight: 0.30\n    slot_minutes: 7.5\n    points: {answered_first_contact",
+            "line 8, channel 'phone': 'slot_minutes' must be a whole number, not the number 7.5",
+        ),
+        (
+            "    weight: 0.30\n    points: {answered_first_contact",
+            "    weight: 0.30\n    calls_per_municipality_per_day: 0\n    points: {answered_first",
+            "line 8, channel 'phone': 'calls_per_municipality_per_day' must be at least 1, not 0",
+        ),
+        (
+            "    weight: 0.30\n    points: {answered_first_contact",
+            "    weight: 0.30\n    slot_minutes: 400\n    points: {answered_first_contact",
+            "line 8, channel 'phone': 'slot_minutes' (400) is longer than the phone hours"
+            " (09:30–15:00, 330 minutes)",
         ),
         (
             "    weight: 0.40\n",

@@ -53,20 +53,24 @@ def test_admin_plans_a_round_through_the_form(
     login(make_user("admin"))
     protocol = latest_version("servicetest-protocol")
     assert protocol is not None
-    response = client.post(
-        "/servicetest/new",
-        data={
-            "title": "Kommunetest Troms",
-            "protocol": str(protocol.id),
-            "year": "2026",
-            "starts_on": "2026-09-07",
-            "ends_on": "2026-10-02",
-            "mode": "county",
-            "county": "55",
-            "seed": "42",
-            "callers": [str(c.id) for c in callers],
-        },
-    )
+    data = {
+        "title": "Kommunetest Troms",
+        "protocol": str(protocol.id),
+        "year": "2026",
+        "starts_on": "07.09.2026",
+        "ends_on": "02.10.2026",
+        "mode": "county",
+        "county": "55",
+        "seed": "42",
+        "callers": [str(c.id) for c in callers],
+        "daily_cap": "40",
+    }
+    preview = client.post("/servicetest/new?lang=en", data=data)
+    html = preview.get_data(as_text=True)
+    assert preview.status_code == 200 and "Preview: the plan before it is saved" in html
+    assert 'name="action" value="save"' in html and "Per caller and day" in html
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(TestRound)) == 0
+    response = client.post("/servicetest/new", data={**data, "action": "save"})
     assert response.status_code == 302, response.get_data(as_text=True)[-1500:]
     test_round = db.session.scalars(sa.select(TestRound)).one()
     codes = {m.code for m in test_round.municipalities}
@@ -128,7 +132,7 @@ def test_plan_form_reports_bad_period_and_unknown_numbers(
     }
     bad_period = client.post(
         "/servicetest/new?lang=en",
-        data={**base, "starts_on": "2026-09-10", "ends_on": "2026-09-01", "mode": "all"},
+        data={**base, "starts_on": "10.09.2026", "ends_on": "01.09.2026", "mode": "all"},
     )
     assert "The last day must be on or after the first day." in bad_period.get_data(as_text=True)
     unknown = client.post(
@@ -172,7 +176,7 @@ def test_ranking_municipality_page_and_lock(
     assert result.municipalities[0].band is not None
     detail = client.get(f"/servicetest/{planned_round.id}/m/5501?lang=en").get_data(as_text=True)
     assert "Every contact, its points and why" in detail and "Reached at attempt 1." in detail
-    assert client.post(f"/servicetest/{planned_round.id}/lock").status_code == 302
+    assert client.post(f"/servicetest/{planned_round.id}/lock").status_code == 302  # nothing open
     assert db.session.get(TestRound, planned_round.id).status == "locked"  # type: ignore[union-attr]
     assignment = db.session.scalars(sa.select(TestAssignment)).first()
     assert assignment is not None
@@ -218,17 +222,29 @@ def test_disagreeing_web_testers_await_a_decider(
     operations.save_result(None, first, {"found": True, "seconds": 30, "quality": 3})
     operations.save_result(None, second, {"found": False, "seconds": 120, "quality": None})
     db.session.commit()
-    assert ("5501", first.scenario_code) in operations.awaiting_decision(planned_round)
+    assert ("5501", "", first.scenario_code) in operations.awaiting_decision(planned_round)
     login(make_user("admin"))
     page = client.get(f"/servicetest/{planned_round.id}?lang=en").get_data(as_text=True)
-    assert "Web items awaiting a decision" in page and first.scenario_code in page
+    assert "The testers disagree on 1 web item." in page
+    # A tester who checked the item cannot decide it (one of them used to be accepted).
+    for rater in (first.caller_id, second.caller_id):
+        refused = client.post(
+            f"/servicetest/{planned_round.id}/decider",
+            data={"municipality": "5501", "scenario": first.scenario_code, "caller": str(rater)},
+        )
+        assert refused.status_code == 302
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(TestAssignment)
+            .where(TestAssignment.tester_slot == 3)
+        )
+        == 0
+    )
+    third = make_user("caller")
     response = client.post(
         f"/servicetest/{planned_round.id}/decider",
-        data={
-            "municipality": "5501",
-            "scenario": first.scenario_code,
-            "caller": str(callers[1].id),
-        },
+        data={"municipality": "5501", "scenario": first.scenario_code, "caller": str(third.id)},
     )
     assert response.status_code == 302
     decider = db.session.scalars(
@@ -236,7 +252,7 @@ def test_disagreeing_web_testers_await_a_decider(
     ).one()
     operations.save_result(None, decider, {"found": True, "seconds": 50, "quality": 2})
     db.session.commit()
-    assert ("5501", first.scenario_code) not in operations.awaiting_decision(planned_round)
+    assert ("5501", "", first.scenario_code) not in operations.awaiting_decision(planned_round)
 
 
 def test_reassign_and_cancel_are_audited(

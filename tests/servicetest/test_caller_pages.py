@@ -16,7 +16,7 @@ from flask.testing import FlaskClient
 from surveyapp.audit.models import AuditEntry
 from surveyapp.extensions import db
 from surveyapp.questionnaires.store import latest_version
-from surveyapp.servicetest import operations
+from surveyapp.servicetest import controls, operations
 from surveyapp.servicetest.models import TestAssignment, TestResult, TestRound
 
 MUNICIPALITIES = ["1101", "1103"]  # Eigersund, Stavanger
@@ -126,11 +126,11 @@ def test_caller_sees_only_own_assignments_sorted_by_due_time(
     theirs = assignments(second.id)
     assert mine and theirs
     client = as_user(first)
-    response = client.get("/calls")
+    response = client.get("/calls?section=overdue")  # the round was in spring 2026
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     shown = sheet_links(html)
-    assert shown == [a.id for a in mine]  # all open, so all "To do", soonest first
+    assert shown == [a.id for a in mine]  # all open and past: overdue, soonest first
     assert not set(shown) & {a.id for a in theirs}
     assert "Eigersund" in html and "Stavanger" in html
     assert "What is the annual water and sewage fee for a 150 m² detached house?" in html
@@ -157,12 +157,12 @@ def test_done_contacts_are_listed_separately(
         },
     )
     db.session.commit()
-    html = as_user(user).get("/calls").get_data(as_text=True)
-    done_table = html.split('id="done"', 1)[1]
-    todo_table = html.split('id="todo"', 1)[1].split('id="done"', 1)[0]
-    assert f'href="/calls/{assignment.id}"' in done_table
-    assert f'href="/calls/{assignment.id}"' not in todo_table
-    assert "Done (can still be edited until the round is locked)" in html
+    # Sent in April 2026 without a reply: its cut-off has passed, so it is done (0 points).
+    client = as_user(user)
+    done = client.get("/calls?section=done").get_data(as_text=True)
+    overdue = client.get("/calls?section=overdue").get_data(as_text=True)
+    assert f'href="/calls/{assignment.id}"' in done
+    assert f'href="/calls/{assignment.id}"' not in overdue
 
 
 def test_anonymous_and_planner_are_refused(
@@ -192,7 +192,7 @@ def test_admin_may_open_any_sheet_and_sees_own_assignments(
     )
     db.session.commit()
     client = as_user(admin)
-    assert sheet_links(client.get("/calls").get_data(as_text=True)) == [own.id]
+    assert sheet_links(client.get("/calls?section=overdue").get_data(as_text=True)) == [own.id]
     response = client.get(f"/calls/{assignment.id}")
     assert response.status_code == 200
     assert 'id="record-form"' in response.get_data(as_text=True)
@@ -215,7 +215,8 @@ def test_phone_sheet_shows_the_task_and_the_rules(
     assert (
         "Call back only if nobody answered, or the wait was over 4 minutes, at attempt 1." in html
     )
-    assert 'type="datetime-local"' in html
+    assert 'type="datetime-local"' not in html  # its display follows the browser's locale
+    assert re.search(r'name="attempt1_at" pattern="[^"]+" placeholder="dd.mm.yyyy hh:mm"', html)
     assert 'name="attempt1_wait_min"' in html and 'name="attempt1_wait_sec"' in html
     assert 'src="/static/js/timer.js"' in html and "<script>" not in html
     assert "0 – poor" in html and "3 – very good" in html
@@ -245,7 +246,7 @@ def test_recording_a_phone_call_stores_the_record_and_shows_the_points(
     assert "Attempt 1: nobody answered." in html
     assert "Reached at attempt 2." in html
     # The form is pre-filled from the stored record.
-    assert 'value="2026-04-08T13:00"' in html
+    assert 'value="08.04.2026 13:00"' in html
     assert re.search(r'name="attempt2_wait_sec"[^>]*value="30"', html)
     db.session.expire_all()
     assert db.session.get(TestAssignment, assignment.id).status == "done"
@@ -448,7 +449,10 @@ def test_email_without_reply(setup: Setup, as_user: Callable[[Any], FlaskClient]
 
 
 def test_web_testers_are_independent_and_the_decider_sees_both(
-    setup: Setup, as_user: Callable[[Any], FlaskClient], client: FlaskClient
+    setup: Setup,
+    as_user: Callable[[Any], FlaskClient],
+    client: FlaskClient,
+    make_user: Callable[..., Any],
 ) -> None:
     first = assignments(
         municipality_code="1103", scenario_code="tool-shed", channel="web", tester_slot=1
@@ -477,12 +481,15 @@ def test_web_testers_are_independent_and_the_decider_sees_both(
     assert "1 min 57 s" not in html and "Tester 2" not in html
     assert "5 of 5 points" in html  # this check alone: found (2) + quality 3 (3)
 
-    # The testers disagree: a third tester decides and sees both earlier checks.
+    # The testers disagree: a third tester (neither of the two) decides and sees both checks.
     test_round = db.session.get(TestRound, setup.round_id)
-    decider = operations.assign_decider(None, test_round, "1103", "tool-shed", second.caller_id)
+    with pytest.raises(operations.ServiceTestError, match="decider_is_rater"):
+        operations.assign_decider(None, test_round, "1103", "tool-shed", second.caller_id)
+    third = make_user("caller")
+    decider = operations.assign_decider(None, test_round, "1103", "tool-shed", third.id)
     db.session.commit()
     browser.post("/logout")
-    browser = as_user(user_of(setup, second))
+    browser = as_user(third)
     html = browser.get(f"/calls/{decider.id}").get_data(as_text=True)
     assert "deciding tester" in html
     assert "Tester 1" in html and "Tester 2" in html
@@ -562,7 +569,7 @@ def test_editing_is_audited_and_a_locked_round_refuses_changes(
     assert entries[0].new_value == old
     assert entries[1].old_value == {"courtesy": 3} and entries[1].new_value == {"courtesy": 1}
 
-    operations.lock(None, db.session.get(TestRound, setup.round_id))
+    controls.lock(None, db.session.get(TestRound, setup.round_id), reason="test of the lock")
     db.session.commit()
     response = browser.get(f"/calls/{assignment.id}")
     html = response.get_data(as_text=True)
@@ -620,8 +627,8 @@ def test_my_assignments_uses_a_bounded_number_of_queries(
         )
         db.session.commit()
         count_statements.clear()
-        response = client.get("/calls")
+        response = client.get("/calls?section=overdue")
         assert response.status_code == 200
-        assert len(sheet_links(response.get_data(as_text=True))) == n
+        assert len(sheet_links(response.get_data(as_text=True))) == n - 3
         counts.append(len(count_statements))
     assert counts[0] == counts[1], counts

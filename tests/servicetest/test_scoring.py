@@ -449,8 +449,12 @@ def test_web_testers_agree_not_found(protocol: Protocol) -> None:
 def test_web_disagreement_waits_for_a_third_tester(protocol: Protocol) -> None:
     result = score(protocol, web_contact(web((True, 60, 3), (False, None, None))))
     assert result.status == AWAITING
-    assert result.included is False
-    assert result.reasons[-1] == Reason("awaiting_decision", {"on": "found"})
+    # Never scored as if found: counted, as not found, until the third tester decides.
+    assert (result.included, result.points) == (True, 0)
+    assert result.reasons[-2:] == [
+        Reason("awaiting_decision", {"on": "found"}),
+        Reason("pending_counts_as_not_found", {}),
+    ]
 
 
 def test_web_disagreement_settled_by_the_decision(protocol: Protocol) -> None:
@@ -587,16 +591,27 @@ def test_missing_contacts_zero_versus_exclude(
     assert a.indicators["phone_direct_answer"].denominator == 1
 
 
-def test_awaiting_web_contacts_are_left_out_and_reported(protocol: Protocol) -> None:
+def test_awaiting_web_items_count_as_not_found_with_a_best_case(protocol: Protocol) -> None:
     undecided = contact(
         web((True, 10, 3), (False, None, None)), scenario="home-help", municipality="A"
     )
     result = score_round(protocol, [*hand_computed_contacts(), undecided])
     (a,) = result.municipalities
-    assert a.channel_scores["web"] == pytest.approx(65)
-    assert a.score == pytest.approx(BASE_SCORE)
+    # Web: (90 + 40 + 0)/3; care: (40 + 0)/2 = 20 while undecided.
+    assert a.channel_scores["web"] == pytest.approx(130 / 3)
+    assert a.sector_scores["care"] == pytest.approx(20)
+    assert a.score == pytest.approx((0.275 * 87.5 + 0.125 * (51 / 0.7) + 0.175 * 20) / 0.575)
+    # Best case: the item found with full quality, care (40 + 100)/2 = 70.
+    assert a.best_score == pytest.approx((0.275 * 87.5 + 0.125 * (51 / 0.7) + 0.175 * 70) / 0.575)
     assert a.awaiting == 1
     assert result.awaiting_decision == [undecided]
+    # An undecided item is in no KKiK indicator.
+    assert (
+        a.indicators["checkpoints_answered"]
+        == score_round(protocol, hand_computed_contacts())
+        .municipality("A")
+        .indicators["checkpoints_answered"]
+    )
 
 
 def test_unknown_scenario_is_rejected(protocol: Protocol) -> None:
@@ -751,7 +766,10 @@ def test_headlines_on_scores_and_bands(protocol: Protocol) -> None:
     bands = [(h.params["label"]["nb"], h.numerator) for h in facts if h.code == "grade_band"]
     assert bands == [("Meget bra", 2), ("Bra", 2), ("Dårlig", 4)]
     care = next(h for h in facts if h.code == "sector_pass" and h.params["sector"] == "care")
-    assert (care.numerator, care.denominator, care.params["pass_mark"]) == (4, 8, 61.0)
+    # The pass mark is the protocol's ("godkjent", 75 by default), not a band's edge.
+    assert (care.numerator, care.denominator, care.params["pass_mark"]) == (4, 8, 75.0)
+    passed = next(h for h in facts if h.code == "passed")
+    assert (passed.numerator, passed.denominator, passed.params["pass_mark"]) == (4, 8, 75.0)
 
 
 def test_headlines_on_questions_answered_and_sectors(protocol: Protocol) -> None:
@@ -777,7 +795,7 @@ def test_headlines_on_questions_answered_and_sectors(protocol: Protocol) -> None
     worst = next(h for h in facts.values() if h.code == "worst_sector")
     assert (best.params["sector"], best.params["score"]) == ("children", 100.0)
     assert (worst.params["sector"], worst.params["score"]) == ("technical", 58.3)
-    # Technical passes (≥ 61) in two of three municipalities.
+    # Technical passes (≥ 75) in two of three municipalities.
     assert (worst.numerator, worst.denominator) == (2, 3)
 
 

@@ -197,3 +197,27 @@ def test_add_working_days_inverts_the_reply_count(start: date, n: int) -> None:
         working_days_between(datetime.combine(start, time(9)), datetime.combine(target, time(15)))
         == n
     )
+
+
+def test_days_declared_closed_are_not_working_days() -> None:
+    christmas_eve = date(2026, 12, 24)  # a Thursday: a working day by law
+    assert is_working_day(christmas_eve)
+    closed = ((12, 24), (12, 31))
+    assert not is_working_day(christmas_eve, closed)
+    assert not is_working_day(date(2027, 12, 31), closed)  # every year
+    assert working_days_in(date(2026, 12, 21), date(2026, 12, 31), closed) == [
+        date(2026, 12, 21),
+        date(2026, 12, 22),
+        date(2026, 12, 23),
+        date(2026, 12, 28),
+        date(2026, 12, 29),
+        date(2026, 12, 30),
+    ]
+    sent = datetime(2026, 12, 23, 16, 0)
+    assert working_days_between(sent, datetime(2026, 12, 28, 9, 0)) == 2
+    assert working_days_between(sent, datetime(2026, 12, 28, 9, 0), closed=closed) == 1
+    assert add_working_days(date(2026, 12, 23), 1, closed) == date(2026, 12, 28)
+    assert (
+        working_days_between(datetime(2027, 2, 26, 10), datetime(2027, 3, 1, 10), closed=((2, 29),))
+        == 1
+    )  # 29 February in a common year closes nothing

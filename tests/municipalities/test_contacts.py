@@ -1,0 +1,197 @@
+"""Municipality contact details: the CSV load (all or nothing, line numbers), the admin
+page, and the links on the call sheet."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask.testing import FlaskClient, FlaskCliRunner
+
+from surveyapp.audit.models import AuditEntry
+from surveyapp.extensions import db
+from surveyapp.municipalities.contact_details import (
+    ContactFileError,
+    display_phone,
+    normalise_phone,
+    parse_contacts,
+)
+from surveyapp.municipalities.contacts import MunicipalityContact
+from surveyapp.questionnaires.store import latest_version
+from surveyapp.servicetest import operations
+from surveyapp.servicetest.models import TestAssignment
+
+GOOD = (
+    "code,phone,email,website\n"
+    "5501,77 79 00 00,postmottak@tromso.kommune.no,https://tromso.kommune.no/\n"
+    "0301,+47 21 80 21 80,postmottak@oslo.kommune.no,https://www.oslo.kommune.no\n"
+    "1804,,,\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("77 79 00 00", "+4777790000"),
+        ("+47 77-79-00-00", "+4777790000"),
+        ("0047 77790000", "+4777790000"),
+        ("+46 8 123 456 78", "+46812345678"),
+        ("", None),
+    ],
+)
+def test_phone_numbers_are_stored_in_e164(typed: str, stored: str | None) -> None:
+    assert normalise_phone(typed) == (stored, None)
+
+
+@pytest.mark.parametrize("typed", ["7779000", "77 79 00 00 1", "+47", "phone", "٧٧٧٩٠٠٠٠"])
+def test_bad_phone_numbers(typed: str) -> None:
+    assert normalise_phone(typed) == (None, "phone")
+
+
+def test_display_phone() -> None:
+    assert display_phone("+4777790000") == "+47 77 79 00 00"
+    assert display_phone("+46812345678") == "+46812345678"
+
+
+def test_a_bad_file_names_every_bad_line() -> None:
+    bad = (
+        "code,phone,email,website\n"
+        "5501,77 79 00 00,postmottak@tromso.kommune.no,https://tromso.kommune.no/\n"
+        "9999,77 79 00 00,a@b.no,https://x.no\n"
+        "0301,12345,postmottak@oslo,ftp://oslo.kommune.no\n"
+        "5501,,,\n"
+        "1804,1,2\n"
+    )
+    with pytest.raises(ContactFileError) as error:
+        parse_contacts(bad.encode(), "k.csv", {"5501", "0301", "1804"})
+    assert error.value.problems == [
+        "line 3: '9999' is not a municipality in the register",
+        "line 4: the phone number must be 8 digits or +country code and 7–15 digits",
+        "line 4: the e-mail address is not valid",
+        "line 4: the web address must start with http:// or https:// and name a host",
+        "line 5: municipality 5501 appears twice (first on line 2)",
+        "line 6: expected 4 columns",
+    ]
+    with pytest.raises(ContactFileError, match="line 1: expected columns"):
+        parse_contacts(b"code;phone\n5501;1\n", "k.csv", {"5501"})
+
+
+def test_the_command_loads_all_or_nothing(
+    runner: FlaskCliRunner, register: None, tmp_path: Path
+) -> None:
+    path = tmp_path / "contacts.csv"
+    path.write_text(GOOD.replace("1804,,,", "1804,12,,"), encoding="utf-8")
+    result = runner.invoke(args=["municipalities", "contacts", str(path)])
+    assert result.exit_code == 1
+    assert "nothing was loaded" in result.output and "line 4: the phone number" in result.output
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(MunicipalityContact)) == 0
+
+    path.write_text(GOOD, encoding="utf-8")
+    result = runner.invoke(args=["municipalities", "contacts", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "3 added, 0 changed" in result.output
+    tromso = db.session.get(MunicipalityContact, "5501")
+    assert tromso is not None
+    assert (tromso.phone, tromso.email, tromso.website) == (
+        "+4777790000",
+        "postmottak@tromso.kommune.no",
+        "https://tromso.kommune.no/",
+    )
+    again = runner.invoke(args=["municipalities", "contacts", str(path)])
+    assert "0 added, 0 changed" in again.output
+    audited = db.session.scalars(
+        sa.select(AuditEntry).where(AuditEntry.entity_type == "municipality")
+    ).all()
+    assert len(audited) == 3
+
+
+def test_an_admin_edits_one_municipality(
+    client: FlaskClient, make_user: Callable[..., Any], login: Callable[[Any], FlaskClient]
+) -> None:
+    admin = make_user("admin")
+    login(admin)
+    assert "Tromsø" in client.get("/admin/municipalities?lang=en").get_data(as_text=True)
+    html = client.post(
+        "/admin/municipalities/5501/contact",
+        data={"phone": "77 79", "email": "postmottak@", "website": "tromso.kommune.no"},
+    ).get_data(as_text=True)
+    assert "Write 8 digits, or + and the country code and 7–15 digits." in html
+    assert "This is not a valid e-mail address." in html
+    assert "Write a web address starting with https:// (or http://)." in html
+    assert db.session.get(MunicipalityContact, "5501") is None
+    response = client.post(
+        "/admin/municipalities/5501/contact",
+        data={
+            "phone": "77 79 00 00",
+            "email": "postmottak@tromso.kommune.no",
+            "website": "https://tromso.kommune.no",
+        },
+    )
+    assert response.status_code == 302
+    stored = db.session.get(MunicipalityContact, "5501")
+    assert stored is not None and stored.phone == "+4777790000"
+    entry = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "contact")).one()
+    assert entry.user_id == admin.id and entry.new_value["phone"] == "+4777790000"
+    page = client.get("/admin/municipalities/5501/contact").get_data(as_text=True)
+    assert 'value="+4777790000"' in page
+
+
+def test_planners_and_callers_may_not_edit(
+    client: FlaskClient, make_user: Callable[..., Any], login: Callable[[Any], FlaskClient]
+) -> None:
+    login(make_user("planner", municipalities=["5501"]))
+    assert client.get("/admin/municipalities").status_code == 403
+    assert client.post("/admin/municipalities/5501/contact", data={}).status_code == 403
+
+
+def test_the_call_sheet_links_the_contact_details(
+    client: FlaskClient,
+    make_user: Callable[..., Any],
+    login: Callable[[Any], FlaskClient],
+    questionnaires: None,
+) -> None:
+    callers = [make_user("caller"), make_user("caller")]
+    protocol = latest_version("servicetest-protocol")
+    assert protocol is not None
+    test_round = operations.plan(
+        None,
+        title="T",
+        protocol=protocol,
+        year=2026,
+        starts_on=date(2026, 9, 7),
+        ends_on=date(2026, 9, 25),
+        municipalities=["5501"],
+        callers=[c.id for c in callers],
+        seed=1,
+        selection={"mode": "list"},
+    )
+    db.session.add(
+        MunicipalityContact(
+            municipality_code="5501",
+            phone="+4777790000",
+            email="postmottak@tromso.kommune.no",
+            website="https://tromso.kommune.no/",
+        )
+    )
+    db.session.commit()
+    call = db.session.scalars(
+        sa.select(TestAssignment).where(
+            TestAssignment.test_round_id == test_round.id, TestAssignment.channel == "phone"
+        )
+    ).first()
+    assert call is not None
+    login(next(c for c in callers if c.id == call.caller_id))
+    html = client.get(f"/calls/{call.id}?lang=en").get_data(as_text=True)
+    assert re.search(r'<a href="tel:\+4777790000"[^>]*>\+47 77 79 00 00</a>', html)
+    assert 'href="mailto:postmottak@tromso.kommune.no"' in html
+    assert 'href="https://tromso.kommune.no/"' in html
+    assert "fictitious" not in html
+    db.session.get(MunicipalityContact, "5501").is_fictitious = True  # type: ignore[union-attr]
+    db.session.commit()
+    html = client.get(f"/calls/{call.id}").get_data(as_text=True)
+    assert "Demo data: these contact details are fictitious and reach nobody." in html
