@@ -136,3 +136,28 @@ def trend_chart(code: str) -> Response:
     response = Response(body, mimetype="image/svg+xml")
     response.headers["Cache-Control"] = "private, max-age=300"
     return response
+
+
+@bp.get("/<int:round_id>/press.pdf")
+@access(ADMIN)
+def press_pdf(round_id: int) -> Response:
+    """The press summary in the request's language as a tagged PDF (PDF/UA-1)."""
+    from surveyapp.exports.press_pdf import PressSheet, build_pdf
+
+    test_round = _load_round(round_id)
+    protocol = operations.protocol_of(test_round)
+    result = cache.scored_round(test_round)
+    facts = scoring.press_facts(result, list(protocol.sectors))
+    titles = {code: sector.title for code, sector in protocol.sectors.items()}
+    language = current_language()
+    sheet = PressSheet(
+        round_title=test_round.title,
+        locked=test_round.status == "locked",
+        lines=tuple(press_summary(facts, _names_with_units(), titles, language)),
+        demo=bool(test_round.is_demo),
+    )
+    response = Response(build_pdf(sheet, language), mimetype="application/pdf")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="press-{test_round.id}-{language}.pdf"'
+    )
+    return response

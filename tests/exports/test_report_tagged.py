@@ -110,3 +110,16 @@ def test_an_open_service_test_reads_not_final_in_the_headline(
     headline = pages[1]
     assert "Service test" in headline
     assert f"{scored_round.title} (not final yet)" in headline
+    # Pass or not beside the score, as on the dashboard and the ranking.
+    summary = next(iter(_summaries(client)))
+    mark = "Pass mark 75: " + ("passed" if summary.passed else "not passed")
+    assert mark in " ".join(headline.split())
+    assert any(mark.replace(": ", " ") in " ".join(page.split()) for page in pages[2:])
+
+
+def _summaries(client: FlaskClient) -> list[Any]:
+    from surveyapp.results.report import build_report
+
+    with client.application.test_request_context("/"):
+        report = build_report("5501", "citizen-satisfaction", 2026)
+    return [report.service_test] if report.service_test is not None else []

@@ -247,6 +247,42 @@ def test_press_summary_in_three_languages_from_the_data(
     assert client.get(f"/servicetest/{scored_round.id}/press").status_code == 403
 
 
+def test_press_summary_as_a_tagged_pdf_in_each_language(
+    client: FlaskClient,
+    make_user: Callable[..., Any],
+    login: Callable[[Any], FlaskClient],
+    scored_round: TestRound,
+) -> None:
+    """The press PDF prints the press page's own sentences (the same digits), tagged, in
+    the language asked for; planners may not fetch it."""
+    import io
+
+    from pypdf import PdfReader
+
+    result = cache.scored_round(scored_round)
+    average = f"{result.national_average:.1f}"
+    login(make_user("admin"))
+    page = client.get(f"/servicetest/{scored_round.id}/press?lang=en").get_data(as_text=True)
+    assert f"/servicetest/{scored_round.id}/press.pdf?lang=nn" in page
+    for language, sentence in [
+        ("en", f"National average {average}; {result.passed} of 3 passed (at least 75)."),
+        ("nb", f"Landsgjennomsnittet er {average.replace('.', ',')}"),
+        ("nn", "Vinnaren er Tromsø med 100,0"),
+    ]:
+        response = client.get(f"/servicetest/{scored_round.id}/press.pdf?lang={language}")
+        assert response.status_code == 200 and response.mimetype == "application/pdf"
+        reader = PdfReader(io.BytesIO(response.data))
+        catalog = reader.trailer["/Root"]
+        assert catalog["/Lang"] == language and "/StructTreeRoot" in catalog
+        text = " ".join(" ".join(p.extract_text() for p in reader.pages).split())
+        assert sentence in text, (language, text[:400])
+        if scored_round.status != "locked":
+            assert "locked" in text or "låst" in text
+    client.post("/logout")
+    login(make_user("planner", municipalities=["5501"]))
+    assert client.get(f"/servicetest/{scored_round.id}/press.pdf").status_code == 403
+
+
 def test_county_lists_with_best_and_worst(
     client: FlaskClient,
     make_user: Callable[..., Any],
