@@ -39,6 +39,12 @@ ROUND_TITLE = "Benchmark – national service test"
 
 CPU: list[float] = []  # CPU seconds of the last _timed runs (this process: app and SQLite)
 
+# The national round the field-work bench plans too: 12 callers, 40 working days (the
+# schedule's daily cap and constraints must fit; 8 callers do not).
+CALLERS = 12
+STARTS_ON = date(2026, 9, 7)
+ENDS_ON = date(2026, 10, 30)
+
 
 def _timed(
     fn: Callable[[], Any], repeat: int, before: Callable[[], Any] | None = None
@@ -90,7 +96,7 @@ def _build(app: Any) -> int:
             create_user(
                 None, f"bench-caller-{n}@example.invalid", f"Caller {n}", "caller", BENCH_PASSWORD
             ).id
-            for n in range(8)
+            for n in range(CALLERS)
         ]
         db.session.commit()
         protocol_q = latest_version("servicetest-protocol")
@@ -101,8 +107,8 @@ def _build(app: Any) -> int:
             title=ROUND_TITLE,
             protocol=protocol_q,
             year=2026,
-            starts_on=date(2026, 9, 7),
-            ends_on=date(2026, 10, 30),
+            starts_on=STARTS_ON,
+            ends_on=ENDS_ON,
             municipalities=codes,
             callers=callers,
             seed=1,
