@@ -107,7 +107,7 @@ def _fill(database_url: str, secret_key: str) -> dict[str, Any]:
         ]
         protocol = latest_version("servicetest-protocol")
         assert protocol is not None
-        codes = list(db.session.scalars(sa.select(Municipality.code)))
+        codes = list(db.session.scalars(sa.select(Municipality.code).where(Municipality.current)))
         # The round runs around today, so that today, overdue and upcoming all have rows.
         today = datetime.now(NORWAY).date()
         first = add_working_days(today - timedelta(days=28), 0)
