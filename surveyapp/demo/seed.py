@@ -355,7 +355,9 @@ def _seed_contacts() -> int:
     top-level domain (RFC 2606), so nothing a demo caller clicks reaches anyone."""
     rows = []
     for code, name in db.session.execute(
-        sa.select(Municipality.code, Municipality.name).order_by(Municipality.code)
+        sa.select(Municipality.code, Municipality.name)
+        .where(Municipality.current)  # not the numbers no longer in use
+        .order_by(Municipality.code)
     ):
         host = f"{_slug(name)}.kommune.example"
         rows.append(
