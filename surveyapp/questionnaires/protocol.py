@@ -14,6 +14,7 @@ import hashlib
 import json
 import re
 import types
+from abc import abstractmethod
 from collections.abc import Callable, Iterable, Mapping
 from datetime import time
 from typing import (
@@ -300,9 +301,10 @@ class _ChannelRules(_Part):
             _fail(_Issue(("points",), message))
         return self
 
+    @abstractmethod
     def maximum(self, checkpoints: int) -> float:
-        """The most points a contact can get in a scenario with this many checkpoints."""
-        raise NotImplementedError  # each channel has its own
+        """The most points a contact can get in a scenario with this many checkpoints
+        (each channel has its own)."""
 
 
 class PhoneChannel(_ChannelRules):

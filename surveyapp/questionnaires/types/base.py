@@ -14,6 +14,7 @@ Flask-free catalogues elsewhere).
 from __future__ import annotations
 
 import random
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -114,7 +115,7 @@ class ImportProblem(Exception):
         self.params = params
 
 
-class QuestionType:
+class QuestionType(ABC):
     """A question type; subclasses set the class attributes and override what differs."""
 
     name: ClassVar[str]
@@ -168,9 +169,10 @@ class QuestionType:
             allowed.add(DONT_KNOW)
         return allowed
 
+    @abstractmethod
     def answer_rows(self, question: Question, raw: RawInputs) -> list[AnswerRow]:
         """The rows a shown question's raw inputs store."""
-        raise NotImplementedError
+        ...
 
     # ------------------------------------------------------------------ citizen page
 
@@ -179,9 +181,10 @@ class QuestionType:
         question's own ``error`` text comes first)."""
         return gettext("Write an answer.")
 
+    @abstractmethod
     def form_fields(self, question: Question, ctx: FieldContext) -> dict[str, Field]:
         """The WTForms fields of the question, by field name."""
-        raise NotImplementedError
+        ...
 
     # ------------------------------------------------------------------ staff pages, exports
 
@@ -199,8 +202,8 @@ class QuestionType:
 
     # ------------------------------------------------------------------ XLSForm
 
-    def to_xlsform(self, question: Question) -> XlsQuestion:
-        raise NotImplementedError
+    @abstractmethod
+    def to_xlsform(self, question: Question) -> XlsQuestion: ...
 
     def from_xlsform(
         self, base: str, appearance: tuple[str, ...], bounds: list[Bound], extra: dict[str, Any]
