@@ -154,7 +154,7 @@ def _build(app: Any) -> int:
 
 
 def run(database: Path, repeat: int) -> dict[str, Any]:
-    from surveyapp import create_app
+    from surveyapp import create_app, freeze_start_up_objects
     from surveyapp.extensions import db
     from surveyapp.servicetest import cache, operations
     from surveyapp.servicetest.models import TestAssignment, TestResult, TestRound
@@ -169,6 +169,7 @@ def run(database: Path, repeat: int) -> dict[str, Any]:
     started = time.perf_counter()
     round_id = _build(app)
     built = time.perf_counter() - started
+    freeze_start_up_objects()  # as the WSGI entry point does once the app is built
     with app.app_context():
         test_round = db.session.get(TestRound, round_id)
         assert test_round is not None
