@@ -32,7 +32,7 @@ from surveyapp.questionnaires.protocol import Scenario
 from surveyapp.questionnaires.store import definition_of, latest_version
 from surveyapp.questionnaires.survey import Question
 from surveyapp.questionnaires.types.base import DemoContext
-from surveyapp.servicetest.models import TestAssignment, TestResult, TestRound
+from surveyapp.servicetest.models import TestAssignment, TestResult, TestRound, TestUnit
 from surveyapp.servicetest.operations import protocol_in
 from surveyapp.servicetest.planning import plan_round
 from surveyapp.surveys.models import Answer, Response, SurveyRound
@@ -363,7 +363,23 @@ def _seed_contacts() -> int:
         rows.append(
             {
                 "municipality_code": code,
+                "unit_code": "",
                 "phone": f"+4700{code}00",
+                "email": f"postmottak@{host}",
+                "website": f"https://{host}/",
+                "is_fictitious": True,
+            }
+        )
+    # Oslo's districts (test units) with details of their own, fictitious the same way.
+    for code, municipality, name in db.session.execute(
+        sa.select(TestUnit.code, TestUnit.municipality_code, TestUnit.name).order_by(TestUnit.code)
+    ):
+        host = f"{_slug(name)}.bydel.kommune.example"
+        rows.append(
+            {
+                "municipality_code": municipality,
+                "unit_code": code,
+                "phone": f"+4700{code}",
                 "email": f"postmottak@{host}",
                 "website": f"https://{host}/",
                 "is_fictitious": True,

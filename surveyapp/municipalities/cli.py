@@ -120,13 +120,17 @@ def bands_command(path: Path) -> None:
 @municipalities_cli.command("contacts")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def contacts_command(path: Path) -> None:
-    """Load contact details (CSV: code,phone,email,website); all or nothing."""
+    """Load contact details (CSV: code,phone,email,website); all or nothing.
+
+    A code is a municipality's number or a test unit's (Oslo's districts: 030101 …); what
+    a unit leaves empty is reached through its municipality's details."""
     from surveyapp.municipalities.contact_details import ContactFileError, parse_contacts
     from surveyapp.municipalities.contacts import store_contacts
+    from surveyapp.servicetest.units import unit_parents
 
     known = set(db.session.scalars(sa.select(Municipality.code)))
     try:
-        rows = parse_contacts(path.read_bytes(), str(path), known)
+        rows = parse_contacts(path.read_bytes(), str(path), known, unit_parents())
     except ContactFileError as err:
         raise click.ClickException(f"nothing was loaded:\n{err}") from err
     added, changed = store_contacts(None, rows)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from urllib.parse import urlsplit
 
@@ -37,13 +38,14 @@ PROBLEM_TEXT = {
 
 @dataclass(frozen=True)
 class ContactRow:
-    code: str
+    code: str  # the municipality
     phone: str | None
     email: str | None
     website: str | None
+    unit: str = ""  # a test unit of the municipality (one of Oslo's districts), or ""
 
     def as_dict(self) -> dict[str, str | None]:
-        return {k: v for k, v in asdict(self).items() if k != "code"}
+        return {k: v for k, v in asdict(self).items() if k not in ("code", "unit")}
 
 
 class ContactFileError(ValueError):
@@ -101,11 +103,13 @@ def normalise_website(text: str) -> tuple[str | None, str | None]:
     return raw, None
 
 
-def check_row(code: str, phone: str, email: str, website: str) -> tuple[ContactRow, list[str]]:
+def check_row(
+    code: str, phone: str, email: str, website: str, unit: str = ""
+) -> tuple[ContactRow, list[str]]:
     """The row as it will be stored, and the problem keys (empty when it is fine)."""
     problems: list[str] = []
     if any(has_controls(value) for value in (phone, email, website)):
-        return ContactRow(code, None, None, None), ["controls"]
+        return ContactRow(code, None, None, None, unit), ["controls"]
     values: list[str | None] = []
     for normalise, text in (
         (normalise_phone, phone),
@@ -116,12 +120,17 @@ def check_row(code: str, phone: str, email: str, website: str) -> tuple[ContactR
         values.append(value)
         if problem:
             problems.append(problem)
-    return ContactRow(code, *values), problems
+    phone_value, email_value, website_value = values
+    return ContactRow(code, phone_value, email_value, website_value, unit), problems
 
 
-def parse_contacts(data: bytes, filename: str, known: set[str]) -> list[ContactRow]:
+def parse_contacts(
+    data: bytes, filename: str, known: set[str], units: Mapping[str, str] | None = None
+) -> list[ContactRow]:
     """Every row of a ``code,phone,email,website`` CSV, or ContactFileError listing each
-    bad line by number (all-or-nothing)."""
+    bad line by number (all-or-nothing). ``code`` is a municipality of ``known`` or a
+    test unit of ``units`` (unit code → its municipality)."""
+    units = units or {}
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -140,16 +149,19 @@ def parse_contacts(data: bytes, filename: str, known: set[str]) -> list[ContactR
             problems.append(f"line {line}: expected {len(COLUMNS)} columns")
             continue
         code = (record["code"] or "").strip()
-        if code not in known:
-            problems.append(f"line {line}: {code!r} is not a municipality in the register")
-            continue
-        if code in seen:
+        if code not in known and code not in units:
             problems.append(
-                f"line {line}: municipality {code} appears twice (first on line {seen[code]})"
+                f"line {line}: {code!r} is not a municipality in the register or a test unit"
             )
             continue
+        if code in seen:
+            problems.append(f"line {line}: {code} appears twice (first on line {seen[code]})")
+            continue
         seen[code] = line
-        row, keys = check_row(code, record["phone"], record["email"], record["website"])
+        municipality, unit = (units[code], code) if code in units else (code, "")
+        row, keys = check_row(
+            municipality, record["phone"], record["email"], record["website"], unit
+        )
         if keys:
             problems.extend(f"line {line}: {PROBLEM_TEXT[key]}" for key in keys)
             continue

@@ -188,20 +188,23 @@ def new() -> str | WerkzeugResponse:
                 units = units_of(codes) if form.units.data else None
                 if request.form.get("action") != "save":
                     # First the preview: the same plan the save makes (same seed), not stored.
+                    targets, parent = operations.planning_targets(codes, units or {})
+                    lines = operations.switchboards(parent)
                     planned = planning.plan_round(
                         operations.protocol_in(protocol),
-                        operations.planning_targets(codes, units or {})[0],
+                        targets,
                         callers,
                         form.starts_on.data,
                         form.ends_on.data,
                         form.seed.data or 0,
                         daily_cap,
+                        lines,
                     )
                     return render_template(
                         "servicetest/new.html",
                         form=form,
                         preview=planning.preview(
-                            planned, operations.protocol_in(protocol), daily_cap
+                            planned, operations.protocol_in(protocol), daily_cap, lines
                         ),
                         contacts=len(planned),
                         users={u.id: u for u in _callers()},

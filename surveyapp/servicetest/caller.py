@@ -31,7 +31,7 @@ from wtforms import SelectChoice
 from surveyapp import norwegian_time
 from surveyapp.accounts.access import ADMIN, CALLER, PLANNER, access
 from surveyapp.extensions import db
-from surveyapp.municipalities.contacts import contact_of
+from surveyapp.municipalities.contacts import reach
 from surveyapp.municipalities.models import Municipality
 from surveyapp.questionnaires.protocol import Protocol, Scenario
 from surveyapp.servicetest import (
@@ -402,7 +402,7 @@ def sheet(assignment_id: int) -> str | tuple[str, int] | WerkzeugResponse:
         test_round=test_round,
         municipality=municipality,
         unit=unit,
-        contact=contact_of(assignment.municipality_code),
+        contact=reach(assignment.municipality_code, assignment.unit_code),
         protocol=protocol,
         scenario=scenario,
         rules=rules,

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from surveyapp.audit.operations import record as audit
 from surveyapp.extensions import db
+from surveyapp.municipalities.contacts import shared_phone_units
 from surveyapp.municipalities.models import Municipality
 from surveyapp.questionnaires.models import Questionnaire
 from surveyapp.questionnaires.protocol import Protocol
@@ -131,6 +132,7 @@ def plan(
             ends_on,
             seed,
             daily_cap,
+            switchboards(parent),
         )
     except planning.PlanDoesNotFit:
         raise
@@ -185,6 +187,15 @@ def planning_targets(
         targets.extend(own or [code])
         parent.update({unit: code for unit in own})
     return targets, parent
+
+
+def switchboards(parent: Mapping[str, str]) -> dict[str, str]:
+    """The units (of ``planning_targets``' unit → municipality) whose calls reach their
+    municipality's switchboard, having no phone number of their own: the planner counts
+    their calls with the municipality's (at most so many test calls a day to one
+    switchboard, wherever they are meant to end up)."""
+    shared = shared_phone_units([(municipality, unit) for unit, municipality in parent.items()])
+    return {unit: parent[unit] for unit in shared}
 
 
 def _editable(test_round: TestRound) -> None:

@@ -9,7 +9,9 @@ The schedule is a greedy placement with hard constraints, checked as it goes:
   working days (with these callers) it needs: the plan never exceeds the cap;
 * calls get a **slot** of the protocol's ``slot_minutes`` inside the phone hours; a
   caller is never booked twice in one slot;
-* at most ``calls_per_municipality_per_day`` test calls to one municipality on a day;
+* at most ``calls_per_municipality_per_day`` test calls to one municipality on a day
+  (counted per switchboard: a test unit without a phone number of its own, such as an
+  Oslo district reached through the city's number, counts with its municipality);
 * the independent **web checks** of an item are on the same day, by different testers.
 
 Web items (two callers on one day) are placed first, then calls (a slot and the
@@ -26,7 +28,7 @@ from __future__ import annotations
 import math
 import random
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
@@ -152,6 +154,7 @@ class _Board:
     cap: int
     slots: int
     per_municipality_day: int
+    switchboard: Mapping[str, str]  # a place → whose switchboard its calls reach
     load: dict[tuple[int, int], int] = field(default_factory=Counter)  # (caller, day)
     total: dict[int, int] = field(default_factory=Counter)
     day_load: dict[int, int] = field(default_factory=Counter)
@@ -186,15 +189,16 @@ class _Board:
         candidates: list[int] = list(range(len(self.days)))
         if unit.channel == "phone":
             candidates = [
-                d
-                for d in candidates
-                if self.calls[unit.municipality, d] < self.per_municipality_day
+                d for d in candidates if self.calls[self.line(unit), d] < self.per_municipality_day
             ]
         order = {d: rng.random() for d in candidates}
         return sorted(
             candidates,
             key=lambda d: (self.municipality_day[unit.municipality, d], self.day_load[d], order[d]),
         )
+
+    def line(self, unit: _Unit) -> str:
+        return self.switchboard.get(unit.municipality, unit.municipality)
 
     def take(self, unit: _Unit, day: int, callers: list[int]) -> None:
         for caller in callers:
@@ -204,7 +208,7 @@ class _Board:
         self.day_load[day] += len(callers)
         self.municipality_day[unit.municipality, day] += 1
         if unit.channel == "phone":
-            self.calls[unit.municipality, day] += 1
+            self.calls[self.line(unit), day] += 1
 
 
 def _place(
@@ -214,6 +218,7 @@ def _place(
     callers: list[int],
     cap: int,
     seed: int,
+    switchboard: Mapping[str, str],
 ) -> list[PlannedContact] | None:
     """The greedy placement; None as soon as one contact does not fit anywhere."""
     rng = random.Random(seed)
@@ -225,6 +230,7 @@ def _place(
         cap,
         len(slot_times),
         phone.calls_per_municipality_per_day if phone is not None else 1,
+        switchboard,
     )
     ordered = list(units)
     rng.shuffle(ordered)
@@ -277,6 +283,7 @@ def _shortfall(
     callers: list[int],
     cap: int,
     seed: int,
+    switchboard: Mapping[str, str],
 ) -> Shortfall:
     """How many callers or working days the work needs (lower bounds, then tried)."""
     contacts = sum(u.checks for u in units)
@@ -285,7 +292,10 @@ def _shortfall(
     phone = protocol.channels.phone
     per_day = phone.calls_per_municipality_per_day if phone is not None else 1
     most_calls = max(
-        Counter(u.municipality for u in units if u.channel == "phone").values(), default=0
+        Counter(
+            switchboard.get(u.municipality, u.municipality) for u in units if u.channel == "phone"
+        ).values(),
+        default=0,
     )
     testers = max((u.checks for u in units), default=1)
     n_days, n_callers = len(days), len(callers)
@@ -300,7 +310,7 @@ def _shortfall(
         )
         for count in range(low, low + _SEARCH_LIMIT):
             extra = [-(n + 1) for n in range(count)]
-            if _place(protocol, units, days, extra, cap, seed) is not None:
+            if _place(protocol, units, days, extra, cap, seed, switchboard) is not None:
                 callers_needed = count
                 break
 
@@ -315,7 +325,7 @@ def _shortfall(
         )
         for count in range(low, low + _SEARCH_LIMIT):
             longer = _working_days_from(days[0], count, protocol.non_working_days)
-            if _place(protocol, units, longer, callers, cap, seed) is not None:
+            if _place(protocol, units, longer, callers, cap, seed, switchboard) is not None:
                 days_needed, last_day = count, longer[-1]
                 break
     return Shortfall(contacts, n_callers, n_days, cap, callers_needed, days_needed, last_day)
@@ -329,8 +339,12 @@ def plan_round(
     ends_on: date,
     seed: int,
     daily_cap: int = DEFAULT_DAILY_CAP,
+    switchboard: Mapping[str, str] | None = None,
 ) -> list[PlannedContact]:
     """Every municipality × scenario × channel, placed on callers, working days and slots.
+
+    ``switchboard`` maps a place (a test unit) whose calls reach another's switchboard
+    (its municipality's) to that one: their calls share the daily limit.
 
     Raises :class:`PlanDoesNotFit` (with what the work needs) when the contacts cannot
     be placed within the daily cap and the other constraints, and ``PlanningError`` for
@@ -349,9 +363,10 @@ def plan_round(
         raise PlanningError("daily_cap")
     units = _units(protocol, municipalities)
     unique = list(dict.fromkeys(callers))
-    planned = _place(protocol, units, days, unique, daily_cap, seed)
+    lines = dict(switchboard or {})
+    planned = _place(protocol, units, days, unique, daily_cap, seed, lines)
     if planned is None:
-        raise PlanDoesNotFit(_shortfall(protocol, units, days, unique, daily_cap, seed))
+        raise PlanDoesNotFit(_shortfall(protocol, units, days, unique, daily_cap, seed, lines))
     return planned
 
 
@@ -359,9 +374,14 @@ def plan_round(
 
 
 def check_plan(
-    planned: Sequence[PlannedContact], protocol: Protocol, daily_cap: int
+    planned: Sequence[PlannedContact],
+    protocol: Protocol,
+    daily_cap: int,
+    switchboard: Mapping[str, str] | None = None,
 ) -> dict[str, int]:
-    """How often each constraint is broken (every value 0 for a good plan)."""
+    """How often each constraint is broken (every value 0 for a good plan); calls to a
+    day's switchboard counted as in ``plan_round``."""
+    lines = switchboard or {}
     phone = protocol.channels.phone
     per_day = phone.calls_per_municipality_per_day if phone is not None else 1
     start, end = protocol.phone_hours.start, protocol.phone_hours.end
@@ -378,7 +398,7 @@ def check_plan(
         load[contact.caller, local.date()] += 1
         if contact.channel == "phone":
             slots[contact.caller, contact.due_at] += 1
-            calls[contact.municipality, local.date()] += 1
+            calls[lines.get(contact.municipality, contact.municipality), local.date()] += 1
             clock = local.time()
             if not is_working_day(local.date(), closed) or not start <= clock < end:
                 outside += 1
@@ -420,7 +440,12 @@ class Preview:
         return max(self.per_caller_day.values(), default=0)
 
 
-def preview(planned: Sequence[PlannedContact], protocol: Protocol, daily_cap: int) -> Preview:
+def preview(
+    planned: Sequence[PlannedContact],
+    protocol: Protocol,
+    daily_cap: int,
+    switchboard: Mapping[str, str] | None = None,
+) -> Preview:
     per_caller_day: Counter[tuple[int, date]] = Counter()
     calls: Counter[tuple[int, date]] = Counter()
     municipal: dict[str, Counter[date]] = defaultdict(Counter)
@@ -452,5 +477,5 @@ def preview(planned: Sequence[PlannedContact], protocol: Protocol, daily_cap: in
         dict(per_caller_day),
         dict(calls),
         per_municipality,
-        check_plan(planned, protocol, daily_cap),
+        check_plan(planned, protocol, daily_cap, switchboard),
     )

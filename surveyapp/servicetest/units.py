@@ -61,6 +61,13 @@ def unit_names() -> dict[str, str]:
     }
 
 
+def unit_parents() -> dict[str, str]:
+    """Unit code → its municipality."""
+    return dict(
+        db.session.execute(sa.select(TestUnit.code, TestUnit.municipality_code)).tuples().all()
+    )
+
+
 def units_of(municipalities: Sequence[str]) -> dict[str, list[str]]:
     """The units of each of these municipalities that has any (municipality → unit codes)."""
     out: dict[str, list[str]] = {}

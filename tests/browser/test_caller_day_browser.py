@@ -67,7 +67,7 @@ def caller_day(live_server: LiveServer) -> Iterator[CallerDay]:
             seed=3,
             selection={"mode": "list"},
         )
-        if db.session.get(MunicipalityContact, "1103") is None:
+        if db.session.get(MunicipalityContact, ("1103", "")) is None:
             db.session.add(
                 MunicipalityContact(
                     municipality_code="1103",

@@ -81,9 +81,14 @@ def test_setup_with_demo_from_an_empty_database(demo_app: Any) -> None:
         sa.select(sa.func.count(sa.distinct(TestAssignment.municipality_code)))
     )
     assert tested == 50
-    # Contact details for every municipality, clearly fictitious (issue 15).
+    # Contact details for every municipality and Oslo's 15 districts, clearly fictitious
+    # (issue 15).
     contacts = db.session.scalars(sa.select(MunicipalityContact)).all()
-    assert len(contacts) == 357 and all(c.is_fictitious for c in contacts)
+    assert all(c.is_fictitious for c in contacts)
+    assert len([c for c in contacts if not c.unit_code]) == 357
+    districts = [c for c in contacts if c.unit_code]
+    assert len(districts) == 15 and {c.municipality_code for c in districts} == {"0301"}
+    assert all(c.phone and c.phone.startswith("+4700") for c in districts)
     tromso = next(c for c in contacts if c.municipality_code == "5501")
     assert (tromso.phone, tromso.email, tromso.website) == (
         "+4700550100",
