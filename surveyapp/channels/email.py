@@ -326,6 +326,12 @@ def message_text(
         ),
         text("To answer, open this link. It is for you, and it can be used to answer once:")
         + "\n{link}",
+        # One language for the whole list (docs/privacy.md: a language per address would
+        # mark the few who chose another); the resident chooses on the page.
+        text(
+            "You can answer in Norwegian Bokmål, Nynorsk or English: choose the language"
+            " at the top of the page."
+        ),
     ]
     if closing is not None:
         day = format_date(closing.astimezone(ZoneInfo(LOCAL_ZONE_NAME)), "long", locale=language)

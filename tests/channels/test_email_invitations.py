@@ -106,6 +106,12 @@ def test_every_address_gets_exactly_one_distinct_working_link(
     assert all(
         "Innbyggerundersøkelse" in m.subject or "kommune" in m.subject for m in smtp.messages
     )
+    # One language for the whole list (the round's), and the way to another on the page
+    # (docs/privacy.md: no language per address).
+    assert all(
+        "Du kan svare på bokmål, nynorsk eller engelsk: velg språk øverst på siden." in m.body
+        for m in smtp.messages
+    )
     # Only the links' hashes are stored, as e-mail invitations of the round.
     invitations = db.session.scalars(sa.select(Invitation)).all()
     assert {i.channel for i in invitations} == {"e-mail"}
