@@ -439,6 +439,25 @@ def figure_rows(report: MunicipalityReport, language: str) -> Iterator[Figure]:
                 **shown,
             )
 
+    # Share satisfied per channel (when answers came through more than one).
+    if report.channels is not None:
+        table = text("Share satisfied by channel")
+        indicator = report.channels.question
+        for row in report.channels.rows:
+            shown = _share(row.share, language, minimum)
+            yield Figure(
+                "channel",
+                table,
+                indicator.code,
+                pick(indicator.text, language),
+                row.value,
+                pick(row.label, language),
+                year,
+                PERCENT,
+                count=row.share.k if row.share.proportion else None,
+                **shown,
+            )
+
     # Every question.
     questions = text("Every question")
     for summary_q in report.questions:

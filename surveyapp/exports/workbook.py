@@ -985,18 +985,36 @@ def _groups_sheet(ws: Worksheet, ctx: Context) -> None:
     sheet = SheetBuilder(ws)
     sheet.put(1, 1, text("Share satisfied per group"), font=TITLE, fit=False)
     r = 3
-    for breakdown in report.breakdowns:
-        title = text("Share satisfied by answer to “%(q)s”", q=pick(breakdown.question.text, lang))
+    tables = [
+        (
+            text("Share satisfied by answer to “%(q)s”", q=pick(b.question.text, lang)),
+            f"{text('Group')} ({b.question.code})",
+            text("Answer code"),
+            f"Grupper_{b.question.code}",
+            b,
+        )
+        for b in report.breakdowns
+    ]
+    if report.channels is not None:  # answers came through more than one channel
+        tables.append(
+            (
+                text("Share satisfied by channel"),
+                text("Channel"),
+                text("Channel code"),
+                "Grupper_kanal",
+                report.channels,
+            )
+        )
+    for title, group_column, code_column, table_name, breakdown in tables:
         _note(sheet, r, 1, 7, title, 90)
         ws.cell(r, 1).font = BOLD
         r += 1
         header_row = r
-        group_column = f"{text('Group')} ({breakdown.question.code})"
         sheet.header(
             r,
             [
                 group_column,
-                text("Answer code"),
+                code_column,
                 text("Share satisfied"),
                 text("95 %% interval, low"),
                 text("95 %% interval, high"),
@@ -1017,14 +1035,14 @@ def _groups_sheet(ws: Worksheet, ctx: Context) -> None:
                 [None, None, *ctx.share_formats(row.share)],
             )
         if breakdown.rows:
-            _table(ctx, ws, f"Grupper_{breakdown.question.code}", header_row, r)
+            _table(ctx, ws, table_name, header_row, r)
             first, last = header_row + 1, r
             _target_rules(ws, f"C{first}:E{last}", f"$D{first}", f"$E{first}", repr(report.target))
         if breakdown.hidden_groups:
             r += 1
             _note(sheet, r, 1, 7, sentences.hidden_groups(lang, ctx.min_group_size), 90)
         r += 2
-    if not report.breakdowns:
+    if not tables:
         sheet.put(r, 1, text("No answers"))
     sheet.fit(maximum=40)
     printing.print_setup(ws, _labels(ctx), orientation=printing.PORTRAIT)
