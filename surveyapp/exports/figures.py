@@ -442,14 +442,14 @@ def figure_rows(report: MunicipalityReport, language: str) -> Iterator[Figure]:
     # Share satisfied per channel (when answers came through more than one).
     if report.channels is not None:
         table = text("Share satisfied by channel")
-        indicator = report.channels.question
+        asked = report.channels.question  # the indicator's question
         for row in report.channels.rows:
             shown = _share(row.share, language, minimum)
             yield Figure(
                 "channel",
                 table,
-                indicator.code,
-                pick(indicator.text, language),
+                asked.code,
+                pick(asked.text, language),
                 row.value,
                 pick(row.label, language),
                 year,
