@@ -255,6 +255,15 @@ class ReportSchema(ma.Schema):
     trend = fields.List(fields.Nested(YearSchema), required=True)
     peers = fields.List(fields.Nested(PeerSchema), required=True)
     groups = fields.List(fields.Nested(GroupSchema), required=True)
+    channels = fields.Nested(
+        GroupSchema,
+        allow_none=True,
+        metadata={
+            "description": "Share satisfied per channel the answers came through (web, "
+            "invitation, e-mail, kiosk, paper); null when all came through one. "
+            "'question' is the indicator's question."
+        },
+    )
     questions = fields.List(fields.Nested(QuestionResultSchema), required=True)
     service_test = fields.Nested(ServiceTestSummarySchema, allow_none=True)
     tables = fields.Dict(keys=fields.String(), values=fields.Nested(Link), required=True)

@@ -26,6 +26,7 @@ from surveyapp.results.report import (
     PROTECTED,
     SHOWN,
     SMALL,
+    Breakdown,
     MunicipalityReport,
     QuestionSummary,
     Share,
@@ -237,6 +238,26 @@ def group_cube(report: MunicipalityReport, question_code: str, meta: Meta) -> Cu
     if breakdown is None:
         return None
     _ = translator(meta.language)
+    return _breakdown_cube(report, breakdown, meta, _("Answer"))
+
+
+#: The table of the share satisfied per channel the answers came through.
+CHANNELS_TABLE = "response-channels"
+
+
+def channel_cube(report: MunicipalityReport, meta: Meta) -> Cube | None:
+    """Share satisfied per channel (open link, letter, e-mail, kiosk, paper), as the
+    dashboard's table: only when answers came through more than one."""
+    if report.channels is None:
+        return None
+    _ = translator(meta.language)
+    return _breakdown_cube(report, report.channels, meta, _("Channel"))
+
+
+def _breakdown_cube(
+    report: MunicipalityReport, breakdown: Breakdown, meta: Meta, option_label: str
+) -> Cube:
+    _ = translator(meta.language)
     dims, label = _base(report, meta.language, meta.title)
     dims += [
         Dimension(
@@ -246,7 +267,7 @@ def group_cube(report: MunicipalityReport, question_code: str, meta: Meta) -> Cu
         ),
         Dimension(
             "option",
-            _("Answer"),
+            option_label,
             [
                 (row.value, formatting.pick(row.label, meta.language) or row.value)
                 for row in breakdown.rows
@@ -332,6 +353,7 @@ def table_names(report: MunicipalityReport) -> list[str]:
     """Every table of a report, by the name its URL uses."""
     names = ["years", "peers"]
     names += [f"groups-{b.question.code}" for b in report.breakdowns]
+    names += [CHANNELS_TABLE] if report.channels is not None else []
     names += [
         f"answers-{q.question.code}"
         for q in report.questions
@@ -346,6 +368,8 @@ def report_cube(report: MunicipalityReport, name: str, meta: Meta) -> Cube | Non
         return years_cube(report, meta)
     if name == "peers":
         return peers_cube(report, meta)
+    if name == CHANNELS_TABLE:
+        return channel_cube(report, meta)
     kind, _sep, code = name.partition("-")
     if kind == "groups":
         return group_cube(report, code, meta)

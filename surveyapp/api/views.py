@@ -28,6 +28,7 @@ from surveyapp.municipalities import phrases
 from surveyapp.questionnaires.models import Questionnaire
 from surveyapp.questionnaires.store import definition_of
 from surveyapp.results.report import (
+    Breakdown,
     MunicipalityReport,
     NoData,
     OptionShare,
@@ -354,6 +355,18 @@ def _option_out(option: OptionShare) -> dict[str, Any]:
     }
 
 
+def _group_out(breakdown: Breakdown) -> dict[str, Any]:
+    return {
+        "question": breakdown.question.code,
+        "whole_hidden": breakdown.whole_hidden,
+        "hidden_groups": breakdown.hidden_groups,
+        "rows": [
+            {"value": r.value, "label": r.label, "share": share_out(r.share)}
+            for r in breakdown.rows
+        ],
+    }
+
+
 def _question_out(summary: QuestionSummary) -> dict[str, Any]:
     question = summary.question
     hidden = summary.protected or summary.suppressed
@@ -444,18 +457,8 @@ def report_out(report: MunicipalityReport) -> dict[str, Any]:
             }
             for p in report.peers
         ],
-        "groups": [
-            {
-                "question": b.question.code,
-                "whole_hidden": b.whole_hidden,
-                "hidden_groups": b.hidden_groups,
-                "rows": [
-                    {"value": r.value, "label": r.label, "share": share_out(r.share)}
-                    for r in b.rows
-                ],
-            }
-            for b in report.breakdowns
-        ],
+        "groups": [_group_out(b) for b in report.breakdowns],
+        "channels": _group_out(report.channels) if report.channels is not None else None,
         "questions": [_question_out(q) for q in report.questions],
         "service_test": (
             {

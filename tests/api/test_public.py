@@ -181,3 +181,53 @@ def test_questionnaires_list_texts_in_three_languages_and_fingerprints(
     rounds = api.get("/api/v1/rounds").get_json()
     assert rounds[0]["published"] is True and rounds[0]["municipalities"] == ["5501"]
     assert api.get("/api/v1/questionnaires/no-such-survey").status_code == 404
+
+
+def test_the_channels_table_is_the_dashboards_with_the_same_hidden_cells(
+    api: FlaskClient, add_round: Callable[..., Any], publish: Callable[..., Any]
+) -> None:
+    """Answers by open link, paper and kiosk: the small kiosk and its protector hidden in
+    the report's JSON and in the JSON-stat table, as on the dashboard."""
+    import sqlalchemy as sa
+
+    from surveyapp.models import Response
+    from surveyapp.results.report import build_report
+
+    survey_round = add_round("5501", 2026, satisfied(48, 60))
+    ids = sorted(db.session.scalars(sa.select(Response.id)))
+    ways = ["web"] * 10 + ["paper"] * 4 + ["kiosk"]
+    for index, response_id in enumerate(ids):
+        db.session.execute(
+            sa.update(Response)
+            .where(Response.id == response_id)
+            .values(channel=ways[index % len(ways)])
+        )
+    db.session.commit()
+    publish(survey_round)
+    report = api.get(f"{RESULTS}/2026/5501").get_json()
+    rows = {r["value"]: r["share"] for r in report["channels"]["rows"]}
+    assert set(rows) == {"web", "paper", "kiosk"}
+    assert rows["kiosk"]["status"] == rows["paper"]["status"] == "protected"
+    assert rows["kiosk"]["n"] is None and rows["paper"]["k"] is None
+    shown = build_report("5501", "citizen-satisfaction", 2026).channels
+    assert shown is not None
+    web = next(r.share for r in shown.rows if r.value == "web")
+    assert (rows["web"]["k"], rows["web"]["n"]) == (web.k, web.n)
+    assert web.n == 40
+    assert "response-channels" in report["tables"]
+    table = api.get(f"{RESULTS}/2026/5501/tables/response-channels").get_json()
+    validate_jsonstat(table)
+    assert table["dimension"]["option"]["label"] == "Kanal"
+    index = table["dimension"]["option"]["category"]["index"]
+    measures = len(table["dimension"]["measure"]["category"]["index"])
+    for value in ("paper", "kiosk"):
+        at = index.index(value) * measures
+        assert table["value"][at : at + measures] == [None] * measures
+        assert table["status"][str(at)] == "protected"
+    at = index.index("web") * measures
+    assert table["value"][at + 4] == 40  # n, as on the dashboard
+    one_way = add_round("1804", 2026, satisfied(40, 50))
+    publish(one_way)
+    assert api.get(f"{RESULTS}/2026/1804").get_json()["channels"] is None
+    missing = api.get(f"{RESULTS}/2026/1804/tables/response-channels")
+    assert missing.status_code == 404 and missing.is_json
