@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
+import re
 import stat
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, TypeAlias, TypeVar
 
 import yaml
-from yaml.constructor import SafeConstructor
+from yaml.constructor import ConstructorError, SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from surveyapp.plaintext import CONTROL_CHARACTERS
@@ -41,6 +42,8 @@ _TAG_MAP = "tag:yaml.org,2002:map"
 _TAG_SEQ = "tag:yaml.org,2002:seq"
 _TAG_NULL = "tag:yaml.org,2002:null"
 _TAG_MERGE = "tag:yaml.org,2002:merge"
+#: PyYAML's words for a scalar with a tag the safe loader has no constructor for.
+_UNKNOWN_TAG = re.compile(r"could not determine a constructor for the tag '([^']*)'")
 
 
 # --------------------------------------------------------------------------- nodes
@@ -333,7 +336,13 @@ def _compose(text: str, report: Report) -> tuple[Value, Any] | None:
             )
         hint = _yaml_error_hint(problem)
         english += str(hint)
-        translated = msg(N_("the file is not valid YAML%(hint)s"), hint=hint)
+        tag = _UNKNOWN_TAG.search(problem) if isinstance(exc, ConstructorError) else None
+        if tag is not None:
+            translated = _unsupported_tag(tag.group(1))
+        elif isinstance(exc, ConstructorError) and problem == "found unhashable key":
+            translated = msg(N_("a key must be text, not a list or mapping"))
+        else:
+            translated = msg(N_("the file is not valid YAML%(hint)s"), hint=hint)
         if mark is None:
             report.add(None, "", translated, english)
         else:
