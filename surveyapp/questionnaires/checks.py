@@ -85,14 +85,21 @@ def translation_problems(
     elif isinstance(value, dict):
         entries = value
     else:
-        hint = ""
+        hint: Text = ""
         if isinstance(value.value if isinstance(value, Scalar) else value, str):
-            hint = " (give the text in all three languages: {nb: ..., nn: ..., en: ...})"
+            hint = msg(N_(" (give the text in all three languages: {nb: ..., nn: ..., en: ...})"))
         return None, [
             (
                 None,
-                f"'{key}' must be a translation map with nb, nn and en,"
-                f" not {describe(value)}{hint}",
+                msg(
+                    N_(
+                        "'%(key)s' must be a translation map with nb, nn and en,"
+                        " not %(got)s%(hint)s"
+                    ),
+                    key=key,
+                    got=describe(value),
+                    hint=hint,
+                ),
             )
         ]
     problems: list[tuple[str | None, Text]] = [
@@ -121,7 +128,16 @@ def translation_problems(
             problems.append((lang, msg(N_("'%(key)s' in '%(lang)s' is empty"), key=key, lang=lang)))
         elif not (is_scalar and isinstance(x, str)):
             problems.append(
-                (lang, f"'{key}' in '{lang}' must be text, not {describe(text)}{text_hint(text)}")
+                (
+                    lang,
+                    msg(
+                        N_("'%(key)s' in '%(lang)s' must be text, not %(got)s%(hint)s"),
+                        key=key,
+                        lang=lang,
+                        got=describe(text),
+                        hint=text_hint(text),
+                    ),
+                )
             )
         else:
             texts[lang] = x
@@ -167,19 +183,30 @@ class Checker:
                     msg(N_("unknown key '%(key)s'%(hint)s"), key=key, hint=suggest(key, allowed)),
                 )
 
-    def expected(self, entry: Entry, key: str, where: Text, what: str, hint: str = "") -> None:
-        self.err(entry.line, where, f"'{key}' must be {what}, not {describe(entry.value)}{hint}")
+    def expected(self, entry: Entry, key: str, where: Text, what: Text, hint: Text = "") -> None:
+        """``key``'s value is not ``what`` (a :class:`Msg`: "a list", "text"...)."""
+        self.err(
+            entry.line,
+            where,
+            msg(
+                N_("'%(key)s' must be %(what)s, not %(got)s%(hint)s"),
+                key=key,
+                what=what,
+                got=describe(entry.value),
+                hint=hint,
+            ),
+        )
 
-    def as_map(self, entry: Entry, key: str, where: Text, what: str = "") -> Map | None:
+    def as_map(self, entry: Entry, key: str, where: Text, what: Text = "") -> Map | None:
         if isinstance(entry.value, Map):
             return entry.value
-        self.expected(entry, key, where, what or "a mapping (key: value pairs)")
+        self.expected(entry, key, where, what or msg(N_("a mapping (key: value pairs)")))
         return None
 
-    def as_list(self, entry: Entry, key: str, where: Text, what: str = "a list") -> Seq | None:
+    def as_list(self, entry: Entry, key: str, where: Text, what: Text = "") -> Seq | None:
         if isinstance(entry.value, Seq):
             return entry.value
-        self.expected(entry, key, where, what)
+        self.expected(entry, key, where, what or msg(N_("a list")))
         return None
 
     def get_str(self, m: Map, key: str, where: Text) -> str | None:
@@ -192,7 +219,7 @@ class Checker:
                 self.err(entry.line, where, msg(N_("'%(key)s' is empty"), key=key))
                 return None
             return value.value
-        self.expected(entry, key, where, "text", text_hint(value))
+        self.expected(entry, key, where, msg(N_("text")), text_hint(value))
         return None
 
     def get_bool(self, m: Map, key: str, where: Text, default: bool) -> bool:
@@ -202,7 +229,7 @@ class Checker:
         value = entry.value
         if isinstance(value, Scalar) and isinstance(value.value, bool):
             return value.value
-        self.expected(entry, key, where, "true or false", bool_hint(value))
+        self.expected(entry, key, where, msg(N_("true or false")), bool_hint(value))
         return default
 
     def get_int(
@@ -218,7 +245,7 @@ class Checker:
             return default
         value = entry.value
         if not (isinstance(value, Scalar) and is_int(value.value)):
-            self.expected(entry, key, where, "a whole number", number_hint(value))
+            self.expected(entry, key, where, msg(N_("a whole number")), number_hint(value))
             return default
         number: int = value.value
         if minimum is not None and number < minimum:
@@ -248,7 +275,7 @@ class Checker:
             return default
         value = entry.value
         if not (isinstance(value, Scalar) and is_number(value.value)):
-            self.expected(entry, key, where, "a number", number_hint(value))
+            self.expected(entry, key, where, msg(N_("a number")), number_hint(value))
             return default
         number: float = value.value
         if non_negative and number < 0:

@@ -109,8 +109,13 @@ def _read(root: Value, raw: Any, report: Report) -> Definition | None:
         check.err(
             root.line,
             "",
-            "the top level must be a mapping (format: 1, code: ..., kind: ..., title: ...),"
-            f" not {describe(root)}",
+            msg(
+                N_(
+                    "the top level must be a mapping (format: 1, code: ..., kind: ...,"
+                    " title: ...), not %(got)s"
+                ),
+                got=describe(root),
+            ),
         )
         return None
     kind_entry = root.entries.get("kind")
@@ -122,12 +127,16 @@ def _read(root: Value, raw: Any, report: Report) -> Definition | None:
     if entry is not None:
         value = raw_value(entry)
         if not is_int(value):
-            check.expected(entry, "format", "", f"the number {FORMAT_VERSION}")
+            check.expected(entry, "format", "", describe(FORMAT_VERSION))
         elif value != FORMAT_VERSION:
             check.err(
                 entry.line,
                 "",
-                f"unsupported format {value} (this version reads format {FORMAT_VERSION})",
+                msg(
+                    N_("unsupported format %(value)s (this version reads format %(version)s)"),
+                    value=value,
+                    version=FORMAT_VERSION,
+                ),
             )
 
     code = check.code(
@@ -155,7 +164,9 @@ def _read(root: Value, raw: Any, report: Report) -> Definition | None:
                 ),
             )
         else:
-            check.expected(kind_entry, "kind", "", f"one of {', '.join(KINDS)}")
+            check.expected(
+                kind_entry, "kind", "", msg(N_("one of %(choices)s"), choices=", ".join(KINDS))
+            )
     title = check.get_translation(root, "title", "")
     description = check.get_translation(root, "description", "")
     source = check.get_str(root, "source", "")
@@ -198,24 +209,26 @@ def _kiosk(check: Checker, root: Map, known: set[str]) -> tuple[str, ...] | None
     """The ``kiosk`` key: a list of the codes of questions a kiosk shows, each once."""
     entry = root.entries["kiosk"]
     if not isinstance(entry.value, Seq) or not entry.value.items:
-        check.expected(entry, "kiosk", "", "a list of question codes")
+        check.expected(entry, "kiosk", "", msg(N_("a list of question codes")))
         return None
     codes: list[str] = []
     for item in entry.value.items:
         value = item.value if isinstance(item, Scalar) else None
         if not isinstance(value, str) or value not in known:
             check.err(
-                item.line, "kiosk", f"'{raw_value_text(item)}' is not a question of this file"
+                item.line,
+                "kiosk",
+                msg(N_("'%(value)s' is not a question of this file"), value=raw_value_text(item)),
             )
         elif value in codes:
-            check.err(item.line, "kiosk", f"'{value}' is listed twice")
+            check.err(item.line, "kiosk", msg(N_("'%(value)s' is listed twice"), value=value))
         else:
             codes.append(value)
     return tuple(codes)
 
 
 def raw_value_text(value: Value) -> str:
-    return str(value.value) if isinstance(value, Scalar) else describe(value)
+    return str(value.value) if isinstance(value, Scalar) else str(describe(value))
 
 
 def _check_top_keys(check: Checker, root: Map, kind: str | None) -> None:

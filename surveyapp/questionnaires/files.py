@@ -13,9 +13,10 @@ from pathlib import PurePath
 from surveyapp.questionnaires.definition import parse_definition
 from surveyapp.questionnaires.imported import MAX_UPLOAD_BYTES, Imported, Problems
 from surveyapp.questionnaires.limesurvey import read_limesurvey
-from surveyapp.questionnaires.problems import DefinitionError, Problem
+from surveyapp.questionnaires.problems import DefinitionError
 from surveyapp.questionnaires.types.base import N_
 from surveyapp.questionnaires.xlsform import read_xlsform
+from surveyapp.questionnaires.yaml_source import unreadable
 
 SUFFIXES = (".yaml", ".yml", ".xlsx", ".lss")
 
@@ -65,11 +66,6 @@ def read_path(path: str | os.PathLike[str]) -> Imported:
         with open(filename, "rb") as handle:
             data = handle.read(MAX_UPLOAD_BYTES + 1)
             size = os.fstat(handle.fileno()).st_size
-    except FileNotFoundError:
-        raise DefinitionError([Problem(filename, "", "file not found")]) from None
-    except IsADirectoryError:
-        raise DefinitionError([Problem(filename, "", "is a directory, not a file")]) from None
     except OSError as exc:
-        reason = exc.strerror or str(exc)
-        raise DefinitionError([Problem(filename, "", f"cannot read the file: {reason}")]) from None
+        raise DefinitionError([unreadable(filename, exc)]) from None
     return read_definition(data, filename, size)

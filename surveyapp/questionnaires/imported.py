@@ -16,8 +16,18 @@ from typing import Any
 import yaml
 
 from surveyapp.questionnaires.definition import Definition, parse_definition
-from surveyapp.questionnaires.problems import MAX_PROBLEMS, DefinitionError, Place, Problem
-from surveyapp.questionnaires.yaml_source import Path, positions
+from surveyapp.questionnaires.problems import (
+    MAX_PROBLEMS,
+    N_,
+    DefinitionError,
+    Msg,
+    Place,
+    Problem,
+    Text,
+    more_problems,
+    msg,
+)
+from surveyapp.questionnaires.yaml_source import FIRST_AT_LINE, Path, first_at_line, positions
 from surveyapp.questionnaires.yaml_source import read_source as _read_source
 
 #: Bytes an uploaded file may have (any format); checked before anything is read.
@@ -79,9 +89,7 @@ class Problems:
         found = sorted(self.items, key=order)
         if len(found) > MAX_PROBLEMS:
             more = len(found) - MAX_PROBLEMS
-            found = found[:MAX_PROBLEMS] + [
-                Problem(self.filename, "", f"... and {more:,} more problems (not listed)")
-            ]
+            found = found[:MAX_PROBLEMS] + [more_problems(self.filename, more)]
         return DefinitionError(found)
 
 
@@ -98,11 +106,24 @@ def validated(data: dict[str, Any], cells: Mapping[Path, Place], problems: Probl
         return parse_definition(text, problems.filename)
     except DefinitionError as err:
         lines = _line_paths(text)
+
+        def place_of(line: int | None) -> Place | None:
+            return _nearest(cells, lines.get(line, ())) if line is not None else None
+
         for problem in err.problems:
-            line = problem.place.line if problem.place else None
-            place = _nearest(cells, lines.get(line, ())) if line is not None else None
+            place = place_of(problem.place.line if problem.place else None)
+            params, body = problem.params, problem.message
+            first = params.get("first")
+            if (
+                problem.msgid is not None
+                and isinstance(first, Msg)
+                and first.msgid == FIRST_AT_LINE
+            ):
+                # "(first at line N)" names a line of the YAML made here: say the file's own.
+                params = {**params, "first": first_at(place_of(first.params["line"]))}
+                body = str(Msg(problem.msgid, params))
             detail = problem.location.split(", ", 1)[1] if ", " in problem.location else ""
-            message = f"{detail}: {problem.message}" if detail else problem.message
+            message = f"{detail}: {body}" if detail else body
             problems.keep(
                 Problem(
                     problems.filename,
@@ -110,12 +131,25 @@ def validated(data: dict[str, Any], cells: Mapping[Path, Place], problems: Probl
                     message,
                     place,
                     problem.msgid,
-                    problem.params,
+                    params,
                     problem.context,
-                    problem.message,
+                    body,
                 )
             )
         raise problems.error() from None
+
+
+def first_at(place: Place | None) -> Text:
+    """Where a repeated value first was, in the uploaded file: a sheet's row or a line."""
+    if place is None:
+        return ""
+    if place.line is not None:
+        return first_at_line(place.line)
+    if place.row is not None and place.sheet:
+        return msg(
+            N_(" (first at row %(row)s of sheet '%(sheet)s')"), row=place.row, sheet=place.sheet
+        )
+    return ""
 
 
 def _line_paths(text: str) -> dict[int, Path]:

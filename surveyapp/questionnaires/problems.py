@@ -123,6 +123,12 @@ class DefinitionError(Exception):
         return "\n".join(str(problem) for problem in self.problems)
 
 
+def more_problems(filename: str, more: int) -> Problem:
+    """The last line of a list cut at MAX_PROBLEMS."""
+    message = Msg(N_("... and %(more)s more problems (not listed)"), {"more": f"{more:,}"})
+    return Problem(filename, "", str(message), None, message.msgid, message.params)
+
+
 class Report:
     """Collects the problems of one file; reports them sorted by line."""
 
@@ -130,8 +136,12 @@ class Report:
         self.filename = filename
         self._items: list[tuple[int, int, Problem]] = []
 
-    def add(self, line: int | None, where: Text, message: Text) -> None:
-        """A problem at ``line`` (None: the whole file) in ``where`` (a question, a scenario...)."""
+    def add(self, line: int | None, where: Text, message: Text, english: str | None = None) -> None:
+        """A problem at ``line`` (None: the whole file) in ``where`` (a question, a scenario...).
+
+        ``english``: the command line's text when it says more than ``message`` (a parser's
+        own English detail, which the translated page leaves out).
+        """
         parts = []
         if line is not None:
             parts.append(f"line {line}")
@@ -139,8 +149,9 @@ class Report:
             parts.append(str(where))
         place = Place(line=line) if line is not None else None
         msgid, params = (message.msgid, message.params) if isinstance(message, Msg) else (None, {})
+        text = english if english is not None else str(message)
         problem = Problem(
-            self.filename, ", ".join(parts), str(message), place, msgid, params, where or None
+            self.filename, ", ".join(parts), text, place, msgid, params, where or None
         )
         self._items.append((line or 0, len(self._items), problem))
 
@@ -151,7 +162,5 @@ class Report:
         problems = [p for _, _, p in sorted(self._items, key=lambda t: t[:2])]
         if len(problems) > MAX_PROBLEMS:
             more = len(problems) - MAX_PROBLEMS
-            problems = problems[:MAX_PROBLEMS] + [
-                Problem(self.filename, "", f"... and {more:,} more problems (not listed)")
-            ]
+            problems = problems[:MAX_PROBLEMS] + [more_problems(self.filename, more)]
         return DefinitionError(problems)

@@ -46,12 +46,14 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails, PydanticCustomError
 
-from surveyapp.questionnaires.checks import fmt, is_int, is_number, read_translation, suggest
-from surveyapp.questionnaires.problems import Report
+from surveyapp.questionnaires.checks import fmt, is_int, is_number, suggest, translation_problems
+from surveyapp.questionnaires.problems import N_, Msg, Report, msg
+from surveyapp.questionnaires.problems import Text as Message
 from surveyapp.questionnaires.yaml_source import (
     Map,
     Path,
     describe,
+    first_at_line,
     number_hint,
     plain,
     positions,
@@ -97,7 +99,7 @@ PROTOCOL_REQUIRED = ("channels", "sectors", "scenarios", "grade_bands")
 
 # Sector, scenario and checkpoint codes (the format leaves their spelling open).
 _ITEM_CODE_RE = re.compile(r"[a-z0-9][a-z0-9_-]*")
-_ITEM_CODE_RULE = "use lower-case letters a-z, digits, '_' and '-'"
+_ITEM_CODE_RULE = msg(N_("use lower-case letters a-z, digits, '_' and '-'"))
 _TIME_RE = re.compile(r"(?:[01][0-9]|2[0-3]):[0-5][0-9]")
 _DAY_RE = re.compile(r"(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])")
 _CHECKPOINT_CHANNELS = ("phone", "email")
@@ -110,13 +112,13 @@ class _Issue(NamedTuple):
     """A broken rule: where (relative to the value validated), and what is wrong."""
 
     path: Path
-    message: str
+    message: Message
     first: Path | None = None  # an earlier value it repeats: "(first at line N)"
 
 
 def _fail(*issues: _Issue) -> NoReturn:
     """Stop validating this value; the translator reports each issue at its own line."""
-    summary = "; ".join(issue.message for issue in issues)
+    summary = "; ".join(str(issue.message) for issue in issues)
     raise PydanticCustomError("protocol_rule", "{summary}", {"summary": summary, "issues": issues})
 
 
@@ -137,14 +139,33 @@ def _number(value: Any) -> float:
 
 def _not_negative(value: float, info: ValidationInfo) -> float:
     if value < 0:
-        _fail(_Issue((), f"'{info.field_name}' must not be negative ({fmt(value)})"))
+        _fail(
+            _Issue(
+                (),
+                msg(
+                    N_("'%(key)s' must not be negative (%(value)s)"),
+                    key=info.field_name,
+                    value=fmt(value),
+                ),
+            )
+        )
     return value
 
 
 def _at_least(minimum: int) -> Callable[[int, ValidationInfo], int]:
     def check(value: int, info: ValidationInfo) -> int:
         if value < minimum:
-            _fail(_Issue((), f"'{info.field_name}' must be at least {minimum}, not {value}"))
+            _fail(
+                _Issue(
+                    (),
+                    msg(
+                        N_("'%(key)s' must be at least %(min)s, not %(value)s"),
+                        key=info.field_name,
+                        min=minimum,
+                        value=value,
+                    ),
+                )
+            )
         return value
 
     return check
@@ -152,27 +173,46 @@ def _at_least(minimum: int) -> Callable[[int, ValidationInfo], int]:
 
 def _percentage(value: float, info: ValidationInfo) -> float:
     if not 0 <= value <= 100:
-        _fail(_Issue((), f"'{info.field_name}' must be between 0 and 100, not {fmt(value)}"))
+        _fail(
+            _Issue(
+                (),
+                msg(
+                    N_("'%(key)s' must be between 0 and 100, not %(value)s"),
+                    key=info.field_name,
+                    value=fmt(value),
+                ),
+            )
+        )
     return value
 
 
 def _not_empty(value: str, info: ValidationInfo) -> str:
     if not value.strip():
-        _fail(_Issue((), f"'{info.field_name}' is empty"))
+        _fail(_Issue((), msg(N_("'%(key)s' is empty"), key=info.field_name)))
     return value
 
 
-def _code(what: str) -> Callable[[str], str]:
+def _code(what: Msg) -> Callable[[str], str]:
     def check(value: str) -> str:
         if not _ITEM_CODE_RE.fullmatch(value):
-            _fail(_Issue((), f"{what} '{value}' is not valid: {_ITEM_CODE_RULE}"))
+            _fail(
+                _Issue(
+                    (),
+                    msg(
+                        N_("%(what)s '%(value)s' is not valid: %(rule)s"),
+                        what=what,
+                        value=value,
+                        rule=_ITEM_CODE_RULE,
+                    ),
+                )
+            )
         return value
 
     return check
 
 
 def _translation(value: Any, info: ValidationInfo) -> dict[str, str]:
-    texts, problems = read_translation(info.field_name or "text", value)
+    texts, problems = translation_problems(info.field_name or "text", value)
     if texts is None:
         _fail(*(_Issue(() if lang is None else (lang,), m) for lang, m in problems))
     return texts
@@ -186,15 +226,26 @@ def _clock(value: Any, info: ValidationInfo) -> time:
     if isinstance(value, str) and _TIME_RE.fullmatch(value):
         hours, minutes = value.split(":")
         return time(int(hours), int(minutes))
+    message: Msg
     if isinstance(value, str):
-        message = f"'{key}' must be a time as HH:MM (e.g. \"09:30\"), not '{value}'"
+        message = msg(
+            N_("'%(key)s' must be a time as HH:MM (e.g. \"09:30\"), not '%(value)s'"),
+            key=key,
+            value=value,
+        )
     elif is_int(value):
-        message = (
-            f"'{key}' must be a time in quotes, e.g. \"15:00\" (unquoted, YAML reads"
-            f" a time like 15:00 as the number 900; here it read {value})"
+        message = msg(
+            N_(
+                "'%(key)s' must be a time in quotes, e.g. \"15:00\" (unquoted, YAML reads"
+                " a time like 15:00 as the number 900; here it read %(value)s)"
+            ),
+            key=key,
+            value=value,
         )
     else:
-        message = f"'{key}' must be a time as \"HH:MM\", not {describe(value)}"
+        message = msg(
+            N_("'%(key)s' must be a time as \"HH:MM\", not %(got)s"), key=key, got=describe(value)
+        )
     _fail(_Issue((), message))
 
 
@@ -206,23 +257,46 @@ def _month_day(value: Any) -> tuple[int, int]:
         month, day = int(match.group(1)), int(match.group(2))
         if day <= (29 if month == 2 else 30 if month in (4, 6, 9, 11) else 31):
             return (month, day)
-        _fail(_Issue((), f"'{value}' is not a day of the year (no day {day} in month {month})"))
+        _fail(
+            _Issue(
+                (),
+                msg(
+                    N_("'%(value)s' is not a day of the year (no day %(day)s in month %(month)s)"),
+                    value=value,
+                    day=day,
+                    month=month,
+                ),
+            )
+        )
     if isinstance(value, str):
-        message = f'a non-working day must be written as "MM-DD" (e.g. "12-24"), not \'{value}\''
+        message = msg(
+            N_('a non-working day must be written as "MM-DD" (e.g. "12-24"), not \'%(value)s\''),
+            value=value,
+        )
     else:
-        message = (
-            'a non-working day must be written in quotes as "MM-DD" (e.g. "12-24"),'
-            f" not {describe(value)}"
+        message = msg(
+            N_(
+                'a non-working day must be written in quotes as "MM-DD" (e.g. "12-24"), not %(got)s'
+            ),
+            got=describe(value),
         )
     _fail(_Issue((), message))
 
 
 def _channel_name(value: Any) -> str:
     if not isinstance(value, str):
-        _fail(_Issue((), f"a channel name must be text, not {describe(value)}"))
+        _fail(_Issue((), msg(N_("a channel name must be text, not %(got)s"), got=describe(value))))
     if value not in CHANNELS:
-        _fail(_Issue((), f"unknown channel '{value}' (expected one of: {', '.join(CHANNELS)})"))
+        _fail(_Issue((), _unknown_channel(value)))
     return value
+
+
+def _unknown_channel(name: str) -> Msg:
+    return msg(
+        N_("unknown channel '%(name)s' (expected one of: %(choices)s)"),
+        name=name,
+        choices=", ".join(CHANNELS),
+    )
 
 
 def _not_null(value: Any) -> Any:
@@ -240,12 +314,12 @@ Translation = Annotated[dict[str, str], BeforeValidator(_translation)]
 OptionalTranslation = Annotated[dict[str, str] | None, BeforeValidator(_translation)]
 Clock = Annotated[time, BeforeValidator(_clock)]
 OptionalClock = Annotated[time | None, BeforeValidator(_clock)]
-SectorCode = Annotated[str, AfterValidator(_code("sector code"))]
+SectorCode = Annotated[str, AfterValidator(_code(msg(N_("sector code"))))]
 ScenarioCode = Annotated[
-    str, Strict(), AfterValidator(_not_empty), AfterValidator(_code("scenario code"))
+    str, Strict(), AfterValidator(_not_empty), AfterValidator(_code(msg(N_("scenario code"))))
 ]
 CheckpointCode = Annotated[
-    str, Strict(), AfterValidator(_not_empty), AfterValidator(_code("checkpoint code"))
+    str, Strict(), AfterValidator(_not_empty), AfterValidator(_code(msg(N_("checkpoint code"))))
 ]
 ScenarioChannel = Annotated[ChannelName, PlainValidator(_channel_name)]
 MonthDay = Annotated[tuple[int, int], PlainValidator(_month_day)]
@@ -255,7 +329,12 @@ def _distinct_days(days: tuple[tuple[int, int], ...]) -> tuple[tuple[int, int], 
     issues = []
     for n, day in enumerate(days):
         if day in days[:n]:
-            issues.append(_Issue((n,), f'the day "{day[0]:02d}-{day[1]:02d}" is listed twice'))
+            issues.append(
+                _Issue(
+                    (n,),
+                    msg(N_('the day "%(day)s" is listed twice'), day=f"{day[0]:02d}-{day[1]:02d}"),
+                )
+            )
     _check(issues)
     return days
 
@@ -297,7 +376,7 @@ class _ChannelRules(_Part):
     @model_validator(mode="after")
     def _some_points(self) -> _ChannelRules:
         if self.maximum(1) <= 0:
-            message = "all points are 0; a contact's maximum score must be more than 0"
+            message = msg(N_("all points are 0; a contact's maximum score must be more than 0"))
             _fail(_Issue(("points",), message))
         return self
 
@@ -347,8 +426,14 @@ class EmailChannel(_ChannelRules):
                 issues.append(
                     _Issue(
                         (n, "within_days"),
-                        "speed rows must be in ascending order of within_days:"
-                        f" {days} comes after {previous}",
+                        msg(
+                            N_(
+                                "speed rows must be in ascending order of within_days:"
+                                " %(value)s comes after %(previous)s"
+                            ),
+                            value=days,
+                            previous=previous,
+                        ),
                     )
                 )
         _check(issues)
@@ -382,7 +467,12 @@ def _weights(what: str, weights: Mapping[str, float]) -> list[_Issue]:
     if abs(total - 1) <= WEIGHT_TOLERANCE:
         return []
     parts = " + ".join(f"{name} {fmt(w)}" for name, w in weights.items())
-    return [_Issue((), f"the {what} weights add up to {total:.4g}, not 1 ({parts})")]
+    message = (
+        N_("the channel weights add up to %(total)s, not 1 (%(parts)s)")
+        if what == "channel"
+        else N_("the sector weights add up to %(total)s, not 1 (%(parts)s)")
+    )
+    return [_Issue((), msg(message, total=f"{total:.4g}", parts=parts))]
 
 
 class Channels(_Part):
@@ -401,7 +491,7 @@ class Channels(_Part):
         if isinstance(data, Mapping):
             channels._names = tuple(name for name in data if name in CHANNELS)
         if not channels.names:
-            _fail(_Issue((), "at least one channel is needed"))
+            _fail(_Issue((), msg(N_("at least one channel is needed"))))
         _check(_weights("channel", {name: channels[name].weight for name in channels.names}))
         return channels
 
@@ -437,7 +527,7 @@ class Sector(_Part):
 
 def _sector_rules(sectors: Mapping[str, Sector]) -> Mapping[str, Sector]:
     if not sectors:
-        _fail(_Issue((), "at least one sector is needed"))
+        _fail(_Issue((), msg(N_("at least one sector is needed"))))
     _check(_weights("sector", {code: sector.weight for code, sector in sectors.items()}))
     return sectors
 
@@ -463,14 +553,18 @@ class Scenario(_Part):
         issues = []
         for n, name in enumerate(self.channels):
             if name in self.channels[:n]:
-                issues.append(_Issue(("channels", n), f"channel '{name}' is listed twice"))
+                issues.append(
+                    _Issue(
+                        ("channels", n), msg(N_("channel '%(name)s' is listed twice"), name=name)
+                    )
+                )
         first: dict[str, int] = {}
         for n, checkpoint in enumerate(self.checkpoints):
             if checkpoint.code in first:
                 issues.append(
                     _Issue(
                         ("checkpoints", n, "code"),
-                        f"duplicate checkpoint code '{checkpoint.code}'",
+                        msg(N_("duplicate checkpoint code '%(code)s'"), code=checkpoint.code),
                         ("checkpoints", first[checkpoint.code], "code"),
                     )
                 )
@@ -479,7 +573,17 @@ class Scenario(_Part):
         needs = [c for c in dict.fromkeys(self.channels) if c in _CHECKPOINT_CHANNELS]
         if needs and "checkpoints" not in self.model_fields_set:
             issues.append(
-                _Issue((), f"a scenario for {' and '.join(needs)} needs at least one checkpoint")
+                _Issue(
+                    (),
+                    msg(
+                        N_("a scenario for %(channels)s needs at least one checkpoint"),
+                        channels=(
+                            msg(N_("%(first)s and %(second)s"), first=needs[0], second=needs[1])
+                            if len(needs) == 2
+                            else ", ".join(needs)
+                        ),
+                    ),
+                )
             )
         _check(issues)
         return self
@@ -502,15 +606,24 @@ def _band_rules(bands: tuple[GradeBand, ...]) -> tuple[GradeBand, ...]:
             issues.append(
                 _Issue(
                     (n, "min"),
-                    "grade bands must be listed highest 'min' first (descending):"
-                    f" {fmt(low)} comes after {fmt(previous)}",
+                    msg(
+                        N_(
+                            "grade bands must be listed highest 'min' first (descending):"
+                            " %(value)s comes after %(previous)s"
+                        ),
+                        value=fmt(low),
+                        previous=fmt(previous),
+                    ),
                 )
             )
     if bands and bands[-1].min != 0:
         issues.append(
             _Issue(
                 (len(bands) - 1,),
-                f"the lowest grade band must have min 0, not {fmt(bands[-1].min)}",
+                msg(
+                    N_("the lowest grade band must have min 0, not %(value)s"),
+                    value=fmt(bands[-1].min),
+                ),
             )
         )
     _check(issues)
@@ -527,7 +640,16 @@ class PhoneHours(_Part):
     def _in_order(self) -> PhoneHours:
         if self.start >= self.end:
             start, end = self.start.strftime("%H:%M"), self.end.strftime("%H:%M")
-            _fail(_Issue((), f"'start' ({start}) must be before 'end' ({end})"))
+            _fail(
+                _Issue(
+                    (),
+                    msg(
+                        N_("'start' (%(start)s) must be before 'end' (%(end)s)"),
+                        start=str(start),
+                        end=str(end),
+                    ),
+                )
+            )
         return self
 
 
@@ -562,8 +684,15 @@ class Protocol(_Part):
             _fail(
                 _Issue(
                     ("channels", "phone", "slot_minutes"),
-                    f"'slot_minutes' ({phone.slot_minutes}) is longer than the phone hours"
-                    f" ({hours}, {window} minutes)",
+                    msg(
+                        N_(
+                            "'slot_minutes' (%(slot)s) is longer than the phone hours"
+                            " (%(hours)s, %(minutes)s minutes)"
+                        ),
+                        slot=phone.slot_minutes,
+                        hours=hours,
+                        minutes=window,
+                    ),
                 )
             )
         return self
@@ -582,18 +711,21 @@ class Protocol(_Part):
                 issues.append(
                     _Issue(
                         (n, "code"),
-                        f"duplicate scenario code '{scenario.code}'",
+                        msg(N_("duplicate scenario code '%(code)s'"), code=scenario.code),
                         (first[scenario.code], "code"),
                     )
                 )
             else:
                 first[scenario.code] = n
             if sectors is not None and scenario.sector not in sectors:
-                known = ", ".join(sectors) or "none"
                 issues.append(
                     _Issue(
                         (n, "sector"),
-                        f"unknown sector '{scenario.sector}' (sectors defined: {known})",
+                        msg(
+                            N_("unknown sector '%(sector)s' (sectors defined: %(known)s)"),
+                            sector=scenario.sector,
+                            known=", ".join(sectors) or msg(N_("none")),
+                        ),
                     )
                 )
             for k, name in enumerate(scenario.channels):
@@ -605,7 +737,10 @@ class Protocol(_Part):
                     issues.append(
                         _Issue(
                             (n, "channels", k),
-                            f"channel '{name}' is not defined in the top-level 'channels'",
+                            msg(
+                                N_("channel '%(name)s' is not defined in the top-level 'channels'"),
+                                name=name,
+                            ),
                         )
                     )
         _check(issues)
@@ -663,24 +798,29 @@ def read_protocol(root: Map, report: Report) -> Protocol | None:
 # How a value must be written, for the message when it is not; "*" is any name, "#" any
 # position. An item's own sentence (``_ITEM_SHAPES``) names the item by its number.
 _SHAPES: dict[tuple[str, ...], str] = {
-    ("channels",): "a mapping of channel names to settings",
-    ("channels", "*"): "a mapping of channel settings",
-    ("channels", "*", "points"): "a mapping of point names to numbers",
-    ("channels", "*", "speed"): "a list of {within_days, points} rows",
-    ("sectors",): "a mapping of sector codes to {title, weight}",
-    ("sectors", "*"): "a mapping {title, weight}",
-    ("scenarios",): "a list of scenarios",
-    ("scenarios", "#", "channels"): "a list of channel names",
-    ("scenarios", "#", "checkpoints"): "a list of {code, text} items",
-    ("grade_bands",): "a list of {min, label} bands",
-    ("phone_hours",): 'a mapping {start: "09:30", end: "15:00"}',
-    ("non_working_days",): 'a list of days written "MM-DD", e.g. ["12-24", "12-31"]',
+    ("channels",): N_("a mapping of channel names to settings"),
+    ("channels", "*"): N_("a mapping of channel settings"),
+    ("channels", "*", "points"): N_("a mapping of point names to numbers"),
+    ("channels", "*", "speed"): N_("a list of {within_days, points} rows"),
+    ("sectors",): N_("a mapping of sector codes to {title, weight}"),
+    ("sectors", "*"): N_("a mapping {title, weight}"),
+    ("scenarios",): N_("a list of scenarios"),
+    ("scenarios", "#", "channels"): N_("a list of channel names"),
+    ("scenarios", "#", "checkpoints"): N_("a list of {code, text} items"),
+    ("grade_bands",): N_("a list of {min, label} bands"),
+    ("phone_hours",): N_('a mapping {start: "09:30", end: "15:00"}'),
+    ("non_working_days",): N_('a list of days written "MM-DD", e.g. ["12-24", "12-31"]'),
 }
+# Each with the value it got (``got``) and the item's number (``n``).
 _ITEM_SHAPES: dict[tuple[str, ...], str] = {
-    ("channels", "*", "speed", "#"): "a speed row must be a mapping {within_days, points}",
-    ("scenarios", "#"): "scenario {n} must be a mapping",
-    ("scenarios", "#", "checkpoints", "#"): "checkpoint {n} must be a mapping {code, text}",
-    ("grade_bands", "#"): "a grade band must be a mapping {min, label}",
+    ("channels", "*", "speed", "#"): N_(
+        "a speed row must be a mapping {within_days, points}, not %(got)s"
+    ),
+    ("scenarios", "#"): N_("scenario %(n)s must be a mapping, not %(got)s"),
+    ("scenarios", "#", "checkpoints", "#"): N_(
+        "checkpoint %(n)s must be a mapping {code, text}, not %(got)s"
+    ),
+    ("grade_bands", "#"): N_("a grade band must be a mapping {min, label}, not %(got)s"),
 }
 _SHAPE_ERRORS = ("model_type", "dict_type", "tuple_type", "null")
 
@@ -713,8 +853,8 @@ class _Translator:
             path: Path = tuple(step for step in error["loc"] if step != "[key]")
             self.one(error, path)
 
-    def add(self, path: Path, where: Path, message: str) -> None:
-        self.report.add(self.line(path), self.place(where), message)
+    def add(self, path: Path, where: Path, message: Message, english: str | None = None) -> None:
+        self.report.add(self.line(path), self.place(where), message, english)
 
     def line(self, path: Path) -> int | None:
         while path not in self.lines and path:
@@ -729,69 +869,87 @@ class _Translator:
         if kind == "protocol_rule":
             for issue in (error.get("ctx") or {})["issues"]:
                 at = path + issue.path
-                message = issue.message
+                message: Message = issue.message
                 if issue.first is not None:
-                    message += f" (first at line {self.line(path + issue.first)})"
+                    first = first_at_line(self.line(path + issue.first) or 0)
+                    message = msg(N_("%(message)s%(first)s"), message=message, first=first)
                 self.add(at, at, message)
         elif kind == "missing":
             if parent:  # a missing top-level key is reported with the file's kind in mind
-                self.add(parent, parent, f"missing required key '{key}'")
+                self.add(parent, parent, msg(N_("missing required key '%(key)s'"), key=key))
         elif kind == "extra_forbidden":
             self.add(path, parent, self.unknown_key(parent, key))
         elif kind in _SHAPE_ERRORS:
             item = _shape(_ITEM_SHAPES, path)
             if item is not None:
-                message = item.replace("{n}", str(int(path[-1]) + 1)) + f", not {got}"
+                self.add(path, parent, msg(item, n=int(path[-1]) + 1, got=got))
             else:
-                shape = _shape(_SHAPES, path) or "a mapping (key: value pairs)"
-                message = f"'{key}' must be {shape}, not {got}"
-            self.add(path, parent, message)
+                shape = _shape(_SHAPES, path)
+                what = msg(shape or N_("a mapping (key: value pairs)"))
+                self.add(path, parent, _must_be(key, what, got))
         elif kind == "number":
-            self.add(
-                path, parent, f"'{key}' must be a number, not {got}{number_hint(error['input'])}"
-            )
+            what = msg(N_("a number"))
+            self.add(path, parent, _must_be(key, what, got, number_hint(error["input"])))
         elif kind == "int_type":
-            self.add(
-                path,
-                parent,
-                f"'{key}' must be a whole number, not {got}{number_hint(error['input'])}",
-            )
+            what = msg(N_("a whole number"))
+            self.add(path, parent, _must_be(key, what, got, number_hint(error["input"])))
         elif kind == "string_type":
-            self.add(path, parent, f"'{key}' must be text, not {got}{text_hint(error['input'])}")
+            what = msg(N_("text"))
+            self.add(path, parent, _must_be(key, what, got, text_hint(error["input"])))
         elif kind == "literal_error":
+            # pydantic's "'zero' or 'exclude'" is English: the page lists the choices.
             expected = (error.get("ctx") or {}).get("expected", "")
-            self.add(path, parent, f"'{key}' must be {expected}, not {got}")
+            choices = msg(N_("one of %(choices)s"), choices=expected.replace(" or ", ", "))
+            english = f"'{key}' must be {expected}, not {got}"
+            self.add(path, parent, _must_be(key, choices, got), english)
         elif kind == "too_short":
             if not error["input"]:  # not when it is short of the items that failed
-                self.add(path, path, f"'{key}' is an empty list")
+                self.add(path, path, msg(N_("'%(key)s' is an empty list"), key=key))
         else:  # pragma: no cover - every error the models raise is worded above
-            self.add(path, parent, f"'{key}' is not valid: {error['msg']}")
+            english = f"'{key}' is not valid: {error['msg']}"
+            self.add(path, parent, msg(N_("'%(key)s' is not valid"), key=key), english)
 
-    def unknown_key(self, parent: Path, key: str) -> str:
+    def unknown_key(self, parent: Path, key: str) -> Message:
         if parent == ("channels",):
-            return f"unknown channel '{key}' (expected one of: {', '.join(CHANNELS)})"
+            return _unknown_channel(key)
         model = _model_at(parent)
         allowed = list(model.model_fields) if model is not None else []
-        return f"unknown key '{key}'{suggest(key, allowed)}"
+        return msg(N_("unknown key '%(key)s'%(hint)s"), key=key, hint=suggest(key, allowed))
 
-    def place(self, path: Path) -> str:
+    def place(self, path: Path) -> Message:
         """Where a value is, as messages name it: "channel 'web'", "scenario 'x'"..."""
         if not path:
             return ""
         head = str(path[0])
-        if head in ("channels", "sectors") and len(path) > 1:
-            return f"{'channel' if head == 'channels' else 'sector'} '{path[1]}'"
+        if head == "channels" and len(path) > 1:
+            return msg(N_("channel '%(name)s'"), name=path[1])
+        if head == "sectors" and len(path) > 1:
+            return msg(N_("sector '%(name)s'"), name=path[1])
         if head == "scenarios" and len(path) > 1 and isinstance(path[1], int):
             scenario = _at(self.data, path[:2])
             code = scenario.get("code") if isinstance(scenario, dict) else None
-            where = f"scenario '{code}'" if isinstance(code, str) else f"scenario {path[1] + 1}"
+            where = (
+                msg(N_("scenario '%(code)s'"), code=code)
+                if isinstance(code, str)
+                else msg(N_("scenario %(n)s"), n=path[1] + 1)
+            )
             if len(path) > 3 and path[2] == "checkpoints":
                 checkpoint = _at(self.data, path[:4])
                 code = checkpoint.get("code") if isinstance(checkpoint, dict) else None
                 if isinstance(code, str):
-                    where += f", checkpoint '{code}'"
+                    return msg(N_("%(scenario)s, checkpoint '%(code)s'"), scenario=where, code=code)
             return where
         return head
+
+
+def _must_be(key: str, what: Message, got: Message, hint: Message = "") -> Msg:
+    return msg(
+        N_("'%(key)s' must be %(what)s, not %(got)s%(hint)s"),
+        key=key,
+        what=what,
+        got=got,
+        hint=hint,
+    )
 
 
 def _at(data: Any, path: Path) -> Any:

@@ -29,6 +29,7 @@ from surveyapp.questionnaires.yaml_source import (
     Seq,
     Value,
     describe,
+    first_at_line,
     raw_value,
     text_hint,
 )
@@ -228,16 +229,26 @@ class SurveyReader(Checker):
         for item in items:
             value = self.option_value(item)
             if value is None:
-                hint = ""
+                hint: Text = ""
                 if isinstance(item, Scalar) and isinstance(item.value, bool):
-                    hint = (
-                        ' (YAML reads unquoted yes/no as true/false; write "yes" or "no" in quotes)'
+                    hint = msg(
+                        N_(
+                            " (YAML reads unquoted yes/no as true/false;"
+                            ' write "yes" or "no" in quotes)'
+                        )
                     )
                 self.err(
                     item.line,
                     where,
-                    f"'{key}' values must be option values (numbers or codes),"
-                    f" not {describe(item)}{hint}",
+                    msg(
+                        N_(
+                            "'%(key)s' values must be option values (numbers or codes),"
+                            " not %(got)s%(hint)s"
+                        ),
+                        key=key,
+                        got=describe(item),
+                        hint=hint,
+                    ),
                 )
                 continue
             out.append((item.line, value))
@@ -251,7 +262,9 @@ class SurveyReader(Checker):
         entry = root.entries.get("scales")
         if entry is None:
             return result
-        scales = self.as_map(entry, "scales", "", "a mapping of scale names to option lists")
+        scales = self.as_map(
+            entry, "scales", "", msg(N_("a mapping of scale names to option lists"))
+        )
         if scales is None:
             return result
         for name, scale_entry in scales.entries.items():
@@ -260,7 +273,7 @@ class SurveyReader(Checker):
         return result
 
     def options(self, entry: Entry, key: str, where: Text) -> list[tuple[int, Option]] | None:
-        items = self.as_list(entry, key, where, "a list of {value, label} items")
+        items = self.as_list(entry, key, where, msg(N_("a list of {value, label} items")))
         if items is None:
             return None
         if not items.items:
@@ -274,7 +287,11 @@ class SurveyReader(Checker):
                 self.err(
                     item.line,
                     where,
-                    f"option {n} must be a mapping with value and label, not {describe(item)}",
+                    msg(
+                        N_("option %(n)s must be a mapping with value and label, not %(got)s"),
+                        n=n,
+                        got=describe(item),
+                    ),
                 )
                 ok = False
                 continue
@@ -312,7 +329,9 @@ class SurveyReader(Checker):
                     else:
                         value = x.value
                 else:
-                    self.expected(value_entry, "value", where, "an integer or a code", text_hint(x))
+                    self.expected(
+                        value_entry, "value", where, msg(N_("an integer or a code")), text_hint(x)
+                    )
             if value is not None:
                 ident = (isinstance(value, str), value)
                 if ident in seen:
@@ -320,9 +339,9 @@ class SurveyReader(Checker):
                         value_entry.line if value_entry else item.line,
                         where,
                         msg(
-                            N_("duplicate option value %(value)s (first at line %(line)s)"),
+                            N_("duplicate option value %(value)s%(first)s"),
                             value=fmt(value),
-                            line=seen[ident],
+                            first=first_at_line(seen[ident]),
                         ),
                     )
                     ok = False
@@ -343,7 +362,7 @@ class SurveyReader(Checker):
         entry = root.entries.get("sections")
         if entry is None:
             return result
-        items = self.as_list(entry, "sections", "", "a list of sections")
+        items = self.as_list(entry, "sections", "", msg(N_("a list of sections")))
         if items is None:
             return result
         if not items.items:
@@ -355,8 +374,14 @@ class SurveyReader(Checker):
                 self.err(
                     item.line,
                     "",
-                    f"section {n} must be a mapping with code, title and questions,"
-                    f" not {describe(item)}",
+                    msg(
+                        N_(
+                            "section %(n)s must be a mapping with code, title and questions,"
+                            " not %(got)s"
+                        ),
+                        n=n,
+                        got=describe(item),
+                    ),
                 )
                 continue
             raw_code = raw_value(item.entries.get("code"))
@@ -380,9 +405,9 @@ class SurveyReader(Checker):
                         item.entries["code"].line,
                         where,
                         msg(
-                            N_("duplicate section code '%(code)s' (first at line %(line)s)"),
+                            N_("duplicate section code '%(code)s'%(first)s"),
                             code=code,
-                            line=seen[code],
+                            first=first_at_line(seen[code]),
                         ),
                     )
                 else:
@@ -392,7 +417,9 @@ class SurveyReader(Checker):
             drafts: list[_Draft] = []
             questions_entry = item.entries.get("questions")
             if questions_entry is not None:
-                questions = self.as_list(questions_entry, "questions", where, "a list of questions")
+                questions = self.as_list(
+                    questions_entry, "questions", where, msg(N_("a list of questions"))
+                )
                 if questions is not None and not questions.items:
                     self.err(questions_entry.line, where, msg(N_("'questions' is an empty list")))
                 elif questions is not None:
@@ -415,7 +442,11 @@ class SurveyReader(Checker):
             self.err(
                 item.line,
                 section_where,
-                f"question {n} must be a mapping with code, type and text, not {describe(item)}",
+                msg(
+                    N_("question %(n)s must be a mapping with code, type and text, not %(got)s"),
+                    n=n,
+                    got=describe(item),
+                ),
             )
             return None
         raw_code = raw_value(item.entries.get("code"))
@@ -433,23 +464,35 @@ class SurveyReader(Checker):
                     qtype = t.value
                 else:
                     close = difflib.get_close_matches(t.value, QUESTION_TYPES, n=1, cutoff=0.6)
-                    guess = f"; did you mean '{close[0]}'?" if close else ""
+                    guess = msg(N_("; did you mean '%(word)s'?"), word=close[0]) if close else ""
                     self.err(
                         type_entry.line,
                         where,
-                        f"unknown type '{t.value}' (expected one of:"
-                        f" {', '.join(QUESTION_TYPES)}{guess})",
+                        msg(
+                            N_("unknown type '%(type)s' (expected one of: %(choices)s%(guess)s)"),
+                            type=t.value,
+                            choices=", ".join(QUESTION_TYPES),
+                            guess=guess,
+                        ),
                     )
             else:
-                self.expected(type_entry, "type", where, f"one of {', '.join(QUESTION_TYPES)}")
+                self.expected(
+                    type_entry,
+                    "type",
+                    where,
+                    msg(N_("one of %(choices)s"), choices=", ".join(QUESTION_TYPES)),
+                )
 
         type_keys = _TYPE_KEYS[qtype] if qtype is not None else _ALL_TYPE_KEYS
 
-        def misplaced(key: str) -> str | None:
+        def misplaced(key: str) -> Text | None:
             if qtype is not None and key in _ALL_TYPE_KEYS:
                 users = [t for t, keys in _TYPE_KEYS.items() if key in keys]
-                return (
-                    f"'{key}' does not apply to type '{qtype}' (it is used by: {', '.join(users)})"
+                return msg(
+                    N_("'%(key)s' does not apply to type '%(type)s' (it is used by: %(users)s)"),
+                    key=key,
+                    type=qtype,
+                    users=", ".join(users),
                 )
             return None
 
@@ -478,11 +521,11 @@ class SurveyReader(Checker):
                     where,
                     msg(
                         N_(
-                            "duplicate question code '%(code)s' (first at line %(line)s);"
+                            "duplicate question code '%(code)s'%(first)s;"
                             " question codes must be unique in the whole file"
                         ),
                         code=code,
-                        line=self.by_code[code].line,
+                        first=first_at_line(self.by_code[code].line),
                     ),
                 )
                 code = None
@@ -530,20 +573,39 @@ class SurveyReader(Checker):
         parsed: list[tuple[int, Option]] | None = None
         scale_name: str | None = None
         if scale_entry is not None and options_entry is not None:
-            self.err(options_entry.line, where, "use either 'scale' or 'options', not both")
+            self.err(
+                options_entry.line, where, msg(N_("use either 'scale' or 'options', not both"))
+            )
             return False, ()
         if scale_entry is None and options_entry is None:
-            self.err(item.line, where, f"a {qtype} question needs 'options' or 'scale'")
+            self.err(
+                item.line,
+                where,
+                msg(N_("a %(type)s question needs 'options' or 'scale'"), type=qtype),
+            )
             return False, ()
         if scale_entry is not None:
             scale_name = self.get_str(item, "scale", where)
             if scale_name is None:
                 return False, ()
             if scale_name not in scales:
-                known = f"; defined scales: {', '.join(scales)}" if scales else "; none defined"
+                known = (
+                    msg(N_("; defined scales: %(scales)s"), scales=", ".join(scales))
+                    if scales
+                    else msg(N_("; none defined"))
+                )
                 close = difflib.get_close_matches(scale_name, list(scales), n=1, cutoff=0.6)
-                guess = f" (did you mean '{close[0]}'?)" if close else ""
-                self.err(scale_entry.line, where, f"unknown scale '{scale_name}'{guess}{known}")
+                guess = msg(N_(" (did you mean '%(word)s'?)"), word=close[0]) if close else ""
+                self.err(
+                    scale_entry.line,
+                    where,
+                    msg(
+                        N_("unknown scale '%(name)s'%(guess)s%(known)s"),
+                        name=scale_name,
+                        guess=guess,
+                        known=known,
+                    ),
+                )
                 return False, ()
             parsed = scales[scale_name]
             if parsed is None:
@@ -632,29 +694,37 @@ class SurveyReader(Checker):
 
     def condition(self, draft: _Draft, entry: Entry) -> Condition | None:
         where = draft.where
-        m = self.as_map(entry, "show_if", where, "a mapping like {question: ..., equals: ...}")
+        m = self.as_map(
+            entry, "show_if", where, msg(N_("a mapping like {question: ..., equals: ...}"))
+        )
         if m is None:
             return None
         self.keys(m, where, ["question"], ["equals", "in"], line=entry.line)
         has_equals, has_in = "equals" in m.entries, "in" in m.entries
         if has_equals and has_in:
-            self.err(entry.line, where, "show_if must use either 'equals' or 'in', not both")
+            self.err(
+                entry.line, where, msg(N_("show_if must use either 'equals' or 'in', not both"))
+            )
             return None
         if not has_equals and not has_in:
-            self.err(entry.line, where, "show_if needs 'equals' (one value) or 'in' (a list)")
+            self.err(
+                entry.line, where, msg(N_("show_if needs 'equals' (one value) or 'in' (a list)"))
+            )
             return None
         ref_code = self.get_str(m, "question", where)
         values_entry = m.entries["equals"] if has_equals else m.entries["in"]
         if has_equals and not isinstance(values_entry.value, Scalar):
-            self.expected(values_entry, "equals", where, "a single value (use 'in' for a list)")
+            self.expected(
+                values_entry, "equals", where, msg(N_("a single value (use 'in' for a list)"))
+            )
             return None
         expected_count = 1
         if has_in:
-            seq = self.as_list(values_entry, "in", where, "a list of values")
+            seq = self.as_list(values_entry, "in", where, msg(N_("a list of values")))
             if seq is None:
                 return None
             if not seq.items:
-                self.err(values_entry.line, where, "show_if 'in' is an empty list")
+                self.err(values_entry.line, where, msg(N_("show_if 'in' is an empty list")))
                 return None
             expected_count = len(seq.items)
         key = "equals" if has_equals else "in"
@@ -737,7 +807,9 @@ class SurveyReader(Checker):
 
     def indicator(self, entry: Entry) -> Indicator | None:
         where = msg(N_("indicator"))
-        m = self.as_map(entry, "indicator", "", "a mapping with question, satisfied and target")
+        m = self.as_map(
+            entry, "indicator", "", msg(N_("a mapping with question, satisfied and target"))
+        )
         if m is None:
             return None
         self.keys(m, where, ["question", "satisfied"], ["excluded", "target"], line=entry.line)
@@ -762,7 +834,7 @@ class SurveyReader(Checker):
                 lists[key] = []
                 continue
             if not isinstance(list_entry.value, Seq):
-                self.expected(list_entry, key, where, "a list of option values")
+                self.expected(list_entry, key, where, msg(N_("a list of option values")))
                 continue
             lists[key] = self.value_list(list_entry, key, where)
         satisfied_entry = m.entries.get("satisfied")

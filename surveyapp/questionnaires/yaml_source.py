@@ -11,17 +11,18 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
+import re
 import stat
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, TypeAlias, TypeVar
 
 import yaml
-from yaml.constructor import SafeConstructor
+from yaml.constructor import ConstructorError, SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from surveyapp.plaintext import CONTROL_CHARACTERS
-from surveyapp.questionnaires.problems import DefinitionError, Problem, Report
+from surveyapp.questionnaires.problems import N_, DefinitionError, Msg, Problem, Report, Text, msg
 
 # Guards against alias bombs ("billion laughs"), merge-key chains and absurdly large
 # files: every file is accepted or refused in about a second and well under 200 MB.
@@ -41,6 +42,8 @@ _TAG_MAP = "tag:yaml.org,2002:map"
 _TAG_SEQ = "tag:yaml.org,2002:seq"
 _TAG_NULL = "tag:yaml.org,2002:null"
 _TAG_MERGE = "tag:yaml.org,2002:merge"
+#: PyYAML's words for a scalar with a tag the safe loader has no constructor for.
+_UNKNOWN_TAG = re.compile(r"could not determine a constructor for the tag '([^']*)'")
 
 
 # --------------------------------------------------------------------------- nodes
@@ -112,29 +115,32 @@ def positions(value: Value, line: int | None = None) -> dict[Path, int]:
 # --------------------------------------------------------------------------- describing values
 
 
-def describe(value: Value | Any) -> str:
-    """A value as a message names it ("the number 42", "a list"); nodes or plain data."""
+def describe(value: Value | Any) -> Text:
+    """A value as a message names it ("the number 42", "a list"); nodes or plain data.
+
+    A :class:`Msg` (``str()`` of it is English); YAML's true and false as written.
+    """
     if isinstance(value, Map | dict):
-        return "a mapping"
+        return msg(N_("a mapping"))
     if isinstance(value, Seq | list | tuple):
-        return "a list"
+        return msg(N_("a list"))
     x = value.value if isinstance(value, Scalar) else value
     if x is None:
-        return "nothing (an empty value)"
+        return msg(N_("nothing (an empty value)"))
     if isinstance(x, bool):
         return "true" if x else "false"
     if isinstance(x, int | float):
-        return f"the number {x:g}" if isinstance(x, float) else f"the number {x}"
+        return msg(N_("the number %(number)s"), number=f"{x:g}" if isinstance(x, float) else x)
     if isinstance(x, str):
         shown = x if len(x) <= 40 else x[:37] + "..."
-        return f"the text '{shown}'"
+        return msg(N_("the text '%(text)s'"), text=shown)
     if isinstance(x, _dt.datetime):
-        return f"the date and time {x.isoformat()}"
+        return msg(N_("the date and time %(value)s"), value=x.isoformat())
     if isinstance(x, _dt.date):
-        return f"the date {x.isoformat()}"
+        return msg(N_("the date %(value)s"), value=x.isoformat())
     if isinstance(x, bytes):
-        return "binary data"
-    return f"a value of type {type(x).__name__}"
+        return msg(N_("binary data"))
+    return msg(N_("a value of type %(type)s"), type=type(x).__name__)
 
 
 def _scalar(value: Value | Any) -> tuple[bool, Any]:
@@ -146,35 +152,37 @@ def _scalar(value: Value | Any) -> tuple[bool, Any]:
     return True, value
 
 
-def text_hint(value: Value | Any) -> str:
+def text_hint(value: Value | Any) -> Text:
     """Why a value that should be text is not, when YAML did something surprising."""
     is_scalar, x = _scalar(value)
     if is_scalar:
         if isinstance(x, bool):
-            return (
-                " (YAML reads unquoted yes, no, on, off, true and false as true/false;"
-                " put the text in quotes)"
+            return msg(
+                N_(
+                    " (YAML reads unquoted yes, no, on, off, true and false as true/false;"
+                    " put the text in quotes)"
+                )
             )
         if isinstance(x, int | float | _dt.date):
-            return " (put it in quotes to make it text)"
+            return msg(N_(" (put it in quotes to make it text)"))
     return ""
 
 
-def number_hint(value: Value | Any) -> str:
+def number_hint(value: Value | Any) -> Text:
     is_scalar, x = _scalar(value)
     if is_scalar and isinstance(x, str):
         try:
             float(x)
         except ValueError:
             return ""
-        return " (remove the quotes)"
+        return msg(N_(" (remove the quotes)"))
     return ""
 
 
-def bool_hint(value: Value | Any) -> str:
+def bool_hint(value: Value | Any) -> Text:
     is_scalar, x = _scalar(value)
     if is_scalar and isinstance(x, str | int):
-        return " (write true or false, without quotes)"
+        return msg(N_(" (write true or false, without quotes)"))
     return ""
 
 
@@ -191,14 +199,24 @@ def read_file(path: str | os.PathLike[str]) -> bytes:
                 info = os.fstat(handle.fileno())
                 size = info.st_size if stat.S_ISREG(info.st_mode) else None
                 raise DefinitionError([_too_large(filename, size)])
-    except FileNotFoundError:
-        raise DefinitionError([Problem(filename, "", "file not found")]) from None
-    except IsADirectoryError:
-        raise DefinitionError([Problem(filename, "", "is a directory, not a file")]) from None
     except OSError as exc:
-        reason = exc.strerror or str(exc)
-        raise DefinitionError([Problem(filename, "", f"cannot read the file: {reason}")]) from None
+        raise DefinitionError([unreadable(filename, exc)]) from None
     return data
+
+
+def file_problem(filename: str, message: Msg) -> Problem:
+    """A problem with the whole file (no place in it), translatable."""
+    return Problem(filename, "", str(message), None, message.msgid, message.params)
+
+
+def unreadable(filename: str, exc: OSError) -> Problem:
+    """Why a file could not be opened or read."""
+    if isinstance(exc, FileNotFoundError):
+        return file_problem(filename, msg(N_("file not found")))
+    if isinstance(exc, IsADirectoryError):
+        return file_problem(filename, msg(N_("is a directory, not a file")))
+    reason = exc.strerror or str(exc)
+    return file_problem(filename, msg(N_("cannot read the file: %(reason)s"), reason=reason))
 
 
 def read_source(text: str | bytes, report: Report) -> tuple[Value, Any] | None:
@@ -220,17 +238,31 @@ def read_source(text: str | bytes, report: Report) -> tuple[Value, Any] | None:
 
 def _too_large(filename: str, size: int | None) -> Problem:
     """A file over MAX_FILE_BYTES (``size`` None: a stream, its size unknown)."""
-    told = f"{size:,} bytes" if size is not None else f"more than {MAX_FILE_BYTES:,} bytes"
-    return Problem(
+    told = (
+        msg(N_("%(size)s bytes"), size=f"{size:,}")
+        if size is not None
+        else msg(N_("more than %(max)s bytes"), max=f"{MAX_FILE_BYTES:,}")
+    )
+    return file_problem(
         filename,
-        "",
-        f"the file is too large: {told}, and a definition file may have at most "
-        f"{MAX_FILE_BYTES:,} ({MAX_FILE_BYTES // 1024} KB)",
+        msg(
+            N_(
+                "the file is too large: %(told)s, and a definition file may have at most"
+                " %(max)s (%(kb)s KB)"
+            ),
+            told=told,
+            max=f"{MAX_FILE_BYTES:,}",
+            kb=MAX_FILE_BYTES // 1024,
+        ),
     )
 
 
 class _TooBig(Exception):
-    """The file is beyond one of the size limits; the message says which."""
+    """The file is beyond one of the size limits; ``message`` says which."""
+
+    def __init__(self, message: Msg) -> None:
+        super().__init__(str(message))
+        self.message = message
 
 
 def _decode(data: bytes, report: Report) -> str | None:
@@ -240,31 +272,40 @@ def _decode(data: bytes, report: Report) -> str | None:
         line = data.count(b"\n", 0, exc.start) + 1
         byte = data[exc.start : exc.start + 1].hex()
         if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-            hint = " (it looks like UTF-16; save the file as UTF-8)"
+            hint = msg(N_(" (it looks like UTF-16; save the file as UTF-8)"))
         else:
-            hint = " (perhaps it was saved as Latin-1/Windows-1252; save it as UTF-8)"
+            hint = msg(N_(" (perhaps it was saved as Latin-1/Windows-1252; save it as UTF-8)"))
         report.add(
             line,
             "",
-            f"the file is not valid UTF-8: byte 0x{byte} at byte offset {exc.start}"
-            f" cannot be decoded{hint}",
+            msg(
+                N_(
+                    "the file is not valid UTF-8: byte 0x%(byte)s at byte offset %(offset)s"
+                    " cannot be decoded%(hint)s"
+                ),
+                byte=byte,
+                offset=exc.start,
+                hint=hint,
+            ),
         )
         return None
     return text[1:] if text.startswith("\ufeff") else text
 
 
-def _yaml_error_hint(problem: str) -> str:
+def _yaml_error_hint(problem: str) -> Text:
     if "mapping values are not allowed" in problem:
-        return " (is there an unquoted ': ' inside a value? Put such text in quotes)"
+        return msg(N_(" (is there an unquoted ': ' inside a value? Put such text in quotes)"))
     if "but got '?'" in problem or "but got ':'" in problem:
-        return (
-            " (inside {...} or [...], text containing '?' or ':' must be in quotes,"
-            ' e.g. {nb: "Hvor fornøyd er du?", ...})'
+        return msg(
+            N_(
+                " (inside {...} or [...], text containing '?' or ':' must be in quotes,"
+                ' e.g. {nb: "Hvor fornøyd er du?", ...})'
+            )
         )
     if "expected <block end>" in problem or "did not find expected key" in problem:
-        return " (check the indentation: items of the same list or mapping must line up)"
+        return msg(N_(" (check the indentation: items of the same list or mapping must line up)"))
     if "'\\t'" in problem:
-        return " (YAML does not allow tab characters for indentation; use spaces)"
+        return msg(N_(" (YAML does not allow tab characters for indentation; use spaces)"))
     return ""
 
 
@@ -277,7 +318,7 @@ def _compose(text: str, report: Report) -> tuple[Value, Any] | None:
         if node is None or (
             isinstance(node, ScalarNode) and node.tag == _TAG_NULL and not node.value
         ):
-            report.add(None, "", "the file is empty")
+            report.add(None, "", msg(N_("the file is empty")))
             return None
         _check_duplicate_keys(node, report)
         raw = loader.construct_document(node)  # also resolves merge keys (<<) in the nodes
@@ -285,34 +326,49 @@ def _compose(text: str, report: Report) -> tuple[Value, Any] | None:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "unreadable"
-        message = f"not valid YAML: {problem}"
+        # The parser's own words are English: the command line gives them, the page a
+        # translated sentence with the place and a hint.
+        english = f"not valid YAML: {problem}"
         if exc.context and exc.problem and exc.context_mark is not None:
-            message += (
+            english += (
                 f" ({exc.context}, which starts at line {exc.context_mark.line + 1},"
                 f" column {exc.context_mark.column + 1})"
             )
-        message += _yaml_error_hint(problem)
-        if mark is None:
-            report.add(None, "", message)
+        hint = _yaml_error_hint(problem)
+        english += str(hint)
+        tag = _UNKNOWN_TAG.search(problem) if isinstance(exc, ConstructorError) else None
+        if tag is not None:
+            translated = _unsupported_tag(tag.group(1))
+        elif isinstance(exc, ConstructorError) and problem == "found unhashable key":
+            translated = msg(N_("a key must be text, not a list or mapping"))
         else:
-            report.add(mark.line + 1, f"column {mark.column + 1}", message)
+            translated = msg(N_("the file is not valid YAML%(hint)s"), hint=hint)
+        if mark is None:
+            report.add(None, "", translated, english)
+        else:
+            column = msg(N_("column %(column)s"), column=mark.column + 1)
+            report.add(mark.line + 1, column, translated, english)
         return None
     except yaml.reader.ReaderError as exc:
         line = text.count("\n", 0, exc.position) + 1 if isinstance(exc.position, int) else None
         report.add(
             line,
             "",
+            msg(
+                N_("the file contains a character YAML does not allow (%(character)s)"),
+                character=repr(exc.character),
+            ),
             f"the file contains a character YAML does not allow ({exc.character!r}): {exc.reason}",
         )
         return None
     except yaml.YAMLError as exc:
-        report.add(None, "", f"not valid YAML: {exc}")
+        report.add(None, "", msg(N_("the file is not valid YAML")), f"not valid YAML: {exc}")
         return None
     except RecursionError:
-        report.add(None, "", "the file is nested too deeply to read")
+        report.add(None, "", msg(N_("the file is nested too deeply to read")))
         return None
     except _TooBig as exc:
-        report.add(None, "", str(exc))
+        report.add(None, "", exc.message)
         return None
     finally:
         if loader is not None:
@@ -341,15 +397,27 @@ class _BoundedLoader(yaml.SafeLoader):
         self._composed += 1
         if self._composed > MAX_NODES:
             raise _TooBig(
-                f"the file is too large: it has more than {MAX_NODES:,} values"
-                " (entries, items and texts)"
+                msg(
+                    N_(
+                        "the file is too large: it has more than %(max)s values"
+                        " (entries, items and texts)"
+                    ),
+                    max=f"{MAX_NODES:,}",
+                )
             )
         if values > MAX_EXPANDED_NODES or chars > MAX_EXPANDED_CHARS:
             line = node.start_mark.line + 1
             raise _TooBig(
-                f"the file is too large: with its aliases (*name) and merge keys (<<)"
-                f" expanded, the structure starting at line {line} holds more than"
-                f" {MAX_EXPANDED_NODES:,} values or {MAX_EXPANDED_CHARS:,} characters of text"
+                msg(
+                    N_(
+                        "the file is too large: with its aliases (*name) and merge keys (<<)"
+                        " expanded, the structure starting at line %(line)s holds more than"
+                        " %(values)s values or %(chars)s characters of text"
+                    ),
+                    line=line,
+                    values=f"{MAX_EXPANDED_NODES:,}",
+                    chars=f"{MAX_EXPANDED_CHARS:,}",
+                )
             )
         self._sizes[id(node)] = (values, chars)
         return node
@@ -386,8 +454,14 @@ def _check_duplicate_keys(root: Node, report: Report) -> None:
                         report.add(
                             line,
                             "",
-                            f"duplicate key '{key.value}' (first at line {first[ident]});"
-                            " YAML would silently keep only the last one",
+                            msg(
+                                N_(
+                                    "duplicate key '%(key)s'%(first)s; YAML would silently"
+                                    " keep only the last one"
+                                ),
+                                key=key.value,
+                                first=first_at_line(first[ident]),
+                            ),
                         )
                     else:
                         first[ident] = line
@@ -395,6 +469,20 @@ def _check_duplicate_keys(root: Node, report: Report) -> None:
                 stack.append(value)
         elif isinstance(node, SequenceNode):
             stack.extend(node.value)
+
+
+def _unsupported_tag(tag: str) -> Msg:
+    return msg(N_("unsupported YAML tag '%(tag)s'"), tag=tag)
+
+
+#: The msgid of :func:`first_at_line`: a reader that made the YAML itself (XLSForm) puts
+#: the place in its own file instead.
+FIRST_AT_LINE = N_(" (first at line %(line)s)")
+
+
+def first_at_line(line: int) -> Msg:
+    """Where a repeated value first was: `` (first at line 10)``."""
+    return msg(FIRST_AT_LINE, line=line)
 
 
 class _Converter:
@@ -415,35 +503,47 @@ class _Converter:
                 self.report.add(
                     node.start_mark.line + 1,
                     "",
-                    f"the text contains the control character U+{ord(found.group()):04X};"
-                    " remove it (it would break the database and the exports)",
+                    msg(
+                        N_(
+                            "the text contains the control character U+%(code)s;"
+                            " remove it (it would break the database and the exports)"
+                        ),
+                        code=f"{ord(found.group()):04X}",
+                    ),
                 )
         return value
 
     def convert(self, node: Node) -> Value:
         self.count += 1
         if self.count > MAX_EXPANDED_NODES:  # cannot happen after _BoundedLoader; a backstop
-            raise _TooBig(f"the file is too large: more than {MAX_EXPANDED_NODES:,} values")
+            raise _TooBig(
+                msg(
+                    N_("the file is too large: more than %(max)s values"),
+                    max=f"{MAX_EXPANDED_NODES:,}",
+                )
+            )
         line = node.start_mark.line + 1
         if isinstance(node, ScalarNode):
             return Scalar(line, self.scalar(node))
         if id(node) in self.active:
-            self.report.add(line, "", "an alias refers to the structure that contains it")
+            self.report.add(line, "", msg(N_("an alias refers to the structure that contains it")))
             return Scalar(line, None)
         self.active.add(id(node))
         try:
             if isinstance(node, SequenceNode):
                 if node.tag != _TAG_SEQ:
-                    self.report.add(line, "", f"unsupported YAML tag '{node.tag}'")
+                    self.report.add(line, "", _unsupported_tag(node.tag))
                 return Seq(line, [self.convert(item) for item in node.value])
             if isinstance(node, MappingNode):
                 if node.tag != _TAG_MAP:
-                    self.report.add(line, "", f"unsupported YAML tag '{node.tag}'")
+                    self.report.add(line, "", _unsupported_tag(node.tag))
                 entries: dict[str, Entry] = {}
                 for key_node, value_node in node.value:
                     key_line = key_node.start_mark.line + 1
                     if not isinstance(key_node, ScalarNode):
-                        self.report.add(key_line, "", "a key must be text, not a list or mapping")
+                        self.report.add(
+                            key_line, "", msg(N_("a key must be text, not a list or mapping"))
+                        )
                         continue
                     key = self.scalar(key_node)
                     if not isinstance(key, str):
@@ -451,7 +551,11 @@ class _Converter:
                         self.report.add(
                             key_line,
                             "",
-                            f"a key must be text, not {describe(shown)}{text_hint(shown)}",
+                            msg(
+                                N_("a key must be text, not %(got)s%(hint)s"),
+                                got=describe(shown),
+                                hint=text_hint(shown),
+                            ),
                         )
                         continue
                     entries[key] = Entry(key_line, self.convert(value_node))
