@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask.cli import AppGroup
 
 from surveyapp.extensions import db
+from surveyapp.input_files import FileTooLarge, read_at_most
 from surveyapp.municipalities.history import ChangeFileError, build_history, merge_changes
 from surveyapp.municipalities.history import parse_changes as parse_change_file
 from surveyapp.municipalities.models import Municipality
@@ -31,8 +32,20 @@ CHANGES_FILE = REGISTER_FILE.parent / "municipality-changes.csv"
 municipalities_cli = AppGroup("municipalities", help="The municipality register.")
 
 
+def _read(path: Path) -> bytes:
+    """The file's bytes, or the one-line refusal of a file too large to load."""
+    try:
+        return read_at_most(path)
+    except FileTooLarge as err:
+        raise click.ClickException(f"{path}: {err}; nothing was loaded") from err
+
+
 def load_register(path: Path = REGISTER_FILE) -> tuple[int, int]:
-    rows = parse_register(path.read_bytes(), str(path))
+    try:
+        data = read_at_most(path)
+    except FileTooLarge as err:
+        raise RegisterError(str(path), [str(err)]) from err
+    rows = parse_register(data, str(path))
     return store_register(rows, str(path))
 
 
@@ -42,7 +55,11 @@ def load_changes(path: Path = CHANGES_FILE) -> HistoryCounts:
     The caller commits.
     """
     name = str(path)
-    loaded = parse_change_file(path.read_bytes(), name)
+    try:
+        data = read_at_most(path)
+    except FileTooLarge as err:
+        raise ChangeFileError(name, [str(err)]) from err
+    loaded = parse_change_file(data, name)
     register = register_names(current=True)
     if not register:
         raise ChangeFileError(
@@ -108,7 +125,7 @@ def bands_command(path: Path) -> None:
     """Load size bands (CSV: code,band) used for stratified service-test samples."""
     known = set(db.session.scalars(sa.select(Municipality.code).where(Municipality.current)))
     try:
-        bands = parse_bands(path.read_bytes(), str(path), known)
+        bands = parse_bands(_read(path), str(path), known)
     except RegisterError as err:
         raise click.ClickException(str(err)) from err
     for municipality in db.session.scalars(sa.select(Municipality).where(Municipality.current)):
@@ -130,7 +147,7 @@ def contacts_command(path: Path) -> None:
 
     known = set(db.session.scalars(sa.select(Municipality.code)))
     try:
-        rows = parse_contacts(path.read_bytes(), str(path), known, unit_parents())
+        rows = parse_contacts(_read(path), str(path), known, unit_parents())
     except ContactFileError as err:
         raise click.ClickException(f"nothing was loaded:\n{err}") from err
     added, changed = store_contacts(None, rows)

@@ -9,16 +9,15 @@ import sqlalchemy as sa
 from flask.cli import AppGroup
 from sqlalchemy.exc import IntegrityError
 
+from surveyapp import input_files
 from surveyapp.audit.operations import record
 from surveyapp.extensions import db
 from surveyapp.municipalities.lookup import history
 from surveyapp.municipalities.models import Municipality
 from surveyapp.results.peer_store import StoreCounts, store_peer_rows
 from surveyapp.results.peers import (
-    MAX_FILE_BYTES,
     Filing,
     PeerFileError,
-    file_too_large,
     file_under_today,
     parse_peer_csv,
 )
@@ -27,16 +26,11 @@ peers_cli = AppGroup("peers", help="Peer reference values from other surveys and
 
 
 def read_at_most(path: Path, limit: int) -> bytes:
-    """The file's bytes; PeerFileError before reading when it holds more than ``limit``
-    (the size is checked again while reading: a pipe or a growing file has no size)."""
-    size = path.stat().st_size
-    if size > limit:
-        raise PeerFileError(str(path), [file_too_large(size, limit)])
-    with path.open("rb") as handle:
-        data = handle.read(limit + 1)
-    if len(data) > limit:
-        raise PeerFileError(str(path), [file_too_large(None, limit)])
-    return data
+    """The file's bytes; PeerFileError when it holds more than ``limit``."""
+    try:
+        return input_files.read_at_most(path, limit)
+    except input_files.FileTooLarge as err:
+        raise PeerFileError(str(path), [str(err)]) from err
 
 
 def import_peer_file(path: Path) -> tuple[StoreCounts, list[Filing]]:
@@ -49,7 +43,10 @@ def import_peer_file(path: Path) -> tuple[StoreCounts, list[Filing]]:
         )
     municipality_history = history()
     parsed = parse_peer_csv(
-        read_at_most(path, MAX_FILE_BYTES), str(path), known_codes, history=municipality_history
+        read_at_most(path, input_files.MAX_FILE_BYTES),
+        str(path),
+        known_codes,
+        history=municipality_history,
     )
     rows, filings = file_under_today(parsed, municipality_history, str(path))
     counts = store_peer_rows(rows)

@@ -20,7 +20,6 @@ COLUMNS = ("municipality_code", "year", "indicator", "value", "n", "source")
 #: The largest file read at all: refused before reading (a file of a million rows took
 #: half a minute and a gigabyte before its row count was checked). Every municipality,
 #: ten years, twenty indicators and two sources fit with room to spare.
-MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 200_000
 MAX_LINE_LENGTH = 10_000
 #: Bad lines reported at most; a file with more is refused after that many.
@@ -59,15 +58,6 @@ class PeerRow:
     def key(self) -> tuple[str, int, str, str]:
         """What identifies a stored value: municipality, year, indicator and source."""
         return (self.municipality_code, self.year, self.indicator, self.source)
-
-
-def file_too_large(size: int | None, limit: int = MAX_FILE_BYTES) -> str:
-    """The message for a file refused by its size (None: larger than the limit, size unknown)."""
-    told = f"{size:,} bytes" if size is not None else f"more than {limit:,} bytes"
-    return (
-        f"the file is {told}; at most {limit:,} bytes ({limit // 1024 // 1024} MB) are "
-        "imported at a time (split it into smaller files)"
-    )
 
 
 class PeerFileError(ValueError):

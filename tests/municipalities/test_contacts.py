@@ -388,3 +388,27 @@ def test_calls_to_a_shared_switchboard_count_together(
         )
     calls_each = sum(1 for s in rules.scenarios for way in s.channels if way == "phone")
     assert refused.value.shortfall.days_needed == 2 * calls_each  # Oslo's and Gamle Oslo's
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["municipalities", "contacts"],
+        ["municipalities", "bands"],
+        ["municipalities", "load"],
+        ["municipalities", "changes"],
+        ["peers", "import"],
+    ],
+)
+def test_a_file_too_large_is_refused_before_it_is_read(
+    runner: FlaskCliRunner, register: None, tmp_path: Path, command: list[str]
+) -> None:
+    """A wrong path (a dump, a video) gets one sentence, not minutes of parsing: every
+    command that loads a file reads at most 10 MB."""
+    path = tmp_path / "huge.csv"
+    with path.open("wb") as handle:
+        handle.truncate(11 * 1024 * 1024)  # sparse: no disk needed
+    result = runner.invoke(args=[*command, str(path)])
+    assert result.exit_code != 0
+    assert "the file is 11,534,336 bytes; at most 10,485,760 bytes (10 MB)" in result.output
+    assert "Traceback" not in result.output
