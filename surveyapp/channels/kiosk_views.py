@@ -214,6 +214,14 @@ def _render(
         survey_round=survey_round,
         definition=definition,
         questions=[definition.question(code) for code in codes],
+        # A question shown only for some answers to another on the kiosk's one page:
+        # its note (without JavaScript) and survey.js hiding it as the visitor answers.
+        same_page_conditions={
+            question.code: definition.question(question.show_if.question)
+            for code in codes
+            if (question := definition.question(code)).show_if is not None
+            and question.show_if.question in codes
+        },
         form=form,
         state_token=survey_state.encode(state, str(current_app.config["SECRET_KEY"])),
         expired=expired,

@@ -80,8 +80,15 @@ def test_visitor_after_visitor_on_a_tablet(
     # Large touch targets: every answer is at least 48 px high.
     box = tablet.locator('input[name="overall"] + label').first.bounding_box()
     assert box is not None and box["height"] >= 48
+    # Questions that depend on another answer on the page show as it is given (survey.js).
+    told_when = tablet.locator("#q-told_when")
+    assert told_when.is_hidden()  # nothing answered to "got an answer?" yet
+    tablet.locator('input[name="got_answer"][value="no"] + label').click()
+    assert told_when.is_visible()
+    assert tablet.locator("#told_when-condition").is_hidden()  # the no-script note
     for name, value in CHOICES.items():
         tablet.locator(f'input[name="{name}"][value="{value}"] + label').click()
+    assert told_when.is_hidden() and tablet.locator("#q-wait_time").is_hidden()
     tablet.fill("#suggestion", "Flere benker i venterommet")
     with tablet.expect_navigation():
         tablet.get_by_role("button", name="Send", exact=True).click()

@@ -218,3 +218,20 @@ def test_the_kiosk_key_names_questions_of_the_file_once() -> None:
     assert "'overall' is listed twice" in message
     with pytest.raises(DefinitionError):
         parse_definition(KIOSK_FILE % "overall", "k.yaml")
+
+
+def test_a_question_that_depends_on_another_says_so_and_can_be_hidden_by_the_script(
+    app: Any, admin: FlaskClient, make_round: Callable[..., SurveyRound]
+) -> None:
+    """Without JavaScript every question of the kiosk's one page shows, so the dependent
+    ones say when to answer them; survey.js hides them from the attributes."""
+    survey_round = make_round()
+    secret = register(admin, survey_round)
+    page = app.test_client().get(f"/k/{secret}?lang=nb").get_data(as_text=True)
+    told_when = page.split('id="q-told_when"', 1)[1].split("</fieldset>", 1)[0]
+    assert 'data-show-if="got_answer" data-show-values="no"' in told_when
+    assert 'aria-describedby="told_when-condition"' in told_when.split(">", 1)[0]
+    assert "Svar bare hvis du svarte Nei på «Fikk du svar på det du lurte på?»." in told_when
+    wait_time = page.split('id="q-wait_time"', 1)[1].split("</div>", 1)[0]
+    assert 'data-show-if="channel"' in wait_time and "wait_time-condition" in page
+    assert "js/survey.js" in page

@@ -6,7 +6,8 @@
   if (summary) { summary.focus(); }
 
   // Hide questions whose show-if condition (on this same page) does not hold.
-  var form = document.getElementById("survey-form");
+  // The survey's pages, and the kiosk's one page.
+  var form = document.getElementById("survey-form") || document.getElementById("kiosk-form");
   if (!form) { return; }
   var dependants = form.querySelectorAll("[data-show-if]");
   function chosen(code) {
