@@ -41,6 +41,7 @@ DEFAULTS: dict[str, Any] = {
     "SURVEYAPP_MAIL_REMINDERS": 2,  # reminders per address at most
     "SURVEYAPP_MAIL_RETRIES": 1,  # further tries, in the same run, after a temporary refusal
     "SURVEYAPP_EMAIL_LIST_GRACE_DAYS": 7,  # the address list is deleted this long after close
+    "SURVEYAPP_PAPER_LATE_DAYS": 14,  # paper forms may still be keyed this long after close
     "SURVEYAPP_KIOSK_LIMIT": "10 per minute",  # answers per kiosk device (stuffing)
     "SURVEYAPP_DEMO": False,
     "SURVEYAPP_MIN_GROUP_SIZE": 5,
@@ -199,6 +200,8 @@ def check_settings(config: Mapping[str, Any]) -> None:
         ) from None
     if float(config["SURVEYAPP_EMAIL_LIST_GRACE_DAYS"]) < 0:
         raise ConfigurationError("SURVEYAPP_EMAIL_LIST_GRACE_DAYS must be 0 or more.")
+    if not 0 <= int(config["SURVEYAPP_PAPER_LATE_DAYS"]) <= 366:
+        raise ConfigurationError("SURVEYAPP_PAPER_LATE_DAYS must be from 0 to 366 (days).")
 
 
 def relaxed(config: Mapping[str, Any]) -> bool:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 
 import sqlalchemy as sa
@@ -27,6 +27,68 @@ from surveyapp.extensions import db
 from surveyapp.questionnaires.definition import Definition
 from surveyapp.surveys import flow, submission
 from surveyapp.surveys.submission import PublicRound
+
+
+class Window(StrEnum):
+    """Whether paper forms can be keyed now."""
+
+    OPEN = "open"  # the round takes answers
+    LATE = "late"  # closed, but forms that came by post late may still be keyed
+    NOT_YET = "not_yet"  # not open yet (or paused)
+    ENDED = "ended"  # closed longer ago than the late days
+    PUBLISHED = "published"  # closed and its results published (their counts are frozen)
+
+
+def closed_moment(closes_at: datetime | None, closed_at: datetime | None) -> datetime | None:
+    """When the round stopped taking answers: the earlier of its closing time and when
+    staff closed it."""
+    known = [moment for moment in (closes_at, closed_at) if moment is not None]
+    return min(known) if known else None
+
+
+def keying_window(
+    availability: submission.Availability,
+    closed: datetime | None,
+    now: datetime,
+    published: bool,
+    late_days: int,
+) -> tuple[Window, datetime | None]:
+    """Whether forms can be keyed now, and until when when the round has closed.
+
+    Forms posted before the closing arrive days later: they may be keyed for
+    ``late_days`` after it, until the results are published (a publication freezes the
+    counts; keying then would change figures already given out)."""
+    if availability is submission.Availability.OPEN:
+        return Window.OPEN, None
+    if availability is not submission.Availability.CLOSED:
+        return Window.NOT_YET, None
+    if published:
+        return Window.PUBLISHED, None
+    if closed is None:  # closed by staff without a time: nothing to count from
+        return Window.ENDED, None
+    until = closed + timedelta(days=late_days)
+    return (Window.LATE if now < until else Window.ENDED), until
+
+
+def window_of(round_id: int, now: datetime, late_days: int) -> tuple[Window, datetime | None]:
+    """``keying_window`` for a stored round."""
+    from surveyapp.api.models import Publication
+    from surveyapp.surveys.models import SurveyRound
+
+    survey_round = db.session.get(SurveyRound, round_id)
+    if survey_round is None:
+        return Window.ENDED, None
+    published = db.session.scalar(
+        sa.select(sa.func.count(Publication.id)).where(Publication.survey_round_id == round_id)
+    )
+    return keying_window(
+        submission.availability(survey_round, now),
+        closed_moment(survey_round.closes_at, survey_round.closed_at),
+        now,
+        bool(published),
+        late_days,
+    )
+
 
 #: What besides the answers two keyings must agree on.
 META_FIELDS = ("received", "municipality", "language")

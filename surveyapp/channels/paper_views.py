@@ -7,6 +7,7 @@ from datetime import date, datetime
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -24,12 +25,14 @@ from surveyapp.accounts import scope
 from surveyapp.accounts.access import PLANNER, access
 from surveyapp.channels import paper, paper_pdf
 from surveyapp.extensions import db
+from surveyapp.norwegian_time import datetime_text
 from surveyapp.questionnaires.store import definition_for, definition_of
 from surveyapp.surveys import public, submission
 from surveyapp.surveys import state as survey_state
 from surveyapp.surveys.admin import _load_round_to_change
 from surveyapp.surveys.admin_forms import LOCAL_ZONE
 from surveyapp.surveys.models import Response, SurveyRound
+from surveyapp.timeutil import utcnow
 from surveyapp.web.forms import StaffForm
 from surveyapp.web.i18n import LANGUAGES, pick
 from surveyapp.web.templating import current_language
@@ -100,7 +103,34 @@ def _start_form(survey_round: SurveyRound, formdata: object = None) -> StartKeyi
     return form
 
 
+def _window(survey_round: SurveyRound) -> tuple[paper.Window, datetime | None]:
+    late_days = int(current_app.config["SURVEYAPP_PAPER_LATE_DAYS"])
+    return paper.window_of(survey_round.id, utcnow(), late_days)
+
+
+def _window_text(window: paper.Window, until: datetime | None) -> str | None:
+    """What the page says when forms cannot be keyed as usual."""
+    if window is paper.Window.LATE and until is not None:
+        return _(
+            "The round has closed. Forms that came late by post can be keyed until "
+            "%(until)s, or until the results are published.",
+            until=datetime_text(until),
+        )
+    if window is paper.Window.PUBLISHED:
+        return _(
+            "The round's results are published, so no more forms can be keyed: a "
+            "publication's figures do not change. Take the publication back on the round's "
+            "page first if late forms must count."
+        )
+    if window is paper.Window.ENDED:
+        return _("The round closed too long ago for more forms to be keyed.")
+    if window is paper.Window.NOT_YET:
+        return _("The round is not open: forms can be keyed while it is open.")
+    return None
+
+
 def _render(survey_round: SurveyRound, form: StartKeyingForm | None = None) -> str:
+    window, until = _window(survey_round)
     definition = definition_of(survey_round.questionnaire)
     waiting = paper.waiting_forms(definition, survey_round.id)
     stored = db.session.scalar(
@@ -116,6 +146,8 @@ def _render(survey_round: SurveyRound, form: StartKeyingForm | None = None) -> s
         stored=stored,
         language_labels=LANGUAGES,
         field_labels=_field_labels(definition),
+        can_key=window in (paper.Window.OPEN, paper.Window.LATE),
+        window_text=_window_text(window, until),
     )
 
 
@@ -145,6 +177,8 @@ def _start(survey_round: SurveyRound) -> str | WerkzeugResponse:
     form = _start_form(survey_round, request.form)
     if not form.validate_on_submit():
         return _render(survey_round, form)
+    if _window(survey_round)[0] not in (paper.Window.OPEN, paper.Window.LATE):
+        return _render(survey_round, form)  # the page says why
     number = None
     if survey_round.paper_double_keying:
         number = paper.clean_form_number(form.form_number.data or "")

@@ -418,7 +418,7 @@ def where(slug: str) -> Page:
 def page(slug: str, page: int) -> Page:
     survey_round = _load_round(slug)
     closed = _unavailable(survey_round)
-    if closed:
+    if closed and not _keying_late_paper(survey_round):
         return closed
     definition = definition_for(survey_round.questionnaire_id, survey_round.questionnaire_hash)
     index = page - 1
@@ -514,6 +514,22 @@ def start_paper_keying(survey_round: PublicRound, state: SurveyState) -> Werkzeu
     """Staff key a paper form through these pages: keep its state, go to the first page."""
     _remember(survey_round, state)
     return redirect(_page_url(survey_round, 0))
+
+
+def _keying_late_paper(survey_round: PublicRound) -> bool:
+    """Staff keying a paper form that came late by post (channels.paper.keying_window):
+    the pages go on for them after the round has closed."""
+    from surveyapp.channels import paper
+
+    state = _form_state(survey_round) if request.method == "POST" else None
+    state = state or _session_state(survey_round)
+    if state is None or state.channel != "paper":
+        return False
+    if not getattr(current_user, "is_authenticated", False):
+        return False
+    late_days = int(current_app.config["SURVEYAPP_PAPER_LATE_DAYS"])
+    window, _until = paper.window_of(survey_round.id, utcnow(), late_days)
+    return window is paper.Window.LATE
 
 
 def _submit_paper(survey_round: PublicRound, definition: Definition, state: SurveyState) -> Page:

@@ -181,3 +181,93 @@ def test_the_printable_paper_form_in_each_language(
     for word in words:
         assert word in text
     assert "☐" in text
+
+
+# --------------------------------------------------------------------------- late forms
+
+
+def _close(survey_round: SurveyRound, days_ago: float) -> None:
+    from datetime import datetime as dt
+
+    from surveyapp.timeutil import utcnow
+
+    stored_round = db.session.get(SurveyRound, survey_round.id)
+    assert stored_round is not None
+    stored_round.status = "closed"
+    stored_round.closed_at = utcnow() - timedelta(days=days_ago)
+    assert isinstance(stored_round.closed_at, dt)
+    db.session.commit()
+
+
+def test_forms_that_come_late_by_post_can_be_keyed_for_a_while_after_closing(
+    app: Any, staff: Callable[[], FlaskClient], make_round: Callable[..., SurveyRound]
+) -> None:
+    survey_round = make_round()
+    _close(survey_round, days_ago=2)
+    client = staff()
+    overview = client.get(f"/rounds/{survey_round.id}/paper").get_data(as_text=True)
+    assert "The round has closed. Forms that came late by post can be keyed until" in overview
+    assert "Start keying" in overview
+    page = key_form(client, survey_round)
+    assert "The paper form is stored." in page
+    assert [r.channel for r in stored()] == ["paper"]
+    # Citizens still find the round closed.
+    for path in (f"/s/{survey_round.slug}", f"/s/{survey_round.slug}/1"):
+        citizen = app.test_client().get(path).get_data(as_text=True)
+        assert 'id="survey-form"' not in citizen
+
+
+def test_no_late_forms_after_the_late_days_or_once_published(
+    staff: Callable[[], FlaskClient], make_round: Callable[..., SurveyRound]
+) -> None:
+    from surveyapp.api import publishing
+
+    survey_round = make_round()
+    _close(survey_round, days_ago=15)  # SURVEYAPP_PAPER_LATE_DAYS is 14
+    client = staff()
+    overview = client.get(f"/rounds/{survey_round.id}/paper").get_data(as_text=True)
+    assert "closed too long ago for more forms to be keyed" in overview
+    assert "Start keying" not in overview
+    refused = client.post(
+        f"/rounds/{survey_round.id}/paper",
+        data={"received": RECEIVED.isoformat(), "municipality": "5501", "language": "nb"},
+    )
+    assert refused.status_code == 200 and "closed too long ago" in refused.get_data(as_text=True)
+
+    late = make_round()
+    _close(late, days_ago=1)
+    # A keying begun before the publication cannot be finished after it.
+    started = client.post(
+        f"/rounds/{late.id}/paper",
+        data={"received": RECEIVED.isoformat(), "municipality": "5501", "language": "nb"},
+    )
+    assert started.status_code == 302
+    publishing.publish_survey_round(None, db.session.get(SurveyRound, late.id))  # type: ignore[arg-type]
+    db.session.commit()
+    blocked = client.post(f"/s/{late.slug}/1", data=PAGE1)
+    assert blocked.status_code != 302
+    assert 'id="survey-form"' not in blocked.get_data(as_text=True)
+    overview = client.get(f"/rounds/{late.id}/paper").get_data(as_text=True)
+    assert "results are published, so no more forms can be keyed" in overview
+    assert stored() == []
+
+
+def test_the_keying_window() -> None:
+    from datetime import UTC, datetime
+
+    from surveyapp.channels.paper import Window, closed_moment, keying_window
+    from surveyapp.surveys.submission import Availability
+
+    closed = datetime(2026, 10, 1, 12, tzinfo=UTC)
+    now = datetime(2026, 10, 10, tzinfo=UTC)
+    assert closed_moment(closed, closed - timedelta(days=1)) == closed - timedelta(days=1)
+    assert closed_moment(None, None) is None
+    assert keying_window(Availability.OPEN, None, now, False, 14) == (Window.OPEN, None)
+    assert keying_window(Availability.PAUSED, None, now, False, 14)[0] is Window.NOT_YET
+    assert keying_window(Availability.CLOSED, closed, now, False, 14) == (
+        Window.LATE,
+        closed + timedelta(days=14),
+    )
+    assert keying_window(Availability.CLOSED, closed, now, True, 14)[0] is Window.PUBLISHED
+    assert keying_window(Availability.CLOSED, closed, now, False, 8)[0] is Window.ENDED
+    assert keying_window(Availability.CLOSED, closed, now, False, 0)[0] is Window.ENDED
