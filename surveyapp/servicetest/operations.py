@@ -286,13 +286,11 @@ def _counted(status: str, waits: str | None, until: datetime | None, moment: dat
     return waits == followup.REPLY and until is not None and until <= moment
 
 
-def stored_assignments(test_round_id: int, now: datetime | None = None) -> list[StoredAssignment]:
-    """Every assignment of a round with its record, test unit, tester and time: one query.
-
-    The record of an open contact is left out unless it counts already (``_counted``).
-    """
-    moment = now or utcnow()
-    rows = db.session.execute(
+def _assignment_rows(test_round_id: int, record: Any, *extra: Any) -> Sequence[sa.Row[Any]]:
+    """Every assignment of a round in one query: municipality, scenario, sector, channel,
+    tester slot, status, ``record`` (the column or an expression of it), unit, follow-up
+    and its time, then ``extra`` columns."""
+    return db.session.execute(
         sa.select(
             TestAssignment.municipality_code,
             TestAssignment.scenario_code,
@@ -300,16 +298,26 @@ def stored_assignments(test_round_id: int, now: datetime | None = None) -> list[
             TestAssignment.channel,
             TestAssignment.tester_slot,
             TestAssignment.status,
-            TestResult.record,
+            record,
             TestAssignment.unit_code,
-            TestResult.recorded_by_id,
-            TestResult.recorded_at,
             TestAssignment.follow_up,
             TestAssignment.follow_up_at,
+            *extra,
         )
         .outerjoin(TestResult, TestResult.assignment_id == TestAssignment.id)
         .where(TestAssignment.test_round_id == test_round_id)
     ).all()
+
+
+def stored_assignments(test_round_id: int, now: datetime | None = None) -> list[StoredAssignment]:
+    """Every assignment of a round with its record, test unit, tester and time: one query.
+
+    The record of an open contact is left out unless it counts already (``_counted``).
+    """
+    moment = now or utcnow()
+    rows = _assignment_rows(
+        test_round_id, TestResult.record, TestResult.recorded_by_id, TestResult.recorded_at
+    )
     return [
         StoredAssignment(
             municipality,
@@ -332,10 +340,10 @@ def stored_assignments(test_round_id: int, now: datetime | None = None) -> list[
             status,
             record,
             unit,
-            recorded_by,
-            recorded_at,
             waits,
             until,
+            recorded_by,
+            recorded_at,
         ) in rows
     ]
 
@@ -373,22 +381,7 @@ def assignments_for_scoring(
     the times (the ORM's column types cost more than the scoring of a national round).
     Records that do not count yet are left out, as in ``stored_assignments``."""
     moment = now or utcnow()
-    rows = db.session.execute(
-        sa.select(
-            TestAssignment.municipality_code,
-            TestAssignment.scenario_code,
-            TestAssignment.sector,
-            TestAssignment.channel,
-            TestAssignment.tester_slot,
-            TestAssignment.status,
-            sa.cast(TestResult.record, sa.Text),
-            TestAssignment.unit_code,
-            TestAssignment.follow_up,
-            TestAssignment.follow_up_at,
-        )
-        .outerjoin(TestResult, TestResult.assignment_id == TestAssignment.id)
-        .where(TestAssignment.test_round_id == test_round_id)
-    ).all()
+    rows = _assignment_rows(test_round_id, sa.cast(TestResult.record, sa.Text))
     return [
         StoredAssignment(
             m,
