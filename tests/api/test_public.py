@@ -188,21 +188,11 @@ def test_the_channels_table_is_the_dashboards_with_the_same_hidden_cells(
 ) -> None:
     """Answers by open link, paper and kiosk: the small kiosk and its protector hidden in
     the report's JSON and in the JSON-stat table, as on the dashboard."""
-    import sqlalchemy as sa
-
-    from surveyapp.models import Response
     from surveyapp.results.report import build_report
+    from tests.results.test_channel_breakdown import mark_channels
 
     survey_round = add_round("5501", 2026, satisfied(48, 60))
-    ids = sorted(db.session.scalars(sa.select(Response.id)))
-    ways = ["web"] * 10 + ["paper"] * 4 + ["kiosk"]
-    for index, response_id in enumerate(ids):
-        db.session.execute(
-            sa.update(Response)
-            .where(Response.id == response_id)
-            .values(channel=ways[index % len(ways)])
-        )
-    db.session.commit()
+    mark_channels(survey_round.id, ["web"] * 10 + ["paper"] * 4 + ["kiosk"])
     publish(survey_round)
     report = api.get(f"{RESULTS}/2026/5501").get_json()
     rows = {r["value"]: r["share"] for r in report["channels"]["rows"]}

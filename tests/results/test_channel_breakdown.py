@@ -14,7 +14,7 @@ from surveyapp.results.report import build_report
 from tests.results.conftest import satisfied
 
 
-def _mark(round_id: int, channels: list[str]) -> None:
+def mark_channels(round_id: int, channels: list[str]) -> None:
     """Give the round's responses these channels, in turn."""
     ids = sorted(db.session.scalars(sa.select(Response.id).where(Response.round_id == round_id)))
     for index, response_id in enumerate(ids):
@@ -36,7 +36,7 @@ def test_channels_are_shown_apart_and_small_ones_hidden_with_a_protector(
     survey_round = add_round("5501", 2026, satisfied(48, 60))
     # 40 web, 16 paper, 4 kiosk: the kiosk is small, and the smallest other is hidden
     # too, or it could be worked out from the total.
-    _mark(survey_round.id, ["web"] * 10 + ["paper"] * 4 + ["kiosk"])
+    mark_channels(survey_round.id, ["web"] * 10 + ["paper"] * 4 + ["kiosk"])
     report = build_report("5501", "citizen-satisfaction", 2026)
     assert report.channels is not None
     shown = {row.value: row.share for row in report.channels.rows}
@@ -72,7 +72,7 @@ def test_the_workbook_the_figures_and_the_council_report_show_the_channels_as_th
 
     login(make_user("planner", municipalities=["5501"]))
     survey_round = add_round("5501", 2026, satisfied(48, 60))
-    _mark(survey_round.id, ["web"] * 10 + ["paper"] * 4 + ["kiosk"])
+    mark_channels(survey_round.id, ["web"] * 10 + ["paper"] * 4 + ["kiosk"])
     report = build_report("5501", "citizen-satisfaction", 2026)
     assert report.channels is not None
     web = next(r.share for r in report.channels.rows if r.value == "web").proportion
