@@ -13,7 +13,7 @@ from pathlib import PurePath
 from surveyapp.questionnaires.definition import parse_definition
 from surveyapp.questionnaires.imported import MAX_UPLOAD_BYTES, Imported, Problems
 from surveyapp.questionnaires.limesurvey import read_limesurvey
-from surveyapp.questionnaires.problems import DefinitionError
+from surveyapp.questionnaires.problems import Count, DefinitionError
 from surveyapp.questionnaires.types.base import N_
 from surveyapp.questionnaires.xlsform import read_xlsform
 from surveyapp.questionnaires.yaml_source import unreadable
@@ -48,8 +48,8 @@ def read_definition(data: bytes, filename: str, size: int | None = None) -> Impo
         problems.add(
             None,
             N_("the file is too large: %(size)s bytes; an uploaded file may have at most %(max)s"),
-            size=f"{size or len(data):,}",
-            max=f"{MAX_UPLOAD_BYTES:,}",
+            size=Count(size or len(data)),
+            max=Count(MAX_UPLOAD_BYTES),
         )
         raise problems.error()
     if suffix == ".xlsx":

@@ -24,7 +24,7 @@ from xml.etree.ElementTree import Element, ParseError, TreeBuilder
 from surveyapp.questionnaires import types as question_types
 from surveyapp.questionnaires.checks import LANGUAGES
 from surveyapp.questionnaires.imported import MAX_UPLOAD_BYTES, Imported, Problems, validated
-from surveyapp.questionnaires.problems import Place
+from surveyapp.questionnaires.problems import Count, Place
 from surveyapp.questionnaires.types.base import N_
 from surveyapp.questionnaires.yaml_source import Path
 
@@ -127,8 +127,8 @@ def read_limesurvey(data: bytes, filename: str) -> Imported:
         problems.add(
             None,
             N_("the file is too large: %(size)s bytes; an uploaded file may have at most %(max)s"),
-            size=f"{len(data):,}",
-            max=f"{MAX_UPLOAD_BYTES:,}",
+            size=Count(len(data)),
+            max=Count(MAX_UPLOAD_BYTES),
         )
         raise problems.error()
     parsed = parse_xml(data, problems)

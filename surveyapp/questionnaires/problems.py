@@ -15,6 +15,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from surveyapp import formatting
+
 #: Problems reported at most; a file with more is refused after listing these.
 MAX_PROBLEMS = 200
 
@@ -36,8 +38,8 @@ class Msg:
     msgid: str
     params: Mapping[str, Any] = field(default_factory=dict)
 
-    def render(self, gettext: Callable[..., str]) -> str:
-        values = {key: render(value, gettext) for key, value in self.params.items()}
+    def render(self, gettext: Callable[..., str], language: str = "en") -> str:
+        values = {key: render(value, gettext, language) for key, value in self.params.items()}
         return gettext(self.msgid, **values) if values else gettext(self.msgid)
 
     def __str__(self) -> str:
@@ -53,9 +55,25 @@ def msg(msgid: str, **params: Any) -> Msg:
 Text = str | Msg
 
 
-def render(value: Any, gettext: Callable[..., str]) -> Any:
-    """A message in ``gettext``'s language; any other value as it is."""
-    return value.render(gettext) if isinstance(value, Msg) else value
+@dataclass(frozen=True)
+class Count:
+    """A whole number in a message, written as the reader's language groups digits
+    (40,000 in English, 40 000 in Norwegian)."""
+
+    value: int
+
+    def __str__(self) -> str:
+        return formatting.count(self.value, "en")
+
+
+def render(value: Any, gettext: Callable[..., str], language: str = "en") -> Any:
+    """A message in ``gettext``'s language (numbers written for ``language``); any other
+    value as it is."""
+    if isinstance(value, Msg):
+        return value.render(gettext, language)
+    if isinstance(value, Count):
+        return formatting.count(value.value, language)
+    return value
 
 
 @dataclass(frozen=True)
@@ -100,15 +118,16 @@ class Problem:
             return f"{self.file}: {self.location}: {self.message}"
         return f"{self.file}: {self.message}"
 
-    def text(self, gettext: Callable[..., str]) -> str:
-        """The message, with what it is about, in the language ``gettext`` translates to."""
+    def text(self, gettext: Callable[..., str], language: str = "en") -> str:
+        """The message, with what it is about, in the language ``gettext`` translates to
+        (its numbers written for ``language``)."""
         if self.msgid is not None:
-            core = Msg(self.msgid, self.params).render(gettext)
+            core = Msg(self.msgid, self.params).render(gettext, language)
         else:
             core = self.body if self.body is not None else self.message
         if not self.context:
             return core
-        about = render(self.context, gettext)
+        about = render(self.context, gettext, language)
         return gettext(N_("%(about)s: %(message)s"), about=about, message=core)
 
 
@@ -125,7 +144,7 @@ class DefinitionError(Exception):
 
 def more_problems(filename: str, more: int) -> Problem:
     """The last line of a list cut at MAX_PROBLEMS."""
-    message = Msg(N_("... and %(more)s more problems (not listed)"), {"more": f"{more:,}"})
+    message = Msg(N_("... and %(more)s more problems (not listed)"), {"more": Count(more)})
     return Problem(filename, "", str(message), None, message.msgid, message.params)
 
 

@@ -113,7 +113,7 @@ def _problem_rows(problems: list[Problem]) -> list[ProblemRow]:
     rows = []
     for problem in problems:
         place = problem.place
-        detail = problem.text(_)
+        detail = problem.text(_, current_language())
         rows.append(
             ProblemRow(
                 file=problem.file,

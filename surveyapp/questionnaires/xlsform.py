@@ -28,7 +28,7 @@ from surveyapp.questionnaires import types as question_types
 from surveyapp.questionnaires.checks import LANGUAGES
 from surveyapp.questionnaires.definition import Definition
 from surveyapp.questionnaires.imported import MAX_UPLOAD_BYTES, Imported, Problems, validated
-from surveyapp.questionnaires.problems import DefinitionError, Place
+from surveyapp.questionnaires.problems import Count, DefinitionError, Place
 from surveyapp.questionnaires.types.base import DONT_KNOW, N_, Bound, ImportProblem
 from surveyapp.questionnaires.yaml_source import Path
 
@@ -89,8 +89,8 @@ def check_workbook_file(data: bytes, filename: str) -> None:
         problems.add(
             None,
             N_("the file is too large: %(size)s bytes; an uploaded file may have at most %(max)s"),
-            size=f"{len(data):,}",
-            max=f"{MAX_UPLOAD_BYTES:,}",
+            size=Count(len(data)),
+            max=Count(MAX_UPLOAD_BYTES),
         )
         raise problems.error()
     try:
@@ -116,7 +116,7 @@ def check_workbook_file(data: bytes, filename: str) -> None:
                     "the workbook unpacks to more than %(max)s bytes; an XLSForm is far"
                     " smaller (is it a zip bomb?)"
                 ),
-                max=f"{MAX_UNCOMPRESSED_BYTES:,}",
+                max=Count(MAX_UNCOMPRESSED_BYTES),
             )
         elif any(name.lower().endswith("vbaproject.bin") for name in names) or _macro_types(
             archive, names

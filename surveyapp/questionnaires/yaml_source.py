@@ -22,7 +22,16 @@ from yaml.constructor import ConstructorError, SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from surveyapp.plaintext import CONTROL_CHARACTERS
-from surveyapp.questionnaires.problems import N_, DefinitionError, Msg, Problem, Report, Text, msg
+from surveyapp.questionnaires.problems import (
+    N_,
+    Count,
+    DefinitionError,
+    Msg,
+    Problem,
+    Report,
+    Text,
+    msg,
+)
 
 # Guards against alias bombs ("billion laughs"), merge-key chains and absurdly large
 # files: every file is accepted or refused in about a second and well under 200 MB.
@@ -239,9 +248,9 @@ def read_source(text: str | bytes, report: Report) -> tuple[Value, Any] | None:
 def _too_large(filename: str, size: int | None) -> Problem:
     """A file over MAX_FILE_BYTES (``size`` None: a stream, its size unknown)."""
     told = (
-        msg(N_("%(size)s bytes"), size=f"{size:,}")
+        msg(N_("%(size)s bytes"), size=Count(size))
         if size is not None
-        else msg(N_("more than %(max)s bytes"), max=f"{MAX_FILE_BYTES:,}")
+        else msg(N_("more than %(max)s bytes"), max=Count(MAX_FILE_BYTES))
     )
     return file_problem(
         filename,
@@ -251,7 +260,7 @@ def _too_large(filename: str, size: int | None) -> Problem:
                 " %(max)s (%(kb)s KB)"
             ),
             told=told,
-            max=f"{MAX_FILE_BYTES:,}",
+            max=Count(MAX_FILE_BYTES),
             kb=MAX_FILE_BYTES // 1024,
         ),
     )
@@ -402,7 +411,7 @@ class _BoundedLoader(yaml.SafeLoader):
                         "the file is too large: it has more than %(max)s values"
                         " (entries, items and texts)"
                     ),
-                    max=f"{MAX_NODES:,}",
+                    max=Count(MAX_NODES),
                 )
             )
         if values > MAX_EXPANDED_NODES or chars > MAX_EXPANDED_CHARS:
@@ -415,8 +424,8 @@ class _BoundedLoader(yaml.SafeLoader):
                         " %(values)s values or %(chars)s characters of text"
                     ),
                     line=line,
-                    values=f"{MAX_EXPANDED_NODES:,}",
-                    chars=f"{MAX_EXPANDED_CHARS:,}",
+                    values=Count(MAX_EXPANDED_NODES),
+                    chars=Count(MAX_EXPANDED_CHARS),
                 )
             )
         self._sizes[id(node)] = (values, chars)
@@ -519,7 +528,7 @@ class _Converter:
             raise _TooBig(
                 msg(
                     N_("the file is too large: more than %(max)s values"),
-                    max=f"{MAX_EXPANDED_NODES:,}",
+                    max=Count(MAX_EXPANDED_NODES),
                 )
             )
         line = node.start_mark.line + 1

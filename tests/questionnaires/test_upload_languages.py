@@ -227,3 +227,26 @@ def test_every_problem_of_a_broken_definition_is_translatable(path: Path) -> Non
 def test_every_problem_of_a_broken_upload_is_translatable(name: str, data: bytes) -> None:
     plain = [str(p) for p in _every_problem(data, name) if p.msgid is None]
     assert plain == []
+
+
+def test_numbers_in_a_problem_are_written_as_the_reader_writes_them(
+    questionnaires: None, make_user: Any, login: Any
+) -> None:
+    """The alias bomb's limit: "100 000" on Norwegian pages, "100,000" in English and on
+    the command line."""
+    from surveyapp import formatting
+    from surveyapp.questionnaires import yaml_source
+
+    limit = yaml_source.MAX_EXPANDED_NODES
+    assert limit >= 10_000  # grouped in every language
+    client = login(make_user("admin"))
+    for language in ("nb", "nn", "en"):
+        client.get(f"/?lang={language}")
+        messages = [row[3] for row in _problems(_post(client, _alias_bomb(), "bomb.yaml"))]
+        grouped = formatting.count(limit, language)
+        assert any(grouped in message for message in messages), (grouped, messages)
+        if language != "en":
+            assert not any(f"{limit:,}" in message for message in messages)
+    with pytest.raises(DefinitionError) as info:
+        read_definition(_alias_bomb(), "bomb.yaml")
+    assert f"{limit:,}" in str(info.value)
