@@ -559,8 +559,9 @@ def results(_args: dict[str, Any], questionnaire: str, year: int, municipality: 
 def results_table(
     args: dict[str, Any], questionnaire: str, year: int, municipality: str, table: str
 ) -> Any:
-    """One of a report's tables (years, peers, groups-QUESTION, answers-QUESTION) as
-    JSON-stat 2.0 or CSV; hidden cells have no value and a status saying why."""
+    """One of a report's tables (years, peers, groups-QUESTION, response-channels,
+    answers-QUESTION) as JSON-stat 2.0 or CSV; hidden cells have no value and a status
+    saying why."""
     if (moved := _old_number(year, municipality)) is not None:
         return moved
     fmt = args["format"]
