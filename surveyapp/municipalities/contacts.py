@@ -3,9 +3,9 @@
 A separate table from ``municipality`` so the register's own columns (and their history)
 change independently. A test unit below a municipality (one of Oslo's districts) has a
 row of its own (``unit_code``); what it leaves empty is reached through its
-municipality's details (Oslo's districts share the city's switchboard but each has its
-own e-mail address and web page). Operations add and flush; the CLI command or the view
-commits.
+municipality's details (a district may be reached through the city's switchboard and
+have an e-mail address and web page of its own). Operations add and flush; the CLI
+command or the view commits.
 """
 
 from __future__ import annotations
