@@ -597,7 +597,9 @@ def run_section(
     started = time.perf_counter()
     try:
         body, goals = build()
-    except Exception as err:  # noqa: BLE001 - a failed section is reported, the rest runs
+    # SystemExit too: flask_migrate's upgrade() exits on an unknown revision, and one
+    # section's database must not end the whole run without a report.
+    except (Exception, SystemExit) as err:  # noqa: BLE001 - reported; the rest runs
         trace = traceback.format_exc(limit=6)
         log(f"{title} failed: {err!r}")
         body = f"Failed: `{type(err).__name__}: {err}`\n\n```\n{trace[-2500:]}\n```"
