@@ -131,7 +131,20 @@ def build_database(url: str, responses: int) -> None:
         db.engine.dispose()
 
 
+def _schema_head() -> str:
+    """The newest migration of this checkout."""
+    from alembic.script import ScriptDirectory
+
+    import surveyapp
+
+    folder = Path(surveyapp.__file__).resolve().parent / "migrations"
+    heads = ScriptDirectory(str(folder)).get_heads()
+    return str(heads[0])
+
+
 def database_ready(path: Path, responses: int) -> bool:
+    """Whether the database holds the responses at this checkout's schema (a file left
+    by an older or another checkout is built anew: its tables would not match)."""
     if not path.exists():
         return False
     import sqlite3
@@ -139,9 +152,10 @@ def database_ready(path: Path, responses: int) -> bool:
     with sqlite3.connect(path) as conn:
         try:
             (count,) = conn.execute("SELECT count(*) FROM response").fetchone()
-        except sqlite3.Error:
+            (revision,) = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+        except (sqlite3.Error, TypeError):
             return False
-    return int(count) == responses
+    return int(count) == responses and revision == _schema_head()
 
 
 # --------------------------------------------------------------------------- one measurement
