@@ -105,8 +105,8 @@ CASES = [
     (
         "bomb.yaml",
         _alias_bomb(),
-        "fila er for stor: når aliasene (*navn) og flettenøklene (<<) er fylt ut",
-        "fila er for stor: når aliasa (*namn) og flettenøklane (<<) er fylte ut",
+        "fila er for stor: når aliasene (*navn) og flettenøklene (<<) er erstattet med det de viser til",
+        "fila er for stor: når aliasa (*namn) og flettenøklane (<<) er bytte ut med det dei viser til",
     ),
     (
         "deep.yaml",
@@ -117,8 +117,8 @@ CASES = [
     (
         "number-code.yaml",
         (BROKEN / "missing-kind.yaml").read_text().replace("code: broken", "code: 42").encode(),
-        "«code» må være tekst, ikke tallet 42 (sett den i anførselstegn for å gjøre den til tekst)",
-        "«code» må vere tekst, ikkje talet 42 (set han i hermeteikn for å gjere han til tekst)",
+        "«code» må være tekst, ikke tallet 42 (sett verdien i anførselstegn for å gjøre den til tekst)",
+        "«code» må vere tekst, ikkje talet 42 (set verdien i hermeteikn for å gjere han til tekst)",
     ),
     (
         "missing-kind.yaml",
