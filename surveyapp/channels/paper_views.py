@@ -213,6 +213,12 @@ def settle(round_id: int, form_number: str) -> str | WerkzeugResponse:
         abort(404)
     differing = paper.differences(definition, rows[0], rows[1])
     if request.method == "POST":
+        window, until = _window(survey_round)
+        if window not in (paper.Window.OPEN, paper.Window.LATE):
+            # Settling stores a response: not once the results are out or the late
+            # days are over, just as no form can be keyed then.
+            flash(_window_text(window, until) or "", "error")
+            return redirect(url_for("paper.overview", round_id=round_id))
         choices = {}
         for name in differing:
             value = request.form.get(f"choice-{name}", "")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import pytest
 from flask.testing import FlaskClient
 
 from surveyapp.extensions import db
@@ -22,7 +21,6 @@ def _differing_keyings(staff: Callable[[], FlaskClient], survey_round: SurveyRou
     assert "the two keyings differ" in page
 
 
-@pytest.mark.xfail(strict=True, reason="probe: settle ignores the keying window")
 def test_settling_a_difference_after_publication_adds_no_response(
     staff: Callable[[], FlaskClient], make_round: Callable[..., SurveyRound]
 ) -> None:
@@ -42,7 +40,6 @@ def test_settling_a_difference_after_publication_adds_no_response(
     assert "results are published, so no more forms can be keyed" in page
 
 
-@pytest.mark.xfail(strict=True, reason="probe: settle ignores the keying window")
 def test_settling_a_difference_after_the_late_days_adds_no_response(
     staff: Callable[[], FlaskClient], make_round: Callable[..., SurveyRound]
 ) -> None:
