@@ -97,7 +97,11 @@ def normalise_website(text: str) -> tuple[str | None, str | None]:
         return None, None
     if len(raw) > 300 or any(c.isspace() for c in raw):
         return None, "website"
-    parts = urlsplit(raw)
+    try:
+        parts = urlsplit(raw)
+        parts.port  # noqa: B018 - raises ValueError for a port out of range
+    except ValueError:  # an unclosed "[" host, a port out of range
+        return None, "website"
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return None, "website"
     return raw, None
