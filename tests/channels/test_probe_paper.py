@@ -74,3 +74,30 @@ def test_a_second_keying_after_publication_adds_no_response(
     db.session.commit()
     second.post(f"/s/{survey_round.slug}/1", data=PAGE1)
     assert stored() == []
+
+
+def test_replaying_the_last_page_of_a_keyed_form_stores_it_once(
+    staff: Callable[[], FlaskClient], make_round: Callable[..., SurveyRound]
+) -> None:
+    """The last page's signed state, posted again after the form was stored (a double
+    click, the back button, a replay), must not store the paper form a second time."""
+    import re
+
+    from tests.surveys.test_public_flow import PAGE2
+
+    survey_round = make_round()
+    client = staff()
+    client.post(
+        f"/rounds/{survey_round.id}/paper",
+        data={"received": "2026-01-05", "municipality": "5501", "language": "nb"},
+    )
+    client.post(f"/s/{survey_round.slug}/1", data=PAGE1)
+    last = client.post(f"/s/{survey_round.slug}/2", data=PAGE2)
+    last = client.get(last.headers["Location"]) if last.status_code == 302 else last
+    found = re.search(r'name="state" value="([^"]+)"', last.get_data(as_text=True))
+    assert found is not None
+    posted = {**PAGE3, "state": found.group(1)}
+    done = client.post(f"/s/{survey_round.slug}/3", data=posted)
+    assert done.status_code == 302
+    client.post(f"/s/{survey_round.slug}/3", data=posted)
+    assert len(stored()) == 1
