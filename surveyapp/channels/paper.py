@@ -119,6 +119,9 @@ class KeyedForm:
     received: date
     answers: flow.RawInputs
     form_number: str | None = None
+    # The keying's own key (surveys.state.submission_key): the same keying sent twice
+    # (a double click, the back button) stores once. None: a random one.
+    submission_key: str | None = None
 
 
 def clean_form_number(raw: str) -> str | None:
@@ -189,9 +192,9 @@ def _store(
 ) -> None:
     received = form.received
     municipality = form.municipality if isinstance(form, KeyedForm) else form.municipality_code
+    key = form.submission_key if isinstance(form, KeyedForm) else None
     submission.submit(
-        # Nobody sends a paper form twice through the pages: a random key will do.
-        secrets.token_hex(32),
+        key or secrets.token_hex(32),
         municipality,
         dict(form.answers),
         definition,
@@ -207,6 +210,8 @@ def record_keying(
 ) -> Outcome:
     """Store a keyed form, or keep it for the double keying; what happened."""
     if form.form_number is None:
+        if form.submission_key is not None and submission.already_stored(form.submission_key):
+            return Outcome.STORED  # this keying sent again: stored once already
         _store(survey_round, definition, form)
         return Outcome.STORED
     existing = keyings(survey_round.id, form.form_number)

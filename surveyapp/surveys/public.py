@@ -546,6 +546,7 @@ def _submit_paper(survey_round: PublicRound, definition: Definition, state: Surv
         received=date.fromisoformat(state.received),
         answers=state.answers,
         form_number=state.form_number,
+        submission_key=survey_state.submission_key(state, _key()),
     )
     # The pages were in the form's language; the message is in the staff member's.
     staff_language = session.get("lang") or current_app.config["BABEL_DEFAULT_LOCALE"]
