@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 from flask.testing import FlaskClient
 
 from surveyapp.extensions import db
@@ -101,3 +102,19 @@ def test_replaying_the_last_page_of_a_keyed_form_stores_it_once(
     assert done.status_code == 302
     client.post(f"/s/{survey_round.slug}/3", data=posted)
     assert len(stored()) == 1
+
+
+@pytest.mark.xfail(strict=True, reason="probe: any past date received is accepted")
+def test_a_form_cannot_be_received_years_before_the_round_opened(
+    staff: Callable[[], FlaskClient], make_round: Callable[..., SurveyRound]
+) -> None:
+    """The date received becomes the response's time: one years before the round opened
+    (a typing slip, 2016 for 2026) puts the answer outside the round's period."""
+    survey_round = make_round()
+    client = staff()
+    refused = client.post(
+        f"/rounds/{survey_round.id}/paper",
+        data={"received": "2016-01-05", "municipality": "5501", "language": "nb"},
+    )
+    assert refused.status_code == 200
+    assert stored() == []
