@@ -47,7 +47,7 @@ def test_the_hidden_channels_are_two_or_more_with_a_mix_of_answers(
     hidden = [r for r in rows if r["share"]["n"] is None]
     shown = [r["share"] for r in rows if r["share"]["n"] is not None]
     assert len(hidden) >= 2
-    headline = report["share"]
+    headline = report["headline"]
     left_n = headline["n"] - sum(s["n"] for s in shown)
     left_k = headline["k"] - sum(s["k"] for s in shown)
     assert 0 < left_k < left_n  # neither all satisfied nor none: no hidden share is known
