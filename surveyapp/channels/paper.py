@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -68,6 +69,18 @@ def keying_window(
         return Window.ENDED, None
     until = closed + timedelta(days=late_days)
     return (Window.LATE if now < until else Window.ENDED), until
+
+
+#: How long before a round opens a paper form may have been received (forms handed out
+#: early, letters sent ahead); anything earlier is a slip of the year or the month.
+EARLY_DAYS = 31
+
+
+def earliest_received(opens_at: datetime | None, created_at: datetime, zone: Any) -> date:
+    """The earliest date a form of the round can have been received: a month before the
+    round opened (or, without an opening time, before it was created)."""
+    start = (opens_at or created_at).astimezone(zone).date()
+    return start - timedelta(days=EARLY_DAYS)
 
 
 def window_of(round_id: int, now: datetime, late_days: int) -> tuple[Window, datetime | None]:

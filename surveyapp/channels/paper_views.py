@@ -25,7 +25,7 @@ from surveyapp.accounts import scope
 from surveyapp.accounts.access import PLANNER, access
 from surveyapp.channels import paper, paper_pdf
 from surveyapp.extensions import db
-from surveyapp.norwegian_time import datetime_text
+from surveyapp.norwegian_time import date_text, datetime_text
 from surveyapp.questionnaires.store import definition_for, definition_of
 from surveyapp.surveys import public, submission
 from surveyapp.surveys import state as survey_state
@@ -188,6 +188,16 @@ def _start(survey_round: SurveyRound) -> str | WerkzeugResponse:
     received: date = form.received.data
     if received > datetime.now(LOCAL_ZONE).date():
         form.received.errors = [_("The date received cannot be in the future.")]
+        return _render(survey_round, form)
+    earliest = paper.earliest_received(survey_round.opens_at, survey_round.created_at, LOCAL_ZONE)
+    if received < earliest:
+        form.received.errors = [
+            _(
+                "The date received cannot be before %(date)s, a month before the round "
+                "opened. Check the year and the month.",
+                date=date_text(earliest),
+            )
+        ]
         return _render(survey_round, form)
     public_round = submission.round_by_id(survey_round.id)
     assert public_round is not None

@@ -105,8 +105,10 @@ CASES = [
     (
         "bomb.yaml",
         _alias_bomb(),
-        "fila er for stor: når aliasene (*navn) og flettenøklene (<<) er erstattet med det de viser til",
-        "fila er for stor: når aliasa (*namn) og flettenøklane (<<) er bytte ut med det dei viser til",
+        "fila er for stor: når aliasene (*navn) og flettenøklene (<<) er erstattet med det"
+        " de viser til",
+        "fila er for stor: når aliasa (*namn) og flettenøklane (<<) er bytte ut med det"
+        " dei viser til",
     ),
     (
         "deep.yaml",
@@ -117,7 +119,8 @@ CASES = [
     (
         "number-code.yaml",
         (BROKEN / "missing-kind.yaml").read_text().replace("code: broken", "code: 42").encode(),
-        "«code» må være tekst, ikke tallet 42 (sett verdien i anførselstegn for å gjøre den til tekst)",
+        "«code» må være tekst, ikke tallet 42 (sett verdien i anførselstegn for å gjøre den"
+        " til tekst)",
         "«code» må vere tekst, ikkje talet 42 (set verdien i hermeteikn for å gjere han til tekst)",
     ),
     (
