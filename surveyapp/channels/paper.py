@@ -201,11 +201,17 @@ def waiting_forms(definition: Definition, round_id: int) -> list[Waiting]:
 
 
 def _store(
-    survey_round: PublicRound, definition: Definition, form: KeyedForm | PaperKeying
+    survey_round: PublicRound,
+    definition: Definition,
+    form: KeyedForm | PaperKeying,
+    key: str | None = None,
 ) -> None:
+    """Store the form as a response; ``key``: the submission key of the keying that
+    completed it (a keyed form's own by default; random when there is none)."""
     received = form.received
     municipality = form.municipality if isinstance(form, KeyedForm) else form.municipality_code
-    key = form.submission_key if isinstance(form, KeyedForm) else None
+    if key is None and isinstance(form, KeyedForm):
+        key = form.submission_key
     submission.submit(
         key or secrets.token_hex(32),
         municipality,
@@ -221,10 +227,14 @@ def _store(
 def record_keying(
     survey_round: PublicRound, definition: Definition, form: KeyedForm, user_id: int | None
 ) -> Outcome:
-    """Store a keyed form, or keep it for the double keying; what happened."""
+    """Store a keyed form, or keep it for the double keying; what happened.
+
+    A keying sent again after it stored the form (a double click on the last page, the
+    back button) finds the response under its own submission key and adds nothing: not
+    a second response, and not a new first keying of a form already stored."""
+    if form.submission_key is not None and submission.already_stored(form.submission_key):
+        return Outcome.STORED if form.form_number is None else Outcome.MATCHED
     if form.form_number is None:
-        if form.submission_key is not None and submission.already_stored(form.submission_key):
-            return Outcome.STORED  # this keying sent again: stored once already
         _store(survey_round, definition, form)
         return Outcome.STORED
     existing = keyings(survey_round.id, form.form_number)
@@ -248,7 +258,9 @@ def record_keying(
         return Outcome.FIRST
     if differences(definition, existing[0], keying):
         return Outcome.DIFFERENT
-    _store(survey_round, definition, existing[0])
+    # Stored under the completing keying's key, so that the same keying sent again is
+    # recognised (above).
+    _store(survey_round, definition, existing[0], key=form.submission_key)
     _forget(survey_round.id, form.form_number)
     return Outcome.MATCHED
 

@@ -118,3 +118,50 @@ def test_a_form_cannot_be_received_years_before_the_round_opened(
     assert refused.status_code == 200
     assert "The date received cannot be before" in refused.get_data(as_text=True)
     assert stored() == []
+
+
+def test_replaying_the_matching_second_keying_adds_nothing(
+    staff: Callable[[], FlaskClient], make_round: Callable[..., SurveyRound]
+) -> None:
+    """Double keying: the second keying's last page sent again after it stored the form
+    (its keyings deleted) once began a new first keying under the same form number, so a
+    later keying stored the form twice. Now it is recognised by its submission key."""
+    import re
+
+    import sqlalchemy as sa
+
+    from surveyapp.extensions import db
+    from surveyapp.models import PaperKeying
+    from tests.surveys.test_public_flow import PAGE2
+
+    survey_round = make_round(paper_double_keying=True)
+    key_form(staff(), survey_round, "D-4")
+    second = staff()
+    started = second.post(
+        f"/rounds/{survey_round.id}/paper",
+        data={
+            "form_number": "D-4",
+            "received": RECEIVED.isoformat(),
+            "municipality": "5501",
+            "language": "nb",
+        },
+    )
+    assert started.status_code == 302
+    second.post(f"/s/{survey_round.slug}/1", data=PAGE1)
+    last = second.post(f"/s/{survey_round.slug}/2", data=PAGE2)
+    last = second.get(last.headers["Location"]) if last.status_code == 302 else last
+    found = re.search(r'name="state" value="([^"]+)"', last.get_data(as_text=True))
+    assert found is not None
+    posted = {**PAGE3, "state": found.group(1)}
+    done = second.post(f"/s/{survey_round.slug}/3", data=posted)
+    assert done.status_code == 302
+    assert "Form D-4: both keyings agree." in second.get(done.headers["Location"]).get_data(
+        as_text=True
+    )
+    again = second.post(f"/s/{survey_round.slug}/3", data=posted)
+    assert again.status_code == 302
+    assert len(stored()) == 1
+    assert db.session.scalar(sa.select(sa.func.count(PaperKeying.id))) == 0
+    # A third person keying the number later starts afresh, not a second copy's match.
+    assert "Form D-4 is keyed once." in key_form(staff(), survey_round, "D-4")
+    assert len(stored()) == 1
