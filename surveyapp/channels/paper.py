@@ -85,20 +85,17 @@ def earliest_received(opens_at: datetime | None, created_at: datetime, zone: Any
 
 def window_of(round_id: int, now: datetime, late_days: int) -> tuple[Window, datetime | None]:
     """``keying_window`` for a stored round."""
-    from surveyapp.api.models import Publication
+    from surveyapp.api.publishing import publication_of
     from surveyapp.surveys.models import SurveyRound
 
     survey_round = db.session.get(SurveyRound, round_id)
     if survey_round is None:
         return Window.ENDED, None
-    published = db.session.scalar(
-        sa.select(sa.func.count(Publication.id)).where(Publication.survey_round_id == round_id)
-    )
     return keying_window(
         submission.availability(survey_round, now),
         closed_moment(survey_round.closes_at, survey_round.closed_at),
         now,
-        bool(published),
+        publication_of(survey_round) is not None,
         late_days,
     )
 

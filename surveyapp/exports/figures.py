@@ -419,37 +419,26 @@ def figure_rows(report: MunicipalityReport, language: str) -> Iterator[Figure]:
             ),
         )
 
-    # Share satisfied per group.
-    for breakdown in report.breakdowns:
-        table = text(
-            "Share satisfied by answer to “%(q)s”", q=pick(breakdown.question.text, language)
+    # Share satisfied per group, and per channel when answers came through more than one
+    # (the channel table's question is the indicator's).
+    groups = [
+        (
+            f"group:{b.question.code}",
+            text("Share satisfied by answer to “%(q)s”", q=pick(b.question.text, language)),
+            b,
         )
+        for b in report.breakdowns
+    ]
+    if report.channels is not None:
+        groups.append(("channel", text("Share satisfied by channel"), report.channels))
+    for table_code, table, breakdown in groups:
         for row in breakdown.rows:
             shown = _share(row.share, language, minimum)
             yield Figure(
-                f"group:{breakdown.question.code}",
+                table_code,
                 table,
                 breakdown.question.code,
                 pick(breakdown.question.text, language),
-                row.value,
-                pick(row.label, language),
-                year,
-                PERCENT,
-                count=row.share.k if row.share.proportion else None,
-                **shown,
-            )
-
-    # Share satisfied per channel (when answers came through more than one).
-    if report.channels is not None:
-        table = text("Share satisfied by channel")
-        asked = report.channels.question  # the indicator's question
-        for row in report.channels.rows:
-            shown = _share(row.share, language, minimum)
-            yield Figure(
-                "channel",
-                table,
-                asked.code,
-                pick(asked.text, language),
                 row.value,
                 pick(row.label, language),
                 year,
